@@ -1,0 +1,7 @@
+export * from "./parse-result";
+export * from "./resolution";
+export * from "./sha";
+export * from "./source";
+export * from "./target";
+export * from "./tracked-ref";
+export * from "./metrics";

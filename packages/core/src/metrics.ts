@@ -1,0 +1,38 @@
+/**
+ * The product's CloudWatch metric names (Embedded Metric Format). One list, used by the code that emits them,
+ * by the dashboard and alarms in infra/, and by the test that checks the two agree.
+ */
+export const METRICS_NAMESPACE = "PluginDriftSweeper";
+
+export const Metric = {
+  /** workspace_plugins rows read by the dispatcher. */
+  RowsScanned: "RowsScanned",
+  /** Rows not followed (tracked_ref none, local source, unknown installed_sha). */
+  RowsSkipped: "RowsSkipped",
+  /** Rows with an invalid source, tracked_ref or installed_sha. */
+  RowsInvalid: "RowsInvalid",
+  TargetsDispatched: "TargetsDispatched",
+  MessagesSent: "MessagesSent",
+  TargetsResolved: "TargetsResolved",
+  /** Dimension `FailureKind` (not_found, forbidden, rate_limited, transient, invalid). */
+  TargetsFailed: "TargetsFailed",
+  TargetsDeferred: "TargetsDeferred",
+  DriftNew: "DriftNew",
+  DriftRefreshed: "DriftRefreshed",
+  DriftSuperseded: "DriftSuperseded",
+  GitHubRequests: "GitHubRequests",
+  GitHubPointsUsed: "GitHubPointsUsed",
+  RateBudgetRemaining: "RateBudgetRemaining",
+  /** Poison / malformed SQS messages. */
+  MessagesRejected: "MessagesRejected",
+  SweepsStarted: "SweepsStarted",
+  SweepsCompleted: "SweepsCompleted",
+  /** Milliseconds from dispatch start to the last message done. */
+  SweepDuration: "SweepDuration",
+  UpdatesApplied: "UpdatesApplied",
+  UpdatesDismissed: "UpdatesDismissed",
+} as const;
+
+export type MetricName = (typeof Metric)[keyof typeof Metric];
+
+export const ALL_METRICS: readonly MetricName[] = Object.values(Metric);

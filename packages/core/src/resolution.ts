@@ -1,0 +1,75 @@
+import type { Target } from "./target";
+
+/** Why a target could not be resolved this time. None of these changes a queue row. */
+export type FailureKind =
+  /** The repository or the ref does not exist (or is not visible). */
+  | "not_found"
+  /** Credentials lack access (403 that is not a rate limit). */
+  | "forbidden"
+  /** The host said stop; `retryAt` says when it will listen again. */
+  | "rate_limited"
+  /** 5xx, timeout, network: worth retrying soon. */
+  | "transient"
+  /** The request itself can never succeed (e.g. a semver range no tag satisfies is NOT this: that is not_found). */
+  | "invalid"
+  /** Not attempted: the rate budget reserve was reached; left for the next sweep. */
+  | "deferred";
+
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  "not_found",
+  "forbidden",
+  "rate_limited",
+  "transient",
+  "invalid",
+  "deferred",
+];
+
+export type Resolution =
+  | {
+      readonly status: "resolved";
+      /** Full commit SHA (lower case); annotated tags are peeled to their commit. */
+      readonly sha: string;
+      /** For tag:latest / semver: the tag chosen. */
+      readonly tag?: string;
+      /** REST ETag to send as If-None-Match next time. */
+      readonly etag?: string;
+    }
+  | {
+      readonly status: "failed";
+      readonly kind: FailureKind;
+      /** Human-readable, never contains credentials. */
+      readonly message: string;
+      readonly retryAt?: Date;
+    };
+
+/** What the sweeper already knows about a target from earlier sweeps (enables REST conditional requests). */
+export interface KnownState {
+  readonly sha?: string | null;
+  readonly tag?: string | null;
+  readonly etag?: string | null;
+}
+
+export interface ResolveRequest {
+  readonly target: Target;
+  readonly known?: KnownState;
+}
+
+/** Counters a resolver reports for metrics. */
+export interface ResolverStats {
+  graphqlRequests: number;
+  restRequests: number;
+  /** GraphQL points spent (from `rateLimit { cost }`) plus REST requests that counted against the limit. */
+  pointsUsed: number;
+  notModified: number;
+  /** Lowest remaining rate budget seen (points or requests), if the host reported one. */
+  budgetRemaining?: number;
+}
+
+/**
+ * Port: turns targets into commits. Implementations must look each distinct target up at most once per call,
+ * never throw for one target's failure, and return an entry for every requested key.
+ */
+export interface Resolver {
+  resolve(requests: readonly ResolveRequest[], signal?: AbortSignal): Promise<Map<string, Resolution>>;
+  stats(): ResolverStats;
+}

@@ -1,0 +1,43 @@
+import postgres from "postgres";
+
+/** The postgres.js client type used across the project. */
+export type Sql = postgres.Sql;
+
+export interface DbOptions {
+  /** postgres:// URL. */
+  readonly url: string;
+  /** Pool size. 1 in Lambda (one connection per concurrent execution) and through PGlite's socket. */
+  readonly max?: number;
+  /**
+   * Named prepared statements. Off by default: RDS Proxy pins a session that prepares statements, and
+   * PGlite's socket allows one connection. postgres.js then uses the unnamed statement (still parameterised).
+   */
+  readonly prepare?: boolean;
+  /** Schema to put first on the search_path (tests isolate themselves in a schema of their own). */
+  readonly schema?: string;
+  readonly ssl?: boolean | "require";
+  /** Seconds an idle connection stays open. */
+  readonly idleTimeout?: number;
+}
+
+/**
+ * Creates the postgres.js client. One per process: create it outside a Lambda handler so warm invocations
+ * reuse the connection.
+ *
+ * @example
+ * const sql = createSql({ url: process.env.DATABASE_URL!, max: 1 });
+ */
+export function createSql(options: DbOptions): Sql {
+  return postgres(options.url, {
+    max: options.max ?? 1,
+    prepare: options.prepare ?? false,
+    idle_timeout: options.idleTimeout ?? 20,
+    connect_timeout: 10,
+    ssl: options.ssl === undefined ? undefined : options.ssl,
+    onnotice: () => {},
+    connection: {
+      application_name: "plugin-drift-sweeper",
+      ...(options.schema ? { search_path: `${options.schema},public` } : {}),
+    },
+  });
+}

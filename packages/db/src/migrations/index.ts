@@ -1,0 +1,8 @@
+import contractTables from "./001_contract_tables";
+import sweeperState from "./002_sweeper_state";
+
+/** Ordered, append-only. Never edit a shipped migration: add a new one. */
+export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
+  { id: "001_contract_tables", sql: contractTables },
+  { id: "002_sweeper_state", sql: sweeperState },
+];

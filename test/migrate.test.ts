@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "@drift/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "./support/db";
 
 let db: TestDb;
@@ -25,13 +25,16 @@ describe(`migrations (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, (
   it("creates the CONTRACT partial unique index with its predicate", async () => {
     const [idx] = await db.sql`SELECT indexdef FROM pg_indexes
       WHERE indexname = 'plugin_update_queue_pending_unique' AND schemaname = current_schema()`;
-    expect(idx?.indexdef).toMatch(/UNIQUE INDEX .* \(workspace_id, plugin_name\) WHERE \(status = 'pending'::text\)/);
+    expect(idx?.indexdef).toMatch(
+      /UNIQUE INDEX .* \(workspace_id, plugin_name\) WHERE \(status = 'pending'::text\)/,
+    );
   });
 
   it("accepts rows written the platform's way (only the CONTRACT columns, defaults for the rest)", async () => {
     await db.sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw)
                  VALUES (gen_random_uuid(), 'p', 'github://a/b')`;
-    const [row] = await db.sql`SELECT tracked_ref, installed_sha FROM workspace_plugins WHERE plugin_name = 'p'`;
+    const [row] =
+      await db.sql`SELECT tracked_ref, installed_sha FROM workspace_plugins WHERE plugin_name = 'p'`;
     expect(row).toEqual({ tracked_ref: "none", installed_sha: null });
   });
 

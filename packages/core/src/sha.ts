@@ -6,7 +6,8 @@ export const SHA_PATTERN = /^[0-9a-fA-F]{7,64}$/;
 /** Parses `installed_sha`: NULL or '' is unknown (skipped); anything but 7–64 hex is invalid. Lower-cases. */
 export function parseInstalledSha(raw: string | null | undefined): Parsed<string> {
   if (raw == null || raw === "") return skipped("installed commit unknown");
-  if (!SHA_PATTERN.test(raw)) return invalid(`installed_sha ${JSON.stringify(preview(raw, 70))} is not 7 to 64 hex characters`);
+  if (!SHA_PATTERN.test(raw))
+    return invalid(`installed_sha ${JSON.stringify(preview(raw, 70))} is not 7 to 64 hex characters`);
   return ok(raw.toLowerCase());
 }
 

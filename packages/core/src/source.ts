@@ -15,7 +15,8 @@ export interface Source {
 const MAX_SOURCE_LENGTH = 2048;
 // GitHub/Gitea owner and repository names: letters, digits, '-', '_', '.'; never '.' or '..' alone.
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/;
 
 function validName(name: string): boolean {
   return NAME.test(name) && name !== "." && name !== "..";
@@ -67,7 +68,8 @@ export function parseSource(raw: string | null | undefined): Parsed<Source> {
       return ownerRepo("github", "github", rest.replace(/\/$/, ""), text);
     case "https": {
       const m = /^(?:www\.)?github\.com\/(.*)$/i.exec(rest);
-      if (!m) return invalid(`only https://github.com/OWNER/REPO is accepted: ${JSON.stringify(preview(text))}`);
+      if (!m)
+        return invalid(`only https://github.com/OWNER/REPO is accepted: ${JSON.stringify(preview(text))}`);
       return ownerRepo("github", "github", (m[1] ?? "").replace(/\/$/, ""), text);
     }
     case "gitea": {

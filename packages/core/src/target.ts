@@ -1,7 +1,13 @@
 import type { Parsed } from "./parse-result";
 import { parseInstalledSha } from "./sha";
-import { parseSource, type Provider, type Source } from "./source";
-import { type DriftKind, driftKindOf, formatTrackedRef, parseTrackedRef, type TrackedRef } from "./tracked-ref";
+import { type Provider, parseSource, type Source } from "./source";
+import {
+  type DriftKind,
+  driftKindOf,
+  formatTrackedRef,
+  parseTrackedRef,
+  type TrackedRef,
+} from "./tracked-ref";
 
 /**
  * One distinct thing to look up upstream: a repository and a tracked ref. Every workspace plugin that follows
@@ -46,6 +52,10 @@ export function classifyRow(row: PluginRow): RowClassification {
   if (sha.status !== "ok") return sha;
   return {
     status: "ok",
-    value: { target: makeTarget(source.value, ref.value), installedSha: sha.value, driftKind: driftKindOf(ref.value) },
+    value: {
+      target: makeTarget(source.value, ref.value),
+      installedSha: sha.value,
+      driftKind: driftKindOf(ref.value),
+    },
   };
 }

@@ -21,9 +21,15 @@ const MAX_REF_LENGTH = 512;
  */
 export function isValidRefName(name: string): boolean {
   if (name.length === 0 || name.length > 255) return false;
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return false;
+  // Control characters, space and DEL are never part of a ref name.
+  for (const ch of name) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code <= 0x20 || code === 0x7f) return false;
+  }
+  if (/[~^:?*[\\]/.test(name)) return false;
   if (name.includes("..") || name.includes("@{") || name.includes("//")) return false;
-  if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".") || name.endsWith(".lock")) return false;
+  if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".") || name.endsWith(".lock"))
+    return false;
   if (name.startsWith("-") || name === "@") return false;
   return name.split("/").every((part) => part.length > 0 && !part.startsWith("."));
 }
@@ -38,13 +44,16 @@ export function parseTrackedRef(raw: string | null | undefined): Parsed<TrackedR
   const text = raw.trim();
   if (text === "" || text === "none") return skipped("not tracked");
   const colon = text.indexOf(":");
-  if (colon === -1) return invalid(`tracked_ref ${JSON.stringify(preview(text))} has no kind (expected e.g. tag:NAME)`);
+  if (colon === -1)
+    return invalid(`tracked_ref ${JSON.stringify(preview(text))} has no kind (expected e.g. tag:NAME)`);
   const kind = text.slice(0, colon);
   const value = text.slice(colon + 1);
   switch (kind) {
     case "tag":
       if (value === "latest") return ok({ type: "latest" });
-      return isValidRefName(value) ? ok({ type: "tag", name: value }) : invalid(`bad tag name ${JSON.stringify(preview(value))}`);
+      return isValidRefName(value)
+        ? ok({ type: "tag", name: value })
+        : invalid(`bad tag name ${JSON.stringify(preview(value))}`);
     case "branch":
     case "ref":
       return isValidRefName(value)

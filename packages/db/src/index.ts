@@ -1,2 +1,4 @@
 export * from "./client";
+export * from "./drift-store";
+export * from "./mapping-store";
 export * from "./migrate";

@@ -5,7 +5,8 @@ import { openDatabase } from "../database";
 export const migrateCommand: Command = {
   name: "migrate",
   summary: "Create or upgrade the database schema (idempotent)",
-  usage: "drift migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded database under .drift/).",
+  usage:
+    "drift migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded database under .drift/).",
   async run(ctx) {
     parseArgs({ args: [...ctx.argv], options: {}, allowPositionals: false, strict: true });
     const db = await openDatabase({ migrate: false, env: ctx.env });

@@ -1,0 +1,45 @@
+import { classifyRow, type PluginRow, type Target } from "./target";
+import type { DriftKind } from "./tracked-ref";
+
+/** A workspace plugin that follows a target, as recorded for the worker's set-based drift SQL. */
+export interface PluginMapping {
+  readonly pluginId: string;
+  readonly target: Target;
+  /** The row's source_raw / tracked_ref at mapping time: a row changed since is never matched stale. */
+  readonly sourceRaw: string;
+  readonly trackedRef: string;
+  readonly driftKind: DriftKind;
+}
+
+/** A row that is not followed, and why. */
+export interface RowProblem {
+  readonly pluginId: string;
+  readonly status: "skipped" | "invalid";
+  readonly reason: string;
+}
+
+export interface MappedPage {
+  readonly mappings: PluginMapping[];
+  readonly problems: RowProblem[];
+}
+
+/** Classifies one page of rows. Pure; never throws, whatever the rows hold. */
+export function mapPluginRows(rows: readonly PluginRow[]): MappedPage {
+  const mappings: PluginMapping[] = [];
+  const problems: RowProblem[] = [];
+  for (const row of rows) {
+    const c = classifyRow(row);
+    if (c.status === "ok") {
+      mappings.push({
+        pluginId: row.id,
+        target: c.value.target,
+        sourceRaw: row.source_raw ?? "",
+        trackedRef: row.tracked_ref ?? "",
+        driftKind: c.value.driftKind,
+      });
+    } else {
+      problems.push({ pluginId: row.id, status: c.status, reason: c.reason });
+    }
+  }
+  return { mappings, problems };
+}

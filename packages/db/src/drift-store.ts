@@ -1,0 +1,84 @@
+import type { Sql } from "./client";
+
+/** A target resolved to a commit in this sweep. */
+export interface ResolvedTarget {
+  readonly key: string;
+  /** Full commit SHA (any case). */
+  readonly sha: string;
+  /** The tag chosen for tag:latest / semver targets. */
+  readonly tag?: string | null;
+}
+
+/** What one drift upsert did. */
+export interface DriftCounts {
+  /** Pending rows inserted. */
+  readonly new: number;
+  /** Pending rows whose latest (or current) SHA was replaced by a newer one. */
+  readonly refreshed: number;
+  /** Pending rows whose drift went away without an apply. */
+  readonly superseded: number;
+  /** Followed plugins compared in this call (drifted or not). */
+  readonly compared: number;
+}
+
+export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, compared: 0 };
+
+/**
+ * Applies the CONTRACT drift semantics for a batch of resolved targets in ONE statement, whatever the number of
+ * targets or of plugins that follow them:
+ * - a plugin whose installed commit differs from the resolved one gets a pending row (inserted, or refreshed when
+ *   its latest/current SHA changed; left alone when equal, so replays change nothing);
+ * - a plugin back in sync has its pending row superseded.
+ * The partial unique index `plugin_update_queue_pending_unique` is the ON CONFLICT arbiter, named through its
+ * predicate (the original sweeper omitted the predicate, which Postgres rejects).
+ *
+ * Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is left
+ * for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):
+ * it may have changed since mapping. An abbreviated SHA matches the full SHA it prefixes (case-insensitive).
+ */
+export async function applyDrift(
+  sql: Sql,
+  resolved: readonly ResolvedTarget[],
+  sweepId: string | null = null,
+): Promise<DriftCounts> {
+  if (resolved.length === 0) return NO_DRIFT;
+  const [row] = await sql<DriftCounts[]>`
+    WITH resolved AS (
+      SELECT DISTINCT ON (target_key) target_key, lower(sha) AS sha, tag
+      FROM unnest(${resolved.map((r) => r.key)}::text[], ${resolved.map((r) => r.sha)}::text[],
+                  ${resolved.map((r) => r.tag ?? null)}::text[]) AS r(target_key, sha, tag)
+    ),
+    compared AS (
+      SELECT wp.workspace_id, wp.plugin_name, wp.tracked_ref, wp.installed_sha, r.sha, r.tag, m.drift_kind,
+             (starts_with(r.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), r.sha)) AS in_sync
+      FROM resolved r
+      JOIN drift_plugin_targets m ON m.target_key = r.target_key
+      JOIN workspace_plugins wp
+        ON wp.id = m.plugin_id AND wp.source_raw = m.source_raw AND wp.tracked_ref = m.tracked_ref
+      WHERE wp.installed_sha ~ '^[0-9A-Fa-f]{7,64}$'
+    ),
+    upserted AS (
+      INSERT INTO plugin_update_queue AS q
+        (workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, drift_kind, resolved_tag, sweep_id)
+      SELECT workspace_id, plugin_name, tracked_ref, installed_sha, sha, drift_kind, tag, ${sweepId}::uuid
+      FROM compared WHERE NOT in_sync
+      ON CONFLICT (workspace_id, plugin_name) WHERE status = 'pending'
+      DO UPDATE SET latest_sha = EXCLUDED.latest_sha, current_sha = EXCLUDED.current_sha,
+        tracked_ref = EXCLUDED.tracked_ref, drift_kind = EXCLUDED.drift_kind, resolved_tag = EXCLUDED.resolved_tag,
+        sweep_id = EXCLUDED.sweep_id, updated_at = now()
+      WHERE lower(q.latest_sha) <> lower(EXCLUDED.latest_sha) OR lower(q.current_sha) <> lower(EXCLUDED.current_sha)
+         OR q.tracked_ref <> EXCLUDED.tracked_ref
+      RETURNING (xmax = 0) AS inserted
+    ),
+    superseded AS (
+      UPDATE plugin_update_queue q SET status = 'superseded', decided_at = now(), updated_at = now()
+      FROM compared c
+      WHERE c.in_sync AND q.status = 'pending' AND q.workspace_id = c.workspace_id AND q.plugin_name = c.plugin_name
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM upserted WHERE inserted)::int AS new,
+           (SELECT count(*) FROM upserted WHERE NOT inserted)::int AS refreshed,
+           (SELECT count(*) FROM superseded)::int AS superseded,
+           (SELECT count(*) FROM compared)::int AS compared`;
+  return row ?? NO_DRIFT;
+}

@@ -1,0 +1,65 @@
+import { formatTrackedRef, type MappedPage, type PluginRow } from "@drift/core";
+import type { Sql } from "./client";
+
+/**
+ * Reads one page of workspace_plugins in primary-key order (keyset: never OFFSET), so memory stays bounded
+ * and a page costs an index range scan whatever the table size.
+ */
+export async function pagePluginRows(sql: Sql, afterId: string | null, limit: number): Promise<PluginRow[]> {
+  return afterId === null
+    ? sql<
+        PluginRow[]
+      >`SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins ORDER BY id LIMIT ${limit}`
+    : sql<PluginRow[]>`SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
+                       WHERE id > ${afterId} ORDER BY id LIMIT ${limit}`;
+}
+
+/**
+ * Records what a page of rows means, in four set-based statements whatever the page size: the distinct
+ * targets, each plugin's mapping (written only when it changed), and the problems of rows not followed.
+ */
+export async function recordMappings(sql: Sql, page: MappedPage): Promise<void> {
+  const targets = new Map(page.mappings.map((m) => [m.target.key, m.target]));
+  const t = [...targets.values()];
+  await sql.begin(async (tx) => {
+    if (t.length > 0) {
+      await tx`
+        INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref)
+        SELECT * FROM unnest(${t.map((x) => x.key)}::text[], ${t.map((x) => x.provider)}::text[],
+          ${t.map((x) => x.host)}::text[], ${t.map((x) => x.owner)}::text[], ${t.map((x) => x.repo)}::text[],
+          ${t.map((x) => formatTrackedRef(x.ref))}::text[])
+        ON CONFLICT (key) DO NOTHING`;
+    }
+    const m = page.mappings;
+    if (m.length > 0) {
+      await tx`
+        INSERT INTO drift_plugin_targets AS d (plugin_id, target_key, source_raw, tracked_ref, drift_kind)
+        SELECT * FROM unnest(${m.map((x) => x.pluginId)}::uuid[], ${m.map((x) => x.target.key)}::text[],
+          ${m.map((x) => x.sourceRaw)}::text[], ${m.map((x) => x.trackedRef)}::text[], ${m.map((x) => x.driftKind)}::text[])
+        ON CONFLICT (plugin_id) DO UPDATE SET target_key = EXCLUDED.target_key, source_raw = EXCLUDED.source_raw,
+          tracked_ref = EXCLUDED.tracked_ref, drift_kind = EXCLUDED.drift_kind, mapped_at = now()
+        WHERE (d.target_key, d.source_raw, d.tracked_ref, d.drift_kind)
+          IS DISTINCT FROM (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.drift_kind)`;
+      await tx`DELETE FROM drift_row_problems WHERE plugin_id = ANY(${m.map((x) => x.pluginId)}::uuid[])`;
+    }
+    const p = page.problems;
+    if (p.length > 0) {
+      const ids = p.map((x) => x.pluginId);
+      await tx`DELETE FROM drift_plugin_targets WHERE plugin_id = ANY(${ids}::uuid[])`;
+      await tx`
+        INSERT INTO drift_row_problems AS r (plugin_id, status, reason)
+        SELECT * FROM unnest(${ids}::uuid[], ${p.map((x) => x.status)}::text[], ${p.map((x) => x.reason)}::text[])
+        ON CONFLICT (plugin_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, seen_at = now()
+        WHERE (r.status, r.reason) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.reason)`;
+    }
+  });
+}
+
+/** Forgets mappings and problems of plugins the platform deleted. Two set-based statements. */
+export async function pruneMappings(sql: Sql): Promise<number> {
+  const a = await sql`DELETE FROM drift_plugin_targets d
+    WHERE NOT EXISTS (SELECT 1 FROM workspace_plugins w WHERE w.id = d.plugin_id)`;
+  const b = await sql`DELETE FROM drift_row_problems d
+    WHERE NOT EXISTS (SELECT 1 FROM workspace_plugins w WHERE w.id = d.plugin_id)`;
+  return a.count + b.count;
+}

@@ -1,0 +1,54 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mapPluginRows } from "@drift/core";
+import type { Sql } from "@drift/db";
+import { pagePluginRows, recordMappings } from "@drift/db";
+
+/** A deterministic 40-hex commit id for a label. */
+export const sha = (label: string): string => createHash("sha1").update(label).digest("hex");
+
+export interface PluginSeed {
+  workspace_id?: string;
+  plugin_name?: string;
+  source_raw: string;
+  tracked_ref?: string;
+  installed_sha?: string | null;
+}
+
+/** Inserts workspace_plugins rows the way the platform does (only CONTRACT columns). Returns their ids. */
+export async function insertPlugins(sql: Sql, rows: readonly PluginSeed[]): Promise<string[]> {
+  const full = rows.map((r) => ({
+    workspace_id: r.workspace_id ?? randomUUID(),
+    plugin_name: r.plugin_name ?? `plugin-${randomUUID().slice(0, 8)}`,
+    source_raw: r.source_raw,
+    tracked_ref: r.tracked_ref ?? "none",
+    installed_sha: r.installed_sha ?? null,
+  }));
+  const ids: string[] = [];
+  for (let i = 0; i < full.length; i += 5000) {
+    const chunk = full.slice(i, i + 5000);
+    const out = await sql<{ id: string }[]>`
+      INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw, tracked_ref, installed_sha)
+      SELECT * FROM unnest(${chunk.map((r) => r.workspace_id)}::uuid[], ${chunk.map((r) => r.plugin_name)}::text[],
+        ${chunk.map((r) => r.source_raw)}::text[], ${chunk.map((r) => r.tracked_ref)}::text[],
+        ${chunk.map((r) => r.installed_sha)}::text[])
+      RETURNING id`;
+    ids.push(...out.map((r) => r.id));
+  }
+  return ids;
+}
+
+/** Runs the dispatcher's mapping pass over the whole table; returns the counts. */
+export async function mapAll(sql: Sql, pageSize = 1000) {
+  let after: string | null = null;
+  const counts = { scanned: 0, mapped: 0, skipped: 0, invalid: 0 };
+  for (;;) {
+    const rows = await pagePluginRows(sql, after, pageSize);
+    if (rows.length === 0) return counts;
+    const page = mapPluginRows(rows);
+    await recordMappings(sql, page);
+    counts.scanned += rows.length;
+    counts.mapped += page.mappings.length;
+    for (const p of page.problems) counts[p.status] += 1;
+    after = rows[rows.length - 1]?.id ?? null;
+  }
+}

@@ -6,3 +6,8 @@ export * from "./sha";
 export * from "./source";
 export * from "./target";
 export * from "./tracked-ref";
+export * from "./ports";
+export * from "./sweep-message";
+export * from "./backoff";
+export * from "./dispatch";
+export * from "./process-message";

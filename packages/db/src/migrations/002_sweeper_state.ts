@@ -17,7 +17,10 @@ CREATE TABLE IF NOT EXISTS drift_targets (
   next_check_at timestamptz NOT NULL DEFAULT '-infinity',
   last_checked_at timestamptz,
   last_resolved_at timestamptz,
+  -- The sweep that last finished with this target (resolved, or failed for good): a redelivered message skips it.
   last_sweep_id uuid,
+  -- The sweep that last tried it: a failure counts once per sweep however often SQS redelivers.
+  last_attempt_sweep_id uuid,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
@@ -61,7 +64,10 @@ CREATE TABLE IF NOT EXISTS drift_sweep_messages (
   target_count integer NOT NULL,
   status text NOT NULL DEFAULT 'sent' CHECK (status IN ('sent', 'done', 'retrying')),
   targets_resolved integer NOT NULL DEFAULT 0,
+  -- Accumulated over deliveries, each target counted in the delivery that finished it.
   targets_failed integer NOT NULL DEFAULT 0,
+  -- Transient failures of the latest delivery (retried by SQS).
+  targets_retrying integer NOT NULL DEFAULT 0,
   targets_deferred integer NOT NULL DEFAULT 0,
   drift_new integer NOT NULL DEFAULT 0,
   drift_refreshed integer NOT NULL DEFAULT 0,

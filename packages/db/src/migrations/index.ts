@@ -1,8 +1,10 @@
 import contractTables from "./001_contract_tables";
 import sweeperState from "./002_sweeper_state";
+import eventOutbox from "./003_event_outbox";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
   { id: "001_contract_tables", sql: contractTables },
   { id: "002_sweeper_state", sql: sweeperState },
+  { id: "003_event_outbox", sql: eventOutbox },
 ];

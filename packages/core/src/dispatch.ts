@@ -1,0 +1,162 @@
+import { mapPluginRows } from "./mapping";
+import { Metric } from "./metrics";
+import type { DispatchCounts, Log, MessageQueue, MetricsSink, SweepStore } from "./ports";
+import { type SweepMessage, toMessageTarget } from "./sweep-message";
+import { repoKey } from "./target";
+
+export interface DispatchConfig {
+  readonly trigger: string;
+  /** A sweep started less than this ago makes a new start a no-op (duplicate schedule events). */
+  readonly minIntervalMs: number;
+  /** workspace_plugins rows per page (keyset). */
+  readonly rowPageSize: number;
+  /** Due targets read per page. */
+  readonly targetPageSize: number;
+  /** Repositories per message: one message is one resolver batch (one GraphQL query on GitHub). */
+  readonly reposPerMessage: number;
+  readonly maxTargetsPerMessage: number;
+  /** Serialized message size cap (SQS allows 256 KiB per message). */
+  readonly maxMessageBytes: number;
+  /** Messages handed to the queue per send call (SQS SendMessageBatch takes 10). */
+  readonly sendBatchSize: number;
+}
+
+export const DEFAULT_DISPATCH_CONFIG: DispatchConfig = {
+  trigger: "schedule",
+  minIntervalMs: 10 * 60_000,
+  rowPageSize: 5000,
+  targetPageSize: 2000,
+  reposPerMessage: 100,
+  maxTargetsPerMessage: 1000,
+  maxMessageBytes: 200 * 1024,
+  sendBatchSize: 10,
+};
+
+export interface DispatchDeps {
+  readonly store: SweepStore;
+  readonly queue: MessageQueue;
+  readonly metrics: MetricsSink;
+  readonly log: Log;
+}
+
+export type DispatchSummary =
+  | ({ readonly status: "dispatched"; readonly sweepId: string; readonly completed: boolean } & DispatchCounts)
+  | { readonly status: "skipped"; readonly reason: string; readonly otherSweepId?: string };
+
+/**
+ * The dispatcher's job: start a sweep (at most one at a time), map every workspace plugin to its target (pages of
+ * rows, keyset order, set-based writes), then page the distinct due targets and pack them into messages of about
+ * `reposPerMessage` repositories each. Memory holds one page and one batch of messages, whatever the table size.
+ */
+export async function dispatchSweep(
+  deps: DispatchDeps,
+  config: DispatchConfig = DEFAULT_DISPATCH_CONFIG,
+): Promise<DispatchSummary> {
+  const { store, queue, metrics, log } = deps;
+  const start = await store.startSweep(config.trigger, config.minIntervalMs);
+  if (!start.started) {
+    log.info("sweep not started", { reason: start.reason, otherSweepId: start.otherSweepId });
+    return { status: "skipped", reason: start.reason, otherSweepId: start.otherSweepId };
+  }
+  const sweepId = start.sweepId;
+  metrics.add(Metric.SweepsStarted, "Count", 1);
+  const counts: DispatchCounts = { rowsScanned: 0, rowsSkipped: 0, rowsInvalid: 0, targetsDispatched: 0, messagesSent: 0 };
+  try {
+    await mapAllRows(store, config, counts);
+    await store.pruneMappings();
+    await sendDueTargets(store, queue, config, sweepId, counts);
+    const done = await store.finishDispatch(sweepId, counts);
+    metrics.add(Metric.RowsScanned, "Count", counts.rowsScanned);
+    metrics.add(Metric.RowsSkipped, "Count", counts.rowsSkipped);
+    metrics.add(Metric.RowsInvalid, "Count", counts.rowsInvalid);
+    metrics.add(Metric.TargetsDispatched, "Count", counts.targetsDispatched);
+    metrics.add(Metric.MessagesSent, "Count", counts.messagesSent);
+    if (done.completed) {
+      metrics.add(Metric.SweepsCompleted, "Count", 1);
+      metrics.add(Metric.SweepDuration, "Milliseconds", done.durationMs);
+    }
+    log.info("sweep dispatched", { sweepId, ...counts });
+    return { status: "dispatched", sweepId, completed: done.completed, ...counts };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error("dispatch failed", { sweepId, error: message });
+    await store.failSweep(sweepId, message).catch(() => {});
+    throw error;
+  }
+}
+
+async function mapAllRows(store: SweepStore, config: DispatchConfig, counts: DispatchCounts): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const rows = await store.pagePluginRows(after, config.rowPageSize);
+    if (rows.length === 0) return;
+    const page = mapPluginRows(rows);
+    await store.recordMappings(page);
+    counts.rowsScanned += rows.length;
+    for (const p of page.problems) {
+      if (p.status === "skipped") counts.rowsSkipped += 1;
+      else counts.rowsInvalid += 1;
+    }
+    after = rows[rows.length - 1]?.id ?? null;
+  }
+}
+
+async function sendDueTargets(
+  store: SweepStore,
+  queue: MessageQueue,
+  config: DispatchConfig,
+  sweepId: string,
+  counts: DispatchCounts,
+): Promise<void> {
+  const pending: SweepMessage[] = [];
+  let current: SweepMessage["targets"] = [];
+  let repos = new Set<string>();
+  let bytes = 0;
+  let seq = 0;
+
+  const flushSends = async (force: boolean) => {
+    while (pending.length >= config.sendBatchSize || (force && pending.length > 0)) {
+      const batch = pending.splice(0, config.sendBatchSize);
+      await store.recordMessages(
+        sweepId,
+        batch.map((m) => ({ seq: m.seq, targetCount: m.targets.length })),
+      );
+      await queue.send(batch);
+      counts.messagesSent += batch.length;
+    }
+  };
+  const closeMessage = () => {
+    if (current.length === 0) return;
+    pending.push({ v: 1, sweepId, seq: seq++, targets: current });
+    current = [];
+    repos = new Set();
+    bytes = 0;
+  };
+
+  let after: string | null = null;
+  for (;;) {
+    const targets = await store.pageDueTargets(after, config.targetPageSize);
+    if (targets.length === 0) break;
+    for (const target of targets) {
+      const entry = toMessageTarget(target);
+      const size = JSON.stringify(entry).length + 1;
+      const repo = repoKey(target);
+      const newRepo = !repos.has(repo);
+      if (
+        (newRepo && repos.size >= config.reposPerMessage) ||
+        current.length >= config.maxTargetsPerMessage ||
+        bytes + size > config.maxMessageBytes
+      ) {
+        closeMessage();
+      }
+      current.push(entry);
+      repos.add(repo);
+      bytes += size;
+      counts.targetsDispatched += 1;
+    }
+    after = targets[targets.length - 1]?.key ?? null;
+    await flushSends(false);
+  }
+  closeMessage();
+  await flushSends(true);
+}

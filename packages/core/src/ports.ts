@@ -1,0 +1,90 @@
+import type { MappedPage } from "./mapping";
+import type { MetricName } from "./metrics";
+import type { FailureKind, KnownState, Resolution } from "./resolution";
+import type { SweepMessage } from "./sweep-message";
+import type { PluginRow, Target } from "./target";
+
+/** Structured logger (Powertools Logger fits; so does the CLI's stderr logger). */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export type MetricUnit = "Count" | "Milliseconds";
+
+/** Where metrics go: CloudWatch EMF in Lambda, a collector locally. Low-cardinality dimensions only. */
+export interface MetricsSink {
+  add(name: MetricName, unit: MetricUnit, value: number, dimensions?: Readonly<Record<string, string>>): void;
+}
+
+/** Sends sweep messages; adapters honour their transport's limits (SQS: 10 entries, 1 MiB a call). */
+export interface MessageQueue {
+  send(messages: readonly SweepMessage[]): Promise<void>;
+}
+
+export type StartSweepResult =
+  | { readonly started: true; readonly sweepId: string }
+  | { readonly started: false; readonly reason: string; readonly otherSweepId?: string };
+
+export interface DispatchCounts {
+  rowsScanned: number;
+  rowsSkipped: number;
+  rowsInvalid: number;
+  targetsDispatched: number;
+  messagesSent: number;
+}
+
+/** Per-target state the worker needs (REST ETag, last answer, whether this sweep already handled it). */
+export interface TargetState extends KnownState {
+  /** The sweep that last finished this target (a redelivery of the same sweep skips it). */
+  readonly lastSweepId: string | null;
+  readonly lastAttemptSweepId: string | null;
+  readonly consecutiveFailures: number;
+}
+
+/** The outcome of one target in one delivery, as the worker records it. */
+export interface TargetOutcome {
+  readonly target: Target;
+  readonly resolution: Resolution;
+  /** Failure count after this outcome (0 when resolved). */
+  readonly consecutiveFailures: number;
+  /** When the target is due again; null keeps it due at the next sweep. */
+  readonly nextCheckAt: Date | null;
+  /** True when this sweep is done with the target (resolved, failed for good, deferred). */
+  readonly finished: boolean;
+}
+
+export interface RecordedMessage {
+  readonly drift: { new: number; refreshed: number; superseded: number };
+  /** Set when this delivery finished the sweep's last message. */
+  readonly sweepCompleted?: { readonly durationMs: number };
+}
+
+/** Port: everything the sweep flow reads from and writes to the database. */
+export interface SweepStore {
+  startSweep(trigger: string, minIntervalMs: number): Promise<StartSweepResult>;
+  pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]>;
+  recordMappings(page: MappedPage): Promise<void>;
+  pruneMappings(): Promise<number>;
+  /** Distinct due targets in key order (keyset pagination), so refs of one repository are adjacent. */
+  pageDueTargets(afterKey: string | null, limit: number): Promise<Target[]>;
+  /** Records the messages about to be sent (before sending: a fast worker must find its row). */
+  recordMessages(sweepId: string, messages: readonly { seq: number; targetCount: number }[]): Promise<void>;
+  finishDispatch(sweepId: string, counts: DispatchCounts): Promise<{ completed: boolean; durationMs: number }>;
+  failSweep(sweepId: string, error: string): Promise<void>;
+  loadTargetState(keys: readonly string[]): Promise<Map<string, TargetState>>;
+  /**
+   * In one transaction: the set-based drift upsert for resolved targets, per-target state (backoff, ETag),
+   * the message's counters, and the sweep's completion when this was its last message.
+   */
+  recordOutcomes(
+    sweepId: string,
+    seq: number,
+    outcomes: readonly TargetOutcome[],
+    options: { final: boolean; retrying: number },
+  ): Promise<RecordedMessage>;
+}
+
+export const PERMANENT_FAILURES: ReadonlySet<FailureKind> = new Set(["not_found", "forbidden", "invalid"]);

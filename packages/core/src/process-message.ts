@@ -1,0 +1,144 @@
+import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
+import { Metric } from "./metrics";
+import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from "./ports";
+import type { Resolution, Resolver, ResolverStats } from "./resolution";
+import { parseSweepMessage } from "./sweep-message";
+
+export interface WorkerConfig {
+  /** Deliveries after which transient failures are accepted (left for the next sweep) instead of retried. */
+  readonly maxAttempts: number;
+  readonly backoff: BackoffPolicy;
+}
+
+export const DEFAULT_WORKER_CONFIG: WorkerConfig = { maxAttempts: 3, backoff: DEFAULT_BACKOFF };
+
+export interface WorkerDeps {
+  readonly store: SweepStore;
+  readonly resolver: Resolver;
+  readonly metrics: MetricsSink;
+  readonly log: Log;
+  readonly now?: () => Date;
+}
+
+export interface MessageResult {
+  readonly sweepId: string;
+  readonly seq: number;
+  readonly resolved: number;
+  readonly failed: number;
+  readonly deferred: number;
+  /** Targets that failed transiently and are retried by redelivering the message. */
+  readonly retrying: number;
+  /** Targets this sweep had already finished (a redelivery): not looked up again. */
+  readonly alreadyDone: number;
+  readonly drift: { new: number; refreshed: number; superseded: number };
+  /** True when the caller must report the message as failed so the queue redelivers it. */
+  readonly retry: boolean;
+}
+
+/**
+ * The worker's job for one queue message: validate it, skip targets this sweep already finished, resolve the rest
+ * in one resolver call, and record everything in one transaction. Replays change nothing more. A malformed body
+ * throws MalformedMessageError (the message fails alone and ends in the DLQ).
+ */
+export async function processSweepMessage(
+  deps: WorkerDeps,
+  body: string,
+  attempt: number,
+  config: WorkerConfig = DEFAULT_WORKER_CONFIG,
+): Promise<MessageResult> {
+  const { message, targets } = parseSweepMessage(body);
+  const now = deps.now?.() ?? new Date();
+  const unique = [...new Map(targets.map((t) => [t.key, t])).values()];
+  const state = await deps.store.loadTargetState(unique.map((t) => t.key));
+  const todo = unique.filter((t) => state.get(t.key)?.lastSweepId !== message.sweepId);
+
+  const statsBefore = { ...deps.resolver.stats() };
+  const resolutions = todo.length
+    ? await deps.resolver.resolve(todo.map((target) => ({ target, known: state.get(target.key) })))
+    : new Map<string, Resolution>();
+
+  const final = attempt >= config.maxAttempts;
+  const outcomes: TargetOutcome[] = todo.map((target) => {
+    const resolution: Resolution = resolutions.get(target.key) ?? {
+      status: "failed",
+      kind: "transient",
+      message: "resolver returned no answer for this target",
+    };
+    return outcomeFor(target, resolution, state.get(target.key), message.sweepId, now, final, config.backoff);
+  });
+  const retrying = outcomes.filter((o) => !o.finished).length;
+  const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, { final, retrying });
+
+  const result: MessageResult = {
+    sweepId: message.sweepId,
+    seq: message.seq,
+    resolved: outcomes.filter((o) => o.resolution.status === "resolved").length,
+    failed: outcomes.filter((o) => o.resolution.status === "failed" && o.resolution.kind !== "deferred").length,
+    deferred: outcomes.filter((o) => o.resolution.status === "failed" && o.resolution.kind === "deferred").length,
+    retrying,
+    alreadyDone: unique.length - todo.length,
+    drift: recorded.drift,
+    retry: retrying > 0,
+  };
+  emitMessageMetrics(deps, outcomes, result, statsBefore, recorded.sweepCompleted?.durationMs);
+  deps.log.info("message processed", { ...result, attempt });
+  return result;
+}
+
+function outcomeFor(
+  target: TargetOutcome["target"],
+  resolution: Resolution,
+  prior: TargetState | undefined,
+  sweepId: string,
+  now: Date,
+  final: boolean,
+  backoff: BackoffPolicy,
+): TargetOutcome {
+  if (resolution.status === "resolved") {
+    return { target, resolution, consecutiveFailures: 0, nextCheckAt: null, finished: true };
+  }
+  const before = prior?.consecutiveFailures ?? 0;
+  if (resolution.kind === "deferred") {
+    return { target, resolution, consecutiveFailures: before, nextCheckAt: null, finished: true };
+  }
+  // A failure counts once per sweep, however many deliveries it takes.
+  const failures = prior?.lastAttemptSweepId === sweepId ? Math.max(before, 1) : before + 1;
+  if (resolution.kind === "rate_limited") {
+    return { target, resolution, consecutiveFailures: failures, nextCheckAt: resolution.retryAt ?? null, finished: true };
+  }
+  const nextCheckAt = new Date(now.getTime() + backoffDelayMs(failures, backoff));
+  const finished = resolution.kind !== "transient" || final;
+  return { target, resolution, consecutiveFailures: failures, nextCheckAt, finished };
+}
+
+function emitMessageMetrics(
+  deps: WorkerDeps,
+  outcomes: readonly TargetOutcome[],
+  result: MessageResult,
+  before: ResolverStats,
+  sweepDurationMs: number | undefined,
+): void {
+  const m = deps.metrics;
+  m.add(Metric.TargetsResolved, "Count", result.resolved);
+  m.add(Metric.TargetsDeferred, "Count", result.deferred);
+  const byKind = new Map<string, number>();
+  for (const o of outcomes) {
+    if (o.resolution.status === "failed" && o.resolution.kind !== "deferred") {
+      byKind.set(o.resolution.kind, (byKind.get(o.resolution.kind) ?? 0) + 1);
+    }
+  }
+  for (const [kind, n] of byKind) m.add(Metric.TargetsFailed, "Count", n, { FailureKind: kind });
+  m.add(Metric.DriftNew, "Count", result.drift.new);
+  m.add(Metric.DriftRefreshed, "Count", result.drift.refreshed);
+  m.add(Metric.DriftSuperseded, "Count", result.drift.superseded);
+  // The resolver lives across warm invocations: report this message's share of its counters.
+  const stats = deps.resolver.stats();
+  const requests = stats.graphqlRequests + stats.restRequests - before.graphqlRequests - before.restRequests;
+  m.add(Metric.GitHubRequests, "Count", requests);
+  m.add(Metric.GitHubPointsUsed, "Count", stats.pointsUsed - before.pointsUsed);
+  if (stats.budgetRemaining !== undefined) m.add(Metric.RateBudgetRemaining, "Count", stats.budgetRemaining);
+  if (sweepDurationMs !== undefined) {
+    m.add(Metric.SweepsCompleted, "Count", 1);
+    m.add(Metric.SweepDuration, "Milliseconds", sweepDurationMs);
+  }
+}

@@ -1,0 +1,392 @@
+import type postgres from "postgres";
+import type { Sql } from "./client";
+
+/**
+ * The SQL behind the admin API and the `drift pending|apply|dismiss` commands. Callers validate ids as UUIDs
+ * before they get here (a non-UUID sent to a uuid column is a 500 from Postgres, not a 400).
+ */
+
+export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded";
+export const UPDATE_STATUSES: readonly UpdateStatus[] = ["pending", "applied", "dismissed", "superseded"];
+
+/** A queue row in the CONTRACT shape of `GET /admin/plugin-updates-pending`. */
+export interface PendingUpdate {
+  readonly id: string;
+  readonly workspace_id: string;
+  readonly plugin_name: string;
+  readonly tracked_ref: string;
+  readonly current_sha: string;
+  readonly latest_sha: string;
+  readonly status: UpdateStatus;
+  readonly created_at: Date;
+}
+
+/** A queue row with the sweeper's extra columns (filtered list, admin page, `drift pending`). */
+export interface UpdateRow extends PendingUpdate {
+  readonly drift_kind: string | null;
+  readonly resolved_tag: string | null;
+  readonly updated_at: Date;
+  readonly decided_at: Date | null;
+}
+
+/** Every pending row, newest first (CONTRACT shape). */
+export async function listPendingUpdates(sql: Sql): Promise<PendingUpdate[]> {
+  return sql<PendingUpdate[]>`
+    SELECT id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, created_at
+    FROM plugin_update_queue WHERE status = 'pending'
+    ORDER BY created_at DESC, id DESC`;
+}
+
+/** Keyset position in the newest-first order: the last row of a page. */
+export interface UpdateCursor {
+  /** created_at in UTC with microseconds (JS Dates would lose them, and rows would repeat or vanish). */
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Opaque (base64url JSON) form of a cursor for clients. */
+export function encodeUpdateCursor(cursor: UpdateCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString("base64url");
+}
+
+/** Parses a client's cursor; null when it is not one this code produced (the caller answers 400). */
+export function decodeUpdateCursor(text: string): UpdateCursor | null {
+  if (text.length > 200) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [createdAt, id] = value;
+    if (typeof createdAt !== "string" || !CURSOR_TIME.test(createdAt)) return null;
+    if (typeof id !== "string" || !UUID.test(id)) return null;
+    return { createdAt, id };
+  } catch {
+    return null;
+  }
+}
+
+export interface UpdateFilter {
+  readonly status?: UpdateStatus;
+  readonly workspaceId?: string;
+  readonly pluginName?: string;
+  readonly driftKind?: string;
+  readonly limit: number;
+  readonly after?: UpdateCursor | null;
+}
+
+/** One page of queue rows matching the filter, newest first, and the cursor of the next page (null: last). */
+export async function listUpdates(
+  sql: Sql,
+  filter: UpdateFilter,
+): Promise<{ items: UpdateRow[]; next: UpdateCursor | null }> {
+  const conditions = [sql`true`];
+  if (filter.status) conditions.push(sql`status = ${filter.status}`);
+  if (filter.workspaceId) conditions.push(sql`workspace_id = ${filter.workspaceId}::uuid`);
+  if (filter.pluginName) conditions.push(sql`plugin_name = ${filter.pluginName}`);
+  if (filter.driftKind) conditions.push(sql`drift_kind = ${filter.driftKind}`);
+  if (filter.after) {
+    conditions.push(sql`(created_at, id) < (${filter.after.createdAt}::timestamptz, ${filter.after.id}::uuid)`);
+  }
+  const where = conditions.reduce((all, c) => sql`${all} AND ${c}`);
+  const rows = await sql<(UpdateRow & { cursor_time: string })[]>`
+    SELECT id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, drift_kind, resolved_tag,
+           created_at, updated_at, decided_at,
+           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
+    FROM plugin_update_queue WHERE ${where}
+    ORDER BY created_at DESC, id DESC
+    LIMIT ${filter.limit + 1}`;
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  const next = rows.length > filter.limit && last ? { createdAt: last.cursor_time, id: last.id } : null;
+  return { items: page.map(({ cursor_time: _, ...row }) => row), next };
+}
+
+/** The detail of the `plugin.update.applied` event. */
+export interface PluginUpdateApplied {
+  readonly workspace_id: string;
+  readonly plugin_name: string;
+  readonly from_sha: string;
+  readonly to_sha: string;
+  readonly queue_id: string;
+  /** ISO 8601. */
+  readonly applied_at: string;
+}
+
+export const PLUGIN_UPDATE_APPLIED = "plugin.update.applied";
+
+/** A decided queue row, as the apply/dismiss answers describe it. */
+export interface DecidedUpdate {
+  readonly id: string;
+  readonly workspace_id: string;
+  readonly plugin_name: string;
+  /** The commit that was installed when the drift was detected (queue current_sha). */
+  readonly previous_sha: string;
+  /** The approved commit (queue latest_sha). */
+  readonly installed_sha: string;
+  readonly decided_at: Date | null;
+}
+
+export type ConflictReason = "dismissed" | "superseded" | "applied" | "installed_changed" | "plugin_missing";
+
+export type ApplyOutcome =
+  | { readonly kind: "applied"; readonly update: DecidedUpdate; readonly event: PluginUpdateApplied }
+  | { readonly kind: "already_applied"; readonly update: DecidedUpdate }
+  | { readonly kind: "not_found" }
+  | { readonly kind: "conflict"; readonly reason: ConflictReason; readonly message: string };
+
+export type DismissOutcome =
+  | { readonly kind: "dismissed" | "already_dismissed"; readonly update: DecidedUpdate }
+  | { readonly kind: "not_found" }
+  | { readonly kind: "conflict"; readonly reason: ConflictReason; readonly message: string };
+
+interface LockedQueueRow {
+  id: string;
+  workspace_id: string;
+  plugin_name: string;
+  current_sha: string;
+  latest_sha: string;
+  status: UpdateStatus;
+  decided_at: Date | null;
+}
+
+const decided = (row: LockedQueueRow, decidedAt: Date | null = row.decided_at): DecidedUpdate => ({
+  id: row.id,
+  workspace_id: row.workspace_id,
+  plugin_name: row.plugin_name,
+  previous_sha: row.current_sha,
+  installed_sha: row.latest_sha,
+  decided_at: decidedAt,
+});
+
+/** Deadlocks and serialization failures are safe to retry: the transaction did nothing. */
+async function retryingTransaction<T>(sql: Sql, body: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await sql.begin(body)) as T;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 3 || (code !== "40P01" && code !== "40001")) throw error;
+    }
+  }
+}
+
+const lockQueueRow = async (tx: postgres.TransactionSql, id: string) =>
+  (
+    await tx<LockedQueueRow[]>`
+      SELECT id, workspace_id, plugin_name, current_sha, latest_sha, status, decided_at
+      FROM plugin_update_queue WHERE id = ${id}::uuid FOR UPDATE`
+  )[0];
+
+/**
+ * Applies a pending update in ONE transaction with row locks (queue row, then the plugin row): the plugin's
+ * installed_sha becomes exactly the approved latest_sha (never a fresh resolve), the queue row becomes applied,
+ * and the `plugin.update.applied` event is written to the outbox (publish it after commit with
+ * {@link drainEventOutbox}). Concurrent applies of one id serialise on the lock: one applies, the rest see
+ * `already_applied`. Refuses (conflict) when the plugin's installed_sha is no longer the one the drift was
+ * detected against, or the plugin row is gone.
+ *
+ * @param id A UUID (validated by the caller).
+ */
+export async function applyUpdate(sql: Sql, id: string): Promise<ApplyOutcome> {
+  return retryingTransaction<ApplyOutcome>(sql, async (tx) => {
+    const row = await lockQueueRow(tx, id);
+    if (!row) return { kind: "not_found" };
+    if (row.status === "applied") return { kind: "already_applied", update: decided(row) };
+    if (row.status !== "pending") {
+      return { kind: "conflict", reason: row.status, message: `update ${id} is ${row.status}, it cannot be applied` };
+    }
+    const [plugin] = await tx<{ id: string; installed_sha: string | null }[]>`
+      SELECT id, installed_sha FROM workspace_plugins
+      WHERE workspace_id = ${row.workspace_id}::uuid AND plugin_name = ${row.plugin_name} FOR UPDATE`;
+    if (!plugin) {
+      return { kind: "conflict", reason: "plugin_missing", message: `plugin ${row.plugin_name} is no longer installed` };
+    }
+    if ((plugin.installed_sha ?? "").toLowerCase() !== row.current_sha.toLowerCase()) {
+      return {
+        kind: "conflict",
+        reason: "installed_changed",
+        message: `installed_sha changed since the drift was detected (was ${row.current_sha}, now ${plugin.installed_sha ?? "unknown"}); the next sweep re-evaluates it`,
+      };
+    }
+    await tx`UPDATE workspace_plugins SET installed_sha = ${row.latest_sha}, updated_at = now() WHERE id = ${plugin.id}`;
+    const [done] = await tx<{ decided_at: Date }[]>`
+      UPDATE plugin_update_queue SET status = 'applied', decided_at = now(), updated_at = now()
+      WHERE id = ${row.id} RETURNING decided_at`;
+    const decidedAt = done?.decided_at ?? new Date();
+    const event: PluginUpdateApplied = {
+      workspace_id: row.workspace_id,
+      plugin_name: row.plugin_name,
+      from_sha: row.current_sha,
+      to_sha: row.latest_sha,
+      queue_id: row.id,
+      applied_at: decidedAt.toISOString(),
+    };
+    await tx`INSERT INTO drift_event_outbox (event_type, detail)
+             VALUES (${PLUGIN_UPDATE_APPLIED}, ${JSON.stringify(event)}::jsonb)`;
+    return { kind: "applied", update: decided(row, decidedAt), event };
+  });
+}
+
+/**
+ * Dismisses a pending update. Dismissing a dismissed row is idempotent; an applied or superseded row is a
+ * conflict (its history stays true).
+ *
+ * @param id A UUID (validated by the caller).
+ */
+export async function dismissUpdate(sql: Sql, id: string): Promise<DismissOutcome> {
+  return retryingTransaction<DismissOutcome>(sql, async (tx) => {
+    const row = await lockQueueRow(tx, id);
+    if (!row) return { kind: "not_found" };
+    if (row.status === "dismissed") return { kind: "already_dismissed", update: decided(row) };
+    if (row.status !== "pending") {
+      return { kind: "conflict", reason: row.status, message: `update ${id} is ${row.status}, it cannot be dismissed` };
+    }
+    const [done] = await tx<{ decided_at: Date }[]>`
+      UPDATE plugin_update_queue SET status = 'dismissed', decided_at = now(), updated_at = now()
+      WHERE id = ${row.id} RETURNING decided_at`;
+    return { kind: "dismissed", update: decided(row, done?.decided_at ?? null) };
+  });
+}
+
+/** An unpublished outbox event. */
+export interface OutboxEvent {
+  readonly id: string;
+  readonly event_type: string;
+  readonly detail: Record<string, unknown>;
+  readonly created_at: Date;
+  readonly attempts: number;
+}
+
+export interface DrainResult {
+  readonly published: number;
+  readonly failed: number;
+  /** Message of the first failure (publishing stops there, so order is kept; the next drain retries). */
+  readonly error?: string;
+}
+
+/**
+ * Publishes unpublished outbox events, oldest first, and marks them sent. Rows are claimed with
+ * `FOR UPDATE SKIP LOCKED` for the duration, so concurrent drains never publish one event twice; a crash after
+ * publish and before the mark can (at-least-once: consumers dedupe on the event's queue_id).
+ */
+export async function drainEventOutbox(
+  sql: Sql,
+  publish: (event: OutboxEvent) => Promise<void>,
+  options: { limit?: number } = {},
+): Promise<DrainResult> {
+  return sql.begin(async (tx) => {
+    const events = await tx<OutboxEvent[]>`
+      SELECT id, event_type, detail, created_at, attempts FROM drift_event_outbox
+      WHERE published_at IS NULL ORDER BY created_at, id
+      LIMIT ${options.limit ?? 25} FOR UPDATE SKIP LOCKED`;
+    let published = 0;
+    for (const event of events) {
+      try {
+        await publish(event);
+      } catch (error) {
+        const message = String((error as Error)?.message ?? error).slice(0, 500);
+        await tx`UPDATE drift_event_outbox SET attempts = attempts + 1, last_error = ${message} WHERE id = ${event.id}`;
+        return { published, failed: 1, error: message };
+      }
+      await tx`UPDATE drift_event_outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
+               WHERE id = ${event.id}`;
+      published++;
+    }
+    return { published, failed: 0 };
+  }) as Promise<DrainResult>;
+}
+
+/** A target whose last resolution failed. */
+export interface FailingTarget {
+  readonly key: string;
+  readonly provider: string;
+  readonly host: string;
+  readonly owner: string;
+  readonly repo: string;
+  readonly tracked_ref: string;
+  readonly last_error_kind: string;
+  readonly last_error: string | null;
+  readonly consecutive_failures: number;
+  readonly last_checked_at: Date | null;
+  readonly last_resolved_at: Date | null;
+  readonly next_check_at: Date | null;
+  /** Workspace plugins that follow this target. */
+  readonly plugins: number;
+}
+
+/** Failing targets, most consecutive failures first, and how many there are in all. */
+export async function listFailingTargets(
+  sql: Sql,
+  options: { limit: number },
+): Promise<{ items: FailingTarget[]; total: number }> {
+  const items = await sql<FailingTarget[]>`
+    SELECT t.key, t.provider, t.host, t.owner, t.repo, t.tracked_ref, t.last_error_kind, t.last_error,
+           t.consecutive_failures, t.last_checked_at, t.last_resolved_at,
+           CASE WHEN isfinite(t.next_check_at) THEN t.next_check_at END AS next_check_at,
+           (SELECT count(*) FROM drift_plugin_targets m WHERE m.target_key = t.key)::int AS plugins
+    FROM drift_targets t WHERE t.last_error_kind IS NOT NULL
+    ORDER BY t.consecutive_failures DESC, t.key
+    LIMIT ${options.limit}`;
+  const [count] = await sql<{ total: number }[]>`
+    SELECT count(*)::int AS total FROM drift_targets WHERE last_error_kind IS NOT NULL`;
+  return { items, total: count?.total ?? 0 };
+}
+
+/** The latest sweep run with its per-message counters summed. */
+export interface SweepSummary {
+  readonly id: string;
+  readonly status: string;
+  readonly trigger: string;
+  readonly started_at: Date;
+  readonly dispatched_at: Date | null;
+  readonly completed_at: Date | null;
+  readonly rows_scanned: number;
+  readonly rows_skipped: number;
+  readonly rows_invalid: number;
+  readonly targets_dispatched: number;
+  readonly messages_sent: number;
+  readonly error: string | null;
+  readonly messages: { readonly total: number; readonly done: number; readonly retrying: number };
+  readonly targets: { readonly resolved: number; readonly failed: number; readonly deferred: number };
+  readonly drift: { readonly new: number; readonly refreshed: number; readonly superseded: number };
+}
+
+/** The most recently started sweep, or null when none has run. */
+export async function latestSweepSummary(sql: Sql): Promise<SweepSummary | null> {
+  const [row] = await sql`
+    SELECT s.id, s.status, s.trigger, s.started_at, s.dispatched_at, s.completed_at, s.rows_scanned,
+           s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent, s.error,
+           count(m.seq)::int AS messages_total,
+           count(m.seq) FILTER (WHERE m.status = 'done')::int AS messages_done,
+           count(m.seq) FILTER (WHERE m.status = 'retrying')::int AS messages_retrying,
+           coalesce(sum(m.targets_resolved), 0)::int AS targets_resolved,
+           coalesce(sum(m.targets_failed), 0)::int AS targets_failed,
+           coalesce(sum(m.targets_deferred), 0)::int AS targets_deferred,
+           coalesce(sum(m.drift_new), 0)::int AS drift_new,
+           coalesce(sum(m.drift_refreshed), 0)::int AS drift_refreshed,
+           coalesce(sum(m.drift_superseded), 0)::int AS drift_superseded
+    FROM (SELECT * FROM drift_sweeps ORDER BY started_at DESC, id DESC LIMIT 1) s
+    LEFT JOIN drift_sweep_messages m ON m.sweep_id = s.id
+    GROUP BY s.id, s.status, s.trigger, s.started_at, s.dispatched_at, s.completed_at, s.rows_scanned,
+             s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent, s.error`;
+  if (!row) return null;
+  return {
+    id: row.id,
+    status: row.status,
+    trigger: row.trigger,
+    started_at: row.started_at,
+    dispatched_at: row.dispatched_at,
+    completed_at: row.completed_at,
+    rows_scanned: row.rows_scanned,
+    rows_skipped: row.rows_skipped,
+    rows_invalid: row.rows_invalid,
+    targets_dispatched: row.targets_dispatched,
+    messages_sent: row.messages_sent,
+    error: row.error,
+    messages: { total: row.messages_total, done: row.messages_done, retrying: row.messages_retrying },
+    targets: { resolved: row.targets_resolved, failed: row.targets_failed, deferred: row.targets_deferred },
+    drift: { new: row.drift_new, refreshed: row.drift_refreshed, superseded: row.drift_superseded },
+  };
+}

@@ -87,7 +87,9 @@ export async function listUpdates(
   if (filter.pluginName) conditions.push(sql`plugin_name = ${filter.pluginName}`);
   if (filter.driftKind) conditions.push(sql`drift_kind = ${filter.driftKind}`);
   if (filter.after) {
-    conditions.push(sql`(created_at, id) < (${filter.after.createdAt}::timestamptz, ${filter.after.id}::uuid)`);
+    conditions.push(
+      sql`(created_at, id) < (${filter.after.createdAt}::timestamptz, ${filter.after.id}::uuid)`,
+    );
   }
   const where = conditions.reduce((all, c) => sql`${all} AND ${c}`);
   const rows = await sql<(UpdateRow & { cursor_time: string })[]>`
@@ -161,7 +163,10 @@ const decided = (row: LockedQueueRow, decidedAt: Date | null = row.decided_at): 
 });
 
 /** Deadlocks and serialization failures are safe to retry: the transaction did nothing. */
-async function retryingTransaction<T>(sql: Sql, body: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+async function retryingTransaction<T>(
+  sql: Sql,
+  body: (tx: postgres.TransactionSql) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return (await sql.begin(body)) as T;
@@ -195,13 +200,21 @@ export async function applyUpdate(sql: Sql, id: string): Promise<ApplyOutcome> {
     if (!row) return { kind: "not_found" };
     if (row.status === "applied") return { kind: "already_applied", update: decided(row) };
     if (row.status !== "pending") {
-      return { kind: "conflict", reason: row.status, message: `update ${id} is ${row.status}, it cannot be applied` };
+      return {
+        kind: "conflict",
+        reason: row.status,
+        message: `update ${id} is ${row.status}, it cannot be applied`,
+      };
     }
     const [plugin] = await tx<{ id: string; installed_sha: string | null }[]>`
       SELECT id, installed_sha FROM workspace_plugins
       WHERE workspace_id = ${row.workspace_id}::uuid AND plugin_name = ${row.plugin_name} FOR UPDATE`;
     if (!plugin) {
-      return { kind: "conflict", reason: "plugin_missing", message: `plugin ${row.plugin_name} is no longer installed` };
+      return {
+        kind: "conflict",
+        reason: "plugin_missing",
+        message: `plugin ${row.plugin_name} is no longer installed`,
+      };
     }
     if ((plugin.installed_sha ?? "").toLowerCase() !== row.current_sha.toLowerCase()) {
       return {
@@ -241,7 +254,11 @@ export async function dismissUpdate(sql: Sql, id: string): Promise<DismissOutcom
     if (!row) return { kind: "not_found" };
     if (row.status === "dismissed") return { kind: "already_dismissed", update: decided(row) };
     if (row.status !== "pending") {
-      return { kind: "conflict", reason: row.status, message: `update ${id} is ${row.status}, it cannot be dismissed` };
+      return {
+        kind: "conflict",
+        reason: row.status,
+        message: `update ${id} is ${row.status}, it cannot be dismissed`,
+      };
     }
     const [done] = await tx<{ decided_at: Date }[]>`
       UPDATE plugin_update_queue SET status = 'dismissed', decided_at = now(), updated_at = now()

@@ -1,0 +1,228 @@
+import { createHash } from "node:crypto";
+
+/** A git object the simulated host stores: commits, and annotated tag objects (which have their own SHA). */
+export type SimObject =
+  | { readonly type: "commit"; readonly sha: string; readonly message: string; readonly date: string }
+  | {
+      readonly type: "tag";
+      readonly sha: string;
+      readonly name: string;
+      /** SHA of the tagged object: a commit, or another tag object (tag of a tag). */
+      readonly target: string;
+      readonly message: string;
+    };
+
+/** One repository of the simulated world. Mutate it through {@link World}'s helpers. */
+export interface SimRepo {
+  readonly id: number;
+  owner: string;
+  name: string;
+  defaultBranch: string;
+  /** branch name → commit SHA */
+  readonly branches: Map<string, string>;
+  /** tag name → object SHA (a commit for lightweight tags, a tag object for annotated ones) */
+  readonly tags: Map<string, string>;
+  readonly objects: Map<string, SimObject>;
+}
+
+/** Options for {@link World.tag}. */
+export interface TagOptions {
+  /** Commit SHA, branch name, or tag name the tag points at; default: the default branch head. */
+  readonly target?: string;
+  /** Create an annotated tag (a tag object with its own SHA). */
+  readonly annotated?: boolean;
+  /** For annotated tags: wrap the tag object in this many further tag objects (tag of a tag). Default 0. */
+  readonly nesting?: number;
+}
+
+const keyOf = (fullName: string): string => fullName.toLowerCase();
+
+function splitFullName(fullName: string): [string, string] {
+  const [owner, name, ...rest] = fullName.split("/");
+  if (!owner || !name || rest.length > 0)
+    throw new Error(`expected OWNER/NAME, got ${JSON.stringify(fullName)}`);
+  return [owner, name];
+}
+
+/**
+ * The mutable state of a simulated GitHub/Gitea host: repositories, branches, lightweight and annotated tags,
+ * commits. SHAs are realistic 40-hex strings (SHA-1 of a unique label), so they look and sort like git's.
+ */
+export class World {
+  private readonly repos = new Map<string, SimRepo>();
+  /** old full name (lower case) → current full name, like GitHub's rename redirects */
+  private readonly renames = new Map<string, string>();
+  private seq = 0;
+  private nextId = 1;
+
+  /** A fresh SHA-1 hex string, unique within this world. */
+  newSha(label = "object"): string {
+    this.seq += 1;
+    return createHash("sha1").update(`${label}\0${this.seq}`).digest("hex");
+  }
+
+  /** Creates a repository with one commit on its default branch; returns it. Throws if it exists. */
+  createRepo(fullName: string, options: { defaultBranch?: string } = {}): SimRepo {
+    const [owner, name] = splitFullName(fullName);
+    if (this.repos.has(keyOf(fullName))) throw new Error(`repository ${fullName} exists`);
+    const defaultBranch = options.defaultBranch ?? "main";
+    const repo: SimRepo = {
+      id: this.nextId++,
+      owner,
+      name,
+      defaultBranch,
+      branches: new Map(),
+      tags: new Map(),
+      objects: new Map(),
+    };
+    this.repos.set(keyOf(fullName), repo);
+    this.renames.delete(keyOf(fullName));
+    const sha = this.addCommit(repo, "initial commit");
+    repo.branches.set(defaultBranch, sha);
+    return repo;
+  }
+
+  /** Looks a repository up by OWNER/NAME (case-insensitive), following renames unless told not to. */
+  findRepo(fullName: string, followRenames = true): SimRepo | undefined {
+    const direct = this.repos.get(keyOf(fullName));
+    if (direct || !followRenames) return direct;
+    const renamed = this.renames.get(keyOf(fullName));
+    return renamed ? this.repos.get(keyOf(renamed)) : undefined;
+  }
+
+  /** The current full name when `fullName` was renamed, else undefined. */
+  renamedTo(fullName: string): string | undefined {
+    return this.repos.has(keyOf(fullName)) ? undefined : this.renames.get(keyOf(fullName));
+  }
+
+  /** Like {@link findRepo} but throws: for test set-up code. */
+  repo(fullName: string): SimRepo {
+    const repo = this.findRepo(fullName);
+    if (!repo) throw new Error(`no repository ${fullName}`);
+    return repo;
+  }
+
+  listRepos(): SimRepo[] {
+    return [...this.repos.values()];
+  }
+
+  /** Adds a commit on top of `branch` (default: the default branch; created if missing) and returns its SHA. */
+  commit(fullName: string, branch?: string, message = "change"): string {
+    const repo = this.repo(fullName);
+    const sha = this.addCommit(repo, message);
+    repo.branches.set(branch ?? repo.defaultBranch, sha);
+    return sha;
+  }
+
+  /** Creates or resets a branch to a commit (default: the default branch head). */
+  setBranch(fullName: string, branch: string, target?: string): string {
+    const repo = this.repo(fullName);
+    const sha = this.commitOf(repo, target ?? repo.defaultBranch);
+    repo.branches.set(branch, sha);
+    return sha;
+  }
+
+  deleteBranch(fullName: string, branch: string): void {
+    this.repo(fullName).branches.delete(branch);
+  }
+
+  /**
+   * Creates (or force-moves) a tag. Returns the SHA the ref points at (`ref`: a tag object for annotated tags)
+   * and the commit it peels to (`commit`).
+   */
+  tag(fullName: string, name: string, options: TagOptions = {}): { ref: string; commit: string } {
+    const repo = this.repo(fullName);
+    const commit = this.commitOf(repo, options.target ?? repo.defaultBranch);
+    let ref = commit;
+    if (options.annotated || (options.nesting ?? 0) > 0) {
+      const levels = 1 + Math.max(0, options.nesting ?? 0);
+      for (let i = 0; i < levels; i++) {
+        const sha = this.newSha(`tag ${name}`);
+        repo.objects.set(sha, { type: "tag", sha, name, target: ref, message: `tag ${name}` });
+        ref = sha;
+      }
+    }
+    repo.tags.set(name, ref);
+    return { ref, commit };
+  }
+
+  /** Force-moves an existing tag to another commit, keeping its kind (annotated or not). */
+  moveTag(fullName: string, name: string, target: string): { ref: string; commit: string } {
+    const repo = this.repo(fullName);
+    const current = repo.tags.get(name);
+    if (current === undefined) throw new Error(`no tag ${name} in ${fullName}`);
+    return this.tag(fullName, name, { target, annotated: repo.objects.get(current)?.type === "tag" });
+  }
+
+  deleteTag(fullName: string, name: string): void {
+    this.repo(fullName).tags.delete(name);
+  }
+
+  deleteRepo(fullName: string): void {
+    const repo = this.findRepo(fullName, false);
+    if (!repo) throw new Error(`no repository ${fullName}`);
+    this.repos.delete(keyOf(fullName));
+  }
+
+  /** Renames a repository; the old name keeps resolving (GraphQL followRenames, REST 301) like on GitHub. */
+  renameRepo(fullName: string, newFullName: string): void {
+    const repo = this.repo(fullName);
+    const [owner, name] = splitFullName(newFullName);
+    this.repos.delete(keyOf(fullName));
+    repo.owner = owner;
+    repo.name = name;
+    this.repos.set(keyOf(newFullName), repo);
+    this.renames.set(keyOf(fullName), newFullName);
+  }
+
+  /** Follows tag objects until a commit; undefined for unknown objects. */
+  peel(repo: SimRepo, sha: string): string | undefined {
+    let current = sha;
+    for (let i = 0; i < 100; i++) {
+      const object = repo.objects.get(current);
+      if (!object) return undefined;
+      if (object.type === "commit") return object.sha;
+      current = object.target;
+    }
+    return undefined;
+  }
+
+  /**
+   * Resolves a git revision the way the hosts do for `commits/{ref}`: a full or abbreviated commit SHA,
+   * `heads/X`, `tags/X`, `refs/heads/X`, `refs/tags/X`, or a bare name (branch first, then tag).
+   * Returns the object SHA (not peeled), or undefined.
+   */
+  revParse(repo: SimRepo, rev: string): string | undefined {
+    const stripped = rev.startsWith("refs/") ? rev.slice(5) : rev;
+    if (stripped.startsWith("heads/")) return repo.branches.get(stripped.slice(6));
+    if (stripped.startsWith("tags/")) return repo.tags.get(stripped.slice(5));
+    const named = repo.branches.get(rev) ?? repo.tags.get(rev);
+    if (named) return named;
+    if (/^[0-9a-f]{7,40}$/i.test(rev)) {
+      const lower = rev.toLowerCase();
+      if (repo.objects.has(lower)) return lower;
+      const matches = [...repo.objects.keys()].filter((sha) => sha.startsWith(lower));
+      if (matches.length === 1) return matches[0];
+    }
+    return undefined;
+  }
+
+  private addCommit(repo: SimRepo, message: string): string {
+    const sha = this.newSha(`commit ${repo.owner}/${repo.name} ${message}`);
+    repo.objects.set(sha, {
+      type: "commit",
+      sha,
+      message,
+      date: new Date(Date.UTC(2024, 0, 1) + this.seq * 1000).toISOString(),
+    });
+    return sha;
+  }
+
+  /** A commit SHA from a SHA, branch or tag name (tags peeled). */
+  private commitOf(repo: SimRepo, target: string): string {
+    const object = this.revParse(repo, target);
+    const commit = object ? this.peel(repo, object) : undefined;
+    if (!commit) throw new Error(`cannot resolve ${JSON.stringify(target)} in ${repo.owner}/${repo.name}`);
+    return commit;
+  }
+}

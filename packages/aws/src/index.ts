@@ -1,1 +1,3 @@
-export {};
+export * from "./handlers";
+export * from "./metrics-sink";
+export * from "./sqs-queue";

@@ -1,0 +1,21 @@
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { MetricsSink } from "@drift/core";
+
+/**
+ * Metrics through Powertools (CloudWatch Embedded Metric Format on stdout). Metrics with extra dimensions
+ * (FailureKind) go out as single metrics so the shared dimension set stays `service` only.
+ */
+export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
+  return {
+    add(name, unit, value, dimensions) {
+      const u = unit === "Milliseconds" ? MetricUnit.Milliseconds : MetricUnit.Count;
+      if (!dimensions || Object.keys(dimensions).length === 0) {
+        metrics.addMetric(name, u, value);
+        return;
+      }
+      const single = metrics.singleMetric();
+      for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
+      single.addMetric(name, u, value);
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
+import type { MessageQueue, SweepMessage } from "@drift/core";
+
+/** SQS limits for SendMessageBatch. */
+export const SQS_MAX_ENTRIES = 10;
+export const SQS_MAX_BATCH_BYTES = 1024 * 1024;
+
+export interface SqsQueueOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  /** Attempts per entry (a whole failed call counts as one attempt for each of its entries). */
+  readonly maxAttempts?: number;
+  /** Base delay between attempts, doubled each time. */
+  readonly retryDelayMs?: number;
+}
+
+/** A message SQS refused for good (SenderFault) or that kept failing: the dispatch fails loudly. */
+export class SendFailedError extends Error {
+  override readonly name = "SendFailedError";
+}
+
+/**
+ * The dispatcher's queue on SQS: SendMessageBatch with at most 10 entries and 1 MiB per call. Entries listed in
+ * `Failed[]` of a successful call are retried (with backoff), and so is a call that throws; a sender fault (e.g.
+ * a message too large) is not retried and fails the dispatch. Ids are the message seq, so a retry is traceable.
+ */
+export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
+  const maxAttempts = options.maxAttempts ?? 5;
+  const delay = options.retryDelayMs ?? 200;
+  return {
+    async send(messages) {
+      for (const batch of packBatches(messages)) {
+        let pending = batch;
+        for (let attempt = 1; pending.length > 0; attempt++) {
+          if (attempt > maxAttempts) {
+            throw new SendFailedError(`SQS did not accept ${pending.length} message(s) after ${maxAttempts} attempts`);
+          }
+          if (attempt > 1) await new Promise((r) => setTimeout(r, delay * 2 ** (attempt - 2)));
+          let failedIds: Set<string>;
+          try {
+            const out = await options.client.send(
+              new SendMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: pending }),
+            );
+            const fatal = (out.Failed ?? []).filter((f) => f.SenderFault);
+            if (fatal.length > 0) {
+              throw new SendFailedError(
+                `SQS rejected message(s) ${fatal.map((f) => `${f.Id}: ${f.Code} ${f.Message ?? ""}`).join("; ")}`,
+              );
+            }
+            failedIds = new Set((out.Failed ?? []).map((f) => f.Id ?? ""));
+          } catch (error) {
+            if (error instanceof SendFailedError) throw error;
+            failedIds = new Set(pending.map((e) => e.Id ?? ""));
+          }
+          pending = pending.filter((e) => failedIds.has(e.Id ?? ""));
+        }
+      }
+    },
+  };
+}
+
+/** Splits messages into SendMessageBatch calls of ≤ 10 entries and ≤ 1 MiB of bodies. */
+export function packBatches(messages: readonly SweepMessage[]): SendMessageBatchRequestEntry[][] {
+  const batches: SendMessageBatchRequestEntry[][] = [];
+  let current: SendMessageBatchRequestEntry[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const body = JSON.stringify(m);
+    const size = Buffer.byteLength(body);
+    if (current.length > 0 && (current.length >= SQS_MAX_ENTRIES || bytes + size > SQS_MAX_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push({ Id: `m${m.seq}`, MessageBody: body });
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,69 @@
+import { parseArgs } from "node:util";
+import type { Command } from "../command";
+import { openDatabase } from "../database";
+import { createCliLogger, parseLogLevel } from "../logger";
+import { resolverFromEnv } from "../resolver-from-env";
+import { runLocalSweep, type SweepSummary } from "../runner";
+
+export const sweepCommand: Command = {
+  name: "sweep",
+  summary: "Run one full sweep now (dispatcher → local queue → workers, the Lambda code path)",
+  usage: [
+    "drift sweep [--json] [--concurrency N] [--verbose]",
+    "",
+    "  --json         print exactly one JSON object (the summary) on stdout; logs go to stderr",
+    "  --concurrency  worker invocations at once (default 2)",
+    "  --verbose      info-level logs on stderr",
+    "",
+    "Exit 0 when the sweep ran (even if some targets failed), 1 when it could not run.",
+  ].join("\n"),
+  async run(ctx) {
+    const { values } = parseArgs({
+      args: [...ctx.argv],
+      options: { json: { type: "boolean" }, concurrency: { type: "string" }, verbose: { type: "boolean" } },
+      strict: true,
+    });
+    const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+      throw new Error("--concurrency must be an integer from 1 to 64");
+    }
+    const log = createCliLogger(values.verbose ? "info" : parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "warn"), ctx.stderr);
+    const db = await openDatabase({ env: ctx.env });
+    try {
+      const resolver = await resolverFromEnv(ctx.env, log);
+      const tty = Boolean(ctx.stderr.isTTY) && !values.json;
+      const summary = await runLocalSweep({
+        sql: db.sql,
+        resolver,
+        log,
+        queue: { concurrency },
+        onProgress: tty ? (done, total) => ctx.stderr.write(`\rsweeping: ${done}/${total} messages`) : undefined,
+      });
+      if (tty) ctx.stderr.write("\r\x1b[K");
+      ctx.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+      return summary.status === "skipped" ? 1 : 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+/** The human summary table. */
+export function formatSummary(s: SweepSummary): string {
+  if (s.status === "skipped") return `Sweep not started: ${s.reason}\n`;
+  const failed = Object.entries(s.targets.failedByKind)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  const rows: [string, string][] = [
+    ["sweep", `${s.sweepId} (${s.status}, ${(s.durationMs / 1000).toFixed(1)} s)`],
+    ["rows", `${s.rows.scanned} scanned, ${s.rows.skipped} skipped, ${s.rows.invalid} invalid`],
+    ["targets", `${s.targets.dispatched} dispatched, ${s.targets.resolved} resolved, ${s.targets.failed} failed, ${s.targets.deferred} deferred`],
+    ...(failed ? ([["failures", failed]] as [string, string][]) : []),
+    ["messages", `${s.messages.sent} sent, ${s.messages.deliveries} deliveries, ${s.messages.deadLettered} dead-lettered`],
+    ["drift", `${s.drift.new} new, ${s.drift.refreshed} refreshed, ${s.drift.superseded} superseded`],
+    ["github", `${s.github.requests} requests, ${s.github.pointsUsed} points${s.github.budgetRemaining === null ? "" : `, ${s.github.budgetRemaining} left`}`],
+    ["pending", `${s.pendingUpdates} update(s) waiting for an operator`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n`;
+}

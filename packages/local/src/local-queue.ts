@@ -1,0 +1,117 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { MessageQueue, SweepMessage } from "@drift/core";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+
+export interface LocalQueueOptions {
+  /** Records per worker invocation (the SQS event source's batch size). */
+  readonly batchSize?: number;
+  /** Worker invocations running at once (the event source's maximum concurrency). */
+  readonly concurrency?: number;
+  /** Deliveries before a message goes to the dead-letter list (the redrive policy's maxReceiveCount). */
+  readonly maxReceives?: number;
+}
+
+interface Stored {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentAt: number;
+  receiveCount: number;
+}
+
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly body: string;
+  readonly receiveCount: number;
+}
+
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined | void>;
+
+const QUEUE_ARN = "arn:aws:sqs:local:000000000000:drift-sweep-local";
+
+/**
+ * An in-process stand-in for SQS + its Lambda event source: `send` enqueues, `drain` delivers real SQSEvent-shaped
+ * batches to the worker handler, redelivers the records it reports in `batchItemFailures` (or all of them when it
+ * throws), and moves a message to the dead-letter list after `maxReceives` deliveries.
+ */
+export class LocalQueue implements MessageQueue {
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly ready: Stored[] = [];
+  private readonly options: Required<LocalQueueOptions>;
+  deliveries = 0;
+  invocations = 0;
+
+  constructor(options: LocalQueueOptions = {}) {
+    this.options = { batchSize: 5, concurrency: 2, maxReceives: 3, ...options };
+  }
+
+  async send(messages: readonly SweepMessage[]): Promise<void> {
+    for (const m of messages) this.sendRaw(JSON.stringify(m));
+  }
+
+  /** Enqueues any body, as a producer (or a broken one) could. */
+  sendRaw(body: string): string {
+    const messageId = randomUUID();
+    this.ready.push({ messageId, body, sentAt: Date.now(), receiveCount: 0 });
+    return messageId;
+  }
+
+  get depth(): number {
+    return this.ready.length;
+  }
+
+  /** Delivers until the queue is empty. Resolves when every message was acknowledged or dead-lettered. */
+  async drain(handler: SqsHandler, onProgress?: (acked: number) => void): Promise<void> {
+    let acked = 0;
+    const worker = async () => {
+      for (;;) {
+        const batch = this.ready.splice(0, this.options.batchSize);
+        if (batch.length === 0) return;
+        for (const m of batch) m.receiveCount += 1;
+        this.deliveries += batch.length;
+        this.invocations += 1;
+        let failed: Set<string>;
+        try {
+          const response = await handler(toEvent(batch));
+          failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        } catch {
+          failed = new Set(batch.map((m) => m.messageId));
+        }
+        for (const m of batch) {
+          if (!failed.has(m.messageId)) acked += 1;
+          else if (m.receiveCount >= this.options.maxReceives) {
+            this.deadLetters.push({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount });
+          } else this.ready.push(m);
+        }
+        onProgress?.(acked);
+      }
+    };
+    // Workers stop when they find the queue empty; redelivered messages are picked up by whoever is still running,
+    // and the loop below restarts workers while anything is left.
+    while (this.ready.length > 0) {
+      await Promise.all(Array.from({ length: this.options.concurrency }, worker));
+    }
+  }
+}
+
+function toEvent(batch: readonly Stored[]): SQSEvent {
+  return {
+    Records: batch.map(
+      (m): SQSRecord => ({
+        messageId: m.messageId,
+        receiptHandle: `local-${m.messageId}-${m.receiveCount}`,
+        body: m.body,
+        attributes: {
+          ApproximateReceiveCount: String(m.receiveCount),
+          SentTimestamp: String(m.sentAt),
+          SenderId: "LOCAL",
+          ApproximateFirstReceiveTimestamp: String(m.sentAt),
+        },
+        messageAttributes: {},
+        md5OfBody: createHash("md5").update(m.body).digest("hex"),
+        eventSource: "aws:sqs",
+        eventSourceARN: QUEUE_ARN,
+        awsRegion: "local",
+      }),
+    ),
+  };
+}

@@ -1,0 +1,114 @@
+import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
+import { type DispatchConfig, type Log, Metric, type Resolver } from "@drift/core";
+import { createSweepStore, type Sql } from "@drift/db";
+import { LocalQueue, type LocalQueueOptions } from "./local-queue";
+import { MetricsCollector } from "./metrics-collector";
+
+export interface LocalSweepOptions {
+  readonly sql: Sql;
+  readonly resolver: Resolver;
+  readonly log: Log;
+  readonly queue?: LocalQueueOptions;
+  readonly dispatch?: Partial<DispatchConfig>;
+  /** Called as messages are acknowledged (progress display). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** What `drift sweep` reports; drift and target counts come from the database, so they match it. */
+export interface SweepSummary {
+  readonly status: "completed" | "incomplete" | "skipped";
+  readonly sweepId: string | null;
+  readonly reason?: string;
+  readonly durationMs: number;
+  readonly rows: { scanned: number; skipped: number; invalid: number };
+  readonly targets: {
+    dispatched: number;
+    resolved: number;
+    failed: number;
+    deferred: number;
+    failedByKind: Record<string, number>;
+  };
+  readonly messages: { sent: number; deliveries: number; deadLettered: number };
+  readonly drift: { new: number; refreshed: number; superseded: number };
+  readonly github: { requests: number; pointsUsed: number; budgetRemaining: number | null };
+  readonly pendingUpdates: number;
+}
+
+/**
+ * One full sweep on this machine through the Lambda code path: the dispatcher handler sends to an in-process
+ * queue, which delivers SQSEvent batches to the worker handler (partial batch responses, redelivery, dead letters).
+ */
+export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSummary> {
+  const started = Date.now();
+  const store = createSweepStore(options.sql);
+  const queue = new LocalQueue(options.queue);
+  const collector = new MetricsCollector();
+  const metrics = { sink: collector, flush: () => {} };
+  const dispatcher = createDispatcherHandler({
+    store,
+    queue,
+    metrics,
+    log: options.log,
+    config: { trigger: "cli", minIntervalMs: 0, ...options.dispatch },
+  });
+  const worker = createWorkerHandler({ store, resolver: options.resolver, metrics, log: options.log });
+
+  const dispatched = await dispatcher({});
+  if (dispatched.status === "skipped") {
+    return emptySummary(dispatched.reason, dispatched.otherSweepId ?? null, Date.now() - started, options.sql);
+  }
+  const total = queue.depth;
+  await queue.drain(worker, (done) => options.onProgress?.(done, total));
+
+  const [sweep] = await options.sql<
+    { status: string; rows_scanned: number; rows_skipped: number; rows_invalid: number; targets_dispatched: number;
+      messages_sent: number; resolved: number; failed: number; deferred: number; new: number; refreshed: number;
+      superseded: number; pending: number }[]
+  >`SELECT s.status, s.rows_scanned, s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent,
+      coalesce(sum(m.targets_resolved), 0)::int AS resolved,
+      coalesce(sum(m.targets_failed + m.targets_retrying), 0)::int AS failed,
+      coalesce(sum(m.targets_deferred), 0)::int AS deferred,
+      coalesce(sum(m.drift_new), 0)::int AS new, coalesce(sum(m.drift_refreshed), 0)::int AS refreshed,
+      coalesce(sum(m.drift_superseded), 0)::int AS superseded,
+      (SELECT count(*)::int FROM plugin_update_queue WHERE status = 'pending') AS pending
+    FROM drift_sweeps s LEFT JOIN drift_sweep_messages m ON m.sweep_id = s.id
+    WHERE s.id = ${dispatched.sweepId} GROUP BY s.id`;
+  if (!sweep) throw new Error(`sweep ${dispatched.sweepId} vanished`);
+  return {
+    status: sweep.status === "completed" ? "completed" : "incomplete",
+    sweepId: dispatched.sweepId,
+    durationMs: Date.now() - started,
+    rows: { scanned: sweep.rows_scanned, skipped: sweep.rows_skipped, invalid: sweep.rows_invalid },
+    targets: {
+      dispatched: sweep.targets_dispatched,
+      resolved: sweep.resolved,
+      failed: sweep.failed,
+      deferred: sweep.deferred,
+      failedByKind: collector.byDimension(Metric.TargetsFailed, "FailureKind"),
+    },
+    messages: { sent: sweep.messages_sent, deliveries: queue.deliveries, deadLettered: queue.deadLetters.length },
+    drift: { new: sweep.new, refreshed: sweep.refreshed, superseded: sweep.superseded },
+    github: {
+      requests: collector.total(Metric.GitHubRequests),
+      pointsUsed: collector.total(Metric.GitHubPointsUsed),
+      budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
+    },
+    pendingUpdates: sweep.pending,
+  };
+}
+
+async function emptySummary(reason: string, sweepId: string | null, durationMs: number, sql: Sql): Promise<SweepSummary> {
+  const [row] = await sql<{ pending: number }[]>`SELECT count(*)::int AS pending FROM plugin_update_queue WHERE status = 'pending'`;
+  return {
+    status: "skipped",
+    sweepId,
+    reason,
+    durationMs,
+    rows: { scanned: 0, skipped: 0, invalid: 0 },
+    targets: { dispatched: 0, resolved: 0, failed: 0, deferred: 0, failedByKind: {} },
+    messages: { sent: 0, deliveries: 0, deadLettered: 0 },
+    drift: { new: 0, refreshed: 0, superseded: 0 },
+    github: { requests: 0, pointsUsed: 0, budgetRemaining: null },
+    pendingUpdates: row?.pending ?? 0,
+  };
+}

@@ -1,0 +1,19 @@
+/** Dispatcher Lambda: hourly schedule → one sweep's distinct due targets → SQS messages. */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createDispatcherHandler, createSqsQueue, powertoolsHandlerMetrics } from "@drift/aws";
+import { METRICS_NAMESPACE } from "@drift/core";
+import { createSql, createSweepStore } from "@drift/db";
+import { runtimeConfig } from "./shared/runtime";
+
+// Created once per container: warm invocations reuse the connection (RDS Proxy: prepare off, one connection).
+const config = runtimeConfig();
+const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
+
+export const handler = createDispatcherHandler({
+  store: createSweepStore(sql),
+  queue: createSqsQueue({ client: new SQSClient({}), queueUrl: config.queueUrl }),
+  metrics: powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "dispatcher" })),
+  log: new Logger({ serviceName: "dispatcher" }),
+});

@@ -237,7 +237,7 @@ export async function applyUpdate(sql: Sql, id: string): Promise<ApplyOutcome> {
       applied_at: decidedAt.toISOString(),
     };
     await tx`INSERT INTO drift_event_outbox (event_type, detail)
-             VALUES (${PLUGIN_UPDATE_APPLIED}, ${JSON.stringify(event)}::jsonb)`;
+             VALUES (${PLUGIN_UPDATE_APPLIED}, ${tx.json(event as unknown as postgres.JSONValue)})`;
     return { kind: "applied", update: decided(row, decidedAt), event };
   });
 }

@@ -1,11 +1,19 @@
 /// <reference path="./.sst/platform/config.d.ts" />
+// Tiny on purpose: app settings here, every resource in infra/ (one concern per file).
 export default $config({
-  app(input) {
+  async app(input) {
+    const { isProductionStage } = await import("./infra/stage");
+    const production = isProductionStage(input?.stage ?? "");
     return {
       name: "plugin-drift-sweeper",
-      removal: input?.stage === "production" ? "retain" : "remove",
+      removal: production ? "retain" : "remove",
+      protect: production,
       home: "aws",
+      providers: { aws: { version: "7.20.0" } },
     };
   },
-  async run() {},
+  async run() {
+    const { deploy } = await import("./infra");
+    return deploy();
+  },
 });

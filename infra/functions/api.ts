@@ -1,0 +1,46 @@
+import { publishTo } from "../events";
+import { readSecret } from "../secrets";
+import { baseFunctionArgs, type FunctionContext } from "./common";
+
+/**
+ * The admin API on a Lambda Function URL.
+ *
+ * - `bearer` (default): the URL is public and the app checks `Authorization: Bearer <token>` against the
+ *   admin-token secret, the only secret it may read;
+ * - `iam`: the URL requires SigV4 (AWS checks the caller) and the function gets no secret at all.
+ * CORS: the stage's allowed origins, answered by the Function URL (the app gets the same list for `drift serve`).
+ */
+export function createApi(
+  ctx: FunctionContext,
+  bus: sst.aws.Bus,
+  adminTokenSecret: aws.secretsmanager.Secret,
+) {
+  const { adminAuth, corsOrigins } = ctx.settings;
+  const bearer = adminAuth === "bearer";
+  return new sst.aws.Function("Api", {
+    ...baseFunctionArgs(ctx, "api", {
+      DRIFT_ADMIN_AUTH: adminAuth,
+      DRIFT_CORS_ORIGINS: corsOrigins.join(","),
+      DRIFT_EVENT_BUS_NAME: bus.name,
+      ...(bearer
+        ? { DRIFT_CREDENTIALS_SECRET_ARN: adminTokenSecret.arn, POWERTOOLS_PARAMETERS_MAX_AGE: "300" }
+        : {}),
+    }),
+    description: "Plugin drift sweeper: admin API (pending updates, apply, dismiss)",
+    timeout: "15 seconds",
+    memory: "512 MB",
+    permissions: [publishTo(bus), ...(bearer ? [readSecret(adminTokenSecret)] : [])],
+    url: {
+      authorization: bearer ? "none" : "iam",
+      cors:
+        corsOrigins.length === 0
+          ? false
+          : {
+              allowOrigins: [...corsOrigins],
+              allowMethods: ["GET", "POST"],
+              allowHeaders: ["authorization", "content-type"],
+              maxAge: "1 hour",
+            },
+    },
+  });
+}

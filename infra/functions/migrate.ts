@@ -1,0 +1,27 @@
+import { baseFunctionArgs, type FunctionContext } from "./common";
+
+/**
+ * Runs the migrations on every deploy that changes the code: a function that calls `migrate(sql)`, invoked by
+ * the deployment itself (`aws.lambda.Invocation`). A failing migration fails the deploy, before anything
+ * reads a schema it does not have. Migrations are idempotent, so re-running them is harmless.
+ */
+export function createMigration(ctx: FunctionContext, dependsOn: $util.Resource[]) {
+  const fn = new sst.aws.Function("Migrate", {
+    ...baseFunctionArgs(ctx, "migrate"),
+    description: "Plugin drift sweeper: applies database migrations (invoked on deploy)",
+    timeout: "5 minutes",
+    memory: "512 MB",
+    retries: 0,
+  });
+  const invocation = new aws.lambda.Invocation(
+    "MigrateOnDeploy",
+    {
+      functionName: fn.name,
+      input: JSON.stringify({}),
+      // A new bundle means new code, possibly new migrations: run again. Unchanged code: nothing to do.
+      triggers: { code: fn.nodes.function.apply((f) => f.sourceCodeHash) },
+    },
+    { dependsOn },
+  );
+  return { fn, invocation };
+}

@@ -1,0 +1,48 @@
+import { WORKER_BATCH_SIZE, WORKER_BATCH_WINDOW_SECONDS, WORKER_TIMEOUT_SECONDS } from "../queue";
+import { readSecret } from "../secrets";
+import { baseFunctionArgs, type FunctionContext } from "./common";
+
+/**
+ * The worker: consumes the sweep queue, resolves targets through GitHub and writes drift to Postgres.
+ *
+ * - partial batch responses: only the messages that failed transiently come back;
+ * - maximum concurrency on the event source: at most N workers hold a Postgres connection at once, and SQS
+ *   simply waits (no throttling errors, no early trips to the DLQ as reserved concurrency would cause);
+ * - the only secret it may read is the GitHub credentials.
+ */
+export function createWorker(
+  ctx: FunctionContext,
+  queue: sst.aws.Queue,
+  githubSecret: aws.secretsmanager.Secret,
+) {
+  const subscriber = queue.subscribe(
+    {
+      ...baseFunctionArgs(ctx, "worker", {
+        DRIFT_CREDENTIALS_SECRET_ARN: githubSecret.arn,
+        GITHUB_API_URL: ctx.settings.githubApiUrl,
+        // Powertools Parameters cache: a rotated secret is picked up within five minutes.
+        POWERTOOLS_PARAMETERS_MAX_AGE: "300",
+      }),
+      description: "Plugin drift sweeper: resolves targets and records drift",
+      timeout: `${WORKER_TIMEOUT_SECONDS} seconds`,
+      memory: "1024 MB",
+      permissions: [readSecret(githubSecret)],
+    },
+    {
+      batch: {
+        size: WORKER_BATCH_SIZE,
+        window: `${WORKER_BATCH_WINDOW_SECONDS} seconds`,
+        partialResponses: true,
+      },
+      transform: {
+        eventSourceMapping: {
+          scalingConfig: { maximumConcurrency: ctx.settings.workerMaxConcurrency },
+        },
+      },
+    },
+  );
+  return {
+    subscriber,
+    functionName: subscriber.apply((s) => s.nodes.function.apply((fn) => fn.name)),
+  };
+}

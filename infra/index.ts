@@ -1,0 +1,57 @@
+/**
+ * The whole deployment, one concern per file. sst.config.ts calls `deploy()` inside `run()`; the tests call it
+ * with recording fakes of the SST globals (test/support/infra-fakes.ts).
+ */
+import { createDatabase } from "./database";
+import { createEventBus } from "./events";
+import { createApi } from "./functions/api";
+import { createDispatcher } from "./functions/dispatcher";
+import { createMigration } from "./functions/migrate";
+import { createWorker } from "./functions/worker";
+import { createNetwork } from "./network";
+import { createObservability } from "./observability";
+import { createQueues } from "./queue";
+import { createSchedule } from "./schedule";
+import { createSecrets } from "./secrets";
+import { stageSettings } from "./stage";
+
+/** Creates every resource of the stage and returns the outputs `sst deploy` prints. */
+export function deploy(env: Readonly<Record<string, string | undefined>> = process.env) {
+  const settings = stageSettings($app.stage, env);
+  const network = createNetwork(settings);
+  const database = createDatabase(settings, network.vpc);
+  const ctx = { settings, network: network.functions, database };
+
+  const secrets = createSecrets(settings);
+  const bus = createEventBus();
+  const { queue, dlq } = createQueues();
+
+  // Migrations first: nothing below should run against a schema it does not have.
+  const migration = createMigration(ctx, [database]);
+  const dispatcher = createDispatcher(ctx, queue);
+  const worker = createWorker(ctx, queue, secrets.github);
+  const api = createApi(ctx, bus, secrets.adminToken);
+  createSchedule(settings, dispatcher);
+
+  const observability = createObservability(settings, {
+    dispatcherFunctionName: dispatcher.name,
+    workerFunctionName: worker.functionName,
+    apiFunctionName: api.name,
+    queueName: queue.nodes.queue.name,
+    dlqName: dlq.nodes.queue.name,
+  });
+
+  return {
+    apiUrl: api.url,
+    adminAuth: settings.adminAuth,
+    scheduleEnabled: settings.scheduleEnabled,
+    queueUrl: queue.url,
+    dlqUrl: dlq.url,
+    eventBusName: bus.name,
+    githubSecretArn: secrets.github.arn,
+    adminTokenSecretArn: secrets.adminToken.arn,
+    alarmTopicArn: observability.topic.arn,
+    dashboard: observability.dashboard.dashboardName,
+    migrationResult: migration.invocation.result,
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Stage-aware settings: what differs between a developer's stage and production, in one place.
+ *
+ * Pure: no SST globals, so `app()` in sst.config.ts and the tests can call it. Deploy-time overrides come from
+ * the environment of `sst deploy` (SST also loads `.env` and `.env.<stage>`); docs/deploy.md lists them.
+ */
+
+/** How the admin API authenticates: a bearer token checked by the app, or AWS IAM on the Function URL. */
+export type AdminAuth = "bearer" | "iam";
+
+/** CloudWatch Logs retention, in the words SST's `logging.retention` accepts. */
+export type LogRetention = "1 week" | "1 month" | "3 months";
+
+/** The database the functions use: the one this app deploys, or the platform's own (behind its RDS Proxy). */
+export type DatabaseSettings =
+  | {
+      readonly kind: "bundled";
+      /** RDS instance class without the `db.` prefix. */
+      readonly instance: string;
+      readonly storage: `${number} GB`;
+      readonly multiAz: boolean;
+    }
+  | {
+      readonly kind: "external";
+      /** Endpoint of the RDS Proxy in front of the platform's database. */
+      readonly host: string;
+      readonly port: number;
+      readonly database: string;
+      /** Secrets Manager secret `{"username","password"}` (the one the RDS Proxy itself uses). */
+      readonly credentialsSecretArn: string;
+      /** Private subnets (with a NAT route) and security groups that reach the proxy. */
+      readonly privateSubnets: readonly string[];
+      readonly securityGroups: readonly string[];
+    };
+
+export interface StageSettings {
+  readonly stage: string;
+  readonly production: boolean;
+  /** What `sst remove` does with stateful resources. */
+  readonly removal: "remove" | "retain";
+  /** Refuse `sst remove` on this stage. */
+  readonly protect: boolean;
+  /** Managed NAT gateway (production) or a small NAT instance (cheap, fine for development). */
+  readonly nat: "managed" | "ec2";
+  readonly database: DatabaseSettings;
+  /** Hourly sweep on or off. Off by default outside production so idle stages cost nothing and page nobody. */
+  readonly scheduleEnabled: boolean;
+  readonly adminAuth: AdminAuth;
+  /** Origins allowed to call the admin API from a browser (Function URL CORS and the app's own check). */
+  readonly corsOrigins: readonly string[];
+  readonly githubApiUrl: string;
+  /** Upper bound of concurrent worker invocations (SQS event source maximum concurrency, 2..1000). */
+  readonly workerMaxConcurrency: number;
+  readonly logRetention: LogRetention;
+  /** An e-mail address subscribed to the alarm topic at deploy time (optional). */
+  readonly alarmEmail: string | undefined;
+  /** Alarm when the minimum remaining GitHub rate budget of an hour falls below this many points. */
+  readonly rateBudgetLowThreshold: number;
+}
+
+const PRODUCTION_STAGES = new Set(["prod", "production"]);
+
+/** `prod` and `production` are production; every other stage is a development stage. */
+export function isProductionStage(stage: string): boolean {
+  return PRODUCTION_STAGES.has(stage);
+}
+
+/** Thrown for a deploy-time setting that cannot be used; the message names the variable. */
+export class StageSettingsError extends Error {
+  override name = "StageSettingsError";
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === "") return fallback;
+  if (["on", "true", "1", "yes"].includes(value)) return true;
+  if (["off", "false", "0", "no"].includes(value)) return false;
+  throw new StageSettingsError(`${name} must be on or off, got "${env[name]}"`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new StageSettingsError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function required(env: Env, name: string, why: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new StageSettingsError(`${name} is required ${why}`);
+  return value;
+}
+
+function origins(env: Env, fallback: readonly string[]): readonly string[] {
+  if (env.DRIFT_CORS_ORIGINS === undefined) return fallback;
+  const values = list(env.DRIFT_CORS_ORIGINS);
+  for (const origin of values) {
+    // Function URL CORS takes exact origins (or "*"); a path or a typo would silently block the admin UI.
+    if (origin !== "*" && !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
+      throw new StageSettingsError(
+        `DRIFT_CORS_ORIGINS: "${origin}" is not an origin like https://admin.example.com`,
+      );
+    }
+  }
+  return values;
+}
+
+function database(env: Env, production: boolean): DatabaseSettings {
+  const kind = env.DRIFT_DATABASE?.trim() || "bundled";
+  if (kind === "bundled") {
+    return {
+      kind,
+      instance: env.DRIFT_DB_INSTANCE?.trim() || (production ? "t4g.small" : "t4g.micro"),
+      storage: `${integer(env, "DRIFT_DB_STORAGE_GB", 20, 20, 65536)} GB`,
+      multiAz: flag(env, "DRIFT_DB_MULTI_AZ", false),
+    };
+  }
+  if (kind === "external") {
+    const why = "when DRIFT_DATABASE=external";
+    const privateSubnets = list(required(env, "DRIFT_VPC_PRIVATE_SUBNETS", why));
+    const securityGroups = list(required(env, "DRIFT_VPC_SECURITY_GROUPS", why));
+    return {
+      kind,
+      host: required(env, "DRIFT_EXTERNAL_DB_HOST", why),
+      port: integer(env, "DRIFT_EXTERNAL_DB_PORT", 5432, 1, 65535),
+      database: required(env, "DRIFT_EXTERNAL_DB_NAME", why),
+      credentialsSecretArn: required(env, "DRIFT_EXTERNAL_DB_SECRET_ARN", why),
+      privateSubnets,
+      securityGroups,
+    };
+  }
+  throw new StageSettingsError(`DRIFT_DATABASE must be bundled or external, got "${kind}"`);
+}
+
+/**
+ * The settings of one stage.
+ *
+ * @example
+ * const settings = stageSettings($app.stage, process.env);
+ * if (settings.scheduleEnabled) new sst.aws.CronV2(...);
+ */
+export function stageSettings(stage: string, env: Env = {}): StageSettings {
+  const production = isProductionStage(stage);
+  const adminAuth = env.DRIFT_ADMIN_AUTH?.trim() || "bearer";
+  if (adminAuth !== "bearer" && adminAuth !== "iam") {
+    throw new StageSettingsError(`DRIFT_ADMIN_AUTH must be bearer or iam, got "${adminAuth}"`);
+  }
+  return {
+    stage,
+    production,
+    removal: production ? "retain" : "remove",
+    protect: production,
+    nat: production ? "managed" : "ec2",
+    database: database(env, production),
+    scheduleEnabled: flag(env, "DRIFT_SCHEDULE", production),
+    adminAuth,
+    // Development stages accept a local admin UI; production only what the operator lists.
+    corsOrigins: origins(env, production ? [] : ["http://localhost:5173", "http://127.0.0.1:5173"]),
+    githubApiUrl: env.DRIFT_GITHUB_API_URL?.trim() || "https://api.github.com",
+    workerMaxConcurrency: integer(env, "DRIFT_WORKER_MAX_CONCURRENCY", production ? 5 : 2, 2, 1000),
+    logRetention: production ? "3 months" : "1 week",
+    alarmEmail: env.DRIFT_ALARM_EMAIL?.trim() || undefined,
+    rateBudgetLowThreshold: integer(env, "DRIFT_RATE_BUDGET_LOW", 500, 0, 1_000_000),
+  };
+}

@@ -87,8 +87,9 @@ export async function listUpdates(
   if (filter.pluginName) conditions.push(sql`plugin_name = ${filter.pluginName}`);
   if (filter.driftKind) conditions.push(sql`drift_kind = ${filter.driftKind}`);
   if (filter.after) {
+    // Bound as text: postgres.js would send a timestamptz parameter through a JS Date (milliseconds only).
     conditions.push(
-      sql`(created_at, id) < (${filter.after.createdAt}::timestamptz, ${filter.after.id}::uuid)`,
+      sql`(created_at, id) < (${filter.after.createdAt}::text::timestamptz, ${filter.after.id}::uuid)`,
     );
   }
   const where = conditions.reduce((all, c) => sql`${all} AND ${c}`);

@@ -2,7 +2,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { createDispatcherHandler, createSqsQueue, powertoolsHandlerMetrics } from "@drift/aws";
+import { createDispatcherHandler, createSqsQueue, powertoolsHandlerMetrics, powertoolsLog } from "@drift/aws";
 import { METRICS_NAMESPACE } from "@drift/core";
 import { createSql, createSweepStore } from "@drift/db";
 import { runtimeConfig } from "./shared/runtime";
@@ -15,5 +15,5 @@ export const handler = createDispatcherHandler({
   store: createSweepStore(sql),
   queue: createSqsQueue({ client: new SQSClient({}), queueUrl: config.queueUrl }),
   metrics: powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "dispatcher" })),
-  log: new Logger({ serviceName: "dispatcher" }),
+  log: powertoolsLog(new Logger({ serviceName: "dispatcher" })),
 });

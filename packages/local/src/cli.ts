@@ -1,9 +1,12 @@
 import type { Command, CommandContext } from "./command";
 import { UsageError } from "./command";
+import { demoCommand } from "./commands/demo";
 import { migrateCommand } from "./commands/migrate";
+import { sweepCommand } from "./commands/sweep";
+import { trackCommand } from "./commands/track";
 
 /** Every `drift` command. Add new ones here (one file per command in ./commands). */
-export const COMMANDS: readonly Command[] = [migrateCommand];
+export const COMMANDS: readonly Command[] = [migrateCommand, sweepCommand, trackCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

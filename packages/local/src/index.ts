@@ -1,3 +1,7 @@
 export * from "./cli";
 export * from "./command";
 export * from "./database";
+export * from "./local-queue";
+export * from "./logger";
+export * from "./metrics-collector";
+export * from "./runner";

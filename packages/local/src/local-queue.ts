@@ -9,6 +9,8 @@ export interface LocalQueueOptions {
   readonly concurrency?: number;
   /** Deliveries before a message goes to the dead-letter list (the redrive policy's maxReceiveCount). */
   readonly maxReceives?: number;
+  /** Enqueue every sent message this many times, as SQS's at-least-once delivery may (default 1). */
+  readonly duplicateDeliveries?: number;
 }
 
 interface Stored {
@@ -41,11 +43,13 @@ export class LocalQueue implements MessageQueue {
   invocations = 0;
 
   constructor(options: LocalQueueOptions = {}) {
-    this.options = { batchSize: 5, concurrency: 2, maxReceives: 3, ...options };
+    this.options = { batchSize: 5, concurrency: 2, maxReceives: 3, duplicateDeliveries: 1, ...options };
   }
 
   async send(messages: readonly SweepMessage[]): Promise<void> {
-    for (const m of messages) this.sendRaw(JSON.stringify(m));
+    for (const m of messages) {
+      for (let i = 0; i < this.options.duplicateDeliveries; i++) this.sendRaw(JSON.stringify(m));
+    }
   }
 
   /** Enqueues any body, as a producer (or a broken one) could. */

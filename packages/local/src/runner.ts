@@ -8,7 +8,8 @@ export interface LocalSweepOptions {
   readonly sql: Sql;
   readonly resolver: Resolver;
   readonly log: Log;
-  readonly queue?: LocalQueueOptions;
+  /** The in-process queue, or its options (a test may pass a queue holding extra messages). */
+  readonly queue?: LocalQueueOptions | LocalQueue;
   readonly dispatch?: Partial<DispatchConfig>;
   /** Called as messages are acknowledged (progress display). */
   readonly onProgress?: (done: number, total: number) => void;
@@ -41,7 +42,7 @@ export interface SweepSummary {
 export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSummary> {
   const started = Date.now();
   const store = createSweepStore(options.sql);
-  const queue = new LocalQueue(options.queue);
+  const queue = options.queue instanceof LocalQueue ? options.queue : new LocalQueue(options.queue);
   const collector = new MetricsCollector();
   const metrics = { sink: collector, flush: () => {} };
   const dispatcher = createDispatcherHandler({

@@ -1,0 +1,100 @@
+import { rmSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createAdminApp, type Notifier } from "@drift/api";
+import { listPendingUpdates } from "@drift/db";
+import { createGitHubResolver } from "@drift/github";
+import { startGitHubSim } from "@drift/github-sim";
+import type { Command } from "../command";
+import { openDatabase } from "../database";
+import { seedDemo } from "../demo-world";
+import { createCliLogger } from "../logger";
+import { runLocalSweep } from "../runner";
+import { formatSummary } from "./sweep";
+
+const DEMO_TOKEN = "demo-github-token";
+const DEMO_ADMIN_TOKEN = "demo-admin-token";
+
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "Offline end-to-end demo on a SIMULATED GitHub: seed, sweep, list, apply",
+  usage: [
+    "drift demo [--keep]",
+    "",
+    "Starts a simulated GitHub/Gitea on 127.0.0.1 and an embedded Postgres under .drift/demo (wiped first,",
+    "unless DATABASE_URL is set), seeds a few hundred plugins, runs one sweep through the Lambda code path,",
+    "prints the pending updates and applies one through the admin API. Nothing leaves this machine.",
+  ].join("\n"),
+  async run(ctx) {
+    parseArgs({ args: [...ctx.argv], options: {}, strict: true });
+    const out = (line = "") => ctx.stdout.write(`${line}\n`);
+    const dataDir = resolve(".drift", "demo");
+    const env = { ...ctx.env, DRIFT_DATA_DIR: dataDir };
+    if (!ctx.env.DATABASE_URL) rmSync(dataDir, { recursive: true, force: true });
+
+    out("== plugin drift sweeper: offline demo (SIMULATION: the GitHub here is a local test server) ==");
+    const sim = await startGitHubSim({ token: DEMO_TOKEN });
+    const db = await openDatabase({ env });
+    try {
+      const story = await seedDemo(db.sql, sim.world, sim.host);
+      out(`seeded ${story.plugins} plugins in ${story.workspaces} workspaces; upstream then moved on:`);
+      out(`  new releases, commits on main, a force-moved tag (${story.movedTag}), a deleted repo (${story.deletedRepo})`);
+      out();
+
+      const log = createCliLogger("warn", ctx.stderr);
+      const resolver = createGitHubResolver({
+        githubApiUrl: sim.url,
+        auth: { token: DEMO_TOKEN },
+        giteaToken: DEMO_TOKEN,
+        giteaApiUrls: { [sim.host]: sim.giteaUrl },
+        logger: log,
+      });
+      const summary = await runLocalSweep({ sql: db.sql, resolver, log });
+      out("-- sweep --");
+      ctx.stdout.write(formatSummary(summary));
+      out(`(simulated GitHub saw ${sim.counters.graphql} GraphQL and ${sim.counters.gitea} Gitea requests for ${summary.targets.dispatched} distinct targets)`);
+      out();
+
+      const pending = await listPendingUpdates(db.sql);
+      out(`-- pending updates (${pending.length}; first 12) --`);
+      const kinds = new Map(
+        (await db.sql<{ id: string; drift_kind: string | null; resolved_tag: string | null }[]>`
+          SELECT id, drift_kind, resolved_tag FROM plugin_update_queue WHERE status = 'pending'`).map((r) => [r.id, r]),
+      );
+      for (const p of pending.slice(0, 12)) {
+        const k = kinds.get(p.id);
+        const flag = k?.drift_kind === "tag_moved" ? "  <-- tag MOVED: suspicious" : "";
+        out(
+          `  ${p.workspace_id.slice(0, 8)}  ${p.plugin_name.padEnd(14)} ${p.tracked_ref.padEnd(18)} ${p.current_sha.slice(0, 7)} -> ${p.latest_sha.slice(0, 7)}  ${(k?.drift_kind ?? "").padEnd(12)} ${k?.resolved_tag ?? ""}${flag}`,
+        );
+      }
+      const moved = pending.filter((p) => kinds.get(p.id)?.drift_kind === "tag_moved");
+      if (moved.length > 12) out(`  … and ${moved.length} moved-tag updates in all`);
+      out();
+
+      const chosen = pending.find((p) => kinds.get(p.id)?.drift_kind === "new_version") ?? pending[0];
+      if (chosen) {
+        const events: string[] = [];
+        const notifier: Notifier = { publish: async (e) => void events.push(`${e.type} ${JSON.stringify(e.detail)}`) };
+        const app = createAdminApp({ sql: db.sql, auth: { mode: "bearer", token: DEMO_ADMIN_TOKEN }, corsOrigins: [], notifier });
+        const res = await app.request(`/admin/plugin-updates/${chosen.id}/apply`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` },
+        });
+        out(`-- apply through the admin API: POST /admin/plugin-updates/${chosen.id}/apply -> ${res.status}`);
+        out(`  ${JSON.stringify(await res.json())}`);
+        for (const e of events) out(`  event: ${e}`);
+        out();
+      }
+
+      const again = await runLocalSweep({ sql: db.sql, resolver, log });
+      out(`-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`);
+      out();
+      out("Try it yourself: ADMIN_TOKEN=secret npx drift serve   then open http://127.0.0.1:8080/admin/");
+      return 0;
+    } finally {
+      await db.close();
+      await sim.close();
+    }
+  },
+};

@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import type { Sql } from "@drift/db";
+import type { World } from "@drift/github-sim";
+
+/** What the demo expects the sweep to find, so it can say so next to what it found. */
+export interface DemoStory {
+  readonly workspaces: number;
+  readonly plugins: number;
+  readonly movedTag: string;
+  readonly deletedRepo: string;
+}
+
+const KINDS = ["tag:latest", "semver:^1", "branch:main", "ref:main", "tag:v1.0.0", "sha:"] as const;
+
+/**
+ * A readable simulated world: 20 plugin repositories on a simulated GitHub (one on a simulated Gitea),
+ * 36 workspaces that installed a few hundred plugins at the state of "yesterday", then upstream moves on:
+ * new releases, commits on main, a force-moved tag and a deleted repository.
+ */
+export async function seedDemo(sql: Sql, world: World, giteaHost: string): Promise<DemoStory> {
+  const names = [
+    "lint-rules", "formatter", "secret-scan", "license-check", "deps-audit", "sbom", "changelog", "release-notes",
+    "api-docs", "coverage", "flaky-finder", "i18n-check", "a11y-check", "perf-budget", "bundle-size", "schema-diff",
+    "dead-code", "todo-tracker", "codeowners", "stale-bot",
+  ];
+  const repos = names.map((n) => `acme/${n}`);
+  for (const repo of repos) {
+    world.createRepo(repo);
+    world.tag(repo, "v1.0.0", { annotated: true });
+    world.commit(repo, "main", "fix");
+    world.tag(repo, "v1.1.0");
+  }
+  // Installed state: everybody is on v1.1.0 / main as of now.
+  const installedAt = (repo: string) => world.revParse(world.repo(repo), "refs/tags/v1.1.0") ?? "";
+  const giteaRepo = "tools/deploy-check";
+  world.createRepo(giteaRepo);
+  world.tag(giteaRepo, "v2.0.0");
+
+  const rows: { ws: string; name: string; source: string; ref: string; sha: string | null }[] = [];
+  const workspaces = Array.from({ length: 36 }, () => randomUUID());
+  workspaces.forEach((ws, w) => {
+    for (let p = 0; p < 8; p++) {
+      const repo = repos[(w * 3 + p) % repos.length] as string;
+      const kind = KINDS[(w + p) % KINDS.length] as string;
+      const ref = kind === "sha:" ? `sha:${installedAt(repo).slice(0, 12)}` : kind;
+      rows.push({ ws, name: repo.split("/")[1] as string, source: `github://${repo}`, ref, sha: installedAt(repo) });
+    }
+    if (w % 6 === 0) rows.push({ ws, name: "deploy-check", source: `gitea://${giteaHost}/${giteaRepo}`, ref: "tag:latest", sha: world.revParse(world.repo(giteaRepo), "refs/tags/v2.0.0") ?? null });
+    if (w % 9 === 0) rows.push({ ws, name: "house-style", source: "local://house-style", ref: "none", sha: null });
+    if (w % 12 === 0) rows.push({ ws, name: "unknown-install", source: "github://acme/lint-rules", ref: "branch:main", sha: null });
+  });
+  for (let i = 0; i < rows.length; i += 1000) {
+    const c = rows.slice(i, i + 1000);
+    await sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw, tracked_ref, installed_sha)
+      SELECT * FROM unnest(${c.map((r) => r.ws)}::uuid[], ${c.map((r) => r.name)}::text[], ${c.map((r) => r.source)}::text[],
+        ${c.map((r) => r.ref)}::text[], ${c.map((r) => r.sha)}::text[])
+      ON CONFLICT (workspace_id, plugin_name) DO NOTHING`;
+  }
+
+  // Upstream moves on.
+  world.commit("acme/formatter", "main", "feature");
+  world.tag("acme/formatter", "v1.2.0", { annotated: true });
+  world.tag("acme/formatter", "v2.0.0-rc.1");
+  world.commit("acme/secret-scan", "main", "new rules");
+  world.tag("acme/secret-scan", "v1.3.0");
+  world.tag("acme/secret-scan", "v2.0.0");
+  world.commit("acme/changelog", "main", "refactor");
+  world.commit(giteaRepo, "main", "gitea change");
+  world.tag(giteaRepo, "v2.1.0");
+  // Somebody force-moves a release tag: suspicious.
+  const movedTo = world.commit("acme/coverage", "main", "unreviewed change");
+  world.moveTag("acme/coverage", "v1.0.0", movedTo);
+  world.deleteRepo("acme/stale-bot");
+  return { workspaces: workspaces.length, plugins: rows.length, movedTag: "acme/coverage@v1.0.0", deletedRepo: "acme/stale-bot" };
+}

@@ -1,0 +1,40 @@
+import type { Log } from "@drift/core";
+import type { Sql } from "@drift/db";
+import { createGitHubResolver } from "@drift/github";
+import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
+import { type LocalSweepOptions, runLocalSweep } from "@drift/local";
+
+export const TOKEN = "ghp_pipelineTestToken0123456789";
+
+export const quietLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
+
+export async function startSim(): Promise<GitHubSim> {
+  return startGitHubSim({ token: TOKEN });
+}
+
+/** The real resolver (real Octokit over HTTP) pointed at the simulator, with fast retries for tests. */
+export function simResolver(sim: GitHubSim, overrides: Parameters<typeof createGitHubResolver>[0] = {}) {
+  return createGitHubResolver({
+    githubApiUrl: sim.url,
+    auth: { token: TOKEN },
+    giteaToken: TOKEN,
+    giteaApiUrls: { [sim.host]: sim.giteaUrl },
+    retries: 0,
+    retryBaseDelayMs: 1,
+    requestTimeoutMs: 5000,
+    logger: quietLog,
+    ...overrides,
+  });
+}
+
+/** One local sweep (dispatcher handler → in-process SQS → worker handler) against the simulator. */
+export function sweep(sql: Sql, sim: GitHubSim, options: Partial<LocalSweepOptions> = {}) {
+  return runLocalSweep({ sql, resolver: options.resolver ?? simResolver(sim), log: quietLog, ...options });
+}
+
+/** The whole update queue, in a stable order, for before/after comparisons. */
+export function queueSnapshot(sql: Sql) {
+  return sql`SELECT id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, drift_kind,
+      resolved_tag, created_at, updated_at
+    FROM plugin_update_queue ORDER BY workspace_id, plugin_name, created_at`;
+}

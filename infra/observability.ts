@@ -14,31 +14,39 @@ import type { StageSettings } from "./stage";
 export type MetricService = "dispatcher" | "worker" | "api";
 
 /**
- * The function (value of the `service` dimension) that emits each metric. Typed over every metric name, so a
+ * The functions (values of the `service` dimension) that emit each metric. Typed over every metric name, so a
  * new metric in packages/core/src/metrics.ts does not compile here until someone says who emits it.
+ * A sweep completes in the worker that finishes its last message, or in the dispatcher when nothing was due.
  */
-export const METRIC_SERVICE: Readonly<Record<MetricName, MetricService>> = {
-  RowsScanned: "dispatcher",
-  RowsSkipped: "dispatcher",
-  RowsInvalid: "dispatcher",
-  TargetsDispatched: "dispatcher",
-  MessagesSent: "dispatcher",
-  SweepsStarted: "dispatcher",
-  TargetsResolved: "worker",
-  TargetsFailed: "worker",
-  TargetsDeferred: "worker",
-  DriftNew: "worker",
-  DriftRefreshed: "worker",
-  DriftSuperseded: "worker",
-  GitHubRequests: "worker",
-  GitHubPointsUsed: "worker",
-  RateBudgetRemaining: "worker",
-  MessagesRejected: "worker",
-  SweepsCompleted: "worker",
-  SweepDuration: "worker",
-  UpdatesApplied: "api",
-  UpdatesDismissed: "api",
+export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[]>> = {
+  RowsScanned: ["dispatcher"],
+  RowsSkipped: ["dispatcher"],
+  RowsInvalid: ["dispatcher"],
+  TargetsDispatched: ["dispatcher"],
+  MessagesSent: ["dispatcher"],
+  SweepsStarted: ["dispatcher"],
+  SweepsCompleted: ["dispatcher", "worker"],
+  SweepDuration: ["dispatcher", "worker"],
+  TargetsResolved: ["worker"],
+  TargetsFailed: ["worker"],
+  TargetsDeferred: ["worker"],
+  DriftNew: ["worker"],
+  DriftRefreshed: ["worker"],
+  DriftSuperseded: ["worker"],
+  GitHubRequests: ["worker"],
+  GitHubPointsUsed: ["worker"],
+  RateBudgetRemaining: ["worker"],
+  MessagesRejected: ["worker"],
+  UpdatesApplied: ["api"],
+  UpdatesDismissed: ["api"],
 };
+
+/** The one service that emits `metric` (for queries that need a single series, e.g. alarm inputs). */
+function onlyService(metric: MetricName): MetricService {
+  const services = METRIC_SERVICE[metric];
+  if (services.length !== 1) throw new Error(`${metric} is emitted by ${services.join(", ")}: query each`);
+  return services[0] as MetricService;
+}
 
 /** Failure kinds that count against the failure ratio (a deferred target was not attempted: not a failure). */
 export const COUNTED_FAILURE_KINDS: readonly FailureKind[] = FAILURE_KINDS.filter((k) => k !== "deferred");
@@ -72,9 +80,20 @@ export interface DashboardWidget {
   readonly properties: Record<string, unknown> & { metrics?: MetricLine[] };
 }
 
-/** A product metric as a dashboard line, with exactly the dimension set the code emits. */
+/** A product metric as a dashboard line, with exactly the dimension set the code emits (one service). */
 function product(metric: MetricName, options: Record<string, unknown> = {}, dims: string[] = []): MetricLine {
-  return [METRICS_NAMESPACE, metric, "service", METRIC_SERVICE[metric], ...dims, options];
+  return [METRICS_NAMESPACE, metric, "service", onlyService(metric), ...dims, options];
+}
+
+/** One dashboard line per service that emits `metric`, labelled with the service. */
+function perService(metric: MetricName, options: Record<string, unknown> = {}): MetricLine[] {
+  return METRIC_SERVICE[metric].map((service) => [
+    METRICS_NAMESPACE,
+    metric,
+    "service",
+    service,
+    { label: `${metric} (${service})`, ...options },
+  ]);
 }
 
 function failedByKind(stat: string, kinds: readonly FailureKind[], visible: boolean): MetricLine[] {
@@ -133,15 +152,12 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
     {
       title: "Sweeps started / completed",
       props: { stat: "Sum" },
-      metrics: [product(Metric.SweepsStarted), product(Metric.SweepsCompleted)],
+      metrics: [product(Metric.SweepsStarted), ...perService(Metric.SweepsCompleted)],
     },
     {
       title: "Sweep duration (ms)",
       props: {},
-      metrics: [
-        product(Metric.SweepDuration, { stat: "Maximum", label: "max" }),
-        product(Metric.SweepDuration, { stat: "Average", label: "avg" }),
-      ],
+      metrics: perService(Metric.SweepDuration, { stat: "Maximum" }),
     },
   );
   row(
@@ -299,7 +315,7 @@ interface AlarmSpec {
 }
 
 function productDims(metric: MetricName, extra: Record<string, string> = {}) {
-  return { service: METRIC_SERVICE[metric], ...extra };
+  return { service: onlyService(metric), ...extra };
 }
 
 /** The four alarms: DLQ not empty, failure ratio high, rate budget low, no completed sweep in 2 hours. */
@@ -385,11 +401,27 @@ export function alarmSpecs(settings: StageSettings, refs: ObservedResources): Al
       args: {
         alarmDescription:
           "No sweep completed in the last 2 hours. Check the dispatcher's errors, the schedule and the queue.",
-        namespace: METRICS_NAMESPACE,
-        metricName: Metric.SweepsCompleted,
-        dimensions: productDims(Metric.SweepsCompleted),
-        statistic: "Sum",
-        period: 2 * HOUR,
+        metricQueries: [
+          ...METRIC_SERVICE[Metric.SweepsCompleted].map((service) => ({
+            id: `completed_${service}`,
+            returnData: false,
+            metric: {
+              namespace: METRICS_NAMESPACE,
+              metricName: Metric.SweepsCompleted,
+              dimensions: { service },
+              stat: "Sum",
+              period: 2 * HOUR,
+            },
+          })),
+          {
+            id: "completed",
+            label: "sweeps completed",
+            returnData: true,
+            expression: METRIC_SERVICE[Metric.SweepsCompleted]
+              .map((s) => `FILL(completed_${s}, 0)`)
+              .join(" + "),
+          },
+        ],
         evaluationPeriods: 1,
         threshold: 1,
         comparisonOperator: "LessThanThreshold",

@@ -1,0 +1,101 @@
+/** GitHub credentials: a token (PAT, fine-grained, or an installation token), or GitHub App credentials. */
+export type GitHubAuth =
+  | { readonly token: string }
+  | {
+      readonly appId: string | number;
+      /** PEM (PKCS#1 or PKCS#8). */
+      readonly privateKey: string;
+      readonly installationId: string | number;
+    };
+
+/** Where the resolver writes what it does. Compatible with Powertools' Logger and with `console`. */
+export interface ResolverLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Configuration of {@link createGitHubResolver}. Every field is optional. */
+export interface GitHubResolverConfig {
+  /** REST base of github.com or GHES (`https://ghe.example.com/api/v3`). Default `https://api.github.com`. */
+  readonly githubApiUrl?: string;
+  /** GraphQL endpoint; default derived: `/graphql` beside the REST base, `/api/graphql` for a GHES `/api/v3` URL. */
+  readonly githubGraphqlUrl?: string;
+  readonly auth?: GitHubAuth;
+  /** Token for every Gitea/Forgejo host (GITEA_TOKEN). */
+  readonly giteaToken?: string;
+  /** Tokens per Gitea host (host as in the source, e.g. `git.example.com`); wins over `giteaToken`. */
+  readonly giteaTokens?: Readonly<Record<string, string>>;
+  /** API base per Gitea host; default `https://HOST/api/v1`. */
+  readonly giteaApiUrls?: Readonly<Record<string, string>>;
+  /** false: resolve GitHub targets through REST only. Default true (GraphQL batches). */
+  readonly useGraphql?: boolean;
+  /** Stop when the host's remaining budget (points or requests) would drop below this; the rest is deferred. Default 200. */
+  readonly reserve?: number;
+  /** Per HTTP attempt. Default 15000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** Requests in flight per host. Default 4. */
+  readonly maxConcurrencyPerHost?: number;
+  /** Upper bound (and start) of repositories per GraphQL query; shrinks on resource limits/timeouts. Default 100. */
+  readonly repositoriesPerQuery?: number;
+  /** Upper bound of ref lookups per GraphQL query (a repository with more refs is split). Default 500. */
+  readonly refsPerQuery?: number;
+  /** Retries of 5xx answers by @octokit/plugin-retry. Default 2. */
+  readonly retries?: number;
+  /** Base of the retry plugin's quadratic back-off (1×, 4×, 9× this). Default 1000 ms. */
+  readonly retryBaseDelayMs?: number;
+  /** Wait for a rate limit only when it lifts within this many seconds (once). Default 0: never sleep in a sweep. */
+  readonly maxRateLimitWaitSeconds?: number;
+  /** Minimum spacing of GraphQL requests per host (the throttling plugin's default is 1000 ms). Default 100 ms. */
+  readonly graphqlMinIntervalMs?: number;
+  readonly userAgent?: string;
+  readonly logger?: ResolverLogger;
+  /** fetch implementation (default: global fetch). */
+  readonly fetch?: typeof fetch;
+}
+
+export interface Settings {
+  readonly githubApiUrl: string;
+  readonly githubGraphqlUrl: string;
+  readonly useGraphql: boolean;
+  readonly reserve: number;
+  readonly requestTimeoutMs: number;
+  readonly maxConcurrencyPerHost: number;
+  readonly repositoriesPerQuery: number;
+  readonly refsPerQuery: number;
+  readonly retries: number;
+  readonly retryBaseDelayMs: number;
+  readonly maxRateLimitWaitSeconds: number;
+  readonly graphqlMinIntervalMs: number;
+  readonly userAgent: string;
+}
+
+/** The GraphQL endpoint of a GitHub REST base: GHES serves it at `/api/graphql`, github.com at `/graphql`. */
+export function graphqlUrlFor(apiUrl: string): string {
+  const base = apiUrl.replace(/\/+$/, "");
+  return /\/api\/v3$/.test(base) ? base.replace(/\/api\/v3$/, "/api/graphql") : `${base}/graphql`;
+}
+
+const positive = (value: number | undefined, fallback: number, min = 1): number =>
+  value !== undefined && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
+
+/** Fills defaults and clamps nonsense (a negative timeout, zero concurrency) to safe values. */
+export function settingsOf(config: GitHubResolverConfig): Settings {
+  const githubApiUrl = (config.githubApiUrl ?? "https://api.github.com").replace(/\/+$/, "");
+  return {
+    githubApiUrl,
+    githubGraphqlUrl: config.githubGraphqlUrl ?? graphqlUrlFor(githubApiUrl),
+    useGraphql: config.useGraphql !== false,
+    reserve: positive(config.reserve, 200, 0),
+    requestTimeoutMs: positive(config.requestTimeoutMs, 15_000),
+    maxConcurrencyPerHost: positive(config.maxConcurrencyPerHost, 4),
+    repositoriesPerQuery: positive(config.repositoriesPerQuery, 100),
+    refsPerQuery: positive(config.refsPerQuery, 500),
+    retries: positive(config.retries, 2, 0),
+    retryBaseDelayMs: positive(config.retryBaseDelayMs, 1000, 0),
+    maxRateLimitWaitSeconds: positive(config.maxRateLimitWaitSeconds, 0, 0),
+    graphqlMinIntervalMs: positive(config.graphqlMinIntervalMs, 100, 0),
+    userAgent: config.userAgent ?? "plugin-drift-sweeper",
+  };
+}

@@ -1,0 +1,136 @@
+import type { FailureKind } from "@drift/core";
+import { RequestTimeoutError } from "./http";
+import type { Redactor } from "./redact";
+
+/** A failed lookup, shaped like the failed variant of core's `Resolution`. */
+export interface Failure {
+  readonly status: "failed";
+  readonly kind: FailureKind;
+  readonly message: string;
+  readonly retryAt?: Date;
+}
+
+export const failure = (kind: FailureKind, message: string, retryAt?: Date): Failure =>
+  retryAt ? { status: "failed", kind, message, retryAt } : { status: "failed", kind, message };
+
+/** How a thrown request error should be handled, beyond the failure it means for its targets. */
+export interface Classified {
+  readonly failure: Failure;
+  /** Applies to every later request to this host (rate limit, bad credentials). */
+  readonly hostWide: boolean;
+  /** The query may have been too heavy (timeout, 502/504, GitHub's "Something went wrong"): a smaller one may pass. */
+  readonly heavy: boolean;
+  readonly status?: number;
+}
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  status?: number;
+  response?: { status?: number; headers?: Record<string, string | undefined>; data?: unknown };
+}
+
+const TIMEOUT_TEXT = /Something went wrong while executing your query|timeout|timed out/i;
+
+function header(e: ErrorLike, name: string): string | undefined {
+  return e.response?.headers?.[name];
+}
+
+/** The `errors[].type` values of a GraphQL body, if any. */
+export function graphqlErrorTypes(data: unknown): string[] {
+  const errors = (data as { errors?: unknown } | undefined)?.errors;
+  return Array.isArray(errors) ? errors.map((e) => String((e as { type?: unknown }).type ?? "")) : [];
+}
+
+/** When a primary limit lifts: `x-ratelimit-reset` (epoch seconds), else in an hour. */
+export function resetFromHeaders(headers: Record<string, string | undefined> | undefined): Date {
+  const reset = Number(headers?.["x-ratelimit-reset"]);
+  return Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 3_600_000);
+}
+
+/**
+ * Maps an error thrown by Octokit (or by our fetch wrapper) to a typed failure. The message is built from the
+ * status and a redacted, shortened server message: never from the error object (it holds request options).
+ */
+export function classifyError(error: unknown, what: string, redact: Redactor): Classified {
+  const e = (error ?? {}) as ErrorLike;
+  const said = redact.text(String(e.message ?? "")).slice(0, 200);
+  const plain = (kind: FailureKind, message: string, extra: Partial<Classified> = {}): Classified => ({
+    failure: failure(kind, message),
+    hostWide: false,
+    heavy: false,
+    ...extra,
+  });
+  if (error instanceof RequestTimeoutError)
+    return plain("transient", `${what}: ${error.message}`, { heavy: true });
+  if (e.name === "AbortError") return plain("transient", `${what}: aborted`);
+
+  const status = e.status ?? e.response?.status;
+  const rateLimited = graphqlErrorTypes(e.response?.data).some(
+    (t) => t === "RATE_LIMITED" || t === "RATE_LIMIT",
+  );
+  if (rateLimited || ((status === 403 || status === 429) && header(e, "x-ratelimit-remaining") === "0")) {
+    const retryAt = resetFromHeaders(e.response?.headers);
+    return {
+      failure: failure(
+        "rate_limited",
+        `${what}: rate limit exhausted until ${retryAt.toISOString()}`,
+        retryAt,
+      ),
+      hostWide: true,
+      heavy: false,
+      status,
+    };
+  }
+  if (
+    status === 429 ||
+    ((status === 403 || status === undefined) &&
+      (header(e, "retry-after") !== undefined || /secondary rate/i.test(said)))
+  ) {
+    const seconds = Number(header(e, "retry-after"));
+    const retryAt = new Date(Date.now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000);
+    return {
+      failure: failure(
+        "rate_limited",
+        `${what}: secondary rate limit, retry after ${retryAt.toISOString()}`,
+        retryAt,
+      ),
+      hostWide: true,
+      heavy: false,
+      status,
+    };
+  }
+  switch (status) {
+    case 401:
+      return {
+        failure: failure("forbidden", `${what}: credentials rejected (401)`),
+        hostWide: true,
+        heavy: false,
+        status,
+      };
+    case 403:
+      return plain("forbidden", `${what}: access denied (403) ${said}`.trim(), { status });
+    case 404:
+    case 410:
+    case 422:
+      return plain("not_found", `${what}: not found (${status})`, { status });
+    case 400:
+      return plain("invalid", `${what}: rejected as invalid (400) ${said}`.trim(), { status });
+    case 451:
+      return plain("forbidden", `${what}: unavailable for legal reasons (451)`, { status });
+  }
+  if (status === 500 && e.response === undefined)
+    return plain("transient", `${what}: network error${said ? `: ${said}` : ""}`, { status });
+  if (status !== undefined && status >= 500) {
+    const heavy = status === 502 || status === 504 || TIMEOUT_TEXT.test(said);
+    return plain("transient", `${what}: server error ${status} after retries${said ? `: ${said}` : ""}`, {
+      heavy,
+      status,
+    });
+  }
+  return plain(
+    "transient",
+    `${what}: request failed${status ? ` (${status})` : ""}${said ? `: ${said}` : ""}`,
+    { status },
+  );
+}

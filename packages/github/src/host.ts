@@ -1,0 +1,61 @@
+import type { Resolution, Target } from "@drift/core";
+import type { RateBudget } from "./budget";
+import type { ResolverLogger, Settings } from "./config";
+import { type Failure, failure } from "./errors";
+import type { ResolverOctokitClient } from "./http";
+import type { Semaphore } from "./limit";
+import type { Redactor } from "./redact";
+
+/** Everything an engine needs to talk to one host. */
+export interface HostEnv {
+  readonly client: ResolverOctokitClient;
+  /** The bucket this engine spends (GraphQL points, or REST requests). */
+  readonly budget: RateBudget;
+  readonly limiter: Semaphore;
+  readonly redact: Redactor;
+  readonly log: ResolverLogger;
+  readonly settings: Settings;
+  /** GraphQL points reported by `rateLimit { cost }`. */
+  readonly onPoints: (points: number) => void;
+}
+
+/** A host-wide stop (rate limit, bad credentials): later requests fail the same way without being sent. */
+export class HostGate {
+  private rateLimit?: Failure;
+  private forCall?: { failure: Failure; call: object };
+
+  /** The failure every further request gets, if the host said stop. */
+  check(call: object): Failure | undefined {
+    if (this.rateLimit?.retryAt && this.rateLimit.retryAt.getTime() <= Date.now()) this.rateLimit = undefined;
+    if (this.rateLimit) return this.rateLimit;
+    return this.forCall?.call === call ? this.forCall.failure : undefined;
+  }
+
+  /**
+   * Rate limits hold until their retryAt, across calls. Anything else (401: credentials may be rotated) holds for
+   * the current call only.
+   */
+  close(f: Failure, call: object): void {
+    if (f.kind === "rate_limited" && f.retryAt) this.rateLimit = f;
+    else this.forCall = { failure: f, call };
+  }
+}
+
+export const deferred = (why: string): Failure => failure("deferred", why);
+
+export const budgetDeferral = (reserve: number): Failure =>
+  deferred(`rate budget reserve (${reserve}) reached: left for the next sweep`);
+
+export const abortDeferral = (): Failure => deferred("the sweep was stopped before this lookup");
+
+export const label = (t: Pick<Target, "owner" | "repo">): string => `${t.owner}/${t.repo}`;
+
+export const resolved = (sha: string, extra: { tag?: string; etag?: string } = {}): Resolution => ({
+  status: "resolved",
+  sha: sha.toLowerCase(),
+  ...(extra.tag !== undefined ? { tag: extra.tag } : {}),
+  ...(extra.etag ? { etag: extra.etag } : {}),
+});
+
+/** A full commit id (SHA-1 or SHA-256). */
+export const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;

@@ -1,0 +1,128 @@
+import { randomUUID } from "node:crypto";
+import { createAppAuth } from "@octokit/auth-app";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import Bottleneck from "bottleneck";
+import type { GitHubAuth, ResolverLogger, Settings } from "./config";
+
+/** Octokit with the throttling and retry plugins, as every host client of the resolver uses it. */
+export const ResolverOctokit = Octokit.plugin(throttling, retry);
+export type ResolverOctokitClient = InstanceType<typeof ResolverOctokit>;
+
+/**
+ * The abort reason of a timed-out attempt. Named "AbortError" on purpose: Octokit rethrows AbortErrors as they
+ * are (so we can recognise ours) and the retry plugin does not retry them (a hung host rarely answers a
+ * second time within the sweep's budget; the GraphQL batcher splits the query instead).
+ */
+export class RequestTimeoutError extends Error {
+  override readonly name = "AbortError";
+  readonly timedOut = true;
+  constructor(readonly timeoutMs: number) {
+    super(`request timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** Sees every HTTP attempt (retries included): counters and rate-limit headers are read here. */
+export interface HttpObserver {
+  onRequest(url: string): void;
+  onResponse(url: string, response: Response): void;
+}
+
+function timedFetch(base: typeof fetch, timeoutMs: number, observer: HttpObserver): typeof fetch {
+  return async (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    observer.onRequest(url);
+    const controller = new AbortController();
+    // Not cleared on success: it must also cover reading the body. unref: never keeps the process alive.
+    const timer = setTimeout(() => controller.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
+    timer.unref();
+    const outer = init?.signal;
+    if (outer) {
+      if (outer.aborted) controller.abort(outer.reason);
+      else outer.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
+    }
+    try {
+      const response = await base(input, { ...init, signal: controller.signal });
+      observer.onResponse(url, response);
+      return response;
+    } catch (error) {
+      clearTimeout(timer);
+      throw error;
+    }
+  };
+}
+
+export interface ClientOptions {
+  readonly baseUrl: string;
+  readonly auth?: GitHubAuth;
+  readonly settings: Settings;
+  /** Already redacting. */
+  readonly log: ResolverLogger;
+  readonly observer: HttpObserver;
+  readonly fetch?: typeof fetch;
+}
+
+/** Every status the retry plugin must not retry: client errors, and 429 (a rate limit is reported, not slept on). */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
+/** Creates the Octokit client of one host: auth, throttling (no long sleeps), retries of 5xx, timeouts, counters. */
+export function createClient(options: ClientOptions): ResolverOctokitClient {
+  const { settings, log } = options;
+  const wait =
+    (kind: string) =>
+    (retryAfter: number, request: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
+      const retrying = retryCount < 1 && retryAfter <= settings.maxRateLimitWaitSeconds;
+      log.warn(`${kind} rate limit`, {
+        method: request.method,
+        url: request.url,
+        retryAfterSeconds: retryAfter,
+        retrying,
+      });
+      return retrying;
+    };
+  const authOptions =
+    options.auth === undefined
+      ? {}
+      : "token" in options.auth
+        ? { auth: options.auth.token }
+        : {
+            authStrategy: createAppAuth,
+            auth: {
+              appId: options.auth.appId,
+              privateKey: options.auth.privateKey,
+              installationId: options.auth.installationId,
+            },
+          };
+  return new ResolverOctokit({
+    baseUrl: options.baseUrl,
+    userAgent: settings.userAgent,
+    ...authOptions,
+    request: {
+      fetch: timedFetch(options.fetch ?? globalThis.fetch, settings.requestTimeoutMs, options.observer),
+    },
+    // Octokit's debug line carries the full request options (credentials included): never forwarded.
+    log: {
+      debug: () => {},
+      info: (message: unknown) => log.debug(String(message)),
+      warn: (message: unknown) => log.warn(String(message)),
+      error: (message: unknown) => log.debug(String(message)),
+    },
+    retry: {
+      retries: settings.retries,
+      retryAfterBaseValue: settings.retryBaseDelayMs,
+      doNotRetry: DO_NOT_RETRY,
+    },
+    throttle: {
+      id: `drift-${randomUUID()}`,
+      // The plugin spaces GraphQL requests like writes (1 per second, one at a time); queries are reads, so the
+      // spacing and concurrency are ours to set.
+      write: new Bottleneck.Group({
+        maxConcurrent: settings.maxConcurrencyPerHost,
+        minTime: settings.graphqlMinIntervalMs,
+      }),
+      onRateLimit: wait("primary"),
+      onSecondaryRateLimit: wait("secondary"),
+    },
+  });
+}

@@ -1,0 +1,12 @@
+export { type GitHubAuth, type GitHubResolverConfig, graphqlUrlFor, type ResolverLogger } from "./config";
+export {
+  type BuiltQuery,
+  buildRefsQuery,
+  PEEL_DEPTH,
+  peelFragment,
+  type RepoSelection,
+  TAG_PAGE_SIZE,
+} from "./graphql-query";
+export { REDACTED, Redactor } from "./redact";
+export { createGitHubResolver, type GitHubResolver } from "./resolver";
+export { pickLatest, pickSatisfying, tagVersion } from "./tags";

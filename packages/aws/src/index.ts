@@ -1,3 +1,4 @@
+export * from "./event-notifier";
 export * from "./handlers";
 export * from "./metrics-sink";
 export * from "./sqs-queue";

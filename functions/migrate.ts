@@ -24,7 +24,7 @@ function isConnectionError(error: unknown): boolean {
 }
 
 export interface MigrateHandlerOptions {
-  /** The client to migrate with (created lazily: the handler module can be imported without a database). */
+  /** The client to migrate with, asked for on each attempt. */
   readonly sql: () => Sql;
   /** Tries when the server cannot be reached (a fresh RDS Proxy needs a minute before its target is ready). */
   readonly attempts?: number;
@@ -69,13 +69,16 @@ export function createMigrateHandler(options: MigrateHandlerOptions): () => Prom
   };
 }
 
-let sql: Sql | undefined;
-
-/** Returns `{ applied, alreadyApplied }` (migration ids); the deploy output shows it as `migrationResult`. */
-export const handler = createMigrateHandler({
-  sql: () => {
-    // Outside the handler so a warm container reuses it; max 1 and no prepared statements behind RDS Proxy.
-    sql ??= createSql({ url: runtimeConfig().databaseUrl, max: 1, prepare: false });
-    return sql;
-  },
-});
+/**
+ * Returns `{ applied, alreadyApplied }` (migration ids); the deploy output shows it as `migrationResult`.
+ * One client per invocation, closed at the end: this runs once per deploy, so a warm connection would only
+ * hold an RDS Proxy slot for nothing. `max: 1` and no prepared statements, as everywhere behind the proxy.
+ */
+export async function handler(): Promise<MigrateResult> {
+  const sql = createSql({ url: runtimeConfig().databaseUrl, max: 1, prepare: false });
+  try {
+    return await createMigrateHandler({ sql: () => sql })();
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -92,6 +92,8 @@ function fail(item: WorkItem, f: Failure): void {
 export class GraphqlBatcher {
   private size: number;
   private streak = 0;
+  private clean = 0;
+  private ceiling?: number;
   private answered = false;
   private readonly gate = new HostGate();
   /** The endpoint answered 404 (no GraphQL here): the caller falls back to REST. */
@@ -483,19 +485,34 @@ export class GraphqlBatcher {
     }
   }
 
+  /** Halves the batch below the size that just failed, and remembers that size as a ceiling for a while. */
   private shrink(sent: number, reason: string): void {
     const before = this.size;
+    this.ceiling = Math.min(this.ceiling ?? Number.POSITIVE_INFINITY, sent);
     this.size = Math.max(1, Math.min(this.size, Math.floor(sent / 2)));
     this.streak = 0;
+    this.clean = 0;
     if (this.size !== before)
       this.env.log.info("GraphQL batch size reduced", { from: before, to: this.size, reason });
   }
 
+  /**
+   * After 3 clean answers in a row the batch grows (by half, or halfway to the last size that failed); after 20
+   * clean answers that ceiling is forgotten (the limit may have been a passing load spike).
+   */
   private grow(): void {
     this.streak += 1;
-    const max = this.env.settings.repositoriesPerQuery;
+    this.clean += 1;
+    if (this.clean >= 20) this.ceiling = undefined;
+    const max = Math.min(
+      this.env.settings.repositoriesPerQuery,
+      this.ceiling !== undefined ? this.ceiling - 1 : Number.POSITIVE_INFINITY,
+    );
     if (this.streak >= 3 && this.size < max) {
-      this.size = Math.min(max, Math.ceil(this.size * 1.5));
+      // Below a known ceiling, grow halfway to it (a binary search for the largest size that passes).
+      const step =
+        this.ceiling !== undefined ? Math.floor((this.size + this.ceiling) / 2) : Math.ceil(this.size * 1.5);
+      this.size = Math.max(this.size, Math.min(max, step));
       this.streak = 0;
     }
   }

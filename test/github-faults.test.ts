@@ -1,0 +1,200 @@
+import type { Resolution, Target } from "@drift/core";
+import type { GitHubSim } from "@drift/github-sim";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { kind, resolveAll, resolverFor, sha, startSim, target } from "./support/github";
+
+let sim: GitHubSim;
+/** repo → commit of its v1 tag */
+const v1 = new Map<string, string>();
+
+beforeAll(async () => {
+  sim = await startSim();
+  for (let i = 0; i < 120; i++) {
+    sim.world.createRepo(`fault/r${i}`);
+    v1.set(`fault/r${i}`, sim.world.tag(`fault/r${i}`, "v1", { annotated: i % 2 === 1 }).commit);
+  }
+  sim.world.createRepo("gitea/side");
+  v1.set("gitea/side", sim.world.tag("gitea/side", "v1").commit);
+});
+afterAll(async () => {
+  await sim.close();
+});
+beforeEach(() => {
+  sim.faults.clear();
+  sim.resetCounters();
+  sim.budgets.graphql.set({ limit: 5000, remaining: 5000 });
+});
+
+const githubTargets = (n: number): Target[] =>
+  Array.from({ length: n }, (_, i) => target(`github://fault/r${i}`, "tag:v1"));
+const giteaSide = (): Target => target(`gitea://${sim.host}/gitea/side`, "tag:v1");
+
+function tally(results: Map<string, Resolution>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results.values()) out[kind(r)] = (out[kind(r)] ?? 0) + 1;
+  return out;
+}
+
+function expectAllResolved(results: Map<string, Resolution>, targets: Target[]): void {
+  for (const t of targets) expect(sha(results.get(t.key)), t.key).toBe(v1.get(`${t.owner}/${t.repo}`));
+}
+
+describe("server errors and hangs", () => {
+  it("a short 5xx burst is absorbed by the retry plugin", async () => {
+    sim.faults.add({ kind: "status", status: 502, times: 2, scope: "graphql" });
+    const targets = githubTargets(10);
+    expectAllResolved(await resolveAll(resolverFor(sim), targets), targets);
+    expect(sim.faults.fired.status).toBe(2);
+    expect(sim.counters.graphql).toBe(3);
+  });
+
+  it("persistent 5xx makes the GitHub targets transient without failing another host's targets", async () => {
+    sim.faults.add({ kind: "status", status: 500, scope: "graphql" });
+    const targets = [...githubTargets(5), giteaSide()];
+    const results = await resolveAll(resolverFor(sim), targets);
+    expect(tally(results)).toEqual({ transient: 5, resolved: 1 });
+    const failed = results.get(targets[0]?.key as string);
+    expect(failed?.status === "failed" && failed.message).toMatch(/500/);
+    expect(sha(results.get(giteaSide().key))).toBe(v1.get("gitea/side"));
+  });
+
+  it("a hung request ends in transient after the timeout; a single hang is recovered by splitting the batch", async () => {
+    sim.faults.add({ kind: "hang", scope: "graphql" });
+    const targets = githubTargets(6);
+    const started = Date.now();
+    const hung = await resolveAll(resolverFor(sim, { requestTimeoutMs: 300 }), targets);
+    console.log(
+      `all-hanging host: ${Date.now() - started} ms with a 300 ms timeout, ${sim.counters.graphql} GraphQL attempts`,
+    );
+    expect(tally(hung)).toEqual({ transient: 6 });
+    const one = hung.get(targets[0]?.key as string);
+    expect(one?.status === "failed" && one.message).toMatch(/timed out after 300 ms/);
+
+    sim.faults.clear();
+    sim.faults.add({ kind: "hang", scope: "graphql", times: 1 });
+    const resolver = resolverFor(sim, { requestTimeoutMs: 300 });
+    expectAllResolved(await resolveAll(resolver, targets), targets);
+    expect(resolver.repositoriesPerQuery).toBeLessThan(100);
+  });
+
+  it("GitHub's own timeout answer (200 'Something went wrong') is retried and succeeds", async () => {
+    sim.faults.add({ kind: "queryTimeout", times: 1 });
+    const targets = githubTargets(4);
+    expectAllResolved(await resolveAll(resolverFor(sim), targets), targets);
+    expect(sim.faults.fired.queryTimeout).toBe(1);
+  });
+});
+
+describe("rate limits", () => {
+  it("a 403 primary limit gives rate_limited with the reset time, stops sending, and spares other hosts", async () => {
+    sim.faults.add({ kind: "primaryRateLimit", scope: "graphql", resetInSeconds: 1800 });
+    const targets = [...githubTargets(120), giteaSide()];
+    const resolver = resolverFor(sim, { repositoriesPerQuery: 30 });
+    const results = await resolveAll(resolver, targets);
+    expect(tally(results)).toEqual({ rate_limited: 120, resolved: 1 });
+    const limited = results.get(targets[0]?.key as string);
+    const retryAt = limited?.status === "failed" ? limited.retryAt : undefined;
+    expect(retryAt).toBeInstanceOf(Date);
+    expect(Math.abs((retryAt?.getTime() ?? 0) - (Date.now() + 1_800_000))).toBeLessThan(60_000);
+    expect(sim.counters.graphql).toBe(1); // no further query once the host said stop
+
+    // The stop holds until retryAt, across calls: nothing is sent.
+    sim.faults.clear();
+    const again = await resolveAll(resolver, githubTargets(3));
+    expect(tally(again)).toEqual({ rate_limited: 3 });
+    expect(sim.counters.graphql).toBe(1);
+  });
+
+  it("a 429 secondary limit gives rate_limited with retry-after, without sleeping", async () => {
+    sim.faults.add({ kind: "secondaryRateLimit", scope: "graphql", retryAfterSeconds: 120 });
+    const started = Date.now();
+    const results = await resolveAll(resolverFor(sim), githubTargets(3));
+    console.log(`secondary limit reported after ${Date.now() - started} ms`);
+    expect(tally(results)).toEqual({ rate_limited: 3 });
+    const r = [...results.values()][0];
+    const retryAt = r?.status === "failed" ? r.retryAt : undefined;
+    expect(Math.abs((retryAt?.getTime() ?? 0) - (Date.now() + 120_000))).toBeLessThan(30_000);
+  });
+
+  it("waits for a rate limit only when it lifts within maxRateLimitWaitSeconds", async () => {
+    sim.faults.add({ kind: "secondaryRateLimit", scope: "graphql", retryAfterSeconds: 1, times: 1 });
+    const targets = githubTargets(3);
+    expectAllResolved(await resolveAll(resolverFor(sim, { maxRateLimitWaitSeconds: 2 }), targets), targets);
+    expect(sim.counters.graphql).toBe(2);
+  });
+
+  it("stops at the budget reserve and reports the remaining targets as deferred", async () => {
+    sim.budgets.graphql.set({ remaining: 6 });
+    const targets = githubTargets(120);
+    const resolver = resolverFor(sim, { reserve: 3, repositoriesPerQuery: 10 });
+    const results = await resolveAll(resolver, targets);
+    const counts = tally(results);
+    console.log(`budget 6, reserve 3: ${JSON.stringify(counts)} after ${sim.counters.graphql} queries`);
+    expect((counts.resolved ?? 0) + (counts.deferred ?? 0)).toBe(120);
+    expect(counts.resolved).toBeGreaterThan(0);
+    expect(counts.deferred).toBeGreaterThan(0);
+    expect(sim.budgets.graphql.remaining).toBeGreaterThanOrEqual(3);
+    expect(resolver.stats().budgetRemaining).toBe(sim.budgets.graphql.remaining);
+    const deferred = [...results.values()].find((r) => r.status === "failed");
+    expect(deferred?.status === "failed" && deferred.message).toMatch(/reserve/);
+  });
+});
+
+describe("partial failures", () => {
+  it("a GraphQL error on one repository fails only that repository's targets", async () => {
+    sim.faults.add({
+      kind: "graphqlError",
+      repository: "fault/r3",
+      type: "FORBIDDEN",
+      message: "Resource protected by organization SAML enforcement.",
+    });
+    sim.world.deleteRepo("fault/r119");
+    const targets = githubTargets(120);
+    const results = await resolveAll(resolverFor(sim), targets);
+    expect(kind(results.get(targets[3]?.key as string))).toBe("forbidden");
+    expect(kind(results.get(targets[119]?.key as string))).toBe("not_found");
+    expect(tally(results)).toEqual({ resolved: 118, forbidden: 1, not_found: 1 });
+    sim.world.createRepo("fault/r119");
+    v1.set("fault/r119", sim.world.tag("fault/r119", "v1").commit);
+  });
+
+  it("resource-limit errors shrink the query until it passes, then the size grows back", async () => {
+    const limit = sim.faults.add({ kind: "resourceLimit", maxRepositories: 30 });
+    const targets = githubTargets(120);
+    const resolver = resolverFor(sim);
+    expectAllResolved(await resolveAll(resolver, targets), targets);
+    const firstErrors = sim.faults.fired.resourceLimit;
+    console.log(
+      `resource limit 30 repos: ${sim.counters.graphql} GraphQL requests (${firstErrors} refused), batch size now ${resolver.repositoriesPerQuery}`,
+    );
+    expect(firstErrors).toBeGreaterThan(0);
+
+    // Learned: the next sweeps under the same limit are refused no more often, and still resolve everything.
+    let previous = firstErrors;
+    for (let i = 0; i < 3; i++) {
+      const fired = sim.faults.fired.resourceLimit;
+      expectAllResolved(await resolveAll(resolver, targets), targets);
+      const refused = sim.faults.fired.resourceLimit - fired;
+      console.log(`  next sweep: ${refused} refused, batch size now ${resolver.repositoriesPerQuery}`);
+      expect(refused).toBeLessThanOrEqual(previous);
+      previous = refused;
+    }
+
+    // Limit gone: the batch grows back past it.
+    sim.faults.remove(limit);
+    for (let i = 0; i < 12 && resolver.repositoriesPerQuery <= 30; i++) await resolveAll(resolver, targets);
+    expect(resolver.repositoriesPerQuery).toBeGreaterThan(30);
+  });
+
+  it("bad credentials (401) give forbidden after a single request", async () => {
+    const results = await resolveAll(
+      resolverFor(sim, {
+        auth: { token: "ghp_wrongwrongwrongwrongwrongwrongwrong1" },
+        repositoriesPerQuery: 10,
+      }),
+      githubTargets(50),
+    );
+    expect(tally(results)).toEqual({ forbidden: 50 });
+    expect(sim.counters.unauthorized).toBe(1);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Bundles each Lambda handler (functions/*.ts) with esbuild into one ESM file, the way the deployment ships it,
+ * and prints the sizes. `npm run bundle` (add `--smoke` to also load each bundle in a fresh Node process).
+ *
+ * The AWS SDK is bundled, not left to the Lambda runtime's copy: the code then runs the SDK version the tests
+ * ran, tree-shaken to the clients it uses; the size the runtime copy would save is printed next to each
+ * bundle so the trade-off stays visible.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build, type Metafile } from "esbuild";
+
+const ROOT = join(fileURLToPath(import.meta.url), "..", "..");
+const OUT_DIR = join(ROOT, "dist", "bundles");
+
+// ESM bundles of CommonJS dependencies still call require(); give them one (SST's default banner does the same).
+const REQUIRE_BANNER =
+  'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
+
+export interface BundleResult {
+  readonly handler: string;
+  readonly outfile: string;
+  /** Output files esbuild wrote (one: the bundle). */
+  readonly outputs: readonly string[];
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  /** Bytes of the bundle that come from @aws-sdk/* and @smithy/* (what marking them external would save). */
+  readonly awsSdkBytes: number;
+  /** Largest packages in the bundle, by bytes of output. */
+  readonly topPackages: readonly { readonly name: string; readonly bytes: number }[];
+}
+
+/** The handler files under functions/ (not shared/). */
+export function handlerFiles(root = ROOT): string[] {
+  const dir = join(root, "functions");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ts") && statSync(join(dir, f)).isFile())
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function packageOf(input: string): string {
+  const parts = input.split("node_modules/");
+  if (parts.length < 2)
+    return input.startsWith("packages/") ? input.split("/").slice(0, 2).join("/") : "(app)";
+  const rest = (parts.at(-1) as string).split("/");
+  return rest[0]?.startsWith("@") ? `${rest[0]}/${rest[1]}` : (rest[0] as string);
+}
+
+function summarise(metafile: Metafile, outfile: string) {
+  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(basename(outfile)))?.[1];
+  const byPackage = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const name = packageOf(input);
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  const awsSdkBytes = [...byPackage]
+    .filter(([n]) => /^@(aws-sdk|smithy|aws-crypto)\//.test(n))
+    .reduce((a, [, b]) => a + b, 0);
+  const topPackages = [...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([name, bytes]) => ({ name, bytes }));
+  return { awsSdkBytes, topPackages };
+}
+
+/** Bundles one handler file to dist/bundles/<name>.mjs (platform node, ESM, node22, minified, one file). */
+export async function bundleHandler(file: string, outDir = OUT_DIR): Promise<BundleResult> {
+  mkdirSync(outDir, { recursive: true });
+  const outfile = join(outDir, `${basename(file, ".ts")}.mjs`);
+  const result = await build({
+    entryPoints: [file],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    minify: true,
+    splitting: false,
+    sourcemap: false,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "error",
+    banner: { js: REQUIRE_BANNER },
+    // The main field order of an ESM Lambda: prefer each package's ESM build.
+    mainFields: ["module", "main"],
+  });
+  const bytes = readFileSync(outfile);
+  return {
+    handler: relative(ROOT, file),
+    outfile,
+    outputs: Object.keys(result.metafile.outputs),
+    bytes: bytes.length,
+    gzipBytes: gzipSync(bytes).length,
+    ...summarise(result.metafile, outfile),
+  };
+}
+
+/** Imports a bundle in a fresh Node process with placeholder config: proves it is self-contained and loads. */
+export function smokeLoad(outfile: string): void {
+  execFileSync(
+    process.execPath,
+    ["--input-type=module", "-e", `await import(${JSON.stringify(`file://${outfile}`)});`],
+    {
+      cwd: dirname(outfile),
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: "eu-west-1",
+        DRIFT_DB_HOST: "127.0.0.1",
+        DRIFT_DB_NAME: "drift",
+        DRIFT_DB_USER: "drift",
+        DRIFT_DB_PASSWORD: "unused",
+        DRIFT_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/000000000000/q",
+        DRIFT_CREDENTIALS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:000000000000:secret:s",
+        DRIFT_EVENT_BUS_NAME: "bus",
+      },
+    },
+  );
+}
+
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+async function main() {
+  const smoke = process.argv.includes("--smoke");
+  const files = handlerFiles();
+  const expected = ["api", "dispatcher", "migrate", "worker"];
+  const missing = expected.filter((name) => !files.some((f) => basename(f, ".ts") === name));
+  console.log(
+    `Bundling ${files.length} handler(s) → ${relative(ROOT, OUT_DIR)}/ (esm, node22, minified, AWS SDK bundled)\n`,
+  );
+  const rows: string[][] = [["handler", "files", "size", "gzip", "AWS SDK part", "largest packages"]];
+  let failed = false;
+  for (const file of files) {
+    try {
+      const r = await bundleHandler(file);
+      if (smoke) smokeLoad(r.outfile);
+      rows.push([
+        r.handler,
+        String(r.outputs.length),
+        kib(r.bytes),
+        kib(r.gzipBytes),
+        kib(r.awsSdkBytes),
+        r.topPackages.map((p) => `${p.name} ${kib(p.bytes)}`).join(", "),
+      ]);
+    } catch (error) {
+      failed = true;
+      rows.push([
+        relative(ROOT, file),
+        "-",
+        "FAILED",
+        "-",
+        "-",
+        (error as Error).message.split("\n")[0] ?? "",
+      ]);
+    }
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  for (const r of rows)
+    console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  "));
+  if (smoke) console.log("\nEach bundle loaded in a fresh Node process (smoke test).");
+  if (missing.length)
+    console.log(`\nNot bundled (no file yet): ${missing.map((m) => `functions/${m}.ts`).join(", ")}`);
+  if (failed) process.exitCode = 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main();
+}

@@ -1,12 +1,25 @@
 import type { Command, CommandContext } from "./command";
 import { UsageError } from "./command";
+import { applyCommand } from "./commands/apply";
 import { demoCommand } from "./commands/demo";
+import { dismissCommand } from "./commands/dismiss";
 import { migrateCommand } from "./commands/migrate";
+import { pendingCommand } from "./commands/pending";
+import { serveCommand } from "./commands/serve";
 import { sweepCommand } from "./commands/sweep";
 import { trackCommand } from "./commands/track";
 
 /** Every `drift` command. Add new ones here (one file per command in ./commands). */
-export const COMMANDS: readonly Command[] = [migrateCommand, sweepCommand, trackCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [
+  migrateCommand,
+  sweepCommand,
+  trackCommand,
+  demoCommand,
+  pendingCommand,
+  applyCommand,
+  dismissCommand,
+  serveCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,102 @@
+import { parseArgs } from "node:util";
+import {
+  type AdminLogger,
+  createAdminApp,
+  createLogNotifier,
+  publishPendingEvents,
+  startAdminServer,
+} from "@drift/api";
+import type { Sql } from "@drift/db";
+import type { Hono } from "hono";
+import { type Command, UsageError } from "../command";
+import { openDatabase } from "../database";
+import { createCliLogger, parseLogLevel } from "../logger";
+
+/**
+ * The admin app exactly as `drift serve` wires it: bearer ADMIN_TOKEN, CORS origins from DRIFT_CORS_ORIGINS
+ * (comma-separated), events as log lines. Tests use it to serve a test database the same way.
+ */
+export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: AdminLogger): Hono {
+  const token = env.ADMIN_TOKEN;
+  if (!token) throw new UsageError("ADMIN_TOKEN is not set");
+  return createAdminApp({
+    sql,
+    auth: { mode: "bearer", token },
+    corsOrigins: (env.DRIFT_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+    notifier: createLogNotifier(logger),
+    logger,
+  });
+}
+
+function parsePort(text: string | undefined): number {
+  if (text === undefined) return 8787;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new UsageError(`--port must be 0 to 65535, got ${JSON.stringify(text)}`);
+  return port;
+}
+
+/** Resolves on the first SIGINT or SIGTERM (and stops listening for them). */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolve(signal);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "Serve the admin API and page locally (the Lambda Function URL's app)",
+  usage: [
+    "drift serve [--port N] [--host 127.0.0.1]",
+    "",
+    "  --port  TCP port (default 8787; 0 picks a free one)",
+    "  --host  address to listen on (default 127.0.0.1)",
+    "",
+    "Requires ADMIN_TOKEN (the bearer token the API and the page ask for). DRIFT_CORS_ORIGINS: comma-separated",
+    "origins allowed to call the API from another site. Admin page: http://HOST:PORT/admin/",
+  ].join("\n"),
+  async run(ctx) {
+    const { values } = parseArgs({
+      args: [...ctx.argv],
+      options: { port: { type: "string" }, host: { type: "string", default: "127.0.0.1" } },
+      allowPositionals: false,
+      strict: true,
+    });
+    const port = parsePort(values.port);
+    if (!ctx.env.ADMIN_TOKEN) {
+      ctx.stderr.write(
+        "drift serve: ADMIN_TOKEN is not set. The admin API can change installed plugins, so it does not run\n" +
+          "without a token. Set one, e.g.  ADMIN_TOKEN=$(openssl rand -hex 24) npx drift serve\n",
+      );
+      return 2;
+    }
+    const logger = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);
+    const signal = nextSignal();
+    const db = await openDatabase({ env: ctx.env });
+    let server: Awaited<ReturnType<typeof startAdminServer>>;
+    try {
+      server = await startAdminServer(createServeApp(db.sql, ctx.env, logger), { host: values.host, port });
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    ctx.stdout.write(`drift admin API listening on ${server.url}\nAdmin page: ${server.url}/admin/\n`);
+    // Events a crash left in the outbox go out now rather than at the next apply.
+    await publishPendingEvents(db.sql, createLogNotifier(logger), logger);
+    const received = await signal;
+    ctx.stderr.write(`drift serve: ${received}, shutting down\n`);
+    await server.close();
+    await db.close();
+    ctx.stderr.write("drift serve: stopped\n");
+    return 0;
+  },
+};

@@ -113,8 +113,10 @@ describe(`drift pending/apply/dismiss/serve (${process.env.DATABASE_URL ? "Postg
       expect((await fetch(`${base}/health`)).status).toBe(200);
       expect((await fetch(`${base}/admin/plugin-updates-pending`)).status).toBe(401);
       const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
-      const pending = await (await fetch(`${base}/admin/plugin-updates-pending`, { headers })).json();
-      expect(pending.map((r: { id: string }) => r.id)).toContain(u.id);
+      const pending = (await (await fetch(`${base}/admin/plugin-updates-pending`, { headers })).json()) as {
+        id: string;
+      }[];
+      expect(pending.map((r) => r.id)).toContain(u.id);
       const apply = await fetch(`${base}/admin/plugin-updates/${u.id}/apply`, { method: "POST", headers });
       expect(apply.status).toBe(200);
     } finally {

@@ -62,7 +62,7 @@ describe("GraphQL like GitHub", () => {
         { after },
       );
       const refs = (
-        r.body.data?.repository as {
+        (r.body.data ?? {}).repository as {
           refs: { pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: { name: string }[] };
         }
       ).refs;

@@ -9,7 +9,6 @@ export default $config({
       removal: production ? "retain" : "remove",
       protect: production,
       home: "aws",
-      providers: { aws: { version: "7.20.0" } },
     };
   },
   async run() {

@@ -117,6 +117,14 @@ function origins(env: Env, fallback: readonly string[]): readonly string[] {
   return values;
 }
 
+function apiUrl(env: Env): string {
+  const value = env.DRIFT_GITHUB_API_URL?.trim() || "https://api.github.com";
+  if (!/^https?:\/\/[^\s/]+/i.test(value)) {
+    throw new StageSettingsError(`DRIFT_GITHUB_API_URL must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
 function database(env: Env, production: boolean): DatabaseSettings {
   const kind = env.DRIFT_DATABASE?.trim() || "bundled";
   if (kind === "bundled") {
@@ -168,7 +176,7 @@ export function stageSettings(stage: string, env: Env = {}): StageSettings {
     adminAuth,
     // Development stages accept a local admin UI; production only what the operator lists.
     corsOrigins: origins(env, production ? [] : ["http://localhost:5173", "http://127.0.0.1:5173"]),
-    githubApiUrl: env.DRIFT_GITHUB_API_URL?.trim() || "https://api.github.com",
+    githubApiUrl: apiUrl(env),
     workerMaxConcurrency: integer(env, "DRIFT_WORKER_MAX_CONCURRENCY", production ? 5 : 2, 2, 1000),
     logRetention: production ? "3 months" : "1 week",
     alarmEmail: env.DRIFT_ALARM_EMAIL?.trim() || undefined,

@@ -108,6 +108,34 @@ function emittedMetrics(): Set<string> {
   return names;
 }
 
+describe("sst.config.ts", () => {
+  it("names the app, protects and retains production, and deploys infra/ from run()", async () => {
+    fakes = installInfraFakes("prod");
+    const g = globalThis as Record<string, unknown>;
+    g.$config = (config: unknown) => config;
+    try {
+      const { default: config } = (await import("../sst.config")) as unknown as {
+        default: {
+          app(input: { stage: string }): Promise<Record<string, unknown>>;
+          run(): Promise<Record<string, unknown>>;
+        };
+      };
+      expect(await config.app({ stage: "prod" })).toEqual({
+        name: "plugin-drift-sweeper",
+        removal: "retain",
+        protect: true,
+        home: "aws",
+      });
+      expect(await config.app({ stage: "alice" })).toMatchObject({ removal: "remove", protect: false });
+      const outputs = await config.run();
+      expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["apiUrl", "alarmTopicArn", "dashboard"]));
+      expect(fakes.ofType("sst.aws.Function")).toHaveLength(4);
+    } finally {
+      delete g.$config;
+    }
+  });
+});
+
 describe("schedule", () => {
   it("runs the dispatcher every hour with the non-deprecated CronV2, enabled in production only by default", () => {
     for (const [stage, enabled] of [
@@ -174,7 +202,7 @@ describe("handlers", () => {
     const { subscribe: _s, ...fns } = functionsOf(f);
     for (const [service, fn] of Object.entries(fns)) {
       for (const name of Object.keys(env(fn))) {
-        if (name.startsWith("POWERTOOLS_") || name === "DRIFT_STAGE") continue;
+        if (name.startsWith("POWERTOOLS_")) continue;
         expect(runtimeSource, `${service} gets ${name}, which runtime.ts never reads`).toContain(`"${name}"`);
       }
     }
@@ -379,6 +407,7 @@ describe("stage settings", () => {
       { DRIFT_CORS_ORIGINS: "https://admin.example.com/path" },
       { DRIFT_DATABASE: "sqlite" },
       { DRIFT_DATABASE: "external" },
+      { DRIFT_GITHUB_API_URL: "ghe.example.com/api/v3" },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0] as string;

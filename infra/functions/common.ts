@@ -46,7 +46,6 @@ export function baseFunctionArgs(
       POWERTOOLS_SERVICE_NAME: service,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: ctx.settings.production ? "INFO" : "DEBUG",
-      DRIFT_STAGE: ctx.settings.stage,
       ...environment,
     },
   };

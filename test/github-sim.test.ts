@@ -61,11 +61,12 @@ describe("GraphQL like GitHub", () => {
         'query($after: String) { repository(owner: "sim", name: "repo") { refs(refPrefix: "refs/tags/", first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { name } } } }',
         { after },
       );
-      const refs = (
-        (r.body.data ?? {}).repository as {
-          refs: { pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: { name: string }[] };
-        }
-      ).refs;
+      type Page = {
+        refs: { pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: { name: string }[] };
+      };
+      const repository = r.body.data?.repository as Page | undefined;
+      if (!repository) throw new Error(`no data: ${JSON.stringify(r.body.errors)}`);
+      const refs = repository.refs;
       names.push(...refs.nodes.map((n) => n.name));
       if (!refs.pageInfo.hasNextPage) break;
       after = refs.pageInfo.endCursor;

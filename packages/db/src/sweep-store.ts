@@ -136,14 +136,14 @@ async function recordOutcomes(
         last_error_kind = CASE WHEN u.ok THEN NULL WHEN u.kind = 'deferred' THEN t.last_error_kind ELSE u.kind END,
         last_error = CASE WHEN u.ok THEN NULL WHEN u.kind = 'deferred' THEN t.last_error ELSE u.msg END,
         consecutive_failures = u.failures,
-        next_check_at = coalesce(u.next_check_at, '-infinity'),
+        next_check_at = coalesce(u.next_check_at, now()),
         last_checked_at = now(),
         last_resolved_at = CASE WHEN u.ok THEN now() ELSE t.last_resolved_at END,
         last_sweep_id = CASE WHEN u.finished THEN ${sweepId}::uuid ELSE t.last_sweep_id END,
         last_attempt_sweep_id = ${sweepId}::uuid,
         updated_at = now()
       FROM unnest(
-        ${col((o) => o.target.key)}::text[], ${col(ok)}::bool[],
+        ${col((o) => o.target.key)}::text[], ${col((o) => String(ok(o)))}::text[]::bool[],
         ${col((o) => (o.resolution.status === "resolved" ? o.resolution.sha.toLowerCase() : null))}::text[],
         ${col((o) => (o.resolution.status === "resolved" ? (o.resolution.tag ?? null) : null))}::text[],
         ${col((o) => (o.resolution.status === "resolved" ? (o.resolution.etag ?? null) : null))}::text[],
@@ -151,7 +151,7 @@ async function recordOutcomes(
         ${col((o) => (o.resolution.status === "failed" ? o.resolution.message.slice(0, 1000) : null))}::text[],
         ${col((o) => o.consecutiveFailures)}::int[],
         ${col((o) => o.nextCheckAt?.toISOString() ?? null)}::timestamptz[],
-        ${col((o) => o.finished)}::bool[]
+        ${col((o) => String(o.finished))}::text[]::bool[]
       ) AS u(key, ok, sha, tag, etag, kind, msg, failures, next_check_at, finished)
       WHERE t.key = u.key`;
   }

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS drift_targets (
   last_error_kind text,
   last_error text,
   consecutive_failures integer NOT NULL DEFAULT 0,
-  next_check_at timestamptz NOT NULL DEFAULT '-infinity',
+  next_check_at timestamptz NOT NULL DEFAULT now(),
   last_checked_at timestamptz,
   last_resolved_at timestamptz,
   -- The sweep that last finished with this target (resolved, or failed for good): a redelivered message skips it.

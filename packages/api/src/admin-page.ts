@@ -18,6 +18,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
 th { background: #f6f8fa; }
 code { font: 12px ui-monospace, monospace; }
+td.shas, td.actions, td.detected { white-space: nowrap; }
 tr.suspicious { background: #fff1f0; }
 .kind-tag_moved { color: #b42318; font-weight: 600; }
 .muted { color: #656d76; font-size: 12px; }
@@ -53,7 +54,7 @@ const SCRIPT = `
   }
 
   function shaCell(update) {
-    const td = el("td");
+    const td = el("td", null, { class: "shas" });
     td.append(el("code", shortSha(update.current_sha), { title: update.current_sha, class: "sha-current" }));
     td.append(" \\u2192 ");
     td.append(el("code", shortSha(update.latest_sha), { title: update.latest_sha, class: "sha-latest" }));
@@ -71,14 +72,14 @@ const SCRIPT = `
     if (update.drift_kind === "tag_moved") tr.className = "suspicious";
     const plugin = el("td");
     plugin.append(el("strong", update.plugin_name), el("div", update.workspace_id, { class: "muted" }));
-    const actions = el("td");
+    const actions = el("td", null, { class: "actions" });
     const apply = el("button", "Apply", { type: "button", class: "apply" });
     apply.addEventListener("click", () => decide(update, "apply"));
     const dismiss = el("button", "Dismiss", { type: "button", class: "dismiss" });
     dismiss.addEventListener("click", () => decide(update, "dismiss"));
     actions.append(apply, " ", dismiss);
     tr.append(plugin, el("td", update.tracked_ref), kindCell(update.drift_kind), shaCell(update),
-      el("td", update.resolved_tag || "\\u2014"), el("td", new Date(update.created_at).toLocaleString()), actions);
+      el("td", update.resolved_tag || "\\u2014"), el("td", new Date(update.created_at).toLocaleString(), { class: "detected" }), actions);
     return tr;
   }
 
@@ -105,6 +106,7 @@ const SCRIPT = `
 
   async function load() {
     const body = byId("updates");
+    byId("token").placeholder = token() ? "token set for this tab (type to replace)" : "ADMIN_TOKEN";
     if (!token()) { say("error", "Enter the admin token to see pending updates."); return; }
     try {
       const items = [];

@@ -1,4 +1,6 @@
 export * from "./event-notifier";
+export * from "./github-credentials";
 export * from "./handlers";
+export * from "./log";
 export * from "./metrics-sink";
 export * from "./sqs-queue";

@@ -1,0 +1,31 @@
+/** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { createWorkerHandler, loadGitHubCredentials, powertoolsHandlerMetrics, powertoolsLog } from "@drift/aws";
+import { lazyResolver, METRICS_NAMESPACE } from "@drift/core";
+import { createSql, createSweepStore } from "@drift/db";
+import { createGitHubResolver } from "@drift/github";
+import { runtimeConfig } from "./shared/runtime";
+
+// Everything below is built once per container and reused by warm invocations.
+const config = runtimeConfig();
+const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
+const log = powertoolsLog(new Logger({ serviceName: "worker" }));
+
+// Credentials come from Secrets Manager (Powertools cache) on first use, so a cold start never blocks on them.
+const resolver = lazyResolver(async () => {
+  const credentials = await loadGitHubCredentials({ secretId: config.credentialsSecretArn });
+  return createGitHubResolver({
+    githubApiUrl: config.githubApiUrl,
+    ...(credentials.auth ? { auth: credentials.auth } : {}),
+    ...(credentials.giteaToken ? { giteaToken: credentials.giteaToken } : {}),
+    logger: log,
+  });
+});
+
+export const handler = createWorkerHandler({
+  store: createSweepStore(sql),
+  resolver,
+  metrics: powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "worker" })),
+  log,
+});

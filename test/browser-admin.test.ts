@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium && !required)(
       await page.waitForSelector(`tr[data-id="${seeded.apply.id}"]`);
       expect(await page.textContent("#error")).toBe("");
       expect(await page.locator("#updates tr").count()).toBe(5);
-      expect(await page.evaluate(() => sessionStorage.getItem("driftAdminToken"))).toBe(ADMIN_TOKEN);
+      expect(await page.evaluate("sessionStorage.getItem('driftAdminToken')")).toBe(ADMIN_TOKEN);
 
       // Moved tags stand out; SHAs short with the full one on hover; the tag is shown.
       const moved = page.locator(`tr[data-id="${seeded.moved.id}"]`);

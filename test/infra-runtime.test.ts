@@ -1,10 +1,9 @@
 /**
  * functions/shared/runtime.ts: what a Lambda reads of what infra/ gives it. The database credentials come from
- * the SST `Database` link as deployed (SST_RESOURCE_* is how SST exposes links to a process), or from DRIFT_DB_*;
- * the credentials secret JSON is parsed without ever echoing it.
+ * the SST `Database` link as deployed (SST_RESOURCE_* is how SST exposes links to a process), or from DRIFT_DB_*.
  */
 import { describe, expect, it } from "vitest";
-import { CredentialsError, parseCredentials, runtimeConfig } from "../functions/shared/runtime";
+import { runtimeConfig } from "../functions/shared/runtime";
 
 // SST loads links once per process from the environment: set the link before the first read.
 process.env.SST_RESOURCE_App = JSON.stringify({ name: "plugin-drift-sweeper", stage: "test" });
@@ -64,41 +63,5 @@ describe("runtimeConfig", () => {
       githubApiUrl: "https://api.github.com",
       corsOrigins: [],
     });
-  });
-});
-
-describe("parseCredentials", () => {
-  it("reads a token, a GitHub App, a Gitea token and the admin token", () => {
-    expect(parseCredentials('{"githubToken":"ghp_x","giteaToken":"g"}')).toEqual({
-      githubToken: "ghp_x",
-      giteaToken: "g",
-    });
-    expect(
-      parseCredentials(
-        JSON.stringify({ githubApp: { appId: 123, privateKey: "-----BEGIN", installationId: "9" } }),
-      ),
-    ).toEqual({ githubApp: { appId: "123", privateKey: "-----BEGIN", installationId: "9" } });
-    expect(parseCredentials('{"adminToken":"t","unrelated":1}')).toEqual({ adminToken: "t" });
-    expect(parseCredentials("{}")).toEqual({});
-  });
-
-  it("rejects malformed secrets without repeating their content", () => {
-    const cases = [
-      "ghp_plaintexttoken",
-      '["ghp_inarray"]',
-      '{"githubToken":{"nested":"ghp_wrongtype"}}',
-      '{"githubApp":{"appId":"1","privateKey":"ghp_partial"}}',
-      '{"githubApp":{"appId":"1","privateKey":42,"installationId":"2"}}',
-    ];
-    for (const secret of cases) {
-      let error: unknown;
-      try {
-        parseCredentials(secret);
-      } catch (e) {
-        error = e;
-      }
-      expect(error, secret).toBeInstanceOf(CredentialsError);
-      expect(String((error as Error).message), secret).not.toMatch(/ghp_|42/);
-    }
   });
 });

@@ -17,7 +17,8 @@ export interface RuntimeConfig {
   readonly queueUrl: string;
   /**
    * ARN of the one Secrets Manager secret this function may read ("" when it has none): the GitHub credentials
-   * for the worker, the admin token for the API (bearer auth). Parse its SecretString with `parseCredentials`.
+   * for the worker, the admin token for the API (bearer auth). Its JSON is read by `loadGitHubCredentials` /
+   * `parseCredentialsSecret` (@drift/aws); docs/deploy.md shows it.
    */
   readonly credentialsSecretArn: string;
   readonly eventBusName: string;
@@ -125,72 +126,4 @@ export function runtimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConf
   };
   if (env === process.env) cached = config;
   return config;
-}
-
-/** The JSON kept in a credentials secret (docs/deploy.md shows how to set it). Each secret holds its part. */
-export interface Credentials {
-  /** Worker: a token (PAT or fine-grained) for GitHub / GHES. */
-  readonly githubToken?: string;
-  /** Worker: a GitHub App installation, instead of a token (larger rate budget). */
-  readonly githubApp?: {
-    readonly appId: string;
-    readonly privateKey: string;
-    readonly installationId: string;
-  };
-  /** Worker: token for Gitea / Forgejo hosts. */
-  readonly giteaToken?: string;
-  /** API: the bearer token of the admin API. */
-  readonly adminToken?: string;
-}
-
-/** Thrown for a secret that is not the documented JSON. The message never contains the secret's content. */
-export class CredentialsError extends Error {
-  override name = "CredentialsError";
-}
-
-function optionalText(value: unknown, key: string): string | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value === "string") return value;
-  if (typeof value === "number" && key !== "privateKey") return String(value);
-  throw new CredentialsError(`credentials: "${key}" must be a string`);
-}
-
-/**
- * Parses a credentials secret. Unknown keys are ignored; a key of the wrong type is a CredentialsError.
- *
- * @example
- * const secret = await getSecret(runtimeConfig().credentialsSecretArn); // @aws-lambda-powertools/parameters
- * const { githubToken, githubApp } = parseCredentials(String(secret));
- */
-export function parseCredentials(secretString: string): Credentials {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secretString);
-  } catch {
-    throw new CredentialsError("credentials secret is not JSON (see docs/deploy.md for its shape)");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new CredentialsError("credentials secret must be a JSON object (see docs/deploy.md)");
-  }
-  const o = parsed as Record<string, unknown>;
-  let githubApp: Credentials["githubApp"];
-  if (o.githubApp !== undefined && o.githubApp !== null) {
-    const app = o.githubApp as Record<string, unknown>;
-    if (typeof app !== "object") throw new CredentialsError('credentials: "githubApp" must be an object');
-    const appId = optionalText(app.appId, "appId");
-    const privateKey = optionalText(app.privateKey, "privateKey");
-    const installationId = optionalText(app.installationId, "installationId");
-    if (!appId || !privateKey || !installationId) {
-      throw new CredentialsError('credentials: "githubApp" needs appId, privateKey and installationId');
-    }
-    githubApp = { appId, privateKey, installationId };
-  }
-  const result: Credentials = {
-    githubToken: optionalText(o.githubToken, "githubToken"),
-    githubApp,
-    giteaToken: optionalText(o.giteaToken, "giteaToken"),
-    adminToken: optionalText(o.adminToken, "adminToken"),
-  };
-  // Drop absent keys so callers can spread or compare the result plainly.
-  return Object.fromEntries(Object.entries(result).filter(([, v]) => v !== undefined)) as Credentials;
 }

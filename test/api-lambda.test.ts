@@ -166,6 +166,18 @@ describe(`admin API Lambda handler (${process.env.DATABASE_URL ? "PostgreSQL" : 
     expect(logger.text()).not.toContain(ADMIN_TOKEN);
   });
 
+  it("a Secrets Manager failure is a 503, not a crash, and lets nobody in", async () => {
+    const { handler, logger } = testHandler();
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).rejects(new Error("AccessDeniedException: not allowed"));
+    const res = await handler(
+      functionUrlEvent({ method: "GET", path: "/admin/plugin-updates-pending", headers: auth }),
+    );
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body).error.code).toBe("auth_unavailable");
+    expect(logger.text()).toContain("admin token could not be loaded");
+  });
+
   it("answers CORS preflight for an allowed origin and refuses another", async () => {
     const { handler } = testHandler();
     const preflight = (origin: string) =>

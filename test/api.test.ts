@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
+import { createAdminApp } from "@drift/api";
+import { createSql } from "@drift/db";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, call, seedUpdate, type TestApp, testAdminApp } from "./support/api";
+import {
+  ADMIN_TOKEN,
+  call,
+  captureLogger,
+  recordingNotifier,
+  seedUpdate,
+  type TestApp,
+  testAdminApp,
+} from "./support/api";
 import { createTestDb, type TestDb } from "./support/db";
 
 let db: TestDb;
@@ -163,13 +173,13 @@ describe(`admin API routes (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"
 
   it("GET /admin/targets/failing lists failing targets with their last error", async () => {
     await db.sql`INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref, last_error_kind, last_error,
-                   consecutive_failures)
+                   consecutive_failures, next_check_at)
                  VALUES ('github.com/acme/gone#tag:v1', 'github', 'github.com', 'acme', 'gone', 'tag:v1', 'not_found',
-                         'repository not found', 4),
+                         'repository not found', 4, now() + interval '1 hour'),
                         ('github.com/acme/flaky#branch:main', 'github', 'github.com', 'acme', 'flaky', 'branch:main',
-                         'transient', 'HTTP 502', 1),
+                         'transient', 'HTTP 502', 1, '-infinity'),
                         ('github.com/acme/fine#tag:latest', 'github', 'github.com', 'acme', 'fine', 'tag:latest',
-                         NULL, NULL, 0)`;
+                         NULL, NULL, 0, now())`;
     await db.sql`INSERT INTO drift_plugin_targets (plugin_id, target_key, source_raw, tracked_ref, drift_kind)
                  VALUES (gen_random_uuid(), 'github.com/acme/gone#tag:v1', 'github://acme/gone', 'tag:v1', 'tag_moved'),
                         (gen_random_uuid(), 'github.com/acme/gone#tag:v1', 'github://acme/gone', 'tag:v1', 'tag_moved')`;
@@ -186,8 +196,10 @@ describe(`admin API routes (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"
       last_error: "repository not found",
       consecutive_failures: 4,
       plugins: 2,
-      next_check_at: null,
     });
+    expect(Date.parse(body.items[0].next_check_at)).toBeGreaterThan(Date.now());
+    // "Check at once" (-infinity) is sent as null rather than an invalid date.
+    expect(body.items[1].next_check_at).toBeNull();
     expect((await call(t.app, "GET", "/admin/targets/failing?limit=1")).json().items).toHaveLength(1);
     expect((await call(t.app, "GET", "/admin/targets/failing?limit=-1")).status).toBe(400);
   });
@@ -292,5 +304,31 @@ describe(`admin API routes (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"
     expect(res.text).toContain('id="token-form"');
     expect(res.text).not.toContain("innerHTML");
     expect((await call(t.app, "GET", "/admin", { token: null })).status).toBe(308);
+  });
+
+  it("a database failure is a 500 in the error shape (no details), and /health says 503", async () => {
+    const down = createSql({ url: "postgres://drift@127.0.0.1:1/none" });
+    const logger = captureLogger();
+    const app = createAdminApp({
+      sql: down,
+      auth: { mode: "bearer", token: ADMIN_TOKEN },
+      corsOrigins: [],
+      notifier: recordingNotifier(),
+      logger,
+    });
+    try {
+      const res = await call(app, "GET", "/admin/plugin-updates-pending");
+      expect(res.status).toBe(500);
+      expect(res.json()).toEqual({ error: { code: "internal", message: "internal error" } });
+      const apply = await call(app, "POST", `/admin/plugin-updates/${randomUUID()}/apply`);
+      expect(apply.status).toBe(500);
+      const health = await call(app, "GET", "/health", { token: null });
+      expect(health.status).toBe(503);
+      expect(health.json().error.code).toBe("database_unavailable");
+      expect(logger.text()).toContain("unhandled error");
+      expect(logger.text()).not.toContain(ADMIN_TOKEN);
+    } finally {
+      await down.end({ timeout: 1 });
+    }
   });
 });

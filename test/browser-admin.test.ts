@@ -7,7 +7,7 @@ import { createServeApp } from "../packages/local/src/commands/serve";
 import { ADMIN_TOKEN, captureLogger, type SeededUpdate, seedUpdate } from "./support/api";
 import { createTestDb, type TestDb } from "./support/db";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = process.env.DRIFT_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
 const hasChromium = existsSync(CHROMIUM);
 const required = process.env.DRIFT_REQUIRE_BROWSER === "1";

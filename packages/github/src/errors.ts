@@ -66,6 +66,20 @@ export function classifyError(error: unknown, what: string, redact: Redactor): C
   if (e.name === "AbortError") return plain("transient", `${what}: aborted`);
 
   const status = e.status ?? e.response?.status;
+  const url = (error as { request?: { url?: unknown } })?.request?.url;
+  if (
+    typeof url === "string" &&
+    /\/app\/installations\/[^/]+\/access_tokens$/.test(url) &&
+    status !== undefined
+  ) {
+    // The App could not get an installation token: a credentials problem for every target, never "not found".
+    return {
+      failure: failure("forbidden", `${what}: GitHub App authentication failed (${status})`),
+      hostWide: true,
+      heavy: false,
+      status,
+    };
+  }
   const rateLimited = graphqlErrorTypes(e.response?.data).some(
     (t) => t === "RATE_LIMITED" || t === "RATE_LIMIT",
   );

@@ -1,59 +1,8 @@
 import { type Resolution, repoKey, type Target } from "@drift/core";
 import { classifyError, type Failure, failure, graphqlErrorTypes, resetFromHeaders } from "./errors";
-import {
-  type BuiltQuery,
-  buildRefsQuery,
-  type Peeled,
-  type RepoSelection,
-  readPeeled,
-} from "./graphql-query";
-import { abortDeferral, budgetDeferral, type HostEnv, HostGate, label, resolved } from "./host";
-import { type ListedTag, pickLatest, pickSatisfying } from "./tags";
-
-type RefOutcome =
-  | Peeled
-  | { readonly kind: "missing" }
-  | { readonly kind: "failed"; readonly failure: Failure };
-
-/** Everything asked and learned about one repository during one call. */
-class RepoPlan {
-  readonly refs = new Set<string>();
-  wantsTags = false;
-  /** The repository itself failed (missing, forbidden, deferred…): every target of it gets this. */
-  failure?: Failure;
-  readonly refResults = new Map<string, RefOutcome>();
-  readonly tags: ListedTag<Peeled | undefined>[] = [];
-  tagCursor: string | null = null;
-  tagsDone = false;
-  tagsFailure?: Failure;
-  /** tag object id → what it points at (answers of follow-up `object(oid:)` queries) */
-  readonly peels = new Map<string, Peeled>();
-  peelFailure?: Failure;
-  /** target key → the tag chosen for tag:latest / semver */
-  readonly choices = new Map<string, ListedTag<Peeled | undefined> | undefined>();
-
-  constructor(
-    readonly owner: string,
-    readonly name: string,
-  ) {}
-
-  get label(): string {
-    return label({ owner: this.owner, repo: this.name });
-  }
-
-  /** Follows answered tag chains as far as they go. */
-  follow(p: Peeled): Peeled {
-    let current = p;
-    for (let i = 0; i < 64 && current.kind === "tag"; i++) {
-      const next = this.peels.get(current.oid);
-      if (!next) break;
-      current = next;
-    }
-    return current;
-  }
-}
-
-type Phase = "refs" | "tags" | "peel";
+import { type GraphqlError, type Phase, RepoPlan } from "./graphql-plan";
+import { type BuiltQuery, buildRefsQuery, type RepoSelection, TAG_PAGE_SIZE } from "./graphql-query";
+import { abortDeferral, budgetDeferral, type HostEnv, HostGate } from "./host";
 
 interface WorkItem {
   readonly plan: RepoPlan;
@@ -65,22 +14,13 @@ interface Call {
   readonly signal?: AbortSignal;
 }
 
-interface GraphqlError {
-  type?: string;
-  message?: string;
-  path?: unknown[];
-}
-
 const HEAVY_TEXT = /Something went wrong while executing your query|timeout/i;
 const RESOURCE_TYPES = new Set(["RESOURCE_LIMITS_EXCEEDED", "MAX_NODE_LIMIT_EXCEEDED"]);
 const MAX_TAG_PAGES = 500;
 const MAX_PEEL_ROUNDS = 8;
 
 function fail(item: WorkItem, f: Failure): void {
-  const plan = item.plan;
-  if (item.phase === "refs") plan.failure ??= f;
-  else if (item.phase === "tags") plan.tagsFailure ??= f;
-  else plan.peelFailure ??= f;
+  item.plan.fail(item.phase, f);
 }
 
 /**
@@ -124,138 +64,49 @@ export class GraphqlBatcher {
         plans.set(key, plan);
       }
       planOf.set(t.key, plan);
-      const ref = t.ref;
-      if (ref.type === "tag") plan.refs.add(`refs/tags/${ref.name}`);
-      else if (ref.type === "branch") plan.refs.add(`refs/heads/${ref.name}`);
-      else if (ref.type === "ref") plan.refs.add(`refs/heads/${ref.name}`).add(`refs/tags/${ref.name}`);
-      else if (ref.type === "latest" || ref.type === "semver") plan.wantsTags = true;
+      plan.want(t.ref);
     }
 
     // Round 1: every ref, and the first tag page, of every repository.
-    const first: WorkItem[] = [];
-    for (const plan of plans.values()) {
-      const refs = [...plan.refs];
-      const perItem = this.env.settings.refsPerQuery;
-      for (let i = 0; i === 0 || i < refs.length; i += perItem) {
-        const selection: RepoSelection = {
-          owner: plan.owner,
-          name: plan.name,
-          refs: refs.slice(i, i + perItem),
-          ...(i === 0 && plan.wantsTags ? { tags: { after: null } } : {}),
-        };
-        first.push({ plan, phase: "refs", selection });
-      }
-    }
+    const first = [...plans.values()].flatMap((plan) =>
+      plan
+        .firstSelections(this.env.settings.refsPerQuery)
+        .map((selection): WorkItem => ({ plan, phase: "refs", selection })),
+    );
     await this.runItems(first, call);
 
     // Round 2…: further tag pages, all repositories that need one in the same queries.
     for (let page = 1; page < MAX_TAG_PAGES; page++) {
-      const more = [...plans.values()].filter(
-        (p) => p.wantsTags && !p.tagsDone && !p.failure && !p.tagsFailure,
-      );
+      const more = [...plans.values()].filter((p) => p.needsTagPage);
       if (more.length === 0) break;
-      const items = more.map(
-        (plan): WorkItem => ({
-          plan,
-          phase: "tags",
-          selection: { owner: plan.owner, name: plan.name, tags: { after: plan.tagCursor } },
-        }),
+      const tagsAfter = (plan: RepoPlan): RepoSelection => ({
+        owner: plan.owner,
+        name: plan.name,
+        tags: { after: plan.tagCursor },
+      });
+      await this.runItems(
+        more.map((plan): WorkItem => ({ plan, phase: "tags", selection: tagsAfter(plan) })),
+        call,
       );
-      await this.runItems(items, call);
     }
-    for (const t of targets) {
-      const plan = planOf.get(t.key);
-      if (!plan || plan.failure || plan.tagsFailure || !plan.wantsTags) continue;
-      if (!plan.tagsDone)
-        plan.tagsFailure = failure("transient", `${plan.label}: more than ${MAX_TAG_PAGES * 100} tags`);
-      else if (t.ref.type === "latest") plan.choices.set(t.key, pickLatest(plan.tags));
-      else if (t.ref.type === "semver") plan.choices.set(t.key, pickSatisfying(plan.tags, t.ref.range));
-    }
+    for (const t of targets) planOf.get(t.key)?.choose(t, MAX_TAG_PAGES * TAG_PAGE_SIZE);
 
     // Tag chains deeper than the inline fragment: follow them with object(oid:) until commits.
     for (let round = 0; round < MAX_PEEL_ROUNDS; round++) {
       const items: WorkItem[] = [];
       for (const plan of plans.values()) {
-        if (plan.failure || plan.peelFailure) continue;
-        const pending = new Set<string>();
-        const visit = (p: Peeled | undefined) => {
-          const end = p && plan.follow(p);
-          if (end?.kind === "tag") pending.add(end.oid);
-        };
-        for (const outcome of plan.refResults.values())
-          if (outcome.kind !== "missing" && outcome.kind !== "failed") visit(outcome);
-        for (const choice of plan.choices.values()) visit(choice?.target);
-        if (pending.size > 0)
-          items.push({
-            plan,
-            phase: "peel",
-            selection: { owner: plan.owner, name: plan.name, objects: [...pending] },
-          });
+        const objects = plan.pendingPeels();
+        if (objects.length)
+          items.push({ plan, phase: "peel", selection: { owner: plan.owner, name: plan.name, objects } });
       }
       if (items.length === 0) break;
       await this.runItems(items, call);
     }
 
     const results = new Map<string, Resolution>();
-    for (const t of targets) {
-      const plan = planOf.get(t.key);
-      results.set(t.key, plan ? this.outcome(t, plan) : failure("invalid", "unsupported ref"));
-    }
+    for (const t of targets)
+      results.set(t.key, planOf.get(t.key)?.outcome(t) ?? failure("invalid", "unsupported ref"));
     return results;
-  }
-
-  /** The resolution of one target from what its repository's plan learned. */
-  private outcome(t: Target, plan: RepoPlan): Resolution {
-    if (plan.failure) return plan.failure;
-    const fromPeeled = (p: Peeled | undefined, what: string, tag?: string): Resolution => {
-      if (!p) return failure("transient", `${what}: unexpected answer from GitHub`);
-      const end = plan.follow(p);
-      if (end.kind === "commit") return resolved(end.sha, tag !== undefined ? { tag } : {});
-      if (end.kind === "other") return failure("invalid", `${what} points to a ${end.type}, not a commit`);
-      return plan.peelFailure ?? failure("transient", `${what}: tag chain too deep to peel`);
-    };
-    const fromRef = (qualified: string, what: string): Resolution | undefined => {
-      const r = plan.refResults.get(qualified);
-      if (!r) return failure("transient", `${what}: no answer`);
-      if (r.kind === "missing") return undefined;
-      if (r.kind === "failed") return r.failure;
-      return fromPeeled(r, what);
-    };
-    const ref = t.ref;
-    switch (ref.type) {
-      case "tag":
-        return (
-          fromRef(`refs/tags/${ref.name}`, `tag ${ref.name} in ${plan.label}`) ??
-          failure("not_found", `tag ${ref.name} not found in ${plan.label}`)
-        );
-      case "branch":
-        return (
-          fromRef(`refs/heads/${ref.name}`, `branch ${ref.name} in ${plan.label}`) ??
-          failure("not_found", `branch ${ref.name} not found in ${plan.label}`)
-        );
-      case "ref":
-        return (
-          fromRef(`refs/heads/${ref.name}`, `branch ${ref.name} in ${plan.label}`) ??
-          fromRef(`refs/tags/${ref.name}`, `tag ${ref.name} in ${plan.label}`) ??
-          failure("not_found", `no branch or tag ${ref.name} in ${plan.label}`)
-        );
-      case "latest":
-      case "semver": {
-        if (plan.tagsFailure) return plan.tagsFailure;
-        const choice = plan.choices.get(t.key);
-        if (!choice) {
-          return failure(
-            "not_found",
-            ref.type === "latest"
-              ? `no stable semver tag in ${plan.label}`
-              : `no tag of ${plan.label} satisfies ${ref.range}`,
-          );
-        }
-        return fromPeeled(choice.target, `tag ${choice.name} in ${plan.label}`, choice.name);
-      }
-      case "sha":
-        return resolved(ref.sha);
-    }
   }
 
   /** Packs items into queries (≤ batch size repositories, ≤ refsPerQuery refs) and runs them. */
@@ -426,7 +277,7 @@ export class GraphqlBatcher {
           );
         return;
       }
-      this.accept(item, node, repo, ownText);
+      item.plan.accept(repo, node, own, this.env.redact);
     });
     if (!resourceLimited && retry.length === 0) return this.grow();
     this.shrink(items.length, "resource limits exceeded");
@@ -437,52 +288,6 @@ export class GraphqlBatcher {
       return;
     }
     await this.runItems(retry, call, heavySplits);
-  }
-
-  private accept(
-    item: WorkItem,
-    node: Record<string, unknown>,
-    repo: BuiltQuery["repos"][number],
-    ownErrors: string,
-  ): void {
-    const plan = item.plan;
-    const unexpected = (what: string) =>
-      failure(
-        "transient",
-        `${what} in ${plan.label}: unexpected answer${ownErrors ? ` (${ownErrors})` : ""}`,
-      );
-    for (const [qualified, alias] of repo.refAliases) {
-      const ref = node[alias] as { target?: unknown } | null | undefined;
-      if (ref === null) plan.refResults.set(qualified, { kind: "missing" });
-      else
-        plan.refResults.set(
-          qualified,
-          readPeeled(ref?.target) ?? { kind: "failed", failure: unexpected(qualified) },
-        );
-    }
-    for (const [oid, alias] of repo.objectAliases) {
-      const peeled = readPeeled(node[alias]);
-      if (peeled) plan.peels.set(oid, peeled);
-      else plan.peelFailure ??= unexpected(`object ${oid}`);
-    }
-    if (repo.tagsAlias) {
-      const conn = node[repo.tagsAlias] as
-        | {
-            pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
-            nodes?: ({ name?: string; target?: unknown } | null)[];
-          }
-        | null
-        | undefined;
-      if (!conn || !Array.isArray(conn.nodes) || !conn.pageInfo) {
-        plan.tagsFailure ??= unexpected("tag list");
-        return;
-      }
-      for (const n of conn.nodes)
-        if (n && typeof n.name === "string") plan.tags.push({ name: n.name, target: readPeeled(n.target) });
-      const next = conn.pageInfo.hasNextPage === true && typeof conn.pageInfo.endCursor === "string";
-      plan.tagCursor = next ? (conn.pageInfo.endCursor as string) : null;
-      plan.tagsDone = !next;
-    }
   }
 
   /** Halves the batch below the size that just failed, and remembers that size as a ceiling for a while. */

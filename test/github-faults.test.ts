@@ -197,4 +197,44 @@ describe("partial failures", () => {
     expect(tally(results)).toEqual({ forbidden: 50 });
     expect(sim.counters.unauthorized).toBe(1);
   });
+
+  it("a GitHub App that cannot get an installation token is forbidden (no REST fallback, not not_found)", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    sim.faults.add({ kind: "status", status: 404, scope: "rest", pathIncludes: "/access_tokens" });
+    const results = await resolveAll(
+      resolverFor(sim, { auth: { appId: 1, privateKey, installationId: 999 } }),
+      githubTargets(3),
+    );
+    expect(tally(results)).toEqual({ forbidden: 3 });
+    const r = [...results.values()][0];
+    expect(r?.status === "failed" && r.message).toMatch(/App authentication failed/);
+    expect(sim.counters.byPath["GET /repos/fault/r0/commits/tags/v1"]).toBeUndefined();
+  });
+});
+
+describe("the caller's abort signal", () => {
+  it("stops the run: in-flight lookups are transient, the rest deferred, and the call returns promptly", async () => {
+    sim.setLatency(400);
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      const results = await resolverFor(sim, { repositoriesPerQuery: 10 }).resolve(
+        githubTargets(60).map((t) => ({ target: t })),
+        controller.signal,
+      );
+      console.log(`aborted after ${Date.now() - started} ms: ${JSON.stringify(tally(results))}`);
+      expect(results.size).toBe(60);
+      const counts = tally(results);
+      expect((counts.transient ?? 0) + (counts.deferred ?? 0)).toBe(60);
+      expect(counts.deferred).toBeGreaterThan(0);
+    } finally {
+      sim.setLatency(0);
+    }
+  });
 });

@@ -5,10 +5,9 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { type AdminAppOptions, createAdminApp } from "@drift/api";
-import { createEventBridgeNotifier, powertoolsLog } from "@drift/aws";
+import { createEventBridgeNotifier, loadGitHubCredentials, powertoolsLog } from "@drift/aws";
 import { METRICS_NAMESPACE, Metric } from "@drift/core";
 import { createSql } from "@drift/db";
 import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
@@ -26,16 +25,11 @@ export function createApiHandler(options: AdminAppOptions & { onInvoke?: (contex
   };
 }
 
-/** Reads the admin token from the credentials secret (JSON with `adminToken`), cached by Powertools. */
+/** The admin token from the credentials secret (`adminToken`), through the shared, cached credentials loader. */
 export async function loadAdminToken(secretArn: string, maxAgeSeconds = 300): Promise<string> {
-  const secret = await getSecret<Record<string, unknown>>(secretArn, {
-    transform: "json",
-    maxAge: maxAgeSeconds,
-  });
-  const token = secret?.adminToken;
-  if (typeof token !== "string" || token.length === 0)
-    throw new Error("the credentials secret has no adminToken");
-  return token;
+  const { adminToken } = await loadGitHubCredentials({ secretId: secretArn, maxAgeSeconds });
+  if (!adminToken) throw new Error("the credentials secret has no adminToken");
+  return adminToken;
 }
 
 // Created once per container, outside the handler: warm invocations reuse the connection and clients.

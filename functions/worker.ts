@@ -1,7 +1,12 @@
 /** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { createWorkerHandler, loadGitHubCredentials, powertoolsHandlerMetrics, powertoolsLog } from "@drift/aws";
+import {
+  createWorkerHandler,
+  loadGitHubCredentials,
+  powertoolsHandlerMetrics,
+  powertoolsLog,
+} from "@drift/aws";
 import { lazyResolver, METRICS_NAMESPACE } from "@drift/core";
 import { createSql, createSweepStore } from "@drift/db";
 import { createGitHubResolver } from "@drift/github";

@@ -21,7 +21,14 @@ afterAll(async () => {
 });
 
 interface EmfLine {
-  _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: string; Unit: string }[];
+    }[];
+  };
   [key: string]: unknown;
 }
 
@@ -35,7 +42,12 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
     await insertPlugins(db.sql, [
       { plugin_name: "a", source_raw: "github://emf/a", tracked_ref: "tag:latest", installed_sha: old },
       { plugin_name: "b", source_raw: "github://emf/a", tracked_ref: "branch:main", installed_sha: old },
-      { plugin_name: "c", source_raw: "github://emf/missing", tracked_ref: "branch:main", installed_sha: old },
+      {
+        plugin_name: "c",
+        source_raw: "github://emf/missing",
+        tracked_ref: "branch:main",
+        installed_sha: old,
+      },
       { plugin_name: "d", source_raw: "local://d", tracked_ref: "tag:latest", installed_sha: old },
       { plugin_name: "e", source_raw: "svn://x/y", tracked_ref: "tag:latest", installed_sha: old },
     ]);
@@ -50,15 +62,29 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
       const queue = new LocalQueue();
       const metricsFor = (service: string) =>
         powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service }));
-      const dispatcher = createDispatcherHandler({ store, queue, metrics: metricsFor("dispatcher"), log: quietLog, config: { minIntervalMs: 0 } });
-      const worker = createWorkerHandler({ store, resolver: simResolver(sim), metrics: metricsFor("worker"), log: quietLog });
+      const dispatcher = createDispatcherHandler({
+        store,
+        queue,
+        metrics: metricsFor("dispatcher"),
+        log: quietLog,
+        config: { minIntervalMs: 0 },
+      });
+      const worker = createWorkerHandler({
+        store,
+        resolver: simResolver(sim),
+        metrics: metricsFor("worker"),
+        log: quietLog,
+      });
       await dispatcher({});
       await queue.drain(worker);
     } finally {
       spy.mockRestore();
     }
 
-    const emf = lines.flatMap((l) => l.split("\n")).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as EmfLine);
+    const emf = lines
+      .flatMap((l) => l.split("\n"))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as EmfLine);
     expect(emf.length).toBeGreaterThanOrEqual(2);
     const values = new Map<string, number>();
     const units = new Map<string, string>();
@@ -78,7 +104,10 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
         units.set(m.Name, m.Unit);
         const raw = line[m.Name];
         const v = Array.isArray(raw) ? (raw as number[]).reduce((a, b) => a + b, 0) : (raw as number);
-        const key = m.Name === "TargetsFailed" ? `TargetsFailed:${line.FailureKind as string}` : `${line.service as string}:${m.Name}`;
+        const key =
+          m.Name === "TargetsFailed"
+            ? `TargetsFailed:${line.FailureKind as string}`
+            : `${line.service as string}:${m.Name}`;
         values.set(key, (values.get(key) ?? 0) + v);
       }
     }

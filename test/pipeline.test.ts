@@ -48,24 +48,92 @@ describe(`sweep pipeline end to end (${label})`, () => {
     const src = `github://${s.repo}`;
     await insertPlugins(db.sql, [
       // Three workspaces follow the same target: one lookup, three rows.
-      ...ws.map((w) => ({ workspace_id: w, plugin_name: "latest", source_raw: src, tracked_ref: "tag:latest", installed_sha: s.v100 })),
-      { workspace_id: ws[0], plugin_name: "semver", source_raw: src, tracked_ref: "semver:^1.0", installed_sha: s.v110 },
-      { workspace_id: ws[0], plugin_name: "tag", source_raw: `https://github.com/${s.repo}.git`, tracked_ref: "tag:v1.0.0", installed_sha: s.v100.slice(0, 7) },
-      { workspace_id: ws[0], plugin_name: "branch", source_raw: src, tracked_ref: "branch:main", installed_sha: s.v100 },
-      { workspace_id: ws[0], plugin_name: "ref", source_raw: src, tracked_ref: "ref:main", installed_sha: s.mainOld.toUpperCase() },
-      { workspace_id: ws[0], plugin_name: "pin", source_raw: src, tracked_ref: `sha:${s.v110}`, installed_sha: s.v100 },
-      { workspace_id: ws[0], plugin_name: "missing-ref", source_raw: src, tracked_ref: "tag:v9.9.9", installed_sha: s.v100 },
-      { workspace_id: ws[0], plugin_name: "gone", source_raw: `github://${p}/gone`, tracked_ref: "tag:v1.0.0", installed_sha: s.goneSha },
-      { workspace_id: ws[0], plugin_name: "gitea", source_raw: `gitea://${sim.host}/${p}/gitea-tool`, tracked_ref: "tag:latest", installed_sha: s.g1 },
-      { workspace_id: ws[0], plugin_name: "local", source_raw: "local://x", tracked_ref: "tag:latest", installed_sha: s.v100 },
-      { workspace_id: ws[0], plugin_name: "unknown-sha", source_raw: src, tracked_ref: "tag:latest", installed_sha: null },
+      ...ws.map((w) => ({
+        workspace_id: w,
+        plugin_name: "latest",
+        source_raw: src,
+        tracked_ref: "tag:latest",
+        installed_sha: s.v100,
+      })),
+      {
+        workspace_id: ws[0],
+        plugin_name: "semver",
+        source_raw: src,
+        tracked_ref: "semver:^1.0",
+        installed_sha: s.v110,
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "tag",
+        source_raw: `https://github.com/${s.repo}.git`,
+        tracked_ref: "tag:v1.0.0",
+        installed_sha: s.v100.slice(0, 7),
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "branch",
+        source_raw: src,
+        tracked_ref: "branch:main",
+        installed_sha: s.v100,
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "ref",
+        source_raw: src,
+        tracked_ref: "ref:main",
+        installed_sha: s.mainOld.toUpperCase(),
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "pin",
+        source_raw: src,
+        tracked_ref: `sha:${s.v110}`,
+        installed_sha: s.v100,
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "missing-ref",
+        source_raw: src,
+        tracked_ref: "tag:v9.9.9",
+        installed_sha: s.v100,
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "gone",
+        source_raw: `github://${p}/gone`,
+        tracked_ref: "tag:v1.0.0",
+        installed_sha: s.goneSha,
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "gitea",
+        source_raw: `gitea://${sim.host}/${p}/gitea-tool`,
+        tracked_ref: "tag:latest",
+        installed_sha: s.g1,
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "local",
+        source_raw: "local://x",
+        tracked_ref: "tag:latest",
+        installed_sha: s.v100,
+      },
+      {
+        workspace_id: ws[0],
+        plugin_name: "unknown-sha",
+        source_raw: src,
+        tracked_ref: "tag:latest",
+        installed_sha: null,
+      },
     ]);
     // Upstream moves: a new release, a commit on main, the Gitea tool releases, a repository disappears.
     sim.world.commit(s.repo, "main");
     const v120 = sim.world.tag(s.repo, "v1.2.0", { annotated: true }).commit;
     sim.world.tag(s.repo, "v2.0.0-rc.1");
     const mainNew = sim.world.revParse(sim.world.repo(s.repo), "refs/heads/main") as string;
-    const g2 = sim.world.tag(`${p}/gitea-tool`, "v3.1.0", { target: sim.world.commit(`${p}/gitea-tool`, "main") }).commit;
+    const g2 = sim.world.tag(`${p}/gitea-tool`, "v3.1.0", {
+      target: sim.world.commit(`${p}/gitea-tool`, "main"),
+    }).commit;
     sim.world.deleteRepo(`${p}/gone`);
 
     const first = await sweep(db.sql, sim);
@@ -73,15 +141,54 @@ describe(`sweep pipeline end to end (${label})`, () => {
     expect(first.rows).toEqual({ scanned: 13, skipped: 2, invalid: 0 });
     expect(first.targets).toMatchObject({ dispatched: 9, resolved: 7, failed: 2, deferred: 0 });
     expect(first.targets.failedByKind).toEqual({ not_found: 2 });
-    const pending = await db.sql`SELECT workspace_id, plugin_name, current_sha, latest_sha, drift_kind, resolved_tag
+    const pending =
+      await db.sql`SELECT workspace_id, plugin_name, current_sha, latest_sha, drift_kind, resolved_tag
       FROM plugin_update_queue WHERE status = 'pending' ORDER BY plugin_name, workspace_id`;
     const expected = [
-      { plugin_name: "branch", current_sha: s.v100, latest_sha: mainNew, drift_kind: "ref_moved", resolved_tag: null },
-      { plugin_name: "gitea", current_sha: s.g1, latest_sha: g2, drift_kind: "new_version", resolved_tag: "v3.1.0" },
-      ...[...ws].sort().map(() => ({ plugin_name: "latest", current_sha: s.v100, latest_sha: v120, drift_kind: "new_version", resolved_tag: "v1.2.0" })),
-      { plugin_name: "pin", current_sha: s.v100, latest_sha: s.v110, drift_kind: "pin_mismatch", resolved_tag: null },
-      { plugin_name: "ref", current_sha: s.mainOld.toUpperCase(), latest_sha: mainNew, drift_kind: "ref_moved", resolved_tag: null },
-      { plugin_name: "semver", current_sha: s.v110, latest_sha: v120, drift_kind: "new_version", resolved_tag: "v1.2.0" },
+      {
+        plugin_name: "branch",
+        current_sha: s.v100,
+        latest_sha: mainNew,
+        drift_kind: "ref_moved",
+        resolved_tag: null,
+      },
+      {
+        plugin_name: "gitea",
+        current_sha: s.g1,
+        latest_sha: g2,
+        drift_kind: "new_version",
+        resolved_tag: "v3.1.0",
+      },
+      ...[...ws]
+        .sort()
+        .map(() => ({
+          plugin_name: "latest",
+          current_sha: s.v100,
+          latest_sha: v120,
+          drift_kind: "new_version",
+          resolved_tag: "v1.2.0",
+        })),
+      {
+        plugin_name: "pin",
+        current_sha: s.v100,
+        latest_sha: s.v110,
+        drift_kind: "pin_mismatch",
+        resolved_tag: null,
+      },
+      {
+        plugin_name: "ref",
+        current_sha: s.mainOld.toUpperCase(),
+        latest_sha: mainNew,
+        drift_kind: "ref_moved",
+        resolved_tag: null,
+      },
+      {
+        plugin_name: "semver",
+        current_sha: s.v110,
+        latest_sha: v120,
+        drift_kind: "new_version",
+        resolved_tag: "v1.2.0",
+      },
     ];
     expect(pending.map(({ workspace_id: _, ...r }) => r)).toEqual(expected);
     expect(first.drift).toEqual({ new: expected.length, refreshed: 0, superseded: 0 });
@@ -106,8 +213,18 @@ describe(`sweep pipeline end to end (${label})`, () => {
   it("the same sweep run twice, and every message delivered three times, leave the queue unchanged", async () => {
     const s = buildWorld("e2e2");
     await insertPlugins(db.sql, [
-      { plugin_name: "a", source_raw: `github://${s.repo}`, tracked_ref: "branch:main", installed_sha: s.v100 },
-      { plugin_name: "b", source_raw: `github://${s.repo}`, tracked_ref: "tag:latest", installed_sha: s.v100 },
+      {
+        plugin_name: "a",
+        source_raw: `github://${s.repo}`,
+        tracked_ref: "branch:main",
+        installed_sha: s.v100,
+      },
+      {
+        plugin_name: "b",
+        source_raw: `github://${s.repo}`,
+        tracked_ref: "tag:latest",
+        installed_sha: s.v100,
+      },
     ]);
     await sweep(db.sql, sim);
     const before = await queueSnapshot(db.sql);
@@ -122,14 +239,23 @@ describe(`sweep pipeline end to end (${label})`, () => {
 
   it("two sweeps started at once fan out once", async () => {
     const s = buildWorld("e2e3");
-    await insertPlugins(db.sql, [{ plugin_name: "a", source_raw: `github://${s.repo}`, tracked_ref: "branch:main", installed_sha: s.v100 }]);
+    await insertPlugins(db.sql, [
+      {
+        plugin_name: "a",
+        source_raw: `github://${s.repo}`,
+        tracked_ref: "branch:main",
+        installed_sha: s.v100,
+      },
+    ]);
     const [a, b] = await Promise.all([
       sweep(db.sql, sim, { dispatch: { minIntervalMs: 60_000 } }),
       sweep(db.sql, sim, { dispatch: { minIntervalMs: 60_000 } }),
     ]);
     expect([a.status, b.status].sort()).toEqual(["completed", "skipped"]);
     const [{ sweeps, messages }] = (await db.sql`SELECT (SELECT count(*)::int FROM drift_sweeps) AS sweeps,
-      (SELECT count(*)::int FROM drift_sweep_messages) AS messages`) as unknown as [{ sweeps: number; messages: number }];
+      (SELECT count(*)::int FROM drift_sweep_messages) AS messages`) as unknown as [
+      { sweeps: number; messages: number },
+    ];
     expect(sweeps).toBe(1);
     expect(messages).toBe(1);
     // A duplicate schedule event a moment later is a no-op too.
@@ -145,11 +271,27 @@ describe(`sweep pipeline end to end (${label})`, () => {
     }
     const old = sim.world.revParse(sim.world.repo(steady), "refs/heads/main") as string;
     await insertPlugins(db.sql, [
-      { plugin_name: "f", source_raw: `gitea://${sim.host}/${flaky}`, tracked_ref: "tag:v1.0.0", installed_sha: "abcdef1" },
-      { plugin_name: "s", source_raw: `gitea://${sim.host}/${steady}`, tracked_ref: "tag:v1.0.0", installed_sha: old.slice(0, 8) },
+      {
+        plugin_name: "f",
+        source_raw: `gitea://${sim.host}/${flaky}`,
+        tracked_ref: "tag:v1.0.0",
+        installed_sha: "abcdef1",
+      },
+      {
+        plugin_name: "s",
+        source_raw: `gitea://${sim.host}/${steady}`,
+        tracked_ref: "tag:v1.0.0",
+        installed_sha: old.slice(0, 8),
+      },
     ]);
     sim.resetCounters();
-    const fault = sim.faults.add({ kind: "status", status: 502, times: 1, scope: "gitea", pathIncludes: "/e2e4/flaky/" });
+    const fault = sim.faults.add({
+      kind: "status",
+      status: 502,
+      times: 1,
+      scope: "gitea",
+      pathIncludes: "/e2e4/flaky/",
+    });
     const result = await sweep(db.sql, sim, { dispatch: { reposPerMessage: 1 } });
     sim.faults.remove(fault);
     expect(result.status).toBe("completed");
@@ -162,7 +304,14 @@ describe(`sweep pipeline end to end (${label})`, () => {
 
   it("a poison message fails alone and ends in the dead-letter list", async () => {
     const s = buildWorld("e2e5");
-    await insertPlugins(db.sql, [{ plugin_name: "a", source_raw: `github://${s.repo}`, tracked_ref: "branch:main", installed_sha: s.v100 }]);
+    await insertPlugins(db.sql, [
+      {
+        plugin_name: "a",
+        source_raw: `github://${s.repo}`,
+        tracked_ref: "branch:main",
+        installed_sha: s.v100,
+      },
+    ]);
     const queue = new LocalQueue({ maxReceives: 3 });
     queue.sendRaw("{not json");
     queue.sendRaw(JSON.stringify({ v: 1, sweepId: "nope", seq: 0, targets: [] }));
@@ -177,7 +326,12 @@ describe(`sweep pipeline end to end (${label})`, () => {
     const s = buildWorld("e2e6");
     await insertPlugins(
       db.sql,
-      Array.from({ length: 300 }, (_, i) => ({ plugin_name: `p${i}`, source_raw: `github://${s.repo}`, tracked_ref: i % 2 ? "tag:latest" : "branch:main", installed_sha: s.v100 })),
+      Array.from({ length: 300 }, (_, i) => ({
+        plugin_name: `p${i}`,
+        source_raw: `github://${s.repo}`,
+        tracked_ref: i % 2 ? "tag:latest" : "branch:main",
+        installed_sha: s.v100,
+      })),
     );
     sim.resetCounters();
     const result = await sweep(db.sql, sim, { resolver: simResolver(sim) });

@@ -13,10 +13,21 @@ function message(seq: number, targets = 1, pad = 0): SweepMessage {
     v: 1,
     sweepId: SWEEP,
     seq,
-    targets: Array.from({ length: targets }, (_, i) => ({ p: "github", h: "github", o: "o", r: `r${i}${"x".repeat(pad)}`.slice(0, 100), t: "tag:latest" })),
+    targets: Array.from({ length: targets }, (_, i) => ({
+      p: "github",
+      h: "github",
+      o: "o",
+      r: `r${i}${"x".repeat(pad)}`.slice(0, 100),
+      t: "tag:latest",
+    })),
   };
 }
-const queue = () => createSqsQueue({ client: new SQSClient({ region: "us-east-1" }), queueUrl: "https://sqs.local/q", retryDelayMs: 1 });
+const queue = () =>
+  createSqsQueue({
+    client: new SQSClient({ region: "us-east-1" }),
+    queueUrl: "https://sqs.local/q",
+    retryDelayMs: 1,
+  });
 const sentIds = () =>
   sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.Id));
 
@@ -45,7 +56,12 @@ describe("SQS queue adapter", () => {
   it("retries exactly the entries listed in Failed[] of a successful call", async () => {
     sqs
       .on(SendMessageBatchCommand)
-      .resolvesOnce({ Failed: [{ Id: "m2", Code: "InternalError", SenderFault: false }, { Id: "m5", Code: "ServiceUnavailable", SenderFault: false }] })
+      .resolvesOnce({
+        Failed: [
+          { Id: "m2", Code: "InternalError", SenderFault: false },
+          { Id: "m5", Code: "ServiceUnavailable", SenderFault: false },
+        ],
+      })
       .resolves({ Failed: [] });
     await queue().send(Array.from({ length: 6 }, (_, i) => message(i)));
     const calls = sqs.commandCalls(SendMessageBatchCommand);
@@ -62,7 +78,9 @@ describe("SQS queue adapter", () => {
   });
 
   it("fails loudly on a sender fault instead of retrying it forever", async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Failed: [{ Id: "m0", Code: "InvalidMessageContents", SenderFault: true }] });
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Failed: [{ Id: "m0", Code: "InvalidMessageContents", SenderFault: true }] });
     await expect(queue().send([message(0)])).rejects.toBeInstanceOf(SendFailedError);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
   });

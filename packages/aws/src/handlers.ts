@@ -83,7 +83,9 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
         config,
       );
       if (result.retry) {
-        throw new RetryLaterError(`${result.retrying} target(s) failed transiently; message will be redelivered`);
+        throw new RetryLaterError(
+          `${result.retrying} target(s) failed transiently; message will be redelivered`,
+        );
       }
       return result;
     } catch (error) {

@@ -1,4 +1,8 @@
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { MessageQueue, SweepMessage } from "@drift/core";
 
 /** SQS limits for SendMessageBatch. */
@@ -33,7 +37,9 @@ export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
           if (attempt > maxAttempts) {
-            throw new SendFailedError(`SQS did not accept ${pending.length} message(s) after ${maxAttempts} attempts`);
+            throw new SendFailedError(
+              `SQS did not accept ${pending.length} message(s) after ${maxAttempts} attempts`,
+            );
           }
           if (attempt > 1) await new Promise((r) => setTimeout(r, delay * 2 ** (attempt - 2)));
           let failedIds: Set<string>;

@@ -7,7 +7,11 @@ export interface BackoffPolicy {
   readonly slackMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60 * 60_000, maxMs: 24 * 60 * 60_000, slackMs: 5 * 60_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  baseMs: 60 * 60_000,
+  maxMs: 24 * 60 * 60_000,
+  slackMs: 5 * 60_000,
+};
 
 /** Delay after the n-th consecutive failure (n ≥ 1): base, 2×base, 4×base … capped. */
 export function backoffDelayMs(consecutiveFailures: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {

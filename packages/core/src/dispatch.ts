@@ -40,7 +40,11 @@ export interface DispatchDeps {
 }
 
 export type DispatchSummary =
-  | ({ readonly status: "dispatched"; readonly sweepId: string; readonly completed: boolean } & DispatchCounts)
+  | ({
+      readonly status: "dispatched";
+      readonly sweepId: string;
+      readonly completed: boolean;
+    } & DispatchCounts)
   | { readonly status: "skipped"; readonly reason: string; readonly otherSweepId?: string };
 
 /**
@@ -60,7 +64,13 @@ export async function dispatchSweep(
   }
   const sweepId = start.sweepId;
   metrics.add(Metric.SweepsStarted, "Count", 1);
-  const counts: DispatchCounts = { rowsScanned: 0, rowsSkipped: 0, rowsInvalid: 0, targetsDispatched: 0, messagesSent: 0 };
+  const counts: DispatchCounts = {
+    rowsScanned: 0,
+    rowsSkipped: 0,
+    rowsInvalid: 0,
+    targetsDispatched: 0,
+    messagesSent: 0,
+  };
   try {
     await mapAllRows(store, config, counts);
     await store.pruneMappings();

@@ -72,7 +72,10 @@ export interface SweepStore {
   pageDueTargets(afterKey: string | null, limit: number): Promise<Target[]>;
   /** Records the messages about to be sent (before sending: a fast worker must find its row). */
   recordMessages(sweepId: string, messages: readonly { seq: number; targetCount: number }[]): Promise<void>;
-  finishDispatch(sweepId: string, counts: DispatchCounts): Promise<{ completed: boolean; durationMs: number }>;
+  finishDispatch(
+    sweepId: string,
+    counts: DispatchCounts,
+  ): Promise<{ completed: boolean; durationMs: number }>;
   failSweep(sweepId: string, error: string): Promise<void>;
   loadTargetState(keys: readonly string[]): Promise<Map<string, TargetState>>;
   /**

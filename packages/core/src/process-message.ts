@@ -67,14 +67,19 @@ export async function processSweepMessage(
     return outcomeFor(target, resolution, state.get(target.key), message.sweepId, now, final, config.backoff);
   });
   const retrying = outcomes.filter((o) => !o.finished).length;
-  const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, { final, retrying });
+  const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, {
+    final,
+    retrying,
+  });
 
   const result: MessageResult = {
     sweepId: message.sweepId,
     seq: message.seq,
     resolved: outcomes.filter((o) => o.resolution.status === "resolved").length,
-    failed: outcomes.filter((o) => o.resolution.status === "failed" && o.resolution.kind !== "deferred").length,
-    deferred: outcomes.filter((o) => o.resolution.status === "failed" && o.resolution.kind === "deferred").length,
+    failed: outcomes.filter((o) => o.resolution.status === "failed" && o.resolution.kind !== "deferred")
+      .length,
+    deferred: outcomes.filter((o) => o.resolution.status === "failed" && o.resolution.kind === "deferred")
+      .length,
     retrying,
     alreadyDone: unique.length - todo.length,
     drift: recorded.drift,
@@ -104,7 +109,13 @@ function outcomeFor(
   // A failure counts once per sweep, however many deliveries it takes.
   const failures = prior?.lastAttemptSweepId === sweepId ? Math.max(before, 1) : before + 1;
   if (resolution.kind === "rate_limited") {
-    return { target, resolution, consecutiveFailures: failures, nextCheckAt: resolution.retryAt ?? null, finished: true };
+    return {
+      target,
+      resolution,
+      consecutiveFailures: failures,
+      nextCheckAt: resolution.retryAt ?? null,
+      finished: true,
+    };
   }
   const nextCheckAt = new Date(now.getTime() + backoffDelayMs(failures, backoff));
   const finished = resolution.kind !== "transient" || final;

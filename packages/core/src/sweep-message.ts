@@ -46,7 +46,9 @@ export function parseSweepMessage(body: string): { message: SweepMessage; target
   const parsed = SweepMessageSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new MalformedMessageError(`message does not match schema: ${first?.path.join(".") ?? ""} ${first?.message ?? ""}`);
+    throw new MalformedMessageError(
+      `message does not match schema: ${first?.path.join(".") ?? ""} ${first?.message ?? ""}`,
+    );
   }
   const targets: Target[] = [];
   for (const t of parsed.data.targets) {

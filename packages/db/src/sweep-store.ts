@@ -49,7 +49,16 @@ export function createSweepStore(sql: Sql): SweepStore {
     pruneMappings: () => pruneMappings(sql),
 
     async pageDueTargets(afterKey, limit): Promise<Target[]> {
-      const rows = await sql<{ key: string; provider: "github" | "gitea"; host: string; owner: string; repo: string; tracked_ref: string }[]>`
+      const rows = await sql<
+        {
+          key: string;
+          provider: "github" | "gitea";
+          host: string;
+          owner: string;
+          repo: string;
+          tracked_ref: string;
+        }[]
+      >`
         SELECT key, provider, host, owner, repo, tracked_ref FROM drift_targets t
         WHERE t.next_check_at <= now() AND (${afterKey}::text IS NULL OR t.key > ${afterKey}::text)
           AND EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)
@@ -89,8 +98,15 @@ export function createSweepStore(sql: Sql): SweepStore {
 
     async loadTargetState(keys) {
       const rows = await sql<
-        { key: string; last_sha: string | null; last_tag: string | null; etag: string | null; last_sweep_id: string | null;
-          last_attempt_sweep_id: string | null; consecutive_failures: number }[]
+        {
+          key: string;
+          last_sha: string | null;
+          last_tag: string | null;
+          etag: string | null;
+          last_sweep_id: string | null;
+          last_attempt_sweep_id: string | null;
+          consecutive_failures: number;
+        }[]
       >`SELECT key, last_sha, last_tag, etag, last_sweep_id, last_attempt_sweep_id, consecutive_failures
         FROM drift_targets WHERE key = ANY(${[...keys]}::text[])`;
       return new Map<string, TargetState>(
@@ -121,7 +137,9 @@ async function recordOutcomes(
   options: { final: boolean; retrying: number },
 ): Promise<RecordedMessage> {
   const resolved = outcomes.flatMap((o) =>
-    o.resolution.status === "resolved" ? [{ key: o.target.key, sha: o.resolution.sha, tag: o.resolution.tag }] : [],
+    o.resolution.status === "resolved"
+      ? [{ key: o.target.key, sha: o.resolution.sha, tag: o.resolution.tag }]
+      : [],
   );
   const drift = await applyDrift(tx, resolved, sweepId);
 
@@ -197,5 +215,7 @@ async function completeIfDone(tx: Sql, sweepId: string): Promise<{ completed: bo
     WHERE s.id = ${sweepId} AND s.status = 'dispatched'
       AND NOT EXISTS (SELECT 1 FROM drift_sweep_messages m WHERE m.sweep_id = s.id AND m.status <> 'done')
     RETURNING (extract(epoch FROM (now() - s.started_at)) * 1000)::float8 AS duration_ms`;
-  return row ? { completed: true, durationMs: Math.round(row.duration_ms) } : { completed: false, durationMs: 0 };
+  return row
+    ? { completed: true, durationMs: Math.round(row.duration_ms) }
+    : { completed: false, durationMs: 0 };
 }

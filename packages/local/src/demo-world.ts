@@ -19,19 +19,40 @@ const KINDS = ["tag:latest", "semver:^1", "branch:main", "ref:main", "tag:v1.0.0
  */
 export async function seedDemo(sql: Sql, world: World, giteaHost: string): Promise<DemoStory> {
   const names = [
-    "lint-rules", "formatter", "secret-scan", "license-check", "deps-audit", "sbom", "changelog", "release-notes",
-    "api-docs", "coverage", "flaky-finder", "i18n-check", "a11y-check", "perf-budget", "bundle-size", "schema-diff",
-    "dead-code", "todo-tracker", "codeowners", "stale-bot",
+    "lint-rules",
+    "formatter",
+    "secret-scan",
+    "license-check",
+    "deps-audit",
+    "sbom",
+    "changelog",
+    "release-notes",
+    "api-docs",
+    "coverage",
+    "flaky-finder",
+    "i18n-check",
+    "a11y-check",
+    "perf-budget",
+    "bundle-size",
+    "schema-diff",
+    "dead-code",
+    "todo-tracker",
+    "codeowners",
+    "stale-bot",
   ];
   const repos = names.map((n) => `acme/${n}`);
+  const installDay = new Map<string, { v100: string; v110: string }>();
   for (const repo of repos) {
     world.createRepo(repo);
-    world.tag(repo, "v1.0.0", { annotated: true });
+    const v100 = world.tag(repo, "v1.0.0", { annotated: true }).commit;
     world.commit(repo, "main", "fix");
-    world.tag(repo, "v1.1.0");
+    installDay.set(repo, { v100, v110: world.tag(repo, "v1.1.0").commit });
   }
-  // Installed state: everybody is on v1.1.0 / main as of now.
-  const installedAt = (repo: string) => world.revParse(world.repo(repo), "refs/tags/v1.1.0") ?? "";
+  // Installed state: what each kind of ref pointed at on install day (main is at v1.1.0 then).
+  const installedAt = (repo: string, kind: string) => {
+    const day = installDay.get(repo);
+    return (kind === "tag:v1.0.0" ? day?.v100 : day?.v110) ?? "";
+  };
   const giteaRepo = "tools/deploy-check";
   world.createRepo(giteaRepo);
   world.tag(giteaRepo, "v2.0.0");
@@ -42,12 +63,37 @@ export async function seedDemo(sql: Sql, world: World, giteaHost: string): Promi
     for (let p = 0; p < 8; p++) {
       const repo = repos[(w * 3 + p) % repos.length] as string;
       const kind = KINDS[(w + p) % KINDS.length] as string;
-      const ref = kind === "sha:" ? `sha:${installedAt(repo).slice(0, 12)}` : kind;
-      rows.push({ ws, name: repo.split("/")[1] as string, source: `github://${repo}`, ref, sha: installedAt(repo) });
+      const sha = installedAt(repo, kind);
+      const ref = kind === "sha:" ? `sha:${sha.slice(0, 12)}` : kind;
+      rows.push({ ws, name: repo.split("/")[1] as string, source: `github://${repo}`, ref, sha });
     }
-    if (w % 6 === 0) rows.push({ ws, name: "deploy-check", source: `gitea://${giteaHost}/${giteaRepo}`, ref: "tag:latest", sha: world.revParse(world.repo(giteaRepo), "refs/tags/v2.0.0") ?? null });
-    if (w % 9 === 0) rows.push({ ws, name: "house-style", source: "local://house-style", ref: "none", sha: null });
-    if (w % 12 === 0) rows.push({ ws, name: "unknown-install", source: "github://acme/lint-rules", ref: "branch:main", sha: null });
+    if (w % 6 === 0)
+      rows.push({
+        ws,
+        name: "deploy-check",
+        source: `gitea://${giteaHost}/${giteaRepo}`,
+        ref: "tag:latest",
+        sha: world.revParse(world.repo(giteaRepo), "refs/tags/v2.0.0") ?? null,
+      });
+    // A few workspaces follow a release tag that somebody is about to force-move.
+    if (w % 5 === 0)
+      rows.push({
+        ws,
+        name: "coverage-release",
+        source: "github://acme/coverage",
+        ref: "tag:v1.0.0",
+        sha: installedAt("acme/coverage", "tag:v1.0.0"),
+      });
+    if (w % 9 === 0)
+      rows.push({ ws, name: "house-style", source: "local://house-style", ref: "none", sha: null });
+    if (w % 12 === 0)
+      rows.push({
+        ws,
+        name: "unknown-install",
+        source: "github://acme/lint-rules",
+        ref: "branch:main",
+        sha: null,
+      });
   });
   for (let i = 0; i < rows.length; i += 1000) {
     const c = rows.slice(i, i + 1000);
@@ -71,5 +117,10 @@ export async function seedDemo(sql: Sql, world: World, giteaHost: string): Promi
   const movedTo = world.commit("acme/coverage", "main", "unreviewed change");
   world.moveTag("acme/coverage", "v1.0.0", movedTo);
   world.deleteRepo("acme/stale-bot");
-  return { workspaces: workspaces.length, plugins: rows.length, movedTag: "acme/coverage@v1.0.0", deletedRepo: "acme/stale-bot" };
+  return {
+    workspaces: workspaces.length,
+    plugins: rows.length,
+    movedTag: "acme/coverage@v1.0.0",
+    deletedRepo: "acme/stale-bot",
+  };
 }

@@ -26,7 +26,7 @@ export interface DeadLetter {
   readonly receiveCount: number;
 }
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined | void>;
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 const QUEUE_ARN = "arn:aws:sqs:local:000000000000:drift-sweep-local";
 

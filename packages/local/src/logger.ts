@@ -11,7 +11,9 @@ export function createCliLogger(
 ): Log {
   const write = (lvl: Exclude<LogLevel, "silent">, message: string, extra?: Record<string, unknown>) => {
     if (LEVELS[lvl] < LEVELS[level]) return;
-    out.write(`${JSON.stringify({ level: lvl, time: new Date().toISOString(), message, ...base, ...extra })}\n`);
+    out.write(
+      `${JSON.stringify({ level: lvl, time: new Date().toISOString(), message, ...base, ...extra })}\n`,
+    );
   };
   return {
     debug: (m, e) => write("debug", m, e),

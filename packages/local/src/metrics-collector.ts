@@ -5,8 +5,17 @@ export class MetricsCollector implements MetricsSink {
   private readonly totals = new Map<string, number>();
   private readonly gauges = new Map<string, number>();
 
-  add(name: MetricName, _unit: MetricUnit, value: number, dimensions?: Readonly<Record<string, string>>): void {
-    const key = dimensions ? `${name}|${Object.entries(dimensions).map(([k, v]) => `${k}=${v}`).join(",")}` : name;
+  add(
+    name: MetricName,
+    _unit: MetricUnit,
+    value: number,
+    dimensions?: Readonly<Record<string, string>>,
+  ): void {
+    const key = dimensions
+      ? `${name}|${Object.entries(dimensions)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",")}`
+      : name;
     // Budget remaining is a level, not a count: keep the lowest seen.
     if (name === "RateBudgetRemaining") {
       this.gauges.set(key, Math.min(value, this.gauges.get(key) ?? Number.POSITIVE_INFINITY));

@@ -56,15 +56,32 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
 
   const dispatched = await dispatcher({});
   if (dispatched.status === "skipped") {
-    return emptySummary(dispatched.reason, dispatched.otherSweepId ?? null, Date.now() - started, options.sql);
+    return emptySummary(
+      dispatched.reason,
+      dispatched.otherSweepId ?? null,
+      Date.now() - started,
+      options.sql,
+    );
   }
   const total = queue.depth;
   await queue.drain(worker, (done) => options.onProgress?.(done, total));
 
   const [sweep] = await options.sql<
-    { status: string; rows_scanned: number; rows_skipped: number; rows_invalid: number; targets_dispatched: number;
-      messages_sent: number; resolved: number; failed: number; deferred: number; new: number; refreshed: number;
-      superseded: number; pending: number }[]
+    {
+      status: string;
+      rows_scanned: number;
+      rows_skipped: number;
+      rows_invalid: number;
+      targets_dispatched: number;
+      messages_sent: number;
+      resolved: number;
+      failed: number;
+      deferred: number;
+      new: number;
+      refreshed: number;
+      superseded: number;
+      pending: number;
+    }[]
   >`SELECT s.status, s.rows_scanned, s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent,
       coalesce(sum(m.targets_resolved), 0)::int AS resolved,
       coalesce(sum(m.targets_failed + m.targets_retrying), 0)::int AS failed,
@@ -87,7 +104,11 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
       deferred: sweep.deferred,
       failedByKind: collector.byDimension(Metric.TargetsFailed, "FailureKind"),
     },
-    messages: { sent: sweep.messages_sent, deliveries: queue.deliveries, deadLettered: queue.deadLetters.length },
+    messages: {
+      sent: sweep.messages_sent,
+      deliveries: queue.deliveries,
+      deadLettered: queue.deadLetters.length,
+    },
     drift: { new: sweep.new, refreshed: sweep.refreshed, superseded: sweep.superseded },
     github: {
       requests: collector.total(Metric.GitHubRequests),
@@ -98,8 +119,15 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
   };
 }
 
-async function emptySummary(reason: string, sweepId: string | null, durationMs: number, sql: Sql): Promise<SweepSummary> {
-  const [row] = await sql<{ pending: number }[]>`SELECT count(*)::int AS pending FROM plugin_update_queue WHERE status = 'pending'`;
+async function emptySummary(
+  reason: string,
+  sweepId: string | null,
+  durationMs: number,
+  sql: Sql,
+): Promise<SweepSummary> {
+  const [row] = await sql<
+    { pending: number }[]
+  >`SELECT count(*)::int AS pending FROM plugin_update_queue WHERE status = 'pending'`;
   return {
     status: "skipped",
     sweepId,

@@ -28,7 +28,7 @@ export const demoCommand: Command = {
   async run(ctx) {
     parseArgs({ args: [...ctx.argv], options: {}, strict: true });
     const out = (line = "") => ctx.stdout.write(`${line}\n`);
-    const dataDir = resolve(".drift", "demo");
+    const dataDir = resolve(ctx.env.DRIFT_DATA_DIR ?? ".drift", "demo");
     const env = { ...ctx.env, DRIFT_DATA_DIR: dataDir };
     if (!ctx.env.DATABASE_URL) rmSync(dataDir, { recursive: true, force: true });
 
@@ -38,7 +38,9 @@ export const demoCommand: Command = {
     try {
       const story = await seedDemo(db.sql, sim.world, sim.host);
       out(`seeded ${story.plugins} plugins in ${story.workspaces} workspaces; upstream then moved on:`);
-      out(`  new releases, commits on main, a force-moved tag (${story.movedTag}), a deleted repo (${story.deletedRepo})`);
+      out(
+        `  new releases, commits on main, a force-moved tag (${story.movedTag}), a deleted repo (${story.deletedRepo})`,
+      );
       out();
 
       const log = createCliLogger("warn", ctx.stderr);
@@ -52,31 +54,49 @@ export const demoCommand: Command = {
       const summary = await runLocalSweep({ sql: db.sql, resolver, log });
       out("-- sweep --");
       ctx.stdout.write(formatSummary(summary));
-      out(`(simulated GitHub saw ${sim.counters.graphql} GraphQL and ${sim.counters.gitea} Gitea requests for ${summary.targets.dispatched} distinct targets)`);
+      out(
+        `(simulated GitHub saw ${sim.counters.graphql} GraphQL and ${sim.counters.gitea} Gitea requests for ${summary.targets.dispatched} distinct targets)`,
+      );
       out();
 
       const pending = await listPendingUpdates(db.sql);
-      out(`-- pending updates (${pending.length}; first 12) --`);
+      out(`-- pending updates (${pending.length}; moved tags first, 12 shown) --`);
       const kinds = new Map(
-        (await db.sql<{ id: string; drift_kind: string | null; resolved_tag: string | null }[]>`
-          SELECT id, drift_kind, resolved_tag FROM plugin_update_queue WHERE status = 'pending'`).map((r) => [r.id, r]),
+        (
+          await db.sql<{ id: string; drift_kind: string | null; resolved_tag: string | null }[]>`
+          SELECT id, drift_kind, resolved_tag FROM plugin_update_queue WHERE status = 'pending'`
+        ).map((r) => [r.id, r]),
       );
-      for (const p of pending.slice(0, 12)) {
+      // Suspicious first: a moved tag is what an operator must look at before anything else.
+      const rank = (id: string) => (kinds.get(id)?.drift_kind === "tag_moved" ? 0 : 1);
+      const shown = [...pending].sort((a, b) => rank(a.id) - rank(b.id)).slice(0, 12);
+      for (const p of shown) {
         const k = kinds.get(p.id);
         const flag = k?.drift_kind === "tag_moved" ? "  <-- tag MOVED: suspicious" : "";
         out(
-          `  ${p.workspace_id.slice(0, 8)}  ${p.plugin_name.padEnd(14)} ${p.tracked_ref.padEnd(18)} ${p.current_sha.slice(0, 7)} -> ${p.latest_sha.slice(0, 7)}  ${(k?.drift_kind ?? "").padEnd(12)} ${k?.resolved_tag ?? ""}${flag}`,
+          `  ${p.workspace_id.slice(0, 8)}  ${p.plugin_name.padEnd(17)} ${p.tracked_ref.padEnd(18)} ${p.current_sha.slice(0, 7)} -> ${p.latest_sha.slice(0, 7)}  ${(k?.drift_kind ?? "").padEnd(12)} ${k?.resolved_tag ?? ""}${flag}`,
         );
       }
-      const moved = pending.filter((p) => kinds.get(p.id)?.drift_kind === "tag_moved");
-      if (moved.length > 12) out(`  … and ${moved.length} moved-tag updates in all`);
+      const byKind = new Map<string, number>();
+      for (const p of pending) {
+        const k = kinds.get(p.id)?.drift_kind ?? "unknown";
+        byKind.set(k, (byKind.get(k) ?? 0) + 1);
+      }
+      out(`  by kind: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(", ")}`);
       out();
 
       const chosen = pending.find((p) => kinds.get(p.id)?.drift_kind === "new_version") ?? pending[0];
       if (chosen) {
         const events: string[] = [];
-        const notifier: Notifier = { publish: async (e) => void events.push(`${e.type} ${JSON.stringify(e.detail)}`) };
-        const app = createAdminApp({ sql: db.sql, auth: { mode: "bearer", token: DEMO_ADMIN_TOKEN }, corsOrigins: [], notifier });
+        const notifier: Notifier = {
+          publish: async (e) => void events.push(`${e.type} ${JSON.stringify(e.detail)}`),
+        };
+        const app = createAdminApp({
+          sql: db.sql,
+          auth: { mode: "bearer", token: DEMO_ADMIN_TOKEN },
+          corsOrigins: [],
+          notifier,
+        });
         const res = await app.request(`/admin/plugin-updates/${chosen.id}/apply`, {
           method: "POST",
           headers: { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` },
@@ -88,7 +108,9 @@ export const demoCommand: Command = {
       }
 
       const again = await runLocalSweep({ sql: db.sql, resolver, log });
-      out(`-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`);
+      out(
+        `-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`,
+      );
       out();
       out("Try it yourself: ADMIN_TOKEN=secret npx drift serve   then open http://127.0.0.1:8080/admin/");
       return 0;

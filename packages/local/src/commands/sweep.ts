@@ -27,7 +27,10 @@ export const sweepCommand: Command = {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
       throw new Error("--concurrency must be an integer from 1 to 64");
     }
-    const log = createCliLogger(values.verbose ? "info" : parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "warn"), ctx.stderr);
+    const log = createCliLogger(
+      values.verbose ? "info" : parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "warn"),
+      ctx.stderr,
+    );
     const db = await openDatabase({ env: ctx.env });
     try {
       const resolver = await resolverFromEnv(ctx.env, log);
@@ -37,7 +40,9 @@ export const sweepCommand: Command = {
         resolver,
         log,
         queue: { concurrency },
-        onProgress: tty ? (done, total) => ctx.stderr.write(`\rsweeping: ${done}/${total} messages`) : undefined,
+        onProgress: tty
+          ? (done, total) => ctx.stderr.write(`\rsweeping: ${done}/${total} messages`)
+          : undefined,
       });
       if (tty) ctx.stderr.write("\r\x1b[K");
       ctx.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
@@ -57,11 +62,20 @@ export function formatSummary(s: SweepSummary): string {
   const rows: [string, string][] = [
     ["sweep", `${s.sweepId} (${s.status}, ${(s.durationMs / 1000).toFixed(1)} s)`],
     ["rows", `${s.rows.scanned} scanned, ${s.rows.skipped} skipped, ${s.rows.invalid} invalid`],
-    ["targets", `${s.targets.dispatched} dispatched, ${s.targets.resolved} resolved, ${s.targets.failed} failed, ${s.targets.deferred} deferred`],
+    [
+      "targets",
+      `${s.targets.dispatched} dispatched, ${s.targets.resolved} resolved, ${s.targets.failed} failed, ${s.targets.deferred} deferred`,
+    ],
     ...(failed ? ([["failures", failed]] as [string, string][]) : []),
-    ["messages", `${s.messages.sent} sent, ${s.messages.deliveries} deliveries, ${s.messages.deadLettered} dead-lettered`],
+    [
+      "messages",
+      `${s.messages.sent} sent, ${s.messages.deliveries} deliveries, ${s.messages.deadLettered} dead-lettered`,
+    ],
     ["drift", `${s.drift.new} new, ${s.drift.refreshed} refreshed, ${s.drift.superseded} superseded`],
-    ["github", `${s.github.requests} requests, ${s.github.pointsUsed} points${s.github.budgetRemaining === null ? "" : `, ${s.github.budgetRemaining} left`}`],
+    [
+      "github",
+      `${s.github.requests} requests, ${s.github.pointsUsed} points${s.github.budgetRemaining === null ? "" : `, ${s.github.budgetRemaining} left`}`,
+    ],
     ["pending", `${s.pendingUpdates} update(s) waiting for an operator`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

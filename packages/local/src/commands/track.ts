@@ -23,8 +23,10 @@ export const trackCommand: Command = {
       strict: true,
     });
     const [workspaceId, plugin, source, ...extra] = positionals;
-    if (!workspaceId || !plugin || !source || extra.length > 0) throw new UsageError("expected WORKSPACE_ID PLUGIN SOURCE");
-    if (!UUID.test(workspaceId)) throw new UsageError(`WORKSPACE_ID must be a UUID, got ${JSON.stringify(workspaceId)}`);
+    if (!workspaceId || !plugin || !source || extra.length > 0)
+      throw new UsageError("expected WORKSPACE_ID PLUGIN SOURCE");
+    if (!UUID.test(workspaceId))
+      throw new UsageError(`WORKSPACE_ID must be a UUID, got ${JSON.stringify(workspaceId)}`);
     if (plugin.length > 200) throw new UsageError("PLUGIN name is too long");
     if (!values.ref) throw new UsageError("--ref TRACKED_REF is required");
     const ref = parseTrackedRef(values.ref);
@@ -43,7 +45,9 @@ export const trackCommand: Command = {
           tracked_ref = EXCLUDED.tracked_ref,
           installed_sha = coalesce(EXCLUDED.installed_sha, workspace_plugins.installed_sha), updated_at = now()
         RETURNING id, (xmax = 0) AS inserted`;
-      ctx.stdout.write(`${row?.inserted ? "Tracking" : "Updated"} ${plugin} in ${workspaceId} (${row?.id})\n`);
+      ctx.stdout.write(
+        `${row?.inserted ? "Tracking" : "Updated"} ${plugin} in ${workspaceId} (${row?.id})\n`,
+      );
       if (src.status === "skipped") ctx.stderr.write(`note: ${src.reason}; the sweeper will skip it\n`);
       return 0;
     } finally {

@@ -159,15 +159,13 @@ describe(`sweep pipeline end to end (${label})`, () => {
         drift_kind: "new_version",
         resolved_tag: "v3.1.0",
       },
-      ...[...ws]
-        .sort()
-        .map(() => ({
-          plugin_name: "latest",
-          current_sha: s.v100,
-          latest_sha: v120,
-          drift_kind: "new_version",
-          resolved_tag: "v1.2.0",
-        })),
+      ...[...ws].sort().map(() => ({
+        plugin_name: "latest",
+        current_sha: s.v100,
+        latest_sha: v120,
+        drift_kind: "new_version",
+        resolved_tag: "v1.2.0",
+      })),
       {
         plugin_name: "pin",
         current_sha: s.v100,

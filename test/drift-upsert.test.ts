@@ -198,7 +198,8 @@ describe(`set-based drift upsert (${process.env.DATABASE_URL ? "PostgreSQL" : "P
       `[measure] applyDrift: ${n} plugins over 1000 targets in one call: ${ms.toFixed(0)} ms (${db.kind})`,
     );
     expect(result).toEqual({ new: n, refreshed: 0, superseded: 0, compared: n });
-    const [row] = await db.sql`SELECT count(*)::int AS count FROM plugin_update_queue WHERE status = 'pending'`;
+    const [row] =
+      await db.sql`SELECT count(*)::int AS count FROM plugin_update_queue WHERE status = 'pending'`;
     expect(row?.count).toBe(n);
     const again = await applyDrift(db.sql, resolved);
     expect(again).toEqual({ new: 0, refreshed: 0, superseded: 0, compared: n });

@@ -123,6 +123,26 @@ describe("rate limits", () => {
     expect(sim.counters.graphql).toBe(2);
   });
 
+  it("an exhausted GraphQL budget (200 with RATE_LIMITED) gives rate_limited until the bucket resets", async () => {
+    const resetAt = new Date(Date.now() + 900_000);
+    sim.budgets.graphql.set({ remaining: 0, resetAt });
+    const results = await resolveAll(resolverFor(sim), githubTargets(5));
+    expect(tally(results)).toEqual({ rate_limited: 5 });
+    const r = [...results.values()][0];
+    const retryAt = r?.status === "failed" ? r.retryAt : undefined;
+    expect(Math.abs((retryAt?.getTime() ?? 0) - resetAt.getTime())).toBeLessThan(2000);
+  });
+
+  it("a primary limit on the REST path stops the run the same way", async () => {
+    sim.faults.add({ kind: "primaryRateLimit", scope: "rest", resetInSeconds: 600 });
+    const results = await resolveAll(
+      resolverFor(sim, { useGraphql: false, maxConcurrencyPerHost: 2 }),
+      githubTargets(40),
+    );
+    expect(tally(results)).toEqual({ rate_limited: 40 });
+    expect(sim.counters.rest).toBeLessThanOrEqual(2);
+  });
+
   it("stops at the budget reserve and reports the remaining targets as deferred", async () => {
     sim.budgets.graphql.set({ remaining: 6 });
     const targets = githubTargets(120);

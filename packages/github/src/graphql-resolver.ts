@@ -1,5 +1,12 @@
 import { type Resolution, repoKey, type Target } from "@drift/core";
-import { classifyError, type Failure, failure, graphqlErrorTypes, resetFromHeaders } from "./errors";
+import {
+  type Classified,
+  classifyError,
+  type Failure,
+  failure,
+  graphqlErrorTypes,
+  resetFromHeaders,
+} from "./errors";
 import { type GraphqlError, type Phase, RepoPlan } from "./graphql-plan";
 import { type BuiltQuery, buildRefsQuery, type RepoSelection, TAG_PAGE_SIZE } from "./graphql-query";
 import { abortDeferral, budgetDeferral, type HostEnv, HostGate } from "./host";
@@ -13,6 +20,17 @@ interface WorkItem {
 interface Call {
   readonly signal?: AbortSignal;
 }
+
+/** A GraphQL answer, read. */
+interface Answer {
+  readonly data?: Record<string, unknown>;
+  readonly errors: GraphqlError[];
+  readonly rate?: { cost?: number; remaining?: number; resetAt?: string };
+  readonly rateLimited?: Failure;
+}
+
+/** What one attempt to send a query came to. */
+type Sent = { readonly skip: Failure } | { readonly error: Classified } | Answer;
 
 const HEAVY_TEXT = /Something went wrong while executing your query|timeout/i;
 const RESOURCE_TYPES = new Set(["RESOURCE_LIMITS_EXCEEDED", "MAX_NODE_LIMIT_EXCEEDED"]);
@@ -142,34 +160,17 @@ export class GraphqlBatcher {
     const failAll = (f: Failure) => {
       for (const item of items) fail(item, f);
     };
-    if (call.signal?.aborted) return failAll(abortDeferral());
-    const stop = this.gate.check(call);
-    if (stop) return failAll(stop);
-    if (this.unavailable) return failAll(failure("transient", "GitHub GraphQL endpoint not available"));
-    const { budget, client, limiter, log, redact } = this.env;
-    if (!budget.tryReserve(1)) return failAll(budgetDeferral(budget.reserve));
-
+    const { log } = this.env;
     const built = buildRefsQuery(items.map((i) => i.selection));
     const started = Date.now();
-    let response: { data: unknown; headers: Record<string, string | undefined> };
-    try {
-      const answer = await limiter.run(() =>
-        client.request({
-          method: "POST",
-          url: this.url,
-          query: built.query,
-          variables: built.variables,
-          request: { signal: call.signal },
-        }),
-      );
-      response = { data: answer.data, headers: answer.headers as Record<string, string | undefined> };
-    } catch (error) {
-      const c = classifyError(error, `GraphQL query for ${items.length} repositories`, redact);
+    const sent = await this.send(built, items.length, call);
+    if ("skip" in sent) return failAll(sent.skip);
+    if ("error" in sent) {
+      const c = sent.error;
       if (c.status === 404 && !this.answered) {
         this.unavailable = true;
         return failAll(failure("transient", "GitHub GraphQL endpoint not found"));
       }
-      if (c.hostWide) this.gate.close(c.failure, call);
       if (c.heavy && items.length > 1 && heavySplits < 1) {
         this.shrink(items.length, c.failure.message);
         return this.runItems(items, call, heavySplits + 1);
@@ -180,36 +181,66 @@ export class GraphqlBatcher {
         reason: c.failure.message,
       });
       return failAll(c.failure);
-    } finally {
-      budget.release(1);
     }
-    this.answered = true;
-    const body = (response.data ?? {}) as { data?: Record<string, unknown> | null; errors?: unknown };
-    const errors: GraphqlError[] = Array.isArray(body.errors) ? (body.errors as GraphqlError[]) : [];
-    const data = body.data && typeof body.data === "object" ? body.data : undefined;
-    const rate = data?.rateLimit as { cost?: number; remaining?: number; resetAt?: string } | undefined;
-    if (rate && typeof rate.remaining === "number")
-      budget.observe(rate.remaining, rate.resetAt ? new Date(rate.resetAt) : undefined);
-    if (rate && typeof rate.cost === "number") this.env.onPoints(rate.cost);
+    const { data, errors, rate } = sent;
     log.debug("GraphQL query", {
       repositories: items.length,
       ms: Date.now() - started,
       cost: rate?.cost,
       remaining: rate?.remaining,
     });
-
-    if (graphqlErrorTypes(body).some((t) => t === "RATE_LIMITED" || t === "RATE_LIMIT")) {
-      const retryAt = resetFromHeaders(response.headers);
-      const f = failure(
-        "rate_limited",
-        `GitHub GraphQL rate limit exhausted until ${retryAt.toISOString()}`,
-        retryAt,
-      );
-      this.gate.close(f, call);
-      return failAll(f);
-    }
+    if (sent.rateLimited) return failAll(sent.rateLimited);
     if (!data) return this.wholeQueryFailed(items, call, heavySplits, errors);
     await this.readAnswer(items, call, heavySplits, built, data, errors);
+  }
+
+  /**
+   * Sends one query inside the host's concurrency slot. The gate, the budget and the answer's rate-limit data
+   * are checked and recorded inside the slot, so a query waiting for it never goes out after the host said stop.
+   */
+  private send(built: BuiltQuery, repositories: number, call: Call): Promise<Sent> {
+    const { budget, client, limiter, redact } = this.env;
+    return limiter.run(async (): Promise<Sent> => {
+      if (call.signal?.aborted) return { skip: abortDeferral() };
+      const stop = this.gate.check(call);
+      if (stop) return { skip: stop };
+      if (this.unavailable) return { skip: failure("transient", "GitHub GraphQL endpoint not available") };
+      if (!budget.tryReserve(1)) return { skip: budgetDeferral(budget.reserve) };
+      try {
+        const answer = await client.request({
+          method: "POST",
+          url: this.url,
+          query: built.query,
+          variables: built.variables,
+          request: { signal: call.signal },
+        });
+        this.answered = true;
+        const body = (answer.data ?? {}) as { data?: Record<string, unknown> | null; errors?: unknown };
+        const errors: GraphqlError[] = Array.isArray(body.errors) ? (body.errors as GraphqlError[]) : [];
+        const data = body.data && typeof body.data === "object" ? body.data : undefined;
+        const rate = data?.rateLimit as Answer["rate"];
+        if (typeof rate?.remaining === "number")
+          budget.observe(rate.remaining, rate.resetAt ? new Date(rate.resetAt) : undefined);
+        if (typeof rate?.cost === "number") this.env.onPoints(rate.cost);
+        let rateLimited: Failure | undefined;
+        if (graphqlErrorTypes(body).some((t) => t === "RATE_LIMITED" || t === "RATE_LIMIT")) {
+          const retryAt = resetFromHeaders(answer.headers as Record<string, string | undefined>);
+          rateLimited = failure(
+            "rate_limited",
+            `GitHub GraphQL rate limit exhausted until ${retryAt.toISOString()}`,
+            retryAt,
+          );
+          this.gate.close(rateLimited, call);
+        }
+        return { data, errors, rate, rateLimited };
+      } catch (error) {
+        const c = classifyError(error, `GraphQL query for ${repositories} repositories`, redact);
+        if (c.hostWide) this.gate.close(c.failure, call);
+        return { error: c };
+      } finally {
+        budget.release(1);
+      }
+    });
   }
 
   /** No data at all: a timeout answer (split once), or a rejected query (bisect to isolate the cause). */

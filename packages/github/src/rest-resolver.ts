@@ -142,34 +142,37 @@ export class RestResolver {
     return failure("transient", `${what}: more than ${MAX_TAG_PAGES} pages`);
   }
 
-  /** One GET through the host's gate, budget and semaphore; failures typed, 304 reported by status. */
-  private async send(
+  /**
+   * One GET through the host's semaphore. The gate and the budget are checked inside the slot, so requests
+   * waiting for it never go out after the host said stop. Failures typed; a 304 is reported by its status.
+   */
+  private send(
     call: Call,
     what: string,
     path: string,
     params: Record<string, unknown>,
   ): Promise<Sent<RestResponse>> {
-    if (call.signal?.aborted) return { ok: false, failure: abortDeferral() };
-    const stop = this.gate.check(call);
-    if (stop) return { ok: false, failure: stop };
     const { budget, client, limiter, redact } = this.env;
-    if (!budget.tryReserve(1)) return { ok: false, failure: budgetDeferral(budget.reserve) };
-    try {
-      const response = await limiter.run(() =>
-        client.request(`GET ${path}`, { ...params, request: { signal: call.signal } }),
-      );
-      return {
-        ok: true,
-        value: { data: response.data, headers: response.headers as RestResponse["headers"] },
-      };
-    } catch (error) {
-      const status = (error as { status?: number }).status;
-      if (status === 304) return { ok: false, failure: failure("transient", "not modified"), status };
-      const c = classifyError(error, what, redact);
-      if (c.hostWide) this.gate.close(c.failure, call);
-      return { ok: false, failure: c.failure, status: c.status };
-    } finally {
-      budget.release(1);
-    }
+    return limiter.run(async (): Promise<Sent<RestResponse>> => {
+      if (call.signal?.aborted) return { ok: false, failure: abortDeferral() };
+      const stop = this.gate.check(call);
+      if (stop) return { ok: false, failure: stop };
+      if (!budget.tryReserve(1)) return { ok: false, failure: budgetDeferral(budget.reserve) };
+      try {
+        const response = await client.request(`GET ${path}`, { ...params, request: { signal: call.signal } });
+        return {
+          ok: true,
+          value: { data: response.data, headers: response.headers as RestResponse["headers"] },
+        };
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 304) return { ok: false, failure: failure("transient", "not modified"), status };
+        const c = classifyError(error, what, redact);
+        if (c.hostWide) this.gate.close(c.failure, call);
+        return { ok: false, failure: c.failure, status: c.status };
+      } finally {
+        budget.release(1);
+      }
+    });
   }
 }

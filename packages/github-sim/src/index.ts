@@ -1,5 +1,6 @@
 export { type Fault, type FaultKind, type FaultScope, Faults } from "./faults";
-export { executeGraphql, githubGraphqlSchema } from "./graphql";
+export { executeGraphql, type GraphqlOutcome, githubGraphqlSchema } from "./graphql";
+export type { GraphqlContext } from "./graphql-resolvers";
 export { RateBucket } from "./rate-limit";
 export {
   type GitHubSim,

@@ -1,0 +1,210 @@
+import type { GraphQLFieldResolver } from "graphql";
+import type { Faults } from "./faults";
+import type { RateBucket } from "./rate-limit";
+import type { SimRepo, World } from "./world";
+
+/** An error GitHub reports with a top-level `type` (NOT_FOUND, FORBIDDEN, …). */
+export class TypedError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface GraphqlContext {
+  readonly world: World;
+  readonly faults: Faults;
+  readonly bucket: RateBucket;
+}
+
+const notFound = (owner: string, name: string) =>
+  new TypedError("NOT_FOUND", `Could not resolve to a Repository with the name '${owner}/${name}'.`);
+
+function objectNode(world: World, repo: SimRepo, sha: string): Record<string, unknown> | null {
+  const object = repo.objects.get(sha);
+  if (!object) return null;
+  const common = { oid: object.sha, abbreviatedOid: object.sha.slice(0, 7), id: `GO_${object.sha}`, repo };
+  if (object.type === "commit") {
+    return {
+      __typename: "Commit",
+      ...common,
+      message: object.message,
+      messageHeadline: object.message,
+      committedDate: object.date,
+      authoredDate: object.date,
+    };
+  }
+  return {
+    __typename: "Tag",
+    ...common,
+    name: object.name,
+    message: object.message,
+    target: () => objectNode(world, repo, object.target),
+  };
+}
+
+function refNode(world: World, repo: SimRepo, prefix: "refs/heads/" | "refs/tags/", name: string) {
+  const sha = (prefix === "refs/heads/" ? repo.branches : repo.tags).get(name);
+  if (sha === undefined) return null;
+  return {
+    __typename: "Ref",
+    id: `REF_${repo.id}_${prefix}${name}`,
+    name,
+    prefix,
+    target: () => objectNode(world, repo, sha),
+  };
+}
+
+const encodeCursor = (name: string) => Buffer.from(`ref:${name}`).toString("base64");
+
+interface RefsArgs {
+  refPrefix: string;
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+  query?: string | null;
+  orderBy?: { field: string; direction: string } | null;
+  direction?: string | null;
+}
+
+function refsConnection(world: World, repo: SimRepo, args: RefsArgs) {
+  if (args.first == null && args.last == null) {
+    throw new TypedError(
+      "MISSING_PAGINATION_BOUNDARIES",
+      "You must provide a `first` or `last` value to properly paginate the `refs` connection.",
+    );
+  }
+  for (const [arg, value] of [
+    ["first", args.first],
+    ["last", args.last],
+  ] as const) {
+    if (value != null && (value < 0 || value > 100)) {
+      throw new TypedError(
+        "EXCESSIVE_PAGINATION",
+        `Requesting ${value} records on the \`refs\` connection exceeds the \`${arg}\` limit of 100 records.`,
+      );
+    }
+  }
+  const prefix = args.refPrefix;
+  if (!prefix.endsWith("/")) throw new TypedError("INVALID_ARGUMENT", "refPrefix must end with '/'");
+  const source =
+    prefix === "refs/tags/"
+      ? repo.tags
+      : prefix === "refs/heads/"
+        ? repo.branches
+        : new Map<string, string>();
+  let names = [...source.keys()].filter((n) => !args.query || n.includes(args.query));
+  const field = args.orderBy?.field ?? "ALPHABETICAL";
+  if (field === "TAG_COMMIT_DATE") {
+    const date = (n: string) => {
+      const commit = world.peel(repo, source.get(n) ?? "");
+      const object = commit ? repo.objects.get(commit) : undefined;
+      return object?.type === "commit" ? object.date : "";
+    };
+    names.sort((a, b) => date(a).localeCompare(date(b)) || (a < b ? -1 : 1));
+  } else {
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+  if ((args.orderBy?.direction ?? args.direction) === "DESC") names.reverse();
+  const total = names.length;
+  const indexOfCursor = (cursor: string) => {
+    const decoded = Buffer.from(cursor, "base64").toString("utf8");
+    const i = decoded.startsWith("ref:") ? names.indexOf(decoded.slice(4)) : -1;
+    if (i === -1)
+      throw new TypedError("INVALID_CURSOR_ARGUMENTS", `\`${cursor}\` does not appear to be a valid cursor.`);
+    return i;
+  };
+  let start = args.after ? indexOfCursor(args.after) + 1 : 0;
+  let end = args.before ? indexOfCursor(args.before) : names.length;
+  if (args.first != null) end = Math.min(end, start + args.first);
+  if (args.last != null) start = Math.max(start, end - args.last);
+  const allInRange = names;
+  names = allInRange.slice(start, end);
+  const nodes = names.map((n) => refNode(world, repo, prefix as "refs/tags/", n));
+  return {
+    totalCount: total,
+    nodes,
+    edges: names.map((n, i) => ({ cursor: encodeCursor(n), node: nodes[i] })),
+    pageInfo: {
+      hasNextPage: end < allInRange.length,
+      hasPreviousPage: start > 0,
+      startCursor: names.length ? encodeCursor(names[0] as string) : null,
+      endCursor: names.length ? encodeCursor(names[names.length - 1] as string) : null,
+    },
+  };
+}
+
+type Resolvers = Record<
+  string,
+  Record<string, GraphQLFieldResolver<Record<string, unknown>, GraphqlContext>>
+>;
+
+const resolvers: Resolvers = {
+  Query: {
+    repository: (_src, args, ctx) => {
+      const { owner, name, followRenames } = args as { owner: string; name: string; followRenames?: boolean };
+      const fullName = `${owner}/${name}`.toLowerCase();
+      const fault = ctx.faults.take(
+        ["graphqlError"],
+        "graphql",
+        "/graphql",
+        (f) => f.repository.toLowerCase() === fullName,
+      );
+      if (fault) throw new TypedError(fault.type, fault.message ?? `simulated ${fault.type} for ${fullName}`);
+      const repo = ctx.world.findRepo(`${owner}/${name}`, followRenames !== false);
+      if (!repo) throw notFound(owner, name);
+      return {
+        __typename: "Repository",
+        repo,
+        id: `R_${repo.id}`,
+        name: repo.name,
+        nameWithOwner: `${repo.owner}/${repo.name}`,
+        isArchived: false,
+        isPrivate: false,
+      };
+    },
+    rateLimit: (src) => src.rateLimit as Record<string, unknown>,
+  },
+  Repository: {
+    ref: (src, args, ctx) => {
+      const repo = src.repo as SimRepo;
+      const qualified = (args as { qualifiedName: string }).qualifiedName;
+      if (qualified.startsWith("refs/heads/"))
+        return refNode(ctx.world, repo, "refs/heads/", qualified.slice(11));
+      if (qualified.startsWith("refs/tags/"))
+        return refNode(ctx.world, repo, "refs/tags/", qualified.slice(10));
+      return (
+        refNode(ctx.world, repo, "refs/heads/", qualified) ??
+        refNode(ctx.world, repo, "refs/tags/", qualified)
+      );
+    },
+    refs: (src, args, ctx) => refsConnection(ctx.world, src.repo as SimRepo, args as unknown as RefsArgs),
+    object: (src, args, ctx) => {
+      const repo = src.repo as SimRepo;
+      const { expression, oid } = args as { expression?: string | null; oid?: string | null };
+      const rev = oid ?? (expression === "HEAD" ? repo.defaultBranch : expression);
+      if (!rev) return null;
+      const sha = ctx.world.revParse(repo, rev);
+      return sha ? objectNode(ctx.world, repo, sha) : null;
+    },
+    defaultBranchRef: (src, _args, ctx) => {
+      const repo = src.repo as SimRepo;
+      return refNode(ctx.world, repo, "refs/heads/", repo.defaultBranch);
+    },
+  },
+};
+
+export const fieldResolver: GraphQLFieldResolver<Record<string, unknown>, GraphqlContext> = (
+  source,
+  args,
+  ctx,
+  info,
+) => {
+  const custom = resolvers[info.parentType.name]?.[info.fieldName];
+  if (custom) return custom(source, args, ctx, info);
+  const value = source?.[info.fieldName];
+  return typeof value === "function" ? (value as () => unknown)() : value;
+};

@@ -8,7 +8,9 @@ import { baseFunctionArgs, type FunctionContext } from "./common";
  * - `bearer` (default): the URL is public and the app checks `Authorization: Bearer <token>` against the
  *   admin-token secret, the only secret it may read;
  * - `iam`: the URL requires SigV4 (AWS checks the caller) and the function gets no secret at all.
- * CORS: the stage's allowed origins, answered by the Function URL (the app gets the same list for `drift serve`).
+ * CORS is answered in exactly one place, so a response never carries two Access-Control-Allow-Origin headers:
+ * - bearer: by the app (the code path `drift serve` and the tests run), the Function URL has no CORS config;
+ * - iam: by the Function URL, because browsers send preflights unsigned and IAM would refuse them before the app.
  */
 export function createApi(
   ctx: FunctionContext,
@@ -20,7 +22,7 @@ export function createApi(
   return new sst.aws.Function("Api", {
     ...baseFunctionArgs(ctx, "api", {
       DRIFT_ADMIN_AUTH: adminAuth,
-      DRIFT_CORS_ORIGINS: corsOrigins.join(","),
+      DRIFT_CORS_ORIGINS: bearer ? corsOrigins.join(",") : "",
       DRIFT_EVENT_BUS_NAME: bus.name,
       ...(bearer
         ? { DRIFT_CREDENTIALS_SECRET_ARN: adminTokenSecret.arn, POWERTOOLS_PARAMETERS_MAX_AGE: "300" }
@@ -33,7 +35,7 @@ export function createApi(
     url: {
       authorization: bearer ? "none" : "iam",
       cors:
-        corsOrigins.length === 0
+        bearer || corsOrigins.length === 0
           ? false
           : {
               allowOrigins: [...corsOrigins],

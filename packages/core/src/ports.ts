@@ -67,6 +67,7 @@ export interface SweepStore {
   startSweep(trigger: string, minIntervalMs: number): Promise<StartSweepResult>;
   pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]>;
   recordMappings(page: MappedPage): Promise<void>;
+  /** Forgets deleted plugins' mappings (and refreshes planner statistics); returns how many were removed. */
   pruneMappings(): Promise<number>;
   /** Distinct due targets in key order (keyset pagination), so refs of one repository are adjacent. */
   pageDueTargets(afterKey: string | null, limit: number): Promise<Target[]>;

@@ -70,10 +70,21 @@ export async function applyDrift(
          OR q.tracked_ref <> EXCLUDED.tracked_ref
       RETURNING (xmax = 0) AS inserted
     ),
+    -- Driven from the compared rows through the pending index (LIMIT 1 keeps the lateral from being flattened):
+    -- the queue grows during a sweep faster than its statistics, and a plan scanning it once per compared row
+    -- took minutes at a million plugins.
     superseded AS (
       UPDATE plugin_update_queue q SET status = 'superseded', decided_at = now(), updated_at = now()
-      FROM compared c
-      WHERE c.in_sync AND q.status = 'pending' AND q.workspace_id = c.workspace_id AND q.plugin_name = c.plugin_name
+      FROM (
+        SELECT p.id FROM compared c
+        CROSS JOIN LATERAL (
+          SELECT x.id FROM plugin_update_queue x
+          WHERE x.workspace_id = c.workspace_id AND x.plugin_name = c.plugin_name AND x.status = 'pending'
+          LIMIT 1
+        ) p
+        WHERE c.in_sync
+      ) s
+      WHERE q.id = s.id
       RETURNING 1
     )
     SELECT (SELECT count(*) FROM upserted WHERE inserted)::int AS new,

@@ -11,7 +11,7 @@ import {
 } from "@drift/core";
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
-import { pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
+import { analyzeMappings, pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
 
 /** A sweep still "dispatching" after this long crashed; one "dispatched" this long ago will not complete. */
 const STALE_DISPATCHING = "30 minutes";
@@ -46,7 +46,11 @@ export function createSweepStore(sql: Sql): SweepStore {
 
     pagePluginRows: (afterId, limit) => pagePluginRows(sql, afterId, limit),
     recordMappings: (page) => recordMappings(sql, page),
-    pruneMappings: () => pruneMappings(sql),
+    async pruneMappings() {
+      const pruned = await pruneMappings(sql);
+      await analyzeMappings(sql);
+      return pruned;
+    },
 
     async pageDueTargets(afterKey, limit): Promise<Target[]> {
       const rows = await sql<

@@ -10,12 +10,13 @@
  * Options (env): DATABASE_URL (else embedded PGlite), BENCH_ROWS (scale rows), BENCH_RUNS (repeats, default 3),
  * BENCH_LATENCY_MS (simulated network latency per request, default 20).
  */
+
+import { type Log, makeTarget, parseSource, parseTrackedRef } from "@drift/core";
 import { createSql, migrate, type Sql } from "@drift/db";
 import { startEmbeddedPostgres } from "@drift/db/embedded";
 import { createGitHubResolver } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
-import { makeTarget, parseSource, parseTrackedRef, type Log } from "@drift/core";
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 const TOKEN = "bench-token";
@@ -94,7 +95,9 @@ async function seed(sql: Sql, rows: number, installed: string[], targets = 1000)
 }
 
 async function economy(sql: Sql, kind: string) {
-  console.log(`\n## 1. API economy: 1,000 distinct refs on 400 repositories, ${LATENCY} ms simulated latency (${kind})`);
+  console.log(
+    `\n## 1. API economy: 1,000 distinct refs on 400 repositories, ${LATENCY} ms simulated latency (${kind})`,
+  );
   const sim = await startGitHubSim({ token: TOKEN, latencyMs: LATENCY });
   try {
     const installed = buildWorld(sim, 400);
@@ -125,7 +128,12 @@ async function economy(sql: Sql, kind: string) {
     }
 
     // The original design: every row looked up on its own, one after another (REST, as `git fetch` per row).
-    const naive = createGitHubResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, useGraphql: false, logger: quiet });
+    const naive = createGitHubResolver({
+      githubApiUrl: sim.url,
+      auth: { token: TOKEN },
+      useGraphql: false,
+      logger: quiet,
+    });
     const times: number[] = [];
     for (let run = 0; run < Math.min(RUNS, 2); run++) {
       sim.resetCounters();
@@ -141,7 +149,9 @@ async function economy(sql: Sql, kind: string) {
     }
     const base = median(times);
     const e = economy as { ours?: number; oursReq?: number };
-    console.log(`  original design (one lookup per row, sequential), 1000 rows: median ${fmt(base)}; ${sim.counters.rest} requests`);
+    console.log(
+      `  original design (one lookup per row, sequential), 1000 rows: median ${fmt(base)}; ${sim.counters.rest} requests`,
+    );
     console.log(
       `  => ${((e.ours ?? 1) > 0 ? base / (e.ours ?? 1) : 0).toFixed(1)}x faster, ${(sim.counters.rest / (e.oursReq ?? 1)).toFixed(0)}x fewer requests`,
     );
@@ -152,7 +162,9 @@ async function economy(sql: Sql, kind: string) {
 
 async function scale(sql: Sql, kind: string) {
   const rows = Number(process.env.BENCH_ROWS ?? (kind === "PostgreSQL" ? 1_000_000 : 100_000));
-  console.log(`\n## 2. Scale and memory: ${rows.toLocaleString("en")} rows, 10,000 distinct refs on 4,000 repositories (${kind})`);
+  console.log(
+    `\n## 2. Scale and memory: ${rows.toLocaleString("en")} rows, 10,000 distinct refs on 4,000 repositories (${kind})`,
+  );
   const sim = await startGitHubSim({ token: TOKEN });
   try {
     const installed: string[] = [];
@@ -192,7 +204,7 @@ async function scale(sql: Sql, kind: string) {
     const ms = performance.now() - t1;
     clearInterval(sample);
     console.log(
-      `  full sweep: ${fmt(ms)} (${Math.round(rows / (ms / 1000)).toLocaleString("en")} rows/s); ${s.targets.dispatched} targets in ${s.messages.sent} messages;` +
+      `  full sweep: ${fmt(ms)} (dispatcher ${fmt(s.dispatchMs)}; ${Math.round(rows / (ms / 1000)).toLocaleString("en")} rows/s); ${s.targets.dispatched} targets in ${s.messages.sent} messages;` +
         ` ${sim.counters.graphql} GraphQL requests; ${s.drift.new.toLocaleString("en")} drifts queued`,
     );
     console.log(
@@ -200,7 +212,9 @@ async function scale(sql: Sql, kind: string) {
     );
     const t2 = performance.now();
     const again = await runLocalSweep({ sql, resolver, log: quiet });
-    console.log(`  second sweep (no change upstream): ${fmt(performance.now() - t2)}; ${again.drift.new} new, ${again.drift.refreshed} refreshed`);
+    console.log(
+      `  second sweep (no change upstream): ${fmt(performance.now() - t2)} (dispatcher ${fmt(again.dispatchMs)}); ${again.drift.new} new, ${again.drift.refreshed} refreshed`,
+    );
   } finally {
     await sim.close();
   }

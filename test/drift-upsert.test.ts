@@ -161,6 +161,44 @@ describe(`set-based drift upsert (${process.env.DATABASE_URL ? "PostgreSQL" : "P
     expect((await queue()).map((r) => r.plugin_name)).toEqual(["ok"]);
   });
 
+  it("a second mapping pass over unchanged rows writes nothing (no row version, no row lock)", async () => {
+    await insertPlugins(db.sql, [
+      {
+        plugin_name: "a",
+        source_raw: "github://acme/lint",
+        tracked_ref: "tag:latest",
+        installed_sha: sha("v1"),
+      },
+      { plugin_name: "b", source_raw: "local://b", tracked_ref: "tag:latest", installed_sha: sha("v1") },
+      {
+        plugin_name: "c",
+        source_raw: "github://acme/lint",
+        tracked_ref: "branch:main",
+        installed_sha: sha("v1"),
+      },
+    ]);
+    await mapAll(db.sql);
+    const versions = () =>
+      db.sql`SELECT 'm' AS t, plugin_id, xmin::text, xmax::text FROM drift_plugin_targets
+             UNION ALL SELECT 'p', plugin_id, xmin::text, xmax::text FROM drift_row_problems ORDER BY 1, 2`;
+    const before = await versions();
+    expect(before).toHaveLength(3);
+    await mapAll(db.sql);
+    expect(await versions()).toEqual(before);
+    // A change the platform makes is picked up: c now follows another ref, b became invalid.
+    await db.sql`UPDATE workspace_plugins SET tracked_ref = 'branch:dev' WHERE plugin_name = 'c'`;
+    await db.sql`UPDATE workspace_plugins SET source_raw = 'svn://b' WHERE plugin_name = 'b'`;
+    await mapAll(db.sql);
+    const rows = await db.sql`SELECT w.plugin_name, m.target_key, p.status FROM workspace_plugins w
+      LEFT JOIN drift_plugin_targets m ON m.plugin_id = w.id LEFT JOIN drift_row_problems p ON p.plugin_id = w.id
+      ORDER BY 1`;
+    expect(rows).toEqual([
+      { plugin_name: "a", target_key: KEY, status: null },
+      { plugin_name: "b", target_key: null, status: "invalid" },
+      { plugin_name: "c", target_key: "github:github/acme/lint#branch:dev", status: null },
+    ]);
+  });
+
   it("ignores a row whose tracked_ref changed after mapping (no judgement against a stale target)", async () => {
     await insertPlugins(db.sql, [
       {

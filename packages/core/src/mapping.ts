@@ -9,6 +9,8 @@ export interface PluginMapping {
   readonly sourceRaw: string;
   readonly trackedRef: string;
   readonly driftKind: DriftKind;
+  /** Already recorded exactly so: nothing to write. */
+  readonly unchanged: boolean;
 }
 
 /** A row that is not followed, and why. */
@@ -16,6 +18,8 @@ export interface RowProblem {
   readonly pluginId: string;
   readonly status: "skipped" | "invalid";
   readonly reason: string;
+  /** Already recorded exactly so: nothing to write. */
+  readonly unchanged: boolean;
 }
 
 export interface MappedPage {
@@ -29,16 +33,28 @@ export function mapPluginRows(rows: readonly PluginRow[]): MappedPage {
   const problems: RowProblem[] = [];
   for (const row of rows) {
     const c = classifyRow(row);
+    const r = row.recorded;
     if (c.status === "ok") {
+      const sourceRaw = row.source_raw ?? "";
+      const trackedRef = row.tracked_ref ?? "";
+      const unchanged =
+        r?.target_key === c.value.target.key &&
+        r.source_raw === sourceRaw &&
+        r.tracked_ref === trackedRef &&
+        r.drift_kind === c.value.driftKind &&
+        r.problem_status == null;
       mappings.push({
         pluginId: row.id,
         target: c.value.target,
-        sourceRaw: row.source_raw ?? "",
-        trackedRef: row.tracked_ref ?? "",
+        sourceRaw,
+        trackedRef,
         driftKind: c.value.driftKind,
+        unchanged,
       });
     } else {
-      problems.push({ pluginId: row.id, status: c.status, reason: c.reason });
+      const unchanged =
+        r?.target_key == null && r?.problem_status === c.status && r.problem_reason === c.reason;
+      problems.push({ pluginId: row.id, status: c.status, reason: c.reason, unchanged });
     }
   }
   return { mappings, problems };

@@ -3,15 +3,42 @@ import type { Sql } from "./client";
 
 /**
  * Reads one page of workspace_plugins in primary-key order (keyset: never OFFSET), so memory stays bounded
- * and a page costs an index range scan whatever the table size.
+ * and a page costs an index range scan whatever the table size. Each row comes with what the last mapping pass
+ * recorded for it, so that an unchanged row costs no write (no row lock, no WAL) hour after hour.
  */
 export async function pagePluginRows(sql: Sql, afterId: string | null, limit: number): Promise<PluginRow[]> {
-  return afterId === null
-    ? sql<
-        PluginRow[]
-      >`SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins ORDER BY id LIMIT ${limit}`
-    : sql<PluginRow[]>`SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
-                       WHERE id > ${afterId} ORDER BY id LIMIT ${limit}`;
+  const rows = await sql<
+    (PluginRow & {
+      m_key: string | null;
+      m_source_raw: string | null;
+      m_tracked_ref: string | null;
+      m_drift_kind: string | null;
+      p_status: string | null;
+      p_reason: string | null;
+    })[]
+  >`
+    SELECT w.id, w.source_raw, w.tracked_ref, w.installed_sha,
+      m.target_key AS m_key, m.source_raw AS m_source_raw, m.tracked_ref AS m_tracked_ref, m.drift_kind AS m_drift_kind,
+      p.status AS p_status, p.reason AS p_reason
+    FROM (SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
+          ${afterId === null ? sql`` : sql`WHERE id > ${afterId}::uuid`} ORDER BY id LIMIT ${limit}) w
+    LEFT JOIN drift_plugin_targets m ON m.plugin_id = w.id
+    LEFT JOIN drift_row_problems p ON p.plugin_id = w.id
+    ORDER BY w.id`;
+  return rows.map((r) => ({
+    id: r.id,
+    source_raw: r.source_raw,
+    tracked_ref: r.tracked_ref,
+    installed_sha: r.installed_sha,
+    recorded: {
+      target_key: r.m_key,
+      source_raw: r.m_source_raw,
+      tracked_ref: r.m_tracked_ref,
+      drift_kind: r.m_drift_kind,
+      problem_status: r.p_status,
+      problem_reason: r.p_reason,
+    },
+  }));
 }
 
 /**
@@ -19,7 +46,10 @@ export async function pagePluginRows(sql: Sql, afterId: string | null, limit: nu
  * targets, each plugin's mapping (written only when it changed), and the problems of rows not followed.
  */
 export async function recordMappings(sql: Sql, page: MappedPage): Promise<void> {
-  const targets = new Map(page.mappings.map((m) => [m.target.key, m.target]));
+  const changed = page.mappings.filter((m) => !m.unchanged);
+  const problems = page.problems.filter((p) => !p.unchanged);
+  if (changed.length === 0 && problems.length === 0) return;
+  const targets = new Map(changed.map((m) => [m.target.key, m.target]));
   const t = [...targets.values()];
   await sql.begin(async (tx) => {
     if (t.length > 0) {
@@ -30,7 +60,7 @@ export async function recordMappings(sql: Sql, page: MappedPage): Promise<void> 
           ${t.map((x) => formatTrackedRef(x.ref))}::text[])
         ON CONFLICT (key) DO NOTHING`;
     }
-    const m = page.mappings;
+    const m = changed;
     if (m.length > 0) {
       await tx`
         INSERT INTO drift_plugin_targets AS d (plugin_id, target_key, source_raw, tracked_ref, drift_kind)
@@ -42,7 +72,7 @@ export async function recordMappings(sql: Sql, page: MappedPage): Promise<void> 
           IS DISTINCT FROM (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.drift_kind)`;
       await tx`DELETE FROM drift_row_problems WHERE plugin_id = ANY(${m.map((x) => x.pluginId)}::uuid[])`;
     }
-    const p = page.problems;
+    const p = problems;
     if (p.length > 0) {
       const ids = p.map((x) => x.pluginId);
       await tx`DELETE FROM drift_plugin_targets WHERE plugin_id = ANY(${ids}::uuid[])`;
@@ -55,13 +85,18 @@ export async function recordMappings(sql: Sql, page: MappedPage): Promise<void> 
   });
 }
 
-/** Forgets mappings and problems of plugins the platform deleted. Two set-based statements. */
+/**
+ * Forgets mappings and problems of plugins the platform deleted, and targets nobody has followed for a week
+ * (kept that long so that a plugin re-installed soon keeps its ETag and backoff). Set-based statements.
+ */
 export async function pruneMappings(sql: Sql): Promise<number> {
   const a = await sql`DELETE FROM drift_plugin_targets d
     WHERE NOT EXISTS (SELECT 1 FROM workspace_plugins w WHERE w.id = d.plugin_id)`;
   const b = await sql`DELETE FROM drift_row_problems d
     WHERE NOT EXISTS (SELECT 1 FROM workspace_plugins w WHERE w.id = d.plugin_id)`;
-  return a.count + b.count;
+  const c = await sql`DELETE FROM drift_targets t WHERE t.updated_at < now() - interval '7 days'
+    AND NOT EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)`;
+  return a.count + b.count + c.count;
 }
 
 /**

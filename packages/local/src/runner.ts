@@ -21,6 +21,8 @@ export interface SweepSummary {
   readonly sweepId: string | null;
   readonly reason?: string;
   readonly durationMs: number;
+  /** Of which the dispatcher (mapping pass, paging due targets, sending). */
+  readonly dispatchMs: number;
   readonly rows: { scanned: number; skipped: number; invalid: number };
   readonly targets: {
     dispatched: number;
@@ -55,6 +57,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
   const worker = createWorkerHandler({ store, resolver: options.resolver, metrics, log: options.log });
 
   const dispatched = await dispatcher({});
+  const dispatchMs = Date.now() - started;
   if (dispatched.status === "skipped") {
     return emptySummary(
       dispatched.reason,
@@ -96,6 +99,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     status: sweep.status === "completed" ? "completed" : "incomplete",
     sweepId: dispatched.sweepId,
     durationMs: Date.now() - started,
+    dispatchMs,
     rows: { scanned: sweep.rows_scanned, skipped: sweep.rows_skipped, invalid: sweep.rows_invalid },
     targets: {
       dispatched: sweep.targets_dispatched,
@@ -133,6 +137,7 @@ async function emptySummary(
     sweepId,
     reason,
     durationMs,
+    dispatchMs: durationMs,
     rows: { scanned: 0, skipped: 0, invalid: 0 },
     targets: { dispatched: 0, resolved: 0, failed: 0, deferred: 0, failedByKind: {} },
     messages: { sent: 0, deliveries: 0, deadLettered: 0 },

@@ -1,6 +1,6 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { GitHubAuth } from "@drift/github";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** Credentials the worker (GitHub/Gitea) and the API (admin token) need. Absent parts are undefined. */
 export interface GitHubCredentials {
@@ -15,20 +15,28 @@ export class CredentialsSecretError extends Error {
   override name = "CredentialsSecretError";
 }
 
-const text = z.string().trim().min(1);
-const id = z.union([text, z.number().int().positive().transform(String)]);
-
 /**
  * The JSON of the credentials secret (docs/deploy.md):
  * `{"githubToken": "...", "githubApp": {"appId", "privateKey", "installationId"}, "giteaToken": "...", "adminToken": "..."}`.
  * Every key is optional; unknown keys are ignored.
+ *
+ * zod/mini (functional, tree-shakable) rather than the classic API: see packages/core/src/sweep-message.ts. Only
+ * issue paths are reported here, so no locale is needed. Marked free of side effects so that a bundle which never
+ * parses a secret (the dispatcher reaches this module through @drift/aws) drops the schema.
  */
-const SecretShape = z.object({
-  githubToken: text.optional(),
-  githubApp: z.object({ appId: id, privateKey: text, installationId: id }).optional(),
-  giteaToken: text.optional(),
-  adminToken: text.optional(),
-});
+// @__NO_SIDE_EFFECTS__
+function buildSecretShape() {
+  const text = z.string().check(z.trim(), z.minLength(1));
+  const id = z.union([text, z.pipe(z.number().check(z.int(), z.positive()), z.transform(String))]);
+  return z.object({
+    githubToken: z.optional(text),
+    githubApp: z.optional(z.object({ appId: id, privateKey: text, installationId: id })),
+    giteaToken: z.optional(text),
+    adminToken: z.optional(text),
+  });
+}
+
+const SecretShape = buildSecretShape();
 
 /** Parses the secret's JSON text. Throws {@link CredentialsSecretError} naming the bad keys, never their values. */
 export function parseCredentialsSecret(secretString: string): GitHubCredentials {
@@ -38,7 +46,7 @@ export function parseCredentialsSecret(secretString: string): GitHubCredentials 
   } catch {
     throw new CredentialsSecretError("credentials secret is not JSON");
   }
-  const parsed = SecretShape.safeParse(json);
+  const parsed = z.safeParse(SecretShape, json);
   if (!parsed.success) {
     const keys = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))].join(", ");
     throw new CredentialsSecretError(`credentials secret has invalid keys: ${keys}`);

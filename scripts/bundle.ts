@@ -1,6 +1,7 @@
 /**
  * Bundles each Lambda handler (functions/*.ts) with esbuild into one ESM file, the way the deployment ships it,
- * and prints the sizes. `npm run bundle` (add `--smoke` to also load each bundle in a fresh Node process).
+ * and prints the sizes. `npm run bundle` (add `--smoke` to also load each bundle in a fresh Node process, and
+ * `--why=<package>` to print, per bundle, the import chain that pulls that package in: e.g. `--why=semver`).
  *
  * The AWS SDK is bundled, not left to the Lambda runtime's copy: the code then runs the SDK version the tests
  * ran, tree-shaken to the clients it uses; the size the runtime copy would save is printed next to each
@@ -31,6 +32,8 @@ export interface BundleResult {
   readonly awsSdkBytes: number;
   /** Largest packages in the bundle, by bytes of output. */
   readonly topPackages: readonly { readonly name: string; readonly bytes: number }[];
+  /** esbuild's metafile (inputs, their imports, bytes per input in the output). */
+  readonly metafile: Metafile;
 }
 
 /** The handler files under functions/ (not shared/). */
@@ -96,8 +99,52 @@ export async function bundleHandler(file: string, outDir = OUT_DIR): Promise<Bun
     bytes: bytes.length,
     gzipBytes: gzipSync(bytes).length,
     ...summarise(result.metafile, outfile),
+    metafile: result.metafile,
   };
 }
+
+/**
+ * The import chain from the entry point to the first bundled file of `pkg` (a package name such as `semver`
+ * or `@octokit/rest`, or the start of a repository path such as `packages/core/src/tracked-ref`), or undefined when the bundle
+ * does not contain code of it. Breadth-first, so the chain is a shortest one.
+ */
+export function importChain(metafile: Metafile, pkg: string): string[] | undefined {
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint);
+  const entry = output?.entryPoint;
+  if (!entry) return undefined;
+  // Only files that left code in the output: a module imported but tree-shaken away is not "in" the bundle.
+  const matches = (path: string) =>
+    (path.includes(`node_modules/${pkg}/`) || path.startsWith(pkg)) &&
+    (output.inputs[path]?.bytesInOutput ?? 0) > 0;
+  const parent = new Map<string, string>([[entry, ""]]);
+  const queue = [entry];
+  for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+    if (matches(path)) {
+      const chain = [path];
+      for (let p = parent.get(path); p; p = parent.get(p)) chain.unshift(p);
+      return chain;
+    }
+    for (const { path: next } of metafile.inputs[path]?.imports ?? []) {
+      if (next in metafile.inputs && !parent.has(next)) {
+        parent.set(next, path);
+        queue.push(next);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Placeholder configuration a bundle needs to load outside Lambda (nothing is contacted at load time). */
+export const PLACEHOLDER_ENV: Readonly<Record<string, string>> = {
+  AWS_REGION: "eu-west-1",
+  DRIFT_DB_HOST: "127.0.0.1",
+  DRIFT_DB_NAME: "drift",
+  DRIFT_DB_USER: "drift",
+  DRIFT_DB_PASSWORD: "unused",
+  DRIFT_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/000000000000/q",
+  DRIFT_CREDENTIALS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:000000000000:secret:s",
+  DRIFT_EVENT_BUS_NAME: "bus",
+};
 
 /** Imports a bundle in a fresh Node process with placeholder config: proves it is self-contained and loads. */
 export function smokeLoad(outfile: string): void {
@@ -107,17 +154,7 @@ export function smokeLoad(outfile: string): void {
     {
       cwd: dirname(outfile),
       stdio: ["ignore", "ignore", "pipe"],
-      env: {
-        PATH: process.env.PATH,
-        AWS_REGION: "eu-west-1",
-        DRIFT_DB_HOST: "127.0.0.1",
-        DRIFT_DB_NAME: "drift",
-        DRIFT_DB_USER: "drift",
-        DRIFT_DB_PASSWORD: "unused",
-        DRIFT_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/000000000000/q",
-        DRIFT_CREDENTIALS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:000000000000:secret:s",
-        DRIFT_EVENT_BUS_NAME: "bus",
-      },
+      env: { PATH: process.env.PATH, ...PLACEHOLDER_ENV },
     },
   );
 }
@@ -126,6 +163,8 @@ const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 async function main() {
   const smoke = process.argv.includes("--smoke");
+  const why = process.argv.find((a) => a.startsWith("--why="))?.slice("--why=".length);
+  const chains: string[] = [];
   const files = handlerFiles();
   const expected = ["api", "dispatcher", "migrate", "worker"];
   const missing = expected.filter((name) => !files.some((f) => basename(f, ".ts") === name));
@@ -138,6 +177,10 @@ async function main() {
     try {
       const r = await bundleHandler(file);
       if (smoke) smokeLoad(r.outfile);
+      if (why) {
+        const chain = importChain(r.metafile, why);
+        chains.push(`${r.handler}: ${chain ? chain.join("\n    → ") : `no ${why}`}`);
+      }
       rows.push([
         r.handler,
         String(r.outputs.length),
@@ -162,6 +205,7 @@ async function main() {
   for (const r of rows)
     console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  "));
   if (smoke) console.log("\nEach bundle loaded in a fresh Node process (smoke test).");
+  if (why) console.log(`\nWhy ${why} is in each bundle (first import chain):\n${chains.join("\n")}`);
   if (missing.length)
     console.log(`\nNot bundled (no file yet): ${missing.map((m) => `functions/${m}.ts`).join(", ")}`);
   if (failed) process.exitCode = 1;

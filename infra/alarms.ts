@@ -1,0 +1,149 @@
+/**
+ * The four alarms of the product: DLQ not empty, failure ratio high, rate budget low, no completed sweep in two
+ * hours. Pure specifications: infra/observability.ts creates them with the SNS topic as their action.
+ */
+import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
+import {
+  COUNTED_FAILURE_KINDS,
+  failedSumExpression,
+  HOUR,
+  METRIC_SERVICE,
+  onlyService,
+} from "./product-metrics";
+import type { StageSettings } from "./stage";
+
+/** Failure ratio above which the alarm fires, and the number of attempts below which it stays quiet. */
+export const FAILURE_RATIO_THRESHOLD = 0.2;
+export const FAILURE_RATIO_MIN_TARGETS = 20;
+
+/** Deployed references the alarms need. */
+export interface AlarmRefs {
+  readonly dlqName: $util.Input<string>;
+}
+
+/** One alarm of the product; `args` are the MetricAlarm arguments without the actions. */
+export interface AlarmSpec {
+  readonly name: string;
+  readonly args: Omit<
+    aws.cloudwatch.MetricAlarmArgs,
+    "alarmActions" | "okActions" | "actionsEnabled" | "name"
+  >;
+}
+
+function productDims(metric: MetricName, extra: Record<string, string> = {}) {
+  return { service: onlyService(metric), ...extra };
+}
+
+/** The four alarms: DLQ not empty, failure ratio high, rate budget low, no completed sweep in 2 hours. */
+export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[] {
+  const failedQueries = COUNTED_FAILURE_KINDS.map((kind) => ({
+    id: `failed_${kind}`,
+    returnData: false,
+    metric: {
+      namespace: METRICS_NAMESPACE,
+      metricName: Metric.TargetsFailed,
+      dimensions: productDims(Metric.TargetsFailed, { FailureKind: kind }),
+      stat: "Sum",
+      period: HOUR,
+    },
+  }));
+  return [
+    {
+      name: "DlqNotEmpty",
+      args: {
+        alarmDescription:
+          "Sweep messages failed 5 times and are in the dead-letter queue. Inspect them, fix, then redrive.",
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: refs.dlqName },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      },
+    },
+    {
+      name: "FailureRatioHigh",
+      args: {
+        alarmDescription: `More than ${FAILURE_RATIO_THRESHOLD * 100}% of the targets attempted in an hour failed to resolve (at least ${FAILURE_RATIO_MIN_TARGETS} attempted). See "Failed targets by kind".`,
+        metricQueries: [
+          {
+            id: "resolved",
+            returnData: false,
+            metric: {
+              namespace: METRICS_NAMESPACE,
+              metricName: Metric.TargetsResolved,
+              dimensions: productDims(Metric.TargetsResolved),
+              stat: "Sum",
+              period: HOUR,
+            },
+          },
+          ...failedQueries,
+          { id: "failed", returnData: false, expression: failedSumExpression(COUNTED_FAILURE_KINDS) },
+          { id: "attempted", returnData: false, expression: "FILL(resolved, 0) + failed" },
+          {
+            id: "ratio",
+            label: "failure ratio",
+            returnData: true,
+            // Quiet on tiny samples: 1 failure out of 2 is not an incident.
+            expression: `IF(attempted >= ${FAILURE_RATIO_MIN_TARGETS}, failed / attempted, 0)`,
+          },
+        ],
+        evaluationPeriods: 1,
+        threshold: FAILURE_RATIO_THRESHOLD,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      },
+    },
+    {
+      name: "RateBudgetLow",
+      args: {
+        alarmDescription: `GitHub rate budget fell below ${settings.rateBudgetLowThreshold} points: sweeps are deferring targets. Add credentials (a GitHub App has a larger budget) or sweep less often.`,
+        namespace: METRICS_NAMESPACE,
+        metricName: Metric.RateBudgetRemaining,
+        dimensions: productDims(Metric.RateBudgetRemaining),
+        statistic: "Minimum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: settings.rateBudgetLowThreshold,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "notBreaching",
+      },
+    },
+    {
+      name: "NoCompletedSweep",
+      args: {
+        alarmDescription:
+          "No sweep completed in the last 2 hours. Check the dispatcher's errors, the schedule and the queue.",
+        metricQueries: [
+          ...METRIC_SERVICE[Metric.SweepsCompleted].map((service) => ({
+            id: `completed_${service}`,
+            returnData: false,
+            metric: {
+              namespace: METRICS_NAMESPACE,
+              metricName: Metric.SweepsCompleted,
+              dimensions: { service },
+              stat: "Sum",
+              period: 2 * HOUR,
+            },
+          })),
+          {
+            id: "completed",
+            label: "sweeps completed",
+            returnData: true,
+            expression: METRIC_SERVICE[Metric.SweepsCompleted]
+              .map((s) => `FILL(completed_${s}, 0)`)
+              .join(" + "),
+          },
+        ],
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        // No data at all is exactly the failure this alarm exists for.
+        treatMissingData: "breaching",
+      },
+    },
+  ];
+}

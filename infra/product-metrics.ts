@@ -1,0 +1,60 @@
+/**
+ * The product's metrics as CloudWatch sees them, shared by the dashboard (infra/dashboard.ts) and the alarms
+ * (infra/alarms.ts).
+ *
+ * The product's metrics are Embedded Metric Format lines written by Powertools Metrics in namespace
+ * METRICS_NAMESPACE with the dimension `service` (POWERTOOLS_SERVICE_NAME, set per function in infra/functions).
+ * CloudWatch matches dimension sets exactly, so every query names `service` (and `FailureKind` for
+ * TargetsFailed) exactly as the code emits it. METRIC_SERVICE says which function emits which metric.
+ */
+import type { MetricName } from "../packages/core/src/metrics";
+import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
+
+/** The services that emit product metrics. */
+export type MetricService = "dispatcher" | "worker" | "api";
+
+/**
+ * The functions (values of the `service` dimension) that emit each metric. Typed over every metric name, so a
+ * new metric in packages/core/src/metrics.ts does not compile here until someone says who emits it.
+ * A sweep completes in the worker that finishes its last message, or in the dispatcher when nothing was due.
+ */
+export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[]>> = {
+  RowsScanned: ["dispatcher"],
+  RowsSkipped: ["dispatcher"],
+  RowsInvalid: ["dispatcher"],
+  TargetsDispatched: ["dispatcher"],
+  MessagesSent: ["dispatcher"],
+  SweepsStarted: ["dispatcher"],
+  SweepsCompleted: ["dispatcher", "worker"],
+  SweepDuration: ["dispatcher", "worker"],
+  TargetsResolved: ["worker"],
+  TargetsFailed: ["worker"],
+  TargetsDeferred: ["worker"],
+  DriftNew: ["worker"],
+  DriftRefreshed: ["worker"],
+  DriftSuperseded: ["worker"],
+  GitHubRequests: ["worker"],
+  GitHubPointsUsed: ["worker"],
+  RateBudgetRemaining: ["worker"],
+  MessagesRejected: ["worker"],
+  UpdatesApplied: ["api"],
+  UpdatesDismissed: ["api"],
+};
+
+/** The one service that emits `metric` (for queries that need a single series, e.g. alarm inputs). */
+export function onlyService(metric: MetricName): MetricService {
+  const services = METRIC_SERVICE[metric];
+  if (services.length !== 1) throw new Error(`${metric} is emitted by ${services.join(", ")}: query each`);
+  return services[0] as MetricService;
+}
+
+/** Failure kinds that count against the failure ratio (a deferred target was not attempted: not a failure). */
+export const COUNTED_FAILURE_KINDS: readonly FailureKind[] = FAILURE_KINDS.filter((k) => k !== "deferred");
+
+/** One hour, in seconds: the period of the hourly graphs and alarm queries. */
+export const HOUR = 3600;
+
+/** The failed-target count as metric math over the per-kind series (missing kinds count as 0). */
+export function failedSumExpression(kinds: readonly FailureKind[]): string {
+  return kinds.map((kind) => `FILL(failed_${kind}, 0)`).join(" + ");
+}

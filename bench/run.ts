@@ -162,6 +162,11 @@ async function economy(sql: Sql, kind: string) {
 
 async function scale(sql: Sql, kind: string) {
   const rows = Number(process.env.BENCH_ROWS ?? (kind === "PostgreSQL" ? 1_000_000 : 100_000));
+  // Two sizes, ten times apart: bounded memory means the peak does not grow with the table.
+  for (const n of [Math.round(rows / 10), rows]) await scaleOnce(sql, kind, n);
+}
+
+async function scaleOnce(sql: Sql, kind: string, rows: number) {
   console.log(
     `\n## 2. Scale and memory: ${rows.toLocaleString("en")} rows, 10,000 distinct refs on 4,000 repositories (${kind})`,
   );

@@ -2,7 +2,9 @@
  * Lambda: applies the database migrations. Invoked by the deployment itself (infra/functions/migrate.ts,
  * `aws.lambda.Invocation`), so a failed migration fails the deploy. Idempotent: a second run applies nothing.
  */
-import { createSql, type MigrateResult, migrate, type Sql } from "@drift/db";
+// Subpath imports: migrate needs neither the stores nor the domain parsers they pull in.
+import { createSql, type Sql } from "@drift/db/client";
+import { type MigrateResult, migrate } from "@drift/db/migrate";
 import { runtimeConfig } from "./shared/runtime";
 
 /** postgres.js error codes that mean "could not talk to the server", worth another try. */

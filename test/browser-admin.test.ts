@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type AdminServer, startAdminServer } from "@drift/api";
+import { type AdminServer, startAdminServer } from "@drift/api/node-server";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServeApp } from "../packages/local/src/commands/serve";

@@ -4,5 +4,4 @@ export * from "./auth";
 export * from "./errors";
 export * from "./events";
 export * from "./logger";
-export * from "./node-server";
 export * from "./notifier";

@@ -3,7 +3,8 @@ import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
-import Bottleneck from "bottleneck";
+// The light build (no Redis clustering), the one the Octokit plugins use as well.
+import Bottleneck from "bottleneck/light.js";
 import type { GitHubAuth, ResolverLogger, Settings } from "./config";
 
 /** Octokit with the throttling and retry plugins, as every host client of the resolver uses it. */

@@ -1,11 +1,6 @@
 import { parseArgs } from "node:util";
-import {
-  type AdminLogger,
-  createAdminApp,
-  createLogNotifier,
-  publishPendingEvents,
-  startAdminServer,
-} from "@drift/api";
+import { type AdminLogger, createAdminApp, createLogNotifier, publishPendingEvents } from "@drift/api";
+import { startAdminServer } from "@drift/api/node-server";
 import type { Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";

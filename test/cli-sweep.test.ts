@@ -107,7 +107,27 @@ describe(`drift track / sweep as a user runs them (${process.env.DATABASE_URL ? 
     expect(help.stdout).toContain("--json");
     const down = await runDrift(["sweep", "--json"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
     expect(down.code).toBe(1);
-    expect(down.stdout).toBe("");
+    // Even then, --json keeps its promise of exactly one JSON object on stdout.
+    expect(JSON.parse(down.stdout)).toMatchObject({ status: "failed" });
+    expect(down.stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("a sweep that cannot start (another is dispatching) exits 1 and says so", async () => {
+    await db.withSql(
+      (sql) => sql`INSERT INTO drift_sweeps (status, trigger) VALUES ('dispatching', 'schedule')`,
+    );
+    const result = await runDrift(["sweep", "--json"], {
+      ...db.env,
+      GITHUB_API_URL: sim.url,
+      GITHUB_TOKEN: TOKEN,
+    });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      status: "skipped",
+      reason: "another sweep is dispatching",
+    });
+    expect(result.stderr).toContain("not started");
+    await db.withSql((sql) => sql`DELETE FROM drift_sweeps WHERE status = 'dispatching'`);
   });
 
   it("`drift demo` runs offline end to end and says it is a simulation", async () => {

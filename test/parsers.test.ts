@@ -30,13 +30,17 @@ describe("parseSource", () => {
       { provider: "gitea", host: "git.example.com:3000", owner: "team", repo: "tool" },
     ],
     ["  github://acme/lint  ", { provider: "github", host: "github", owner: "acme", repo: "lint" }],
+    ["https://GITHUB.COM/Acme/Lint.GIT", { provider: "github", host: "github", owner: "Acme", repo: "Lint" }],
   ])("accepts %j", (raw, expected) => {
     expect(parseSource(raw)).toEqual({ status: "ok", value: expected });
   });
 
-  it.each(["local://my-plugin", "my-plugin", "LOCAL://x"])("skips %j (no upstream)", (raw) => {
-    expect(parseSource(raw).status).toBe("skipped");
-  });
+  it.each(["local://my-plugin", "my-plugin", "LOCAL://x", "my plugin", "plug\u00efn", "team/tool"])(
+    "skips %j (no upstream)",
+    (raw) => {
+      expect(parseSource(raw).status).toBe("skipped");
+    },
+  );
 
   it.each([
     "",
@@ -55,6 +59,9 @@ describe("parseSource", () => {
     `github://acme/${"x".repeat(5000)}`,
     "javascript:alert(1)",
     "../../etc/passwd",
+    "/abs/path",
+    "bad\u0000name",
+    "github://acme/lint\u0007",
   ])("reports %j as invalid, with a bounded reason", (raw) => {
     const r = parseSource(raw);
     expect(r.status).toBe("invalid");
@@ -75,7 +82,7 @@ describe("parseTrackedRef", () => {
     expect(parseTrackedRef(raw)).toEqual({ status: "ok", value: expected });
   });
 
-  it.each(["none", "", "  ", null])("%j is not tracked (skipped)", (raw) => {
+  it.each(["none", "None", "NONE", "", "  ", null])("%j is not tracked (skipped)", (raw) => {
     expect(parseTrackedRef(raw).status).toBe("skipped");
   });
 

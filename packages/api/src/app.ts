@@ -54,7 +54,14 @@ const idParam = z.guid({ message: "id must be a UUID" });
 const listQuery = z.strictObject({
   status: z.optional(z.enum(STATUSES)),
   workspace_id: z.optional(z.guid({ message: "workspace_id must be a UUID" })),
-  plugin_name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  // No control characters: Postgres text cannot hold NUL, and no plugin name has any.
+  plugin_name: z.optional(
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(200),
+      z.refine((v) => !/[\p{Cc}]/u.test(v), { message: "plugin_name must not contain control characters" }),
+    ),
+  ),
   drift_kind: z.optional(z.enum(DRIFT_KINDS)),
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(200)), 50),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
@@ -92,6 +99,7 @@ const CONFLICT_CODES: Record<string, string> = {
   superseded: "update_superseded",
   applied: "update_applied",
   installed_changed: "installed_sha_changed",
+  tracking_changed: "tracking_changed",
   plugin_missing: "plugin_not_installed",
 };
 

@@ -70,6 +70,7 @@ export async function dispatchSweep(
     rowsInvalid: 0,
     targetsDispatched: 0,
     messagesSent: 0,
+    driftSuperseded: 0,
   };
   try {
     await mapAllRows(store, config, counts);
@@ -81,6 +82,7 @@ export async function dispatchSweep(
     metrics.add(Metric.RowsInvalid, "Count", counts.rowsInvalid);
     metrics.add(Metric.TargetsDispatched, "Count", counts.targetsDispatched);
     metrics.add(Metric.MessagesSent, "Count", counts.messagesSent);
+    if (counts.driftSuperseded > 0) metrics.add(Metric.DriftSuperseded, "Count", counts.driftSuperseded);
     if (done.completed) {
       metrics.add(Metric.SweepsCompleted, "Count", 1);
       metrics.add(Metric.SweepDuration, "Milliseconds", done.durationMs);
@@ -101,7 +103,7 @@ async function mapAllRows(store: SweepStore, config: DispatchConfig, counts: Dis
     const rows = await store.pagePluginRows(after, config.rowPageSize);
     if (rows.length === 0) return;
     const page = mapPluginRows(rows);
-    await store.recordMappings(page);
+    counts.driftSuperseded += (await store.recordMappings(page)).superseded;
     counts.rowsScanned += rows.length;
     for (const p of page.problems) {
       if (p.status === "skipped") counts.rowsSkipped += 1;
@@ -149,7 +151,8 @@ async function sendDueTargets(
     if (targets.length === 0) break;
     for (const target of targets) {
       const entry = toMessageTarget(target);
-      const size = JSON.stringify(entry).length + 1;
+      // Bytes, not UTF-16 units: SQS limits the encoded message.
+      const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
       const repo = repoKey(target);
       const newRepo = !repos.has(repo);
       if (

@@ -34,6 +34,8 @@ export interface DispatchCounts {
   rowsInvalid: number;
   targetsDispatched: number;
   messagesSent: number;
+  /** Pending updates of plugins the platform re-pointed or stopped tracking (found by the mapping pass). */
+  driftSuperseded: number;
 }
 
 /** Per-target state the worker needs (REST ETag, last answer, whether this sweep already handled it). */
@@ -66,7 +68,8 @@ export interface RecordedMessage {
 export interface SweepStore {
   startSweep(trigger: string, minIntervalMs: number): Promise<StartSweepResult>;
   pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]>;
-  recordMappings(page: MappedPage): Promise<void>;
+  /** Records a page's mappings; supersedes pending updates of plugins re-pointed or no longer followed. */
+  recordMappings(page: MappedPage): Promise<{ superseded: number }>;
   /** Forgets deleted plugins' mappings (and refreshes planner statistics); returns how many were removed. */
   pruneMappings(): Promise<number>;
   /** Distinct due targets in key order (keyset pagination), so refs of one repository are adjacent. */

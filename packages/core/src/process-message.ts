@@ -2,6 +2,7 @@ import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
 import { Metric } from "./metrics";
 import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from "./ports";
 import type { Resolution, Resolver, ResolverStats } from "./resolution";
+import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
 
 export interface WorkerConfig {
@@ -59,11 +60,14 @@ export async function processSweepMessage(
 
   const final = attempt >= config.maxAttempts;
   const outcomes: TargetOutcome[] = todo.map((target) => {
-    const resolution: Resolution = resolutions.get(target.key) ?? {
-      status: "failed",
-      kind: "transient",
-      message: "resolver returned no answer for this target",
-    };
+    const resolution = checked(
+      target,
+      resolutions.get(target.key) ?? {
+        status: "failed",
+        kind: "transient",
+        message: "resolver returned no answer for this target",
+      },
+    );
     return outcomeFor(target, resolution, state.get(target.key), message.sweepId, now, final, config.backoff);
   });
   const retrying = outcomes.filter((o) => !o.finished).length;
@@ -90,6 +94,18 @@ export async function processSweepMessage(
   return result;
 }
 
+const COMMIT_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/i;
+
+/**
+ * A commit id that is not 40 or 64 hex characters would become a false drift: refuse it at the boundary.
+ * (A `sha:` pin resolves to itself and may be abbreviated, 7 to 64 characters, as the CONTRACT allows.)
+ */
+function checked(target: TargetOutcome["target"], resolution: Resolution): Resolution {
+  if (resolution.status !== "resolved") return resolution;
+  if ((target.ref.type === "sha" ? SHA_PATTERN : COMMIT_ID).test(resolution.sha)) return resolution;
+  return { status: "failed", kind: "invalid", message: "the host answered with a malformed commit id" };
+}
+
 function outcomeFor(
   target: TargetOutcome["target"],
   resolution: Resolution,
@@ -103,7 +119,7 @@ function outcomeFor(
     return { target, resolution, consecutiveFailures: 0, nextCheckAt: null, finished: true };
   }
   const before = prior?.consecutiveFailures ?? 0;
-  if (resolution.kind === "deferred") {
+  if (resolution.kind === "deferred" || resolution.scope === "host") {
     return { target, resolution, consecutiveFailures: before, nextCheckAt: null, finished: true };
   }
   // A failure counts once per sweep, however many deliveries it takes.

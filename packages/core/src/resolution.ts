@@ -40,6 +40,11 @@ export type Resolution =
       /** Human-readable, never contains credentials. */
       readonly message: string;
       readonly retryAt?: Date;
+      /**
+       * `host`: the failure says nothing about this target (e.g. the host rejected our credentials); the target
+       * is not backed off, so it is looked up again as soon as the host is fixed.
+       */
+      readonly scope?: "target" | "host";
     };
 
 /** What the sweeper already knows about a target from earlier sweeps (enables REST conditional requests). */

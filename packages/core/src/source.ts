@@ -18,6 +18,14 @@ const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/;
 
+function hasControl(text: string): boolean {
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 function validName(name: string): boolean {
   return NAME.test(name) && name !== "." && name !== "..";
 }
@@ -26,7 +34,7 @@ function ownerRepo(provider: Provider, host: string, path: string, raw: string):
   const parts = path.split("/");
   if (parts.length !== 2) return invalid(`expected OWNER/REPO in ${JSON.stringify(preview(raw))}`);
   const [owner = "", repoPart = ""] = parts;
-  const repo = repoPart.endsWith(".git") ? repoPart.slice(0, -4) : repoPart;
+  const repo = /\.git$/i.test(repoPart) ? repoPart.slice(0, -4) : repoPart;
   if (!validName(owner) || !validName(repo)) {
     return invalid(`bad owner or repository name in ${JSON.stringify(preview(raw))}`);
   }
@@ -46,19 +54,22 @@ export function parseSource(raw: string | null | undefined): Parsed<Source> {
   if (raw.length > MAX_SOURCE_LENGTH) return invalid(`source is too long (${raw.length} chars)`);
   const text = raw.trim();
   if (text === "") return invalid("source is empty");
-  if (/\s/.test(text)) return invalid(`source contains whitespace: ${JSON.stringify(preview(text))}`);
+  if (hasControl(text))
+    return invalid(`source contains control characters: ${JSON.stringify(preview(text))}`);
   // The fragment is only the install-time ref; tracked_ref decides what is followed.
   const hash = text.indexOf("#");
   const base = hash === -1 ? text : text.slice(0, hash);
 
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(base);
   if (!scheme) {
-    // A bare name (no scheme) is a local plugin: nothing upstream to follow.
-    if (/^[A-Za-z0-9_.@-][A-Za-z0-9_.@/-]*$/.test(base) && !base.includes("..") && !base.includes(":")) {
+    // A bare name (no scheme, any letters) is a local plugin: nothing upstream to follow. Something that looks
+    // like a path escape or another URL form is not a name.
+    if (base !== "" && !base.includes(":") && !base.includes("..") && !base.startsWith("/")) {
       return skipped("local plugin (bare name): no upstream");
     }
     return invalid(`unrecognised source ${JSON.stringify(preview(text))}`);
   }
+  if (/\s/.test(text)) return invalid(`source contains whitespace: ${JSON.stringify(preview(text))}`);
   const kind = (scheme[1] ?? "").toLowerCase();
   const rest = scheme[2] ?? "";
   switch (kind) {

@@ -42,7 +42,7 @@ export function parseTrackedRef(raw: string | null | undefined): Parsed<TrackedR
   if (raw == null) return skipped("not tracked (tracked_ref is NULL)");
   if (raw.length > MAX_REF_LENGTH) return invalid(`tracked_ref is too long (${raw.length} chars)`);
   const text = raw.trim();
-  if (text === "" || text === "none") return skipped("not tracked");
+  if (text === "" || text.toLowerCase() === "none") return skipped("not tracked");
   const colon = text.indexOf(":");
   if (colon === -1)
     return invalid(`tracked_ref ${JSON.stringify(preview(text))} has no kind (expected e.g. tag:NAME)`);

@@ -49,7 +49,7 @@ export async function applyDrift(
                   ${resolved.map((r) => r.tag ?? null)}::text[]) AS r(target_key, sha, tag)
     ),
     compared AS (
-      SELECT wp.workspace_id, wp.plugin_name, wp.tracked_ref, wp.installed_sha, r.sha, r.tag, m.drift_kind,
+      SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, r.sha, r.tag, m.drift_kind,
              (starts_with(r.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), r.sha)) AS in_sync
       FROM resolved r
       JOIN drift_plugin_targets m ON m.target_key = r.target_key
@@ -59,15 +59,15 @@ export async function applyDrift(
     ),
     upserted AS (
       INSERT INTO plugin_update_queue AS q
-        (workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, drift_kind, resolved_tag, sweep_id)
-      SELECT workspace_id, plugin_name, tracked_ref, installed_sha, sha, drift_kind, tag, ${sweepId}::uuid
+        (workspace_id, plugin_name, source_raw, tracked_ref, current_sha, latest_sha, drift_kind, resolved_tag, sweep_id)
+      SELECT workspace_id, plugin_name, source_raw, tracked_ref, installed_sha, sha, drift_kind, tag, ${sweepId}::uuid
       FROM compared WHERE NOT in_sync
       ON CONFLICT (workspace_id, plugin_name) WHERE status = 'pending'
       DO UPDATE SET latest_sha = EXCLUDED.latest_sha, current_sha = EXCLUDED.current_sha,
-        tracked_ref = EXCLUDED.tracked_ref, drift_kind = EXCLUDED.drift_kind, resolved_tag = EXCLUDED.resolved_tag,
-        sweep_id = EXCLUDED.sweep_id, updated_at = now()
+        source_raw = EXCLUDED.source_raw, tracked_ref = EXCLUDED.tracked_ref, drift_kind = EXCLUDED.drift_kind,
+        resolved_tag = EXCLUDED.resolved_tag, sweep_id = EXCLUDED.sweep_id, updated_at = now()
       WHERE lower(q.latest_sha) <> lower(EXCLUDED.latest_sha) OR lower(q.current_sha) <> lower(EXCLUDED.current_sha)
-         OR q.tracked_ref <> EXCLUDED.tracked_ref
+         OR q.tracked_ref <> EXCLUDED.tracked_ref OR q.source_raw IS DISTINCT FROM EXCLUDED.source_raw
       RETURNING (xmax = 0) AS inserted
     ),
     -- Driven from the compared rows through the pending index (LIMIT 1 keeps the lateral from being flattened):

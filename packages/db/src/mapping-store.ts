@@ -47,13 +47,13 @@ export async function pagePluginRows(sql: Sql, afterId: string | null, limit: nu
  * Records what a page of rows means, in four set-based statements whatever the page size: the distinct
  * targets, each plugin's mapping (written only when it changed), and the problems of rows not followed.
  */
-export async function recordMappings(sql: Sql, page: MappedPage): Promise<void> {
+export async function recordMappings(sql: Sql, page: MappedPage): Promise<{ superseded: number }> {
   const changed = page.mappings.filter((m) => !m.unchanged);
   const problems = page.problems.filter((p) => !p.unchanged);
-  if (changed.length === 0 && problems.length === 0) return;
+  if (changed.length === 0 && problems.length === 0) return { superseded: 0 };
   const targets = new Map(changed.map((m) => [m.target.key, m.target]));
   const t = [...targets.values()];
-  await sql.begin(async (tx) => {
+  return sql.begin(async (tx) => {
     if (t.length > 0) {
       await tx`
         INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref)
@@ -84,6 +84,16 @@ export async function recordMappings(sql: Sql, page: MappedPage): Promise<void> 
         ON CONFLICT (plugin_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, seen_at = now()
         WHERE (r.status, r.reason) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.reason)`;
     }
+    // A plugin re-pointed to another repository or ref, or no longer tracked: its pending update is for something
+    // it no longer follows, and must never be approved ("never leave a stale SHA to be approved").
+    const ids = [...changed.map((x) => x.pluginId), ...problems.map((x) => x.pluginId)];
+    const stale = await tx`
+      UPDATE plugin_update_queue q SET status = 'superseded', decided_at = now(), updated_at = now()
+      FROM workspace_plugins w
+      WHERE w.id = ANY(${ids}::uuid[]) AND q.status = 'pending'
+        AND q.workspace_id = w.workspace_id AND q.plugin_name = w.plugin_name
+        AND (q.tracked_ref <> w.tracked_ref OR q.source_raw <> w.source_raw)`;
+    return { superseded: stale.count };
   });
 }
 

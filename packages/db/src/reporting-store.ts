@@ -61,7 +61,7 @@ export interface SweepSummary {
 export async function latestSweepSummary(sql: Sql): Promise<SweepSummary | null> {
   const [row] = await sql`
     SELECT s.id, s.status, s.trigger, s.started_at, s.dispatched_at, s.completed_at, s.rows_scanned,
-           s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent, s.error,
+           s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent, s.error, s.drift_superseded,
            count(m.seq)::int AS messages_total,
            count(m.seq) FILTER (WHERE m.status = 'done')::int AS messages_done,
            count(m.seq) FILTER (WHERE m.status = 'retrying')::int AS messages_retrying,
@@ -70,11 +70,11 @@ export async function latestSweepSummary(sql: Sql): Promise<SweepSummary | null>
            coalesce(sum(m.targets_deferred), 0)::int AS targets_deferred,
            coalesce(sum(m.drift_new), 0)::int AS drift_new,
            coalesce(sum(m.drift_refreshed), 0)::int AS drift_refreshed,
-           coalesce(sum(m.drift_superseded), 0)::int AS drift_superseded
+           (s.drift_superseded + coalesce(sum(m.drift_superseded), 0))::int AS drift_superseded
     FROM (SELECT * FROM drift_sweeps ORDER BY started_at DESC, id DESC LIMIT 1) s
     LEFT JOIN drift_sweep_messages m ON m.sweep_id = s.id
     GROUP BY s.id, s.status, s.trigger, s.started_at, s.dispatched_at, s.completed_at, s.rows_scanned,
-             s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent, s.error`;
+             s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent, s.error, s.drift_superseded`;
   if (!row) return null;
   return {
     id: row.id,

@@ -13,6 +13,16 @@ import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
 import { analyzeMappings, pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
 
+/**
+ * Text from outside (a server's error message, a tag, an ETag) made storable: Postgres text cannot hold NUL, and
+ * one such byte would roll back the whole message's transaction, every hour. Also bounds the length.
+ */
+export function pgText(value: string | null | undefined, max = 1000): string | null {
+  if (value == null) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing NUL is the point
+  return value.replace(/\u0000/g, "\uFFFD").slice(0, max);
+}
+
 /** A sweep still "dispatching" after this long crashed; one "dispatched" this long ago will not complete. */
 const STALE_DISPATCHING = "30 minutes";
 const STALE_DISPATCHED = "6 hours";
@@ -89,14 +99,15 @@ export function createSweepStore(sql: Sql): SweepStore {
         await tx`SELECT 1 FROM drift_sweeps WHERE id = ${sweepId} FOR UPDATE`;
         await tx`UPDATE drift_sweeps SET status = 'dispatched', dispatched_at = now(),
             rows_scanned = ${counts.rowsScanned}, rows_skipped = ${counts.rowsSkipped}, rows_invalid = ${counts.rowsInvalid},
-            targets_dispatched = ${counts.targetsDispatched}, messages_sent = ${counts.messagesSent}
+            targets_dispatched = ${counts.targetsDispatched}, messages_sent = ${counts.messagesSent},
+            drift_superseded = ${counts.driftSuperseded}
           WHERE id = ${sweepId}`;
         return completeIfDone(tx as unknown as Sql, sweepId);
       });
     },
 
     async failSweep(sweepId, error) {
-      await sql`UPDATE drift_sweeps SET status = 'failed', completed_at = now(), error = ${error.slice(0, 2000)}
+      await sql`UPDATE drift_sweeps SET status = 'failed', completed_at = now(), error = ${pgText(error, 2000)}
         WHERE id = ${sweepId} AND status = 'dispatching'`;
     },
 
@@ -142,7 +153,7 @@ async function recordOutcomes(
 ): Promise<RecordedMessage> {
   const resolved = outcomes.flatMap((o) =>
     o.resolution.status === "resolved"
-      ? [{ key: o.target.key, sha: o.resolution.sha, tag: o.resolution.tag }]
+      ? [{ key: o.target.key, sha: o.resolution.sha, tag: pgText(o.resolution.tag) }]
       : [],
   );
   const drift = await applyDrift(tx, resolved, sweepId);
@@ -167,10 +178,10 @@ async function recordOutcomes(
       FROM unnest(
         ${col((o) => o.target.key)}::text[], ${col((o) => String(ok(o)))}::text[]::bool[],
         ${col((o) => (o.resolution.status === "resolved" ? o.resolution.sha.toLowerCase() : null))}::text[],
-        ${col((o) => (o.resolution.status === "resolved" ? (o.resolution.tag ?? null) : null))}::text[],
-        ${col((o) => (o.resolution.status === "resolved" ? (o.resolution.etag ?? null) : null))}::text[],
+        ${col((o) => (o.resolution.status === "resolved" ? pgText(o.resolution.tag) : null))}::text[],
+        ${col((o) => (o.resolution.status === "resolved" ? pgText(o.resolution.etag) : null))}::text[],
         ${col((o) => (o.resolution.status === "failed" ? o.resolution.kind : null))}::text[],
-        ${col((o) => (o.resolution.status === "failed" ? o.resolution.message.slice(0, 1000) : null))}::text[],
+        ${col((o) => (o.resolution.status === "failed" ? pgText(o.resolution.message, 1000) : null))}::text[],
         ${col((o) => o.consecutiveFailures)}::int[],
         ${col((o) => o.nextCheckAt?.toISOString() ?? null)}::timestamptz[],
         ${col((o) => String(o.finished))}::text[]::bool[]

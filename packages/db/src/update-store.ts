@@ -62,6 +62,11 @@ export function decodeUpdateCursor(text: string): UpdateCursor | null {
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [createdAt, id] = value;
     if (typeof createdAt !== "string" || !CURSOR_TIME.test(createdAt)) return null;
+    // The shape alone lets "2024-13-45T99:99:99" through, which Postgres refuses (a 500): check it is a real time.
+    const time = Date.parse(createdAt);
+    if (!Number.isFinite(time) || new Date(time).toISOString().slice(0, 19) !== createdAt.slice(0, 19))
+      return null;
+    if (createdAt.startsWith("0000")) return null;
     if (typeof id !== "string" || !UUID.test(id)) return null;
     return { createdAt, id };
   } catch {
@@ -133,7 +138,13 @@ export interface DecidedUpdate {
   readonly decided_at: Date | null;
 }
 
-export type ConflictReason = "dismissed" | "superseded" | "applied" | "installed_changed" | "plugin_missing";
+export type ConflictReason =
+  | "dismissed"
+  | "superseded"
+  | "applied"
+  | "installed_changed"
+  | "tracking_changed"
+  | "plugin_missing";
 
 export type ApplyOutcome =
   | { readonly kind: "applied"; readonly update: DecidedUpdate; readonly event: PluginUpdateApplied }
@@ -154,6 +165,8 @@ interface LockedQueueRow {
   latest_sha: string;
   status: UpdateStatus;
   decided_at: Date | null;
+  tracked_ref: string;
+  source_raw: string | null;
 }
 
 const decided = (row: LockedQueueRow, decidedAt: Date | null = row.decided_at): DecidedUpdate => ({
@@ -183,7 +196,7 @@ async function retryingTransaction<T>(
 const lockQueueRow = async (tx: postgres.TransactionSql, id: string) =>
   (
     await tx<LockedQueueRow[]>`
-      SELECT id, workspace_id, plugin_name, current_sha, latest_sha, status, decided_at
+      SELECT id, workspace_id, plugin_name, current_sha, latest_sha, status, decided_at, tracked_ref, source_raw
       FROM plugin_update_queue WHERE id = ${id}::uuid FOR UPDATE`
   )[0];
 
@@ -209,14 +222,26 @@ export async function applyUpdate(sql: Sql, id: string): Promise<ApplyOutcome> {
         message: `update ${id} is ${row.status}, it cannot be applied`,
       };
     }
-    const [plugin] = await tx<{ id: string; installed_sha: string | null }[]>`
-      SELECT id, installed_sha FROM workspace_plugins
+    const [plugin] = await tx<
+      { id: string; installed_sha: string | null; source_raw: string; tracked_ref: string }[]
+    >`
+      SELECT id, installed_sha, source_raw, tracked_ref FROM workspace_plugins
       WHERE workspace_id = ${row.workspace_id}::uuid AND plugin_name = ${row.plugin_name} FOR UPDATE`;
     if (!plugin) {
       return {
         kind: "conflict",
         reason: "plugin_missing",
         message: `plugin ${row.plugin_name} is no longer installed`,
+      };
+    }
+    if (
+      plugin.tracked_ref !== row.tracked_ref ||
+      (row.source_raw !== null && plugin.source_raw !== row.source_raw)
+    ) {
+      return {
+        kind: "conflict",
+        reason: "tracking_changed",
+        message: `plugin ${row.plugin_name} now follows ${plugin.tracked_ref} of another source than when the drift was detected; the next sweep re-evaluates it`,
       };
     }
     if ((plugin.installed_sha ?? "").toLowerCase() !== row.current_sha.toLowerCase()) {

@@ -8,6 +8,8 @@ export interface Failure {
   readonly kind: FailureKind;
   readonly message: string;
   readonly retryAt?: Date;
+  /** `host`: about our access to the host (bad credentials), not about the target. */
+  readonly scope?: "target" | "host";
 }
 
 export const failure = (kind: FailureKind, message: string, retryAt?: Date): Failure =>
@@ -117,7 +119,8 @@ export function classifyError(error: unknown, what: string, redact: Redactor): C
   switch (status) {
     case 401:
       return {
-        failure: failure("forbidden", `${what}: credentials rejected (401)`),
+        // Our credentials, not this target: the sweep must not back the targets off for it.
+        failure: { ...failure("forbidden", `${what}: credentials rejected (401)`), scope: "host" },
         hostWide: true,
         heavy: false,
         status,

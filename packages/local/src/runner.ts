@@ -90,7 +90,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
       coalesce(sum(m.targets_failed + m.targets_retrying), 0)::int AS failed,
       coalesce(sum(m.targets_deferred), 0)::int AS deferred,
       coalesce(sum(m.drift_new), 0)::int AS new, coalesce(sum(m.drift_refreshed), 0)::int AS refreshed,
-      coalesce(sum(m.drift_superseded), 0)::int AS superseded,
+      (s.drift_superseded + coalesce(sum(m.drift_superseded), 0))::int AS superseded,
       (SELECT count(*)::int FROM plugin_update_queue WHERE status = 'pending') AS pending
     FROM drift_sweeps s LEFT JOIN drift_sweep_messages m ON m.sweep_id = s.id
     WHERE s.id = ${dispatched.sweepId} GROUP BY s.id`;

@@ -1,10 +1,12 @@
 import contractTables from "./001_contract_tables";
 import sweeperState from "./002_sweeper_state";
 import eventOutbox from "./003_event_outbox";
+import queueSource from "./004_queue_source";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
   { id: "001_contract_tables", sql: contractTables },
   { id: "002_sweeper_state", sql: sweeperState },
   { id: "003_event_outbox", sql: eventOutbox },
+  { id: "004_queue_source", sql: queueSource },
 ];

@@ -112,7 +112,9 @@ export const demoCommand: Command = {
         `-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`,
       );
       out();
-      out("Try it yourself: ADMIN_TOKEN=secret npx drift serve --port 8080   then open http://127.0.0.1:8080/admin/");
+      out(
+        "Try it yourself: ADMIN_TOKEN=secret npx drift serve --port 8080   then open http://127.0.0.1:8080/admin/",
+      );
       return 0;
     } finally {
       await db.close();

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import type { Command } from "../command";
+import type { Log } from "@drift/core";
+import type { Command, CommandContext } from "../command";
 import { openDatabase } from "../database";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
@@ -15,7 +16,9 @@ export const sweepCommand: Command = {
     "  --concurrency  worker invocations at once (default 2)",
     "  --verbose      info-level logs on stderr",
     "",
-    "Exit 0 when the sweep ran (even if some targets failed), 1 when it could not run.",
+    "Exit 0 when the sweep completed (even if some targets failed to resolve); 1 when it could not run or did",
+    "not complete (another sweep was dispatching, a message was dead-lettered). With --json, stdout holds one",
+    'JSON object either way: the summary, or {"status":"failed","error":…}.',
   ].join("\n"),
   async run(ctx) {
     const { values } = parseArgs({
@@ -31,27 +34,45 @@ export const sweepCommand: Command = {
       values.verbose ? "info" : parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "warn"),
       ctx.stderr,
     );
-    const db = await openDatabase({ env: ctx.env });
     try {
-      const resolver = await resolverFromEnv(ctx.env, log);
-      const tty = Boolean(ctx.stderr.isTTY) && !values.json;
-      const summary = await runLocalSweep({
-        sql: db.sql,
-        resolver,
-        log,
-        queue: { concurrency },
-        onProgress: tty
-          ? (done, total) => ctx.stderr.write(`\rsweeping: ${done}/${total} messages`)
-          : undefined,
-      });
-      if (tty) ctx.stderr.write("\r\x1b[K");
-      ctx.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
-      return summary.status === "skipped" ? 1 : 0;
-    } finally {
-      await db.close();
+      return await sweepOnce(ctx, log, concurrency, Boolean(values.json));
+    } catch (error) {
+      // The contract promises one JSON object on stdout with --json: a failure is reported as one too.
+      if (values.json)
+        ctx.stdout.write(`${JSON.stringify({ status: "failed", error: (error as Error).message })}\n`);
+      throw error;
     }
   },
 };
+
+/** One sweep on the configured database; returns the exit code. */
+async function sweepOnce(ctx: CommandContext, log: Log, concurrency: number, json: boolean): Promise<number> {
+  const db = await openDatabase({ env: ctx.env });
+  try {
+    const resolver = await resolverFromEnv(ctx.env, log);
+    const tty = Boolean(ctx.stderr.isTTY) && !json;
+    const summary = await runLocalSweep({
+      sql: db.sql,
+      resolver,
+      log,
+      queue: { concurrency },
+      onProgress: tty
+        ? (done, total) => ctx.stderr.write(`\rsweeping: ${done}/${total} messages`)
+        : undefined,
+    });
+    if (tty) ctx.stderr.write("\r\x1b[K");
+    ctx.stdout.write(json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+    if (summary.status === "completed") return 0;
+    ctx.stderr.write(
+      summary.status === "skipped"
+        ? `drift sweep: not started: ${summary.reason}\n`
+        : `drift sweep: incomplete: ${summary.messages.deadLettered} message(s) dead-lettered\n`,
+    );
+    return 1;
+  } finally {
+    await db.close();
+  }
+}
 
 /** The human summary table. */
 export function formatSummary(s: SweepSummary): string {

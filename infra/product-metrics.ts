@@ -32,7 +32,8 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   TargetsDeferred: ["worker"],
   DriftNew: ["worker"],
   DriftRefreshed: ["worker"],
-  DriftSuperseded: ["worker"],
+  // The dispatcher supersedes updates of plugins re-pointed or untracked; the worker those back in sync.
+  DriftSuperseded: ["dispatcher", "worker"],
   GitHubRequests: ["worker"],
   GitHubPointsUsed: ["worker"],
   RateBudgetRemaining: ["worker"],

@@ -138,7 +138,11 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
     {
       title: "Drift found",
       props: { stat: "Sum" },
-      metrics: [product(Metric.DriftNew), product(Metric.DriftRefreshed), ...perService(Metric.DriftSuperseded)],
+      metrics: [
+        product(Metric.DriftNew),
+        product(Metric.DriftRefreshed),
+        ...perService(Metric.DriftSuperseded),
+      ],
     },
     {
       title: "Failure ratio (failed / attempted)",

@@ -12,11 +12,11 @@
  */
 
 import { type Log, makeTarget, parseSource, parseTrackedRef } from "@drift/core";
-import { createSql, migrate, type Sql } from "@drift/db";
-import { startEmbeddedPostgres } from "@drift/db/embedded";
+import type { Sql } from "@drift/db";
 import { createGitHubResolver } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
+import { createTestDb } from "../test/support/db";
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 const TOKEN = "bench-token";
@@ -29,36 +29,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-
-async function openDb(): Promise<{ sql: Sql; kind: string; close(): Promise<void> }> {
-  if (process.env.DATABASE_URL) {
-    const schema = `bench_${Date.now()}`;
-    const admin = createSql({ url: process.env.DATABASE_URL });
-    await admin.unsafe(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const sql = createSql({ url: process.env.DATABASE_URL, max: 4, schema });
-    await migrate(sql);
-    return {
-      sql,
-      kind: "PostgreSQL",
-      async close() {
-        await sql.unsafe(`DROP SCHEMA ${schema} CASCADE`);
-        await sql.end();
-      },
-    };
-  }
-  const pg = await startEmbeddedPostgres();
-  const sql = createSql({ url: pg.url, max: 1 });
-  await migrate(sql);
-  return {
-    sql,
-    kind: "PGlite",
-    async close() {
-      await sql.end();
-      await pg.stop();
-    },
-  };
-}
 
 /** 400 repositories; refs per repo alternate branches and tags so that 1,000 distinct targets exist. */
 function buildWorld(sim: GitHubSim, repos: number) {
@@ -225,11 +195,14 @@ async function scaleOnce(sql: Sql, kind: string, rows: number) {
   }
 }
 
-const db = await openDb();
+// The same isolated database the tests use: a fresh schema on DATABASE_URL, or a fresh in-memory PGlite.
+const db = await createTestDb();
 try {
   console.log(`# plugin drift sweeper benchmark — ${new Date().toISOString()} — node ${process.version}`);
-  if (!process.argv.includes("--scale-only")) await economy(db.sql, db.kind);
-  if (!process.argv.includes("--economy-only")) await scale(db.sql, db.kind);
+  if (!process.argv.includes("--scale-only"))
+    await economy(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
+  if (!process.argv.includes("--economy-only"))
+    await scale(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
 } finally {
   await db.close();
 }

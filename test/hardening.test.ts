@@ -5,92 +5,81 @@
 import { randomUUID } from "node:crypto";
 import { createDispatcherHandler } from "@drift/aws";
 import { applyUpdate, createSweepStore } from "@drift/db";
-import type { GitHubSim } from "@drift/github-sim";
 import { LocalQueue } from "@drift/local";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, testAdminApp } from "./support/api";
-import { createTestDb, type TestDb } from "./support/db";
-import { quietLog, simResolver, startSim, sweep, TOKEN } from "./support/pipeline";
+import { quietLog, simResolver, startSim, sweep, TOKEN, useSweepEnvironment } from "./support/pipeline";
 import { insertPlugins } from "./support/seed";
 
-let db: TestDb;
-let sim: GitHubSim;
-beforeAll(async () => {
-  db = await createTestDb();
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim?.close();
-  await db?.close();
-});
-beforeEach(async () => {
-  await db.sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
-    drift_row_problems, drift_sweeps, drift_sweep_messages`;
-});
+const env = useSweepEnvironment();
 
 const label = process.env.DATABASE_URL ? "PostgreSQL" : "PGlite";
 
 describe(`hardening (${label})`, () => {
   it("a NUL byte in a host's error message neither fails the message nor loses the other targets' drift", async () => {
-    sim.world.createRepo("nul/ok");
-    const old = sim.world.revParse(sim.world.repo("nul/ok"), "refs/heads/main") as string;
-    sim.world.commit("nul/ok", "main");
-    sim.world.createRepo("nul/evil");
-    await insertPlugins(db.sql, [
+    env.sim.world.createRepo("nul/ok");
+    const old = env.sim.world.revParse(env.sim.world.repo("nul/ok"), "refs/heads/main") as string;
+    env.sim.world.commit("nul/ok", "main");
+    env.sim.world.createRepo("nul/evil");
+    await insertPlugins(env.db.sql, [
       {
         plugin_name: "ok",
-        source_raw: `gitea://${sim.host}/nul/ok`,
+        source_raw: `gitea://${env.sim.host}/nul/ok`,
         tracked_ref: "branch:main",
         installed_sha: old,
       },
       {
         plugin_name: "evil",
-        source_raw: `gitea://${sim.host}/nul/evil`,
+        source_raw: `gitea://${env.sim.host}/nul/evil`,
         tracked_ref: "branch:main",
         installed_sha: old,
       },
     ]);
-    const fault = sim.faults.add({
+    const fault = env.sim.faults.add({
       kind: "status",
       status: 403,
       message: "denied\u0000here",
       scope: "gitea",
       pathIncludes: "/nul/evil/",
     });
-    const result = await sweep(db.sql, sim);
-    sim.faults.remove(fault);
+    const result = await sweep(env.db.sql, env.sim);
+    env.sim.faults.remove(fault);
     expect(result.status).toBe("completed");
     expect(result.messages.deadLettered).toBe(0);
     expect(result.drift.new).toBe(1);
-    const [evil] =
-      await db.sql`SELECT last_error_kind, last_error FROM drift_targets WHERE key LIKE '%nul/evil%'`;
+    const [evil] = await env.db
+      .sql`SELECT last_error_kind, last_error FROM drift_targets WHERE key LIKE '%nul/evil%'`;
     expect(evil?.last_error_kind).toBe("forbidden");
     expect(evil?.last_error).not.toContain("\u0000");
   });
 
   it("rejected credentials do not back targets off: the sweep after the fix finds the drift at once", async () => {
-    sim.world.createRepo("cred/tool");
-    const old = sim.world.revParse(sim.world.repo("cred/tool"), "refs/heads/main") as string;
-    sim.world.commit("cred/tool", "main");
-    await insertPlugins(db.sql, [
+    env.sim.world.createRepo("cred/tool");
+    const old = env.sim.world.revParse(env.sim.world.repo("cred/tool"), "refs/heads/main") as string;
+    env.sim.world.commit("cred/tool", "main");
+    await insertPlugins(env.db.sql, [
       { plugin_name: "t", source_raw: "github://cred/tool", tracked_ref: "branch:main", installed_sha: old },
     ]);
-    const bad = await sweep(db.sql, sim, { resolver: simResolver(sim, { auth: { token: "wrong-token" } }) });
+    const bad = await sweep(env.db.sql, env.sim, {
+      resolver: simResolver(env.sim, { auth: { token: "wrong-token" } }),
+    });
     expect(bad.targets.failedByKind).toEqual({ forbidden: 1 });
-    const [state] =
-      await db.sql`SELECT consecutive_failures, next_check_at <= now() AS due FROM drift_targets`;
+    const [state] = await env.db
+      .sql`SELECT consecutive_failures, next_check_at <= now() AS due FROM drift_targets`;
     expect(state).toEqual({ consecutive_failures: 0, due: true });
-    const good = await sweep(db.sql, sim, { resolver: simResolver(sim, { auth: { token: TOKEN } }) });
+    const good = await sweep(env.db.sql, env.sim, {
+      resolver: simResolver(env.sim, { auth: { token: TOKEN } }),
+    });
     expect(good.targets.resolved).toBe(1);
     expect(good.drift.new).toBe(1);
   });
 
   it("a pending update of a plugin re-pointed or untracked is superseded, and never applied", async () => {
-    for (const r of ["move/a", "move/b"]) sim.world.createRepo(r);
-    const old = sim.world.revParse(sim.world.repo("move/a"), "refs/heads/main") as string;
-    sim.world.commit("move/a", "main");
+    for (const r of ["move/a", "move/b"]) env.sim.world.createRepo(r);
+    const old = env.sim.world.revParse(env.sim.world.repo("move/a"), "refs/heads/main") as string;
+    env.sim.world.commit("move/a", "main");
     const ws = randomUUID();
-    await insertPlugins(db.sql, [
+    await insertPlugins(env.db.sql, [
       {
         workspace_id: ws,
         plugin_name: "repointed",
@@ -113,28 +102,28 @@ describe(`hardening (${label})`, () => {
         installed_sha: old,
       },
     ]);
-    await sweep(db.sql, sim);
+    await sweep(env.db.sql, env.sim);
     const ids = Object.fromEntries(
-      (await db.sql`SELECT plugin_name, id FROM plugin_update_queue WHERE status = 'pending'`).map((r) => [
-        r.plugin_name,
-        r.id,
-      ]),
+      (await env.db.sql`SELECT plugin_name, id FROM plugin_update_queue WHERE status = 'pending'`).map(
+        (r) => [r.plugin_name, r.id],
+      ),
     );
     expect(Object.keys(ids).sort()).toEqual(["apply-race", "repointed", "untracked"]);
 
     // The platform re-points one plugin to another repository and stops tracking another.
-    await db.sql`UPDATE workspace_plugins SET source_raw = 'github://move/b' WHERE plugin_name IN ('repointed', 'apply-race')`;
-    await db.sql`UPDATE workspace_plugins SET tracked_ref = 'none' WHERE plugin_name = 'untracked'`;
+    await env.db
+      .sql`UPDATE workspace_plugins SET source_raw = 'github://move/b' WHERE plugin_name IN ('repointed', 'apply-race')`;
+    await env.db.sql`UPDATE workspace_plugins SET tracked_ref = 'none' WHERE plugin_name = 'untracked'`;
     // Before any sweep notices, an operator tries to approve the stale update: refused.
-    const refused = await applyUpdate(db.sql, ids["apply-race"]);
+    const refused = await applyUpdate(env.db.sql, ids["apply-race"]);
     expect(refused).toMatchObject({ kind: "conflict", reason: "tracking_changed" });
 
-    const next = await sweep(db.sql, sim);
+    const next = await sweep(env.db.sql, env.sim);
     expect(next.drift.superseded).toBe(3);
     // The re-pointed plugins get a fresh update for what they follow now (move/b); the stale ones are history.
     expect(next.drift.new).toBe(2);
-    const rows =
-      await db.sql`SELECT plugin_name, status, source_raw FROM plugin_update_queue ORDER BY plugin_name, status`;
+    const rows = await env.db
+      .sql`SELECT plugin_name, status, source_raw FROM plugin_update_queue ORDER BY plugin_name, status`;
     expect(rows.map((r) => `${r.plugin_name}:${r.status}:${r.source_raw}`)).toEqual([
       "apply-race:pending:github://move/b",
       "apply-race:superseded:github://move/a",
@@ -145,10 +134,10 @@ describe(`hardening (${label})`, () => {
   });
 
   it("messages stay under the byte cap with multi-byte ref names", async () => {
-    sim.world.createRepo("wide/names");
+    env.sim.world.createRepo("wide/names");
     const names = Array.from({ length: 300 }, (_, i) => `${"界".repeat(60)}-${i}`);
     await insertPlugins(
-      db.sql,
+      env.db.sql,
       names.map((n, i) => ({
         plugin_name: `p${i}`,
         source_raw: "github://wide/names",
@@ -159,7 +148,7 @@ describe(`hardening (${label})`, () => {
     const queue = new LocalQueue();
     const cap = 20_000;
     const dispatch = createDispatcherHandler({
-      store: createSweepStore(db.sql),
+      store: createSweepStore(env.db.sql),
       queue,
       metrics: { sink: { add() {} }, flush() {} },
       log: quietLog,
@@ -178,7 +167,7 @@ describe(`hardening (${label})`, () => {
   });
 
   it("query strings Postgres would refuse are a 400, never a 500", async () => {
-    const { app } = testAdminApp(db.sql);
+    const { app } = testAdminApp(env.db.sql);
     const nul = await call(app, "GET", "/admin/plugin-updates?plugin_name=a%00b");
     expect(nul.status).toBe(400);
     for (const time of [

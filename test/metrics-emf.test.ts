@@ -2,23 +2,12 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { createDispatcherHandler, createWorkerHandler, powertoolsHandlerMetrics } from "@drift/aws";
 import { ALL_METRICS, METRICS_NAMESPACE } from "@drift/core";
 import { createSweepStore } from "@drift/db";
-import type { GitHubSim } from "@drift/github-sim";
 import { LocalQueue } from "@drift/local";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestDb, type TestDb } from "./support/db";
-import { quietLog, simResolver, startSim } from "./support/pipeline";
+import { describe, expect, it, vi } from "vitest";
+import { quietLog, simResolver, startSim, useSweepEnvironment } from "./support/pipeline";
 import { insertPlugins } from "./support/seed";
 
-let db: TestDb;
-let sim: GitHubSim;
-beforeAll(async () => {
-  db = await createTestDb();
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim?.close();
-  await db?.close();
-});
+const env = useSweepEnvironment({ clean: false });
 
 interface EmfLine {
   _aws: {
@@ -34,12 +23,12 @@ interface EmfLine {
 
 describe("metrics in CloudWatch Embedded Metric Format", () => {
   it("a sweep prints EMF lines with the product's names, units, dimensions and values", async () => {
-    sim.world.createRepo("emf/a");
-    sim.world.tag("emf/a", "v1.0.0");
-    const old = sim.world.revParse(sim.world.repo("emf/a"), "refs/heads/main") as string;
-    sim.world.commit("emf/a", "main");
-    sim.world.tag("emf/a", "v1.1.0");
-    await insertPlugins(db.sql, [
+    env.sim.world.createRepo("emf/a");
+    env.sim.world.tag("emf/a", "v1.0.0");
+    const old = env.sim.world.revParse(env.sim.world.repo("emf/a"), "refs/heads/main") as string;
+    env.sim.world.commit("emf/a", "main");
+    env.sim.world.tag("emf/a", "v1.1.0");
+    await insertPlugins(env.db.sql, [
       { plugin_name: "a", source_raw: "github://emf/a", tracked_ref: "tag:latest", installed_sha: old },
       { plugin_name: "b", source_raw: "github://emf/a", tracked_ref: "branch:main", installed_sha: old },
       {
@@ -58,7 +47,7 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
       return true;
     });
     try {
-      const store = createSweepStore(db.sql);
+      const store = createSweepStore(env.db.sql);
       const queue = new LocalQueue();
       const metricsFor = (service: string) =>
         powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service }));
@@ -71,7 +60,7 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
       });
       const worker = createWorkerHandler({
         store,
-        resolver: simResolver(sim),
+        resolver: simResolver(env.sim),
         metrics: metricsFor("worker"),
         log: quietLog,
       });

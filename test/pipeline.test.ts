@@ -1,31 +1,16 @@
 import { randomUUID } from "node:crypto";
-import type { GitHubSim } from "@drift/github-sim";
 import { LocalQueue } from "@drift/local";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "./support/db";
-import { queueSnapshot, simResolver, startSim, sweep } from "./support/pipeline";
+import { describe, expect, it } from "vitest";
+import { queueSnapshot, simResolver, startSim, sweep, useSweepEnvironment } from "./support/pipeline";
 import { insertPlugins } from "./support/seed";
 
-let db: TestDb;
-let sim: GitHubSim;
-beforeAll(async () => {
-  db = await createTestDb();
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim?.close();
-  await db?.close();
-});
-beforeEach(async () => {
-  await db.sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
-    drift_row_problems, drift_sweeps, drift_sweep_messages`;
-});
+const env = useSweepEnvironment();
 
 const label = process.env.DATABASE_URL ? "PostgreSQL" : "PGlite";
 
 /** A world with every ref kind; returns the commits the plugins were installed at. */
 function buildWorld(prefix: string) {
-  const w = sim.world;
+  const w = env.sim.world;
   const repo = `${prefix}/plugin`;
   w.createRepo(repo);
   const v100 = w.tag(repo, "v1.0.0", { annotated: true, nesting: 1 }).commit;
@@ -46,7 +31,7 @@ describe(`sweep pipeline end to end (${label})`, () => {
     const s = buildWorld(p);
     const ws = [randomUUID(), randomUUID(), randomUUID()];
     const src = `github://${s.repo}`;
-    await insertPlugins(db.sql, [
+    await insertPlugins(env.db.sql, [
       // Three workspaces follow the same target: one lookup, three rows.
       ...ws.map((w) => ({
         workspace_id: w,
@@ -107,7 +92,7 @@ describe(`sweep pipeline end to end (${label})`, () => {
       {
         workspace_id: ws[0],
         plugin_name: "gitea",
-        source_raw: `gitea://${sim.host}/${p}/gitea-tool`,
+        source_raw: `gitea://${env.sim.host}/${p}/gitea-tool`,
         tracked_ref: "tag:latest",
         installed_sha: s.g1,
       },
@@ -127,22 +112,22 @@ describe(`sweep pipeline end to end (${label})`, () => {
       },
     ]);
     // Upstream moves: a new release, a commit on main, the Gitea tool releases, a repository disappears.
-    sim.world.commit(s.repo, "main");
-    const v120 = sim.world.tag(s.repo, "v1.2.0", { annotated: true }).commit;
-    sim.world.tag(s.repo, "v2.0.0-rc.1");
-    const mainNew = sim.world.revParse(sim.world.repo(s.repo), "refs/heads/main") as string;
-    const g2 = sim.world.tag(`${p}/gitea-tool`, "v3.1.0", {
-      target: sim.world.commit(`${p}/gitea-tool`, "main"),
+    env.sim.world.commit(s.repo, "main");
+    const v120 = env.sim.world.tag(s.repo, "v1.2.0", { annotated: true }).commit;
+    env.sim.world.tag(s.repo, "v2.0.0-rc.1");
+    const mainNew = env.sim.world.revParse(env.sim.world.repo(s.repo), "refs/heads/main") as string;
+    const g2 = env.sim.world.tag(`${p}/gitea-tool`, "v3.1.0", {
+      target: env.sim.world.commit(`${p}/gitea-tool`, "main"),
     }).commit;
-    sim.world.deleteRepo(`${p}/gone`);
+    env.sim.world.deleteRepo(`${p}/gone`);
 
-    const first = await sweep(db.sql, sim);
+    const first = await sweep(env.db.sql, env.sim);
     expect(first.status).toBe("completed");
     expect(first.rows).toEqual({ scanned: 13, skipped: 2, invalid: 0 });
     expect(first.targets).toMatchObject({ dispatched: 9, resolved: 7, failed: 2, deferred: 0 });
     expect(first.targets.failedByKind).toEqual({ not_found: 2 });
-    const pending =
-      await db.sql`SELECT workspace_id, plugin_name, current_sha, latest_sha, drift_kind, resolved_tag
+    const pending = await env.db
+      .sql`SELECT workspace_id, plugin_name, current_sha, latest_sha, drift_kind, resolved_tag
       FROM plugin_update_queue WHERE status = 'pending' ORDER BY plugin_name, workspace_id`;
     const expected = [
       {
@@ -193,12 +178,12 @@ describe(`sweep pipeline end to end (${label})`, () => {
     expect(first.pendingUpdates).toBe(expected.length);
 
     // Second round: the tag is force-moved (suspicious), main moves again, and `pin`'s plugin is re-installed at the pin.
-    const moved = sim.world.commit(s.repo, "main");
-    sim.world.moveTag(s.repo, "v1.0.0", moved);
-    await db.sql`UPDATE workspace_plugins SET installed_sha = ${s.v110} WHERE plugin_name = 'pin'`;
-    const second = await sweep(db.sql, sim);
+    const moved = env.sim.world.commit(s.repo, "main");
+    env.sim.world.moveTag(s.repo, "v1.0.0", moved);
+    await env.db.sql`UPDATE workspace_plugins SET installed_sha = ${s.v110} WHERE plugin_name = 'pin'`;
+    const second = await sweep(env.db.sql, env.sim);
     expect(second.drift).toEqual({ new: 1, refreshed: 2, superseded: 1 });
-    const rows = await db.sql`SELECT plugin_name, status, latest_sha, drift_kind FROM plugin_update_queue
+    const rows = await env.db.sql`SELECT plugin_name, status, latest_sha, drift_kind FROM plugin_update_queue
       WHERE plugin_name IN ('tag', 'branch', 'ref', 'pin') ORDER BY plugin_name`;
     expect(rows).toEqual([
       { plugin_name: "branch", status: "pending", latest_sha: moved, drift_kind: "ref_moved" },
@@ -210,7 +195,7 @@ describe(`sweep pipeline end to end (${label})`, () => {
 
   it("the same sweep run twice, and every message delivered three times, leave the queue unchanged", async () => {
     const s = buildWorld("e2e2");
-    await insertPlugins(db.sql, [
+    await insertPlugins(env.db.sql, [
       {
         plugin_name: "a",
         source_raw: `github://${s.repo}`,
@@ -224,20 +209,20 @@ describe(`sweep pipeline end to end (${label})`, () => {
         installed_sha: s.v100,
       },
     ]);
-    await sweep(db.sql, sim);
-    const before = await queueSnapshot(db.sql);
+    await sweep(env.db.sql, env.sim);
+    const before = await queueSnapshot(env.db.sql);
     expect(before).toHaveLength(2);
-    await sweep(db.sql, sim);
-    expect(await queueSnapshot(db.sql)).toEqual(before);
+    await sweep(env.db.sql, env.sim);
+    expect(await queueSnapshot(env.db.sql)).toEqual(before);
     // Every message delivered three times (as SQS may): nothing more changes.
-    const triple = await sweep(db.sql, sim, { queue: { duplicateDeliveries: 3 } });
+    const triple = await sweep(env.db.sql, env.sim, { queue: { duplicateDeliveries: 3 } });
     expect(triple.messages.deliveries).toBe(triple.messages.sent * 3);
-    expect(await queueSnapshot(db.sql)).toEqual(before);
+    expect(await queueSnapshot(env.db.sql)).toEqual(before);
   });
 
   it("two sweeps started at once fan out once", async () => {
     const s = buildWorld("e2e3");
-    await insertPlugins(db.sql, [
+    await insertPlugins(env.db.sql, [
       {
         plugin_name: "a",
         source_raw: `github://${s.repo}`,
@@ -246,63 +231,66 @@ describe(`sweep pipeline end to end (${label})`, () => {
       },
     ]);
     const [a, b] = await Promise.all([
-      sweep(db.sql, sim, { dispatch: { minIntervalMs: 60_000 } }),
-      sweep(db.sql, sim, { dispatch: { minIntervalMs: 60_000 } }),
+      sweep(env.db.sql, env.sim, { dispatch: { minIntervalMs: 60_000 } }),
+      sweep(env.db.sql, env.sim, { dispatch: { minIntervalMs: 60_000 } }),
     ]);
     expect([a.status, b.status].sort()).toEqual(["completed", "skipped"]);
-    const [{ sweeps, messages }] = (await db.sql`SELECT (SELECT count(*)::int FROM drift_sweeps) AS sweeps,
+    const [{ sweeps, messages }] = (await env.db
+      .sql`SELECT (SELECT count(*)::int FROM drift_sweeps) AS sweeps,
       (SELECT count(*)::int FROM drift_sweep_messages) AS messages`) as unknown as [
       { sweeps: number; messages: number },
     ];
     expect(sweeps).toBe(1);
     expect(messages).toBe(1);
     // A duplicate schedule event a moment later is a no-op too.
-    expect((await sweep(db.sql, sim, { dispatch: { minIntervalMs: 60_000 } })).status).toBe("skipped");
+    expect((await sweep(env.db.sql, env.sim, { dispatch: { minIntervalMs: 60_000 } })).status).toBe(
+      "skipped",
+    );
   });
 
   it("a transient failure of one message is retried, and the others are not", async () => {
     const flaky = "e2e4/flaky";
     const steady = "e2e4/steady";
     for (const r of [flaky, steady]) {
-      sim.world.createRepo(r);
-      sim.world.tag(r, "v1.0.0");
+      env.sim.world.createRepo(r);
+      env.sim.world.tag(r, "v1.0.0");
     }
-    const old = sim.world.revParse(sim.world.repo(steady), "refs/heads/main") as string;
-    await insertPlugins(db.sql, [
+    const old = env.sim.world.revParse(env.sim.world.repo(steady), "refs/heads/main") as string;
+    await insertPlugins(env.db.sql, [
       {
         plugin_name: "f",
-        source_raw: `gitea://${sim.host}/${flaky}`,
+        source_raw: `gitea://${env.sim.host}/${flaky}`,
         tracked_ref: "tag:v1.0.0",
         installed_sha: "abcdef1",
       },
       {
         plugin_name: "s",
-        source_raw: `gitea://${sim.host}/${steady}`,
+        source_raw: `gitea://${env.sim.host}/${steady}`,
         tracked_ref: "tag:v1.0.0",
         installed_sha: old.slice(0, 8),
       },
     ]);
-    sim.resetCounters();
-    const fault = sim.faults.add({
+    env.sim.resetCounters();
+    const fault = env.sim.faults.add({
       kind: "status",
       status: 502,
       times: 1,
       scope: "gitea",
       pathIncludes: "/e2e4/flaky/",
     });
-    const result = await sweep(db.sql, sim, { dispatch: { reposPerMessage: 1 } });
-    sim.faults.remove(fault);
+    const result = await sweep(env.db.sql, env.sim, { dispatch: { reposPerMessage: 1 } });
+    env.sim.faults.remove(fault);
     expect(result.status).toBe("completed");
     expect(result.messages).toEqual({ sent: 2, deliveries: 3, deadLettered: 0 });
     expect(result.targets).toMatchObject({ resolved: 2, failed: 0 });
-    const steadyCalls = Object.entries(sim.counters.byPath).filter(([k]) => k.includes("/e2e4/steady/"));
+    const steadyCalls = Object.entries(env.sim.counters.byPath).filter(([k]) => k.includes("/e2e4/steady/"));
     expect(steadyCalls.reduce((n, [, v]) => n + v, 0)).toBe(1);
     expect(result.drift.new).toBe(1);
   });
 
   it("a poison message fails alone and ends in the dead-letter list", async () => {
     const s = buildWorld("e2e5");
-    await insertPlugins(db.sql, [
+    await insertPlugins(env.db.sql, [
       {
         plugin_name: "a",
         source_raw: `github://${s.repo}`,
@@ -313,7 +301,7 @@ describe(`sweep pipeline end to end (${label})`, () => {
     const queue = new LocalQueue({ maxReceives: 3 });
     queue.sendRaw("{not json");
     queue.sendRaw(JSON.stringify({ v: 1, sweepId: "nope", seq: 0, targets: [] }));
-    const result = await sweep(db.sql, sim, { queue });
+    const result = await sweep(env.db.sql, env.sim, { queue });
     expect(result.status).toBe("completed");
     expect(result.messages.deadLettered).toBe(2);
     expect(queue.deadLetters.map((d) => d.receiveCount)).toEqual([3, 3]);
@@ -323,7 +311,7 @@ describe(`sweep pipeline end to end (${label})`, () => {
   it("resolves through one GraphQL request for many consumers of a few repositories", async () => {
     const s = buildWorld("e2e6");
     await insertPlugins(
-      db.sql,
+      env.db.sql,
       Array.from({ length: 300 }, (_, i) => ({
         plugin_name: `p${i}`,
         source_raw: `github://${s.repo}`,
@@ -331,10 +319,10 @@ describe(`sweep pipeline end to end (${label})`, () => {
         installed_sha: s.v100,
       })),
     );
-    sim.resetCounters();
-    const result = await sweep(db.sql, sim, { resolver: simResolver(sim) });
+    env.sim.resetCounters();
+    const result = await sweep(env.db.sql, env.sim, { resolver: simResolver(env.sim) });
     expect(result.targets.dispatched).toBe(2);
-    expect(sim.counters.graphql).toBe(1);
+    expect(env.sim.counters.graphql).toBe(1);
     expect(result.drift.new).toBe(300);
   });
 });

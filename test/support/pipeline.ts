@@ -3,6 +3,8 @@ import type { Sql } from "@drift/db";
 import { createGitHubResolver } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { type LocalSweepOptions, runLocalSweep } from "@drift/local";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { createTestDb, type TestDb } from "./db";
 
 export const TOKEN = "ghp_pipelineTestToken0123456789";
 
@@ -37,4 +39,30 @@ export function queueSnapshot(sql: Sql) {
   return sql`SELECT id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, drift_kind,
       resolved_tag, created_at, updated_at
     FROM plugin_update_queue ORDER BY workspace_id, plugin_name, created_at`;
+}
+
+/**
+ * Registers the hooks of a sweep test file: one migrated database and one simulator for the file, and (unless
+ * `clean: false`) empty sweeper tables before each test. Read `env.db` / `env.sim` inside tests.
+ */
+export function useSweepEnvironment(options: { clean?: boolean } = {}): {
+  readonly db: TestDb;
+  readonly sim: GitHubSim;
+} {
+  const env = {} as { db: TestDb; sim: GitHubSim };
+  beforeAll(async () => {
+    env.db = await createTestDb();
+    env.sim = await startSim();
+  });
+  afterAll(async () => {
+    await env.sim?.close();
+    await env.db?.close();
+  });
+  if (options.clean !== false) {
+    beforeEach(async () => {
+      await env.db.sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
+        drift_row_problems, drift_sweeps, drift_sweep_messages`;
+    });
+  }
+  return env;
 }

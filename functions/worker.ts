@@ -3,11 +3,11 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import {
   createWorkerHandler,
-  loadGitHubCredentials,
+  credentialsResolver,
   powertoolsHandlerMetrics,
   powertoolsLog,
 } from "@drift/aws";
-import { lazyResolver, METRICS_NAMESPACE } from "@drift/core";
+import { METRICS_NAMESPACE } from "@drift/core";
 import { createSql, createSweepStore } from "@drift/db";
 import { createGitHubResolver } from "@drift/github";
 import { runtimeConfig } from "./shared/runtime";
@@ -17,15 +17,17 @@ const config = runtimeConfig();
 const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
 const log = powertoolsLog(new Logger({ serviceName: "worker" }));
 
-// Credentials come from Secrets Manager (Powertools cache) on first use, so a cold start never blocks on them.
-const resolver = lazyResolver(async () => {
-  const credentials = await loadGitHubCredentials({ secretId: config.credentialsSecretArn });
-  return createGitHubResolver({
-    githubApiUrl: config.githubApiUrl,
-    ...(credentials.auth ? { auth: credentials.auth } : {}),
-    ...(credentials.giteaToken ? { giteaToken: credentials.giteaToken } : {}),
-    logger: log,
-  });
+// Credentials come from Secrets Manager through Powertools' cache; the resolver is rebuilt when they change
+// (rotation), and a cold start never blocks on them.
+const resolver = credentialsResolver({
+  secretId: config.credentialsSecretArn,
+  create: (credentials) =>
+    createGitHubResolver({
+      githubApiUrl: config.githubApiUrl,
+      ...(credentials.auth ? { auth: credentials.auth } : {}),
+      ...(credentials.giteaToken ? { giteaToken: credentials.giteaToken } : {}),
+      logger: log,
+    }),
 });
 
 export const handler = createWorkerHandler({

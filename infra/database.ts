@@ -40,6 +40,10 @@ export function createDatabase(settings: StageSettings, vpc: sst.aws.Vpc | undef
     proxy: true,
     database: "drift",
     transform: {
+      // Clients connect with sslmode=require; the proxy refuses anything else.
+      proxy: (args) => {
+        args.requireTls = true;
+      },
       instance: (args) => {
         // Production keeps a final snapshot and refuses accidental deletion; dev stages clean up fully.
         args.deletionProtection = settings.production;

@@ -28,9 +28,10 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
 
   // Migrations first: nothing below should run against a schema it does not have.
   const migration = createMigration(ctx, [database]);
-  const dispatcher = createDispatcher(ctx, queue);
-  const worker = createWorker(ctx, queue, secrets.github);
-  const api = createApi(ctx, bus, secrets.adminToken);
+  const afterMigration = { ...ctx, after: [migration.invocation] };
+  const dispatcher = createDispatcher(afterMigration, queue);
+  const worker = createWorker(afterMigration, queue, secrets.github);
+  const api = createApi(afterMigration, bus, secrets.adminToken);
   createSchedule(settings, dispatcher);
 
   const observability = createObservability(settings, {

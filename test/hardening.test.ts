@@ -133,6 +133,30 @@ describe(`hardening (${label})`, () => {
     ]);
   });
 
+  it("an ETag always stands for the stored SHA: REST after GraphQL never reuses a stale answer", async () => {
+    env.sim.world.createRepo("etag/tool");
+    const a = env.sim.world.revParse(env.sim.world.repo("etag/tool"), "refs/heads/main") as string;
+    await insertPlugins(env.db.sql, [
+      { plugin_name: "t", source_raw: "github://etag/tool", tracked_ref: "branch:main", installed_sha: a },
+    ]);
+    const rest = () => simResolver(env.sim, { useGraphql: false });
+    await sweep(env.db.sql, env.sim, { resolver: rest() });
+    const etag = async () => (await env.db.sql`SELECT etag FROM drift_targets`)[0]?.etag;
+    expect(await etag()).toBeTruthy();
+
+    const b = env.sim.world.commit("etag/tool", "main");
+    const viaGraphql = await sweep(env.db.sql, env.sim);
+    expect(viaGraphql.drift.new).toBe(1);
+    expect(await etag()).toBeNull();
+
+    // Force-pushed back to the installed commit: the REST sweep must see A, not reuse B through a 304.
+    env.sim.world.setBranch("etag/tool", "main", a);
+    const back = await sweep(env.db.sql, env.sim, { resolver: rest() });
+    expect(back.drift.superseded).toBe(1);
+    const [row] = await env.db.sql`SELECT status, latest_sha FROM plugin_update_queue`;
+    expect(row).toEqual({ status: "superseded", latest_sha: b });
+  });
+
   it("messages stay under the byte cap with multi-byte ref names", async () => {
     env.sim.world.createRepo("wide/names");
     const names = Array.from({ length: 300 }, (_, i) => `${"界".repeat(60)}-${i}`);

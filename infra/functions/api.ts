@@ -1,6 +1,6 @@
 import { publishTo } from "../events";
 import { readSecret } from "../secrets";
-import { baseFunctionArgs, type FunctionContext } from "./common";
+import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
 
 /**
  * The admin API on a Lambda Function URL.
@@ -19,30 +19,41 @@ export function createApi(
 ) {
   const { adminAuth, corsOrigins } = ctx.settings;
   const bearer = adminAuth === "bearer";
-  return new sst.aws.Function("Api", {
-    ...baseFunctionArgs(ctx, "api", {
-      DRIFT_ADMIN_AUTH: adminAuth,
-      DRIFT_CORS_ORIGINS: bearer ? corsOrigins.join(",") : "",
-      DRIFT_EVENT_BUS_NAME: bus.name,
-      ...(bearer
-        ? { DRIFT_CREDENTIALS_SECRET_ARN: adminTokenSecret.arn, POWERTOOLS_PARAMETERS_MAX_AGE: "300" }
-        : {}),
-    }),
-    description: "Plugin drift sweeper: admin API (pending updates, apply, dismiss)",
-    timeout: "15 seconds",
-    memory: "512 MB",
-    permissions: [publishTo(bus), ...(bearer ? [readSecret(adminTokenSecret)] : [])],
-    url: {
-      authorization: bearer ? "none" : "iam",
-      cors:
-        bearer || corsOrigins.length === 0
-          ? false
-          : {
-              allowOrigins: [...corsOrigins],
-              allowMethods: ["GET", "POST"],
-              allowHeaders: ["authorization", "content-type"],
-              maxAge: "1 hour",
-            },
+  return new sst.aws.Function(
+    "Api",
+    {
+      ...baseFunctionArgs(ctx, "api", {
+        DRIFT_ADMIN_AUTH: adminAuth,
+        DRIFT_CORS_ORIGINS: bearer ? corsOrigins.join(",") : "",
+        DRIFT_EVENT_BUS_NAME: bus.name,
+        ...(bearer
+          ? { DRIFT_CREDENTIALS_SECRET_ARN: adminTokenSecret.arn, POWERTOOLS_PARAMETERS_MAX_AGE: "300" }
+          : {}),
+      }),
+      description: "Plugin drift sweeper: admin API (pending updates, apply, dismiss)",
+      timeout: "15 seconds",
+      memory: "512 MB",
+      permissions: [publishTo(bus), ...(bearer ? [readSecret(adminTokenSecret)] : [])],
+      url: {
+        authorization: bearer ? "none" : "iam",
+        cors:
+          bearer || corsOrigins.length === 0
+            ? false
+            : {
+                allowOrigins: [...corsOrigins],
+                allowMethods: ["GET", "POST"],
+                // A browser signing with SigV4 sends these too.
+                allowHeaders: [
+                  "authorization",
+                  "content-type",
+                  "x-amz-date",
+                  "x-amz-security-token",
+                  "x-amz-content-sha256",
+                ],
+                maxAge: "1 hour",
+              },
+      },
     },
-  });
+    functionOptions(ctx),
+  );
 }

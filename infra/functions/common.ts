@@ -23,6 +23,13 @@ export interface FunctionContext {
   readonly network: FunctionNetwork;
   /** Linked, so SST ships the credentials in its encrypted resource file (`Resource.Database`). */
   readonly database: sst.aws.Postgres | sst.Linkable<Record<string, unknown>>;
+  /** Resources to create or update first (the migration run: no new code against an old schema). */
+  readonly after?: $util.Input<$util.Resource>[];
+}
+
+/** Resource options of a function: deploy it after `ctx.after`. */
+export function functionOptions(ctx: FunctionContext): $util.ComponentResourceOptions {
+  return ctx.after?.length ? { dependsOn: ctx.after } : {};
 }
 
 /**

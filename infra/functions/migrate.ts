@@ -19,7 +19,9 @@ export function createMigration(ctx: FunctionContext, dependsOn: $util.Resource[
       functionName: fn.name,
       input: JSON.stringify({}),
       // A new bundle means new code, possibly new migrations: run again. Unchanged code: nothing to do.
-      triggers: { code: fn.nodes.function.apply((f) => f.sourceCodeHash) },
+      // codeSha256 is what AWS computed from the uploaded code (SST uploads through S3, so sourceCodeHash is
+      // never set and would never change).
+      triggers: { code: fn.nodes.function.apply((f) => f.codeSha256) },
     },
     { dependsOn },
   );

@@ -1,6 +1,6 @@
 import { WORKER_BATCH_SIZE, WORKER_BATCH_WINDOW_SECONDS, WORKER_TIMEOUT_SECONDS } from "../queue";
 import { readSecret } from "../secrets";
-import { baseFunctionArgs, type FunctionContext } from "./common";
+import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
 
 /**
  * The worker: consumes the sweep queue, resolves targets through GitHub and writes drift to Postgres.
@@ -20,7 +20,8 @@ export function createWorker(
       ...baseFunctionArgs(ctx, "worker", {
         DRIFT_CREDENTIALS_SECRET_ARN: githubSecret.arn,
         GITHUB_API_URL: ctx.settings.githubApiUrl,
-        // Powertools Parameters cache: a rotated secret is picked up within five minutes.
+        // Powertools Parameters cache: a rotated secret is picked up within five minutes (the worker rebuilds its
+        // resolver when the credentials it reads change).
         POWERTOOLS_PARAMETERS_MAX_AGE: "300",
       }),
       description: "Plugin drift sweeper: resolves targets and records drift",
@@ -40,6 +41,7 @@ export function createWorker(
         },
       },
     },
+    functionOptions(ctx),
   );
   return {
     subscriber,

@@ -108,7 +108,7 @@ export function installInfraFakes(stage: string, appName = "plugin-drift-sweeper
     switch (type) {
       case "sst.aws.Function":
         base.nodes = {
-          function: new FakeOutput({ name: base.name, sourceCodeHash: new FakeOutput(`hash-of-${name}`) }),
+          function: new FakeOutput({ name: base.name, codeSha256: new FakeOutput(`hash-of-${name}`) }),
         };
         break;
       case "sst.aws.Queue":

@@ -72,7 +72,6 @@ export class RetryLaterError extends Error {
  */
 export function createWorkerHandler(deps: WorkerHandlerDeps) {
   const config = { ...DEFAULT_WORKER_CONFIG, ...deps.config };
-  const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord) => {
     const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
     try {
@@ -99,6 +98,9 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     }
   };
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    // One processor per invocation: it keeps the batch's failures in instance state, and the local runner
+    // invokes this handler concurrently (Lambda never does within one container, but nothing here assumes it).
+    const processor = new BatchProcessor(EventType.SQS);
     try {
       return await processPartialResponse(event, recordHandler, processor, {
         ...(context ? { context } : {}),

@@ -1,3 +1,4 @@
+export * from "./credentials-resolver";
 export * from "./event-notifier";
 export * from "./github-credentials";
 export * from "./handlers";

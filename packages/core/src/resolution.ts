@@ -78,25 +78,3 @@ export interface Resolver {
   resolve(requests: readonly ResolveRequest[], signal?: AbortSignal): Promise<Map<string, Resolution>>;
   stats(): ResolverStats;
 }
-
-/**
- * A resolver built on first use (e.g. once credentials are read from Secrets Manager); a failed build is retried
- * by the next call instead of poisoning the container.
- */
-export function lazyResolver(build: () => Promise<Resolver>): Resolver {
-  let pending: Promise<Resolver> | undefined;
-  let built: Resolver | undefined;
-  return {
-    async resolve(requests, signal) {
-      pending ??= build().then(
-        (r) => (built = r),
-        (error: unknown) => {
-          pending = undefined;
-          throw error;
-        },
-      );
-      return (await pending).resolve(requests, signal);
-    },
-    stats: () => built?.stats() ?? { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 },
-  };
-}

@@ -33,8 +33,9 @@ export function createSql(options: DbOptions): Sql {
     prepare: options.prepare ?? false,
     idle_timeout: options.idleTimeout ?? 20,
     connect_timeout: 10,
-    ssl: options.ssl === undefined ? undefined : options.ssl,
     onnotice: () => {},
+    // Only when asked: an explicit `ssl: undefined` would make postgres.js ignore the URL's `?sslmode=require`.
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
     connection: {
       application_name: "plugin-drift-sweeper",
       ...(options.schema ? { search_path: `${options.schema},public` } : {}),

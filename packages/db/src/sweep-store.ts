@@ -165,7 +165,9 @@ async function recordOutcomes(
       UPDATE drift_targets t SET
         last_sha = CASE WHEN u.ok THEN u.sha ELSE t.last_sha END,
         last_tag = CASE WHEN u.ok THEN u.tag ELSE t.last_tag END,
-        etag = CASE WHEN u.ok THEN coalesce(u.etag, t.etag) ELSE t.etag END,
+        -- The ETag always stands for last_sha: a resolution without one (GraphQL) clears it, or a later 304
+        -- would hand back a SHA the ETag never described.
+        etag = CASE WHEN u.ok THEN u.etag ELSE t.etag END,
         last_error_kind = CASE WHEN u.ok THEN NULL WHEN u.kind = 'deferred' THEN t.last_error_kind ELSE u.kind END,
         last_error = CASE WHEN u.ok THEN NULL WHEN u.kind = 'deferred' THEN t.last_error ELSE u.msg END,
         consecutive_failures = u.failures,

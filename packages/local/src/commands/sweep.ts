@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Log } from "@drift/core";
-import type { Command, CommandContext } from "../command";
+import { type Command, type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
@@ -26,15 +26,15 @@ export const sweepCommand: Command = {
       options: { json: { type: "boolean" }, concurrency: { type: "string" }, verbose: { type: "boolean" } },
       strict: true,
     });
-    const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-      throw new Error("--concurrency must be an integer from 1 to 64");
-    }
     const log = createCliLogger(
       values.verbose ? "info" : parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "warn"),
       ctx.stderr,
     );
     try {
+      const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+        throw new UsageError("--concurrency must be an integer from 1 to 64");
+      }
       return await sweepOnce(ctx, log, concurrency, Boolean(values.json));
     } catch (error) {
       // The contract promises one JSON object on stdout with --json: a failure is reported as one too.

@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import type { Resolver, ResolverStats } from "@drift/core";
+import { type GitHubCredentials, loadGitHubCredentials } from "./github-credentials";
+
+export interface CredentialsResolverOptions {
+  /** Secrets Manager secret (name or ARN) with the GitHub credentials; "" reads the environment instead. */
+  readonly secretId: string;
+  /** Powertools cache lifetime: how soon a rotated secret is picked up. Default 300 s. */
+  readonly maxAgeSeconds?: number;
+  /** Builds a resolver for one set of credentials. */
+  readonly create: (credentials: GitHubCredentials) => Resolver;
+}
+
+/**
+ * A resolver that follows the credentials secret: each call reads the secret through Powertools' cache (no
+ * Secrets Manager request while the cached value is fresh) and builds a new resolver when the credentials
+ * changed, so a rotated or revoked token is replaced within `maxAgeSeconds` in warm workers too. Counters add
+ * up across rebuilds, so callers can keep taking differences of `stats()`.
+ */
+export function credentialsResolver(options: CredentialsResolverOptions): Resolver {
+  let current: { fingerprint: string; resolver: Resolver } | undefined;
+  const retired: ResolverStats = { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 };
+
+  const resolverForNow = async (): Promise<Resolver> => {
+    const credentials = await loadGitHubCredentials({
+      secretId: options.secretId,
+      maxAgeSeconds: options.maxAgeSeconds ?? 300,
+    });
+    const fingerprint = createHash("sha256").update(JSON.stringify(credentials)).digest("hex");
+    if (current?.fingerprint !== fingerprint) {
+      if (current) {
+        const s = current.resolver.stats();
+        retired.graphqlRequests += s.graphqlRequests;
+        retired.restRequests += s.restRequests;
+        retired.pointsUsed += s.pointsUsed;
+        retired.notModified += s.notModified;
+      }
+      current = { fingerprint, resolver: options.create(credentials) };
+    }
+    return current.resolver;
+  };
+
+  return {
+    async resolve(requests, signal) {
+      return (await resolverForNow()).resolve(requests, signal);
+    },
+    stats() {
+      const s = current?.resolver.stats();
+      return {
+        graphqlRequests: retired.graphqlRequests + (s?.graphqlRequests ?? 0),
+        restRequests: retired.restRequests + (s?.restRequests ?? 0),
+        pointsUsed: retired.pointsUsed + (s?.pointsUsed ?? 0),
+        notModified: retired.notModified + (s?.notModified ?? 0),
+        ...(s?.budgetRemaining !== undefined ? { budgetRemaining: s.budgetRemaining } : {}),
+      };
+    },
+  };
+}

@@ -138,6 +138,81 @@ describe("Gitea / Forgejo hosts", () => {
     expect(resolver.stats().restRequests).toBe(sim.counters.gitea);
   });
 
+  it("tag:latest and semver read every page of a Gitea tag list (X-Total-Count, no Link, newest first)", async () => {
+    const repo = "forge/paged";
+    sim.world.createRepo(repo);
+    // Gitea lists tags newest first: the oldest tags, here the highest versions, land on the last page.
+    const top = sim.world.tag(repo, "v9.0.0", { target: sim.world.commit(repo) });
+    const commits = new Map<string, string>();
+    for (let i = 0; i < 119; i++)
+      commits.set(`v1.${i}.0`, sim.world.tag(repo, `v1.${i}.0`, { target: sim.world.commit(repo) }).commit);
+    const g = (ref: string) => target(`gitea://${sim.host}/${repo}`, ref);
+    const targets = [g("tag:latest"), g("semver:^9"), g("semver:~1.3")];
+    const results = await resolveAll(resolverFor(sim), targets);
+    const tagOf = (t: Target) => {
+      const r = results.get(t.key);
+      return r?.status === "resolved" ? r.tag : kind(r);
+    };
+    expect(tagOf(targets[0] as Target)).toBe("v9.0.0");
+    expect(sha(results.get(targets[0]?.key as string))).toBe(top.commit);
+    expect(tagOf(targets[1] as Target)).toBe("v9.0.0");
+    expect(tagOf(targets[2] as Target)).toBe("v1.3.0");
+    expect(sha(results.get(targets[2]?.key as string))).toBe(commits.get("v1.3.0"));
+    // 120 tags at Gitea's maximum of 50 per page: 3 pages, fetched once for the three targets
+    const pages = sim.requests.filter((r) => r.path === `/api/v1/repos/${repo}/tags`);
+    expect(pages.length).toBe(3);
+  });
+
+  it("peels Gitea's annotated and nested tags to the commit; a tag of a tree or blob is invalid and never wins", async () => {
+    const repo = "forge/peel";
+    sim.world.createRepo(repo);
+    const nested = sim.world.tag(repo, "v1.0.0", { nesting: 2, target: sim.world.commit(repo) });
+    const light = sim.world.tag(repo, "v1.1.0", { target: sim.world.commit(repo) });
+    const annotated = sim.world.tag(repo, "v1.2.0", { annotated: true, target: sim.world.commit(repo) });
+    const deep = sim.world.tag(repo, "v2.0.0", { nesting: 1, target: sim.world.commit(repo) });
+    sim.world.tag(repo, "v3.0.0", { points: "tree" });
+    sim.world.tag(repo, "v3.1.0", { points: "blob", nesting: 1 });
+    const refs = [
+      "tag:v1.0.0",
+      "tag:v1.1.0",
+      "tag:v1.2.0",
+      "tag:v2.0.0",
+      "tag:v3.0.0",
+      "tag:v3.1.0",
+      "tag:latest",
+      "semver:^1",
+      "semver:>=3",
+    ];
+    const g = refs.map((r) => target(`gitea://${sim.host}/${repo}`, r));
+    const results = await resolveAll(resolverFor(sim), g);
+    const at = (i: number) => results.get(g[i]?.key as string);
+    expect(sha(at(0))).toBe(nested.commit);
+    expect(sha(at(1))).toBe(light.commit);
+    expect(sha(at(2))).toBe(annotated.commit);
+    expect(sha(at(3))).toBe(deep.commit);
+    expect(kind(at(4))).toBe("invalid");
+    expect(kind(at(5))).toBe("invalid");
+    const latest = at(6);
+    expect(latest?.status === "resolved" && latest.tag).toBe("v2.0.0");
+    expect(sha(latest)).toBe(deep.commit);
+    expect(sha(at(7))).toBe(annotated.commit);
+    expect(kind(at(8))).toBe("not_found");
+    const objects = sim.world.repo(repo).objects;
+    for (const r of results.values())
+      if (r.status === "resolved") expect(objects.get(r.sha)?.type).toBe("commit");
+
+    // The same repository over GitHub GraphQL and GitHub REST gives the same answers.
+    for (const useGraphql of [true, false]) {
+      const gh = refs.map((r) => target(`github://${repo}`, r));
+      const viaGithub = await resolveAll(resolverFor(sim, { useGraphql }), gh);
+      const same = (i: number) => sha(viaGithub.get(gh[i]?.key as string));
+      expect([0, 1, 2, 3, 6, 7].map(same), `useGraphql ${useGraphql}`).toEqual(
+        [0, 1, 2, 3, 6, 7].map((i) => sha(at(i))),
+      );
+      if (useGraphql) expect(kind(viaGithub.get(gh[4]?.key as string))).toBe("invalid");
+    }
+  });
+
   it("a failing Gitea host fails only its own targets", async () => {
     sim.world.createRepo("forge/ok");
     const v = sim.world.tag("forge/ok", "v1");

@@ -123,11 +123,37 @@ describe("REST like GitHub and Gitea", () => {
     const gh = await fetch(`${sim.url}/repos/sim/repo/tags?per_page=100&page=3`, { headers: auth });
     expect(((await gh.json()) as unknown[]).length).toBe(50);
     expect(gh.headers.get("link")).toContain('rel="prev"');
-    const gitea = await fetch(`${sim.giteaUrl}/repos/sim/repo/tags?limit=50&page=1`, { headers: auth });
-    expect(((await gitea.json()) as unknown[]).length).toBe(50);
-    expect(gitea.headers.get("link")).toContain('rel="next"');
+    const gitea = await fetch(`${sim.giteaUrl}/repos/sim/repo/tags?limit=100&page=1`, { headers: auth });
+    const listed = (await gitea.json()) as { name: string }[];
+    // Gitea caps limit at MAX_RESPONSE_ITEMS (50), lists tags newest first, and sends no Link header.
+    expect(listed.length).toBe(50);
+    expect(listed[0]?.name).toBe("t249");
+    expect(gitea.headers.get("link")).toBeNull();
     expect(gitea.headers.get("x-total-count")).toBe("250");
     expect(gitea.headers.get("x-ratelimit-remaining")).toBeNull();
+  });
+
+  it("answers Gitea tags like Gitea: commit.sha one level down, git/tags/{sha} peeled, 400 for a tree", async () => {
+    const nested = sim.world.tag("sim/repo", "nested", { nesting: 1 });
+    const ofTree = sim.world.tag("sim/repo", "of-tree", { points: "tree" });
+    const get = async (path: string) => {
+      const res = await fetch(`${sim.giteaUrl}/repos/sim/repo/${path}`, { headers: auth });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const outer = sim.world.repo("sim/repo").objects.get(nested.ref);
+    const inner = outer?.type === "tag" ? outer.target : "";
+    const tag = await get("tags/nested");
+    expect(tag.body).toMatchObject({ id: nested.ref, commit: { sha: inner } });
+    expect(inner).not.toBe(nested.commit);
+    expect((await get(`git/tags/${nested.ref}`)).body).toMatchObject({
+      sha: nested.ref,
+      object: { type: "commit", sha: nested.commit },
+    });
+    expect((await get("tags/of-tree")).body).toMatchObject({ commit: { sha: ofTree.commit } });
+    expect((await get(`git/tags/${ofTree.ref}`)).status).toBe(400);
+    expect((await get(`git/tags/${nested.commit}`)).status).toBe(400);
+    sim.world.deleteTag("sim/repo", "nested");
+    sim.world.deleteTag("sim/repo", "of-tree");
   });
 
   it("redirects a renamed repository (301) and closes with requests still hanging", async () => {

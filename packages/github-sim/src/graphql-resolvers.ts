@@ -36,6 +36,7 @@ function objectNode(world: World, repo: SimRepo, sha: string): Record<string, un
       authoredDate: object.date,
     };
   }
+  if (object.type !== "tag") return { __typename: object.type === "tree" ? "Tree" : "Blob", ...common };
   return {
     __typename: "Tag",
     ...common,

@@ -209,7 +209,10 @@ export function handleGithubRest(ctx: RestContext, req: RestRequest): SimRespons
   return githubError(404, "Not Found");
 }
 
-/** Gitea / Forgejo `/api/v1`: branches, tags (peeled commit in `commit.sha`), single commits by ref. */
+/**
+ * Gitea / Forgejo `/api/v1`: branches, tags (`commit.sha` one level down, as Gitea fills it), annotated tag
+ * objects (`git/tags/{sha}`, peeled to the commit), single commits by ref.
+ */
 export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse {
   const s = req.segments;
   if (req.method !== "GET" || s[0] !== "repos" || s.length < 3) return giteaNotFound("route");
@@ -231,10 +234,18 @@ export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse
     commit: { id: sha, url: commitUrl(sha) },
     protected: false,
   });
+  // Like Gitea's convert.ToCommitMeta: `commit.sha` is the tag's object ONE level down (tag.Object), so a tag
+  // of a tag names another tag object, and a tag of a tree names the tree. `id` is the ref's own object.
   const tagJson = (name: string) => {
     const ref = repo.tags.get(name) ?? "";
-    const sha = ctx.world.peel(repo, ref) ?? "";
-    return { name, id: ref, message: "", commit: { sha, url: commitUrl(sha) } };
+    const object = repo.objects.get(ref);
+    const sha = object?.type === "tag" ? object.target : ref;
+    return {
+      name,
+      id: ref,
+      message: object?.type === "tag" ? object.message : "",
+      commit: { sha, url: commitUrl(ref) },
+    };
   };
   if (resource === "branches") {
     if (s.length > 4) {
@@ -254,8 +265,28 @@ export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse
       const name = s.slice(4).join("/");
       return repo.tags.has(name) ? json(200, tagJson(name)) : giteaNotFound(`tag ${name}`);
     }
-    const { items, headers } = paginate(req, [...repo.tags.keys()].sort(byNameDesc), "limit", 30, 50);
-    return json(200, items.map(tagJson), headers);
+    // Gitea's ListTags: newest first (git for-each-ref --sort=-*creatordate), `limit` capped at
+    // MAX_RESPONSE_ITEMS (50), and only X-Total-Count: no Link header (routers/api/v1/repo/tag.go).
+    const created = (n: string) => repo.tagCreated.get(n) ?? 0;
+    const names = [...repo.tags.keys()].sort((a, b) => created(b) - created(a) || byNameDesc(a, b));
+    const { items, headers } = paginate(req, names, "limit", 30, 50);
+    return json(200, items.map(tagJson), { "x-total-count": headers["x-total-count"] as string });
+  }
+  if (resource === "git" && s[4] === "tags" && s.length === 6) {
+    // GetAnnotatedTag: the tag object, with `object` = the commit it peels to (git's getCommit follows the
+    // whole chain). Any failure (not a tag object, a chain ending at a tree or blob) is a 400, as in Gitea.
+    const sha = (s[5] as string).toLowerCase();
+    const object = repo.objects.get(sha);
+    const commit = object?.type === "tag" ? ctx.world.peel(repo, sha) : undefined;
+    if (object?.type !== "tag" || !commit)
+      return json(400, { message: `GetAnnotatedTag: object ${sha} is not an annotated tag of a commit` });
+    return json(200, {
+      tag: object.name,
+      sha,
+      url: `${req.base}/repos/${repo.owner}/${repo.name}/git/tags/${sha}`,
+      message: object.message,
+      object: { type: "commit", sha: commit, url: commitUrl(commit) },
+    });
   }
   const commitJson = (sha: string) => ({ sha, url: commitUrl(sha), commit: { message: "" } });
   if (resource === "git" && s[4] === "commits" && s.length === 6) {

@@ -10,7 +10,9 @@ export type SimObject =
       /** SHA of the tagged object: a commit, or another tag object (tag of a tag). */
       readonly target: string;
       readonly message: string;
-    };
+    }
+  /** A tree or blob: only reachable through a tag (a tag of a tree is legal git, but no commit). */
+  | { readonly type: "tree" | "blob"; readonly sha: string };
 
 /** One repository of the simulated world. Mutate it through {@link World}'s helpers. */
 export interface SimRepo {
@@ -22,6 +24,8 @@ export interface SimRepo {
   readonly branches: Map<string, string>;
   /** tag name → object SHA (a commit for lightweight tags, a tag object for annotated ones) */
   readonly tags: Map<string, string>;
+  /** tag name → when it was (re)created, as a world-wide sequence number (Gitea lists newest first) */
+  readonly tagCreated: Map<string, number>;
   readonly objects: Map<string, SimObject>;
 }
 
@@ -33,6 +37,8 @@ export interface TagOptions {
   readonly annotated?: boolean;
   /** For annotated tags: wrap the tag object in this many further tag objects (tag of a tag). Default 0. */
   readonly nesting?: number;
+  /** Tag a fresh tree or blob instead of a commit (always annotated; `target` is ignored). */
+  readonly points?: "tree" | "blob";
 }
 
 const keyOf = (fullName: string): string => fullName.toLowerCase();
@@ -73,6 +79,7 @@ export class World {
       defaultBranch,
       branches: new Map(),
       tags: new Map(),
+      tagCreated: new Map(),
       objects: new Map(),
     };
     this.repos.set(keyOf(fullName), repo);
@@ -128,13 +135,19 @@ export class World {
 
   /**
    * Creates (or force-moves) a tag. Returns the SHA the ref points at (`ref`: a tag object for annotated tags)
-   * and the commit it peels to (`commit`).
+   * and the commit it peels to (`commit`; for a tag of a tree or blob, that object's SHA).
    */
   tag(fullName: string, name: string, options: TagOptions = {}): { ref: string; commit: string } {
     const repo = this.repo(fullName);
-    const commit = this.commitOf(repo, options.target ?? repo.defaultBranch);
+    let commit: string;
+    if (options.points) {
+      commit = this.newSha(`${options.points} ${name}`);
+      repo.objects.set(commit, { type: options.points, sha: commit });
+    } else {
+      commit = this.commitOf(repo, options.target ?? repo.defaultBranch);
+    }
     let ref = commit;
-    if (options.annotated || (options.nesting ?? 0) > 0) {
+    if (options.annotated || options.points || (options.nesting ?? 0) > 0) {
       const levels = 1 + Math.max(0, options.nesting ?? 0);
       for (let i = 0; i < levels; i++) {
         const sha = this.newSha(`tag ${name}`);
@@ -143,6 +156,8 @@ export class World {
       }
     }
     repo.tags.set(name, ref);
+    this.seq += 1;
+    repo.tagCreated.set(name, this.seq);
     return { ref, commit };
   }
 
@@ -155,7 +170,9 @@ export class World {
   }
 
   deleteTag(fullName: string, name: string): void {
-    this.repo(fullName).tags.delete(name);
+    const repo = this.repo(fullName);
+    repo.tags.delete(name);
+    repo.tagCreated.delete(name);
   }
 
   deleteRepo(fullName: string): void {
@@ -175,13 +192,14 @@ export class World {
     this.renames.set(keyOf(fullName), newFullName);
   }
 
-  /** Follows tag objects until a commit; undefined for unknown objects. */
+  /** Follows tag objects until a commit; undefined for unknown objects and for tags of trees or blobs. */
   peel(repo: SimRepo, sha: string): string | undefined {
     let current = sha;
     for (let i = 0; i < 100; i++) {
       const object = repo.objects.get(current);
       if (!object) return undefined;
       if (object.type === "commit") return object.sha;
+      if (object.type !== "tag") return undefined;
       current = object.target;
     }
     return undefined;

@@ -9,10 +9,20 @@ export type RestFlavour = "github" | "gitea";
 
 type Sent<T> = { ok: true; value: T } | { ok: false; failure: Failure; status?: number };
 
+/** What a tag listing says a tag points at. */
+interface TagPointer {
+  /** The commit (GitHub peels); on Gitea the object one level down, which may be another tag or a tree. */
+  readonly sha: string;
+  /** Gitea: the tag object's own id when the tag is annotated: it must be peeled before `sha` is trusted. */
+  readonly annotated?: string;
+}
+
 interface Call {
   readonly signal?: AbortSignal;
   /** repository → its tag list (fetched once per call, whatever the number of tag:latest/semver targets) */
-  readonly tagLists: Map<string, Promise<ListedTag<string>[] | Failure>>;
+  readonly tagLists: Map<string, Promise<ListedTag<TagPointer>[] | Failure>>;
+  /** repository + tag object id → the commit it peels to (asked once per call) */
+  readonly peels: Map<string, Promise<Resolution>>;
 }
 
 interface RestResponse {
@@ -22,12 +32,19 @@ interface RestResponse {
 
 const encodePath = (name: string) => name.split("/").map(encodeURIComponent).join("/");
 const MAX_TAG_PAGES = 100;
+/** Tag objects followed per chain, in case a host answers `git/tags/{sha}` one level at a time. */
+const MAX_PEEL_DEPTH = 8;
+/** tag:latest / semver: how many best tags may turn out to be tags of trees or blobs before giving up. */
+const MAX_NON_COMMIT_CANDIDATES = 20;
 
 /**
  * Resolves targets one REST request each (Gitea/Forgejo, and GitHub when GraphQL is off or unavailable).
  * GitHub: `GET /repos/{o}/{r}/commits/{heads|tags}/{name}` with the SHA media type and `If-None-Match`
- * (a 304 reuses the known SHA and costs no rate limit). Gitea: `/branches/{name}` and `/tags/{name}` (both
- * answer the peeled commit). tag:latest / semver list the tags once per repository.
+ * (a 304 reuses the known SHA and costs no rate limit). Gitea: `/branches/{name}` and `/tags/{name}`; Gitea's
+ * `commit.sha` of an annotated tag is the object ONE level down (another tag for a tag of a tag, a tree for a tag
+ * of a tree), so an annotated tag is peeled with `git/tags/{id}`, which answers the commit of the whole chain
+ * (a 400 when the chain ends at a tree or blob: the target is invalid). tag:latest / semver list the tags once
+ * per repository, following `Link` (GitHub) or `X-Total-Count` (Gitea sends no Link).
  */
 export class RestResolver {
   private readonly gate = new HostGate();
@@ -38,7 +55,7 @@ export class RestResolver {
   ) {}
 
   async resolve(requests: readonly ResolveRequest[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
-    const call: Call = { signal, tagLists: new Map() };
+    const call: Call = { signal, tagLists: new Map(), peels: new Map() };
     const results = new Map<string, Resolution>();
     // Requests are bounded by the host's semaphore; this only bounds the number of pending promises.
     await mapBounded(requests, this.env.settings.maxConcurrencyPerHost * 2, async (req) => {
@@ -72,18 +89,65 @@ export class RestResolver {
         }
         const tags = await list;
         if (!Array.isArray(tags)) return tags;
-        const choice = ref.type === "latest" ? pickLatest(tags) : pickSatisfying(tags, ref.range);
-        if (!choice) {
-          return failure(
-            "not_found",
-            ref.type === "latest"
-              ? `no stable semver tag in ${label(t)}`
-              : `no tag of ${label(t)} satisfies ${ref.range}`,
-          );
+        let candidates = tags;
+        // The best tag may be a tag of a tree or blob (only known once peeled): it cannot win, the next one may.
+        for (let i = 0; i < MAX_NON_COMMIT_CANDIDATES; i++) {
+          const choice =
+            ref.type === "latest" ? pickLatest(candidates) : pickSatisfying(candidates, ref.range);
+          if (!choice) {
+            return failure(
+              "not_found",
+              ref.type === "latest"
+                ? `no stable semver tag in ${label(t)}`
+                : `no tag of ${label(t)} satisfies ${ref.range}`,
+            );
+          }
+          const end = await this.commitOf(t, choice.target, `tag ${choice.name} in ${label(t)}`, call);
+          if (end.status === "resolved") return resolved(end.sha, { tag: choice.name });
+          if (end.kind !== "invalid") return end;
+          candidates = candidates.filter((c) => c !== choice);
         }
-        return resolved(choice.target, { tag: choice.name });
+        return failure("transient", `${label(t)}: too many tags of trees or blobs among the best versions`);
       }
     }
+  }
+
+  /** The commit a listed tag stands for: as listed, or (Gitea annotated tags) peeled first. */
+  private commitOf(t: Target, pointer: TagPointer, what: string, call: Call): Promise<Resolution> {
+    if (!pointer.annotated) return Promise.resolve(resolved(pointer.sha));
+    const key = `${repoKey(t)}\0${pointer.annotated}`;
+    let peeled = call.peels.get(key);
+    if (!peeled) {
+      peeled = this.peel(t, pointer.annotated, what, call);
+      call.peels.set(key, peeled);
+    }
+    return peeled;
+  }
+
+  /** Gitea: follows `git/tags/{sha}` until a commit; a chain ending at a tree or blob makes the target invalid. */
+  private async peel(t: Target, tagObject: string, what: string, call: Call): Promise<Resolution> {
+    const repoPath = `/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}`;
+    let sha = tagObject;
+    for (let depth = 0; depth < MAX_PEEL_DEPTH; depth++) {
+      const sent = await this.send(call, what, `${repoPath}/git/tags/${sha}`, {});
+      if (!sent.ok) {
+        // Gitea answers 400 to every failure of GetAnnotatedTag; for a tag object it just listed, that means
+        // the chain does not end at a commit.
+        if (sent.status === 400) return failure("invalid", `${what} does not point to a commit`);
+        return sent.failure;
+      }
+      const object = (sent.value.data as { object?: { type?: unknown; sha?: unknown } } | undefined)?.object;
+      const next = typeof object?.sha === "string" && FULL_SHA.test(object.sha) ? object.sha : undefined;
+      if (object?.type === "commit" && next) return resolved(next);
+      if (object?.type === "tag" && next) {
+        sha = next;
+        continue;
+      }
+      if (typeof object?.type === "string" && object.type !== "commit" && object.type !== "tag")
+        return failure("invalid", `${what} points to a ${object.type}, not a commit`);
+      return failure("transient", `${what}: unexpected answer`);
+    }
+    return failure("transient", `${what}: tag chain deeper than ${MAX_PEEL_DEPTH}`);
   }
 
   /** One branch or tag → its commit, conditionally when an ETag and the SHA it stood for are known. */
@@ -109,20 +173,29 @@ export class RestResolver {
       if (sent.failure.kind === "not_found") return failure("not_found", `${what} not found`);
       return sent.failure;
     }
-    const data = sent.value.data as { commit?: { id?: unknown; sha?: unknown } } | string;
+    const data = sent.value.data as { id?: unknown; commit?: { id?: unknown; sha?: unknown } } | string;
     const sha =
       typeof data === "string" ? data.trim() : kind === "branch" ? data?.commit?.id : data?.commit?.sha;
     if (typeof sha !== "string" || !FULL_SHA.test(sha))
       return failure("transient", `${what}: unexpected answer`);
-    return resolved(sha, { etag: sent.value.headers.etag ?? "" });
+    const answered = { etag: sent.value.headers.etag ?? "" };
+    if (github || kind === "branch" || typeof data === "string") return resolved(sha, answered);
+    const end = await this.commitOf(t, giteaPointer(data.id, sha), what, call);
+    return end.status === "resolved" ? resolved(end.sha, answered) : end;
   }
 
-  /** Every tag of a repository with its (peeled) commit, following the pages. */
-  private async listTags(t: Target, call: Call): Promise<ListedTag<string>[] | Failure> {
+  /**
+   * Every tag of a repository with what it points at, following the pages: by `Link: rel="next"` when the host
+   * sends Link headers (GitHub), else while fewer than `X-Total-Count` were listed (Gitea: no Link, and the
+   * page size may be capped below what was asked), else until an empty page.
+   */
+  private async listTags(t: Target, call: Call): Promise<ListedTag<TagPointer>[] | Failure> {
     const what = `tags of ${label(t)}`;
     const path = `/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}/tags`;
-    const size = this.flavour === "github" ? { per_page: 100 } : { limit: 50 };
-    const tags: ListedTag<string>[] = [];
+    const github = this.flavour === "github";
+    const size = github ? { per_page: 100 } : { limit: 50 };
+    const tags = new Map<string, ListedTag<TagPointer>>();
+    let listed = 0;
     for (let page = 1; page <= MAX_TAG_PAGES; page++) {
       const sent = await this.send(call, what, path, { ...size, page });
       if (!sent.ok)
@@ -130,14 +203,22 @@ export class RestResolver {
           ? failure("not_found", `repository ${label(t)} not found`)
           : sent.failure;
       const items = Array.isArray(sent.value.data)
-        ? (sent.value.data as { name?: unknown; commit?: { sha?: unknown } }[])
+        ? (sent.value.data as { name?: unknown; id?: unknown; commit?: { sha?: unknown } }[])
         : [];
+      listed += items.length;
       for (const item of items) {
         const sha = item?.commit?.sha;
+        // By name: a tag created while paging shifts a newest-first list, and may be listed twice.
         if (typeof item?.name === "string" && typeof sha === "string" && FULL_SHA.test(sha))
-          tags.push({ name: item.name, target: sha });
+          tags.set(item.name, { name: item.name, target: github ? { sha } : giteaPointer(item.id, sha) });
       }
-      if (!/rel="next"/.test(sent.value.headers.link ?? "")) return tags;
+      const { link, "x-total-count": totalHeader } = sent.value.headers;
+      const total = Number(totalHeader);
+      const more =
+        link !== undefined
+          ? /rel="next"/.test(link)
+          : items.length > 0 && (!totalHeader || !Number.isFinite(total) || listed < total);
+      if (!more) return [...tags.values()];
     }
     return failure("transient", `${what}: more than ${MAX_TAG_PAGES} pages`);
   }
@@ -175,4 +256,11 @@ export class RestResolver {
       }
     });
   }
+}
+
+/** Gitea's tag JSON: `id` is the tag's own object; when it differs from `commit.sha` the tag is annotated. */
+function giteaPointer(id: unknown, sha: string): TagPointer {
+  return typeof id === "string" && FULL_SHA.test(id) && id.toLowerCase() !== sha.toLowerCase()
+    ? { sha, annotated: id.toLowerCase() }
+    : { sha };
 }

@@ -33,10 +33,29 @@ export type Fault =
       readonly type: string;
       readonly message?: string;
     })
-  /** GraphQL: a query with more than `maxRepositories` repository fields fails with RESOURCE_LIMITS_EXCEEDED. */
-  | (FaultBase & { readonly kind: "resourceLimit"; readonly maxRepositories: number })
+  /**
+   * GraphQL: a query with more than `maxRepositories` repository fields fails with `type` (default
+   * RESOURCE_LIMITS_EXCEEDED). How it is answered, as GitHub does it in different cases: `partial` (default):
+   * every repository alias null, with `data`; `noData`: the whole query rejected (`data: null`); `fields`: the
+   * query runs, but every `ref`/`refs` field comes back null with the error at its path.
+   */
+  | (FaultBase & {
+      readonly kind: "resourceLimit";
+      readonly maxRepositories: number;
+      readonly answer?: "partial" | "noData" | "fields";
+      readonly type?: "RESOURCE_LIMITS_EXCEEDED" | "MAX_NODE_LIMIT_EXCEEDED";
+    })
   /** GraphQL: 200 with GitHub's "Something went wrong while executing your query" (its timeout answer). */
-  | (FaultBase & { readonly kind: "queryTimeout" });
+  | (FaultBase & { readonly kind: "queryTimeout" })
+  /** GraphQL: in this repository's tag list, the node of `tag` (default: the first on the page) is null with an error of `type`. */
+  | (FaultBase & {
+      readonly kind: "tagNodeError";
+      readonly repository: string;
+      readonly tag?: string;
+      readonly type?: string;
+    })
+  /** Answer with an HTML page and this status (default 200), as a proxy or captive portal in front of the host does. */
+  | (FaultBase & { readonly kind: "html"; readonly status?: number });
 
 export type FaultKind = Fault["kind"];
 
@@ -59,6 +78,8 @@ export class Faults {
     graphqlError: 0,
     resourceLimit: 0,
     queryTimeout: 0,
+    tagNodeError: 0,
+    html: 0,
   };
 
   /** Arms a fault; returns an id for {@link remove}. */

@@ -17,7 +17,13 @@ export interface GraphqlContext {
   readonly world: World;
   readonly faults: Faults;
   readonly bucket: RateBucket;
+  /** Set for one query: its `ref`/`refs` fields fail with this resource-limit type (fault `answer: "fields"`). */
+  readonly limitFields?: string;
 }
+
+const limited = (ctx: GraphqlContext) => {
+  if (ctx.limitFields) throw new TypedError(ctx.limitFields, "Resource limits for this query exceeded.");
+};
 
 const notFound = (owner: string, name: string) =>
   new TypedError("NOT_FOUND", `Could not resolve to a Repository with the name '${owner}/${name}'.`);
@@ -71,7 +77,8 @@ interface RefsArgs {
   direction?: string | null;
 }
 
-function refsConnection(world: World, repo: SimRepo, args: RefsArgs) {
+function refsConnection(ctx: GraphqlContext, repo: SimRepo, args: RefsArgs) {
+  const world = ctx.world;
   if (args.first == null && args.last == null) {
     throw new TypedError(
       "MISSING_PAGINATION_BOUNDARIES",
@@ -124,7 +131,22 @@ function refsConnection(world: World, repo: SimRepo, args: RefsArgs) {
   if (args.last != null) start = Math.max(start, end - args.last);
   const allInRange = names;
   names = allInRange.slice(start, end);
-  const nodes = names.map((n) => refNode(world, repo, prefix as "refs/tags/", n));
+  const nodes: unknown[] = names.map((n) => refNode(world, repo, prefix as "refs/tags/", n));
+  if (prefix === "refs/tags/" && names.length > 0) {
+    // graphql-js nulls a list item whose value is an Error, with the error at [..., "nodes", index].
+    const fullName = `${repo.owner}/${repo.name}`.toLowerCase();
+    const fault = ctx.faults.take(
+      ["tagNodeError"],
+      "graphql",
+      "/graphql",
+      (f) => f.repository.toLowerCase() === fullName && (f.tag === undefined || names.includes(f.tag)),
+    );
+    if (fault) {
+      const i = fault.tag === undefined ? 0 : names.indexOf(fault.tag);
+      const type = fault.type ?? "INTERNAL";
+      nodes[i] = new TypedError(type, `simulated ${type} for tag ${names[i]} of ${fullName}`);
+    }
+  }
   return {
     totalCount: total,
     nodes,
@@ -171,6 +193,7 @@ const resolvers: Resolvers = {
   },
   Repository: {
     ref: (src, args, ctx) => {
+      limited(ctx);
       const repo = src.repo as SimRepo;
       const qualified = (args as { qualifiedName: string }).qualifiedName;
       if (qualified.startsWith("refs/heads/"))
@@ -182,7 +205,10 @@ const resolvers: Resolvers = {
         refNode(ctx.world, repo, "refs/tags/", qualified)
       );
     },
-    refs: (src, args, ctx) => refsConnection(ctx.world, src.repo as SimRepo, args as unknown as RefsArgs),
+    refs: (src, args, ctx) => {
+      limited(ctx);
+      return refsConnection(ctx, src.repo as SimRepo, args as unknown as RefsArgs);
+    },
     object: (src, args, ctx) => {
       const repo = src.repo as SimRepo;
       const { expression, oid } = args as { expression?: string | null; oid?: string | null };

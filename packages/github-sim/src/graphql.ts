@@ -114,11 +114,16 @@ export function executeGraphql(ctx: GraphqlContext, body: unknown): GraphqlOutco
     "/graphql",
     (f) => repositoryFields > f.maxRepositories,
   );
-  if (tooBig) {
+  const limitType = tooBig?.type ?? "RESOURCE_LIMITS_EXCEEDED";
+  if (tooBig && tooBig.answer === "noData") {
+    const errors = [{ type: limitType, message: "Resource limits for this query exceeded." }];
+    return { status: 200, body: { data: null, errors }, cost: 0, repositoryFields };
+  }
+  if (tooBig && tooBig.answer !== "fields") {
     const data = Object.fromEntries(shape.repositoryAliases.map((a) => [a, null]));
     const errors = [
       {
-        type: "RESOURCE_LIMITS_EXCEEDED",
+        type: limitType,
         path: [shape.repositoryAliases[0]],
         message: "Resource limits for this query exceeded.",
       },
@@ -156,7 +161,7 @@ export function executeGraphql(ctx: GraphqlContext, body: unknown): GraphqlOutco
     schema,
     document: doc,
     rootValue: { rateLimit },
-    contextValue: ctx,
+    contextValue: tooBig ? { ...ctx, limitFields: limitType } : ctx,
     variableValues: (request.variables ?? undefined) as Record<string, unknown> | undefined,
     operationName: typeof request.operationName === "string" ? request.operationName : undefined,
     fieldResolver,

@@ -140,11 +140,21 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     scope: Exclude<FaultScope, "any">,
     path: string,
   ): SimResponse | "hang" | undefined => {
-    const fault = faults.take(["hang", "status", "primaryRateLimit", "secondaryRateLimit"], scope, path);
+    const fault = faults.take(
+      ["hang", "status", "primaryRateLimit", "secondaryRateLimit", "html"],
+      scope,
+      path,
+    );
     if (!fault) return undefined;
     switch (fault.kind) {
       case "hang":
         return "hang";
+      case "html":
+        return {
+          status: fault.status ?? 200,
+          headers: { "content-type": "text/html; charset=utf-8" },
+          body: "<!DOCTYPE html><html><body><h1>Sign in to continue</h1></body></html>",
+        };
       case "status":
         return jsonResponse(fault.status, {
           message: fault.message ?? (fault.status >= 500 ? "Server Error" : "Error"),

@@ -39,9 +39,16 @@ function expectAllResolved(results: Map<string, Resolution>, targets: Target[]):
   for (const t of targets) expect(sha(results.get(t.key)), t.key).toBe(v1.get(`${t.owner}/${t.repo}`));
 }
 
+/** Repositories per GraphQL query, in the order the simulator received them. */
+const querySizes = (): number[] =>
+  sim.requests
+    .filter((r) => r.scope === "graphql")
+    .map((r) => (r.query ?? "").match(/: repository\(/g)?.length ?? 0);
+
 describe("server errors and hangs", () => {
-  it("a short 5xx burst is absorbed by the retry plugin", async () => {
-    sim.faults.add({ kind: "status", status: 502, times: 2, scope: "graphql" });
+  it("a short burst of plain 5xx (503) is absorbed by retries at the same size", async () => {
+    // A 502/504 is a heavy failure: split, not repeated (see "GitHub's timeout answer and 502s…" below).
+    sim.faults.add({ kind: "status", status: 503, times: 2, scope: "graphql" });
     const targets = githubTargets(10);
     expectAllResolved(await resolveAll(resolverFor(sim), targets), targets);
     expect(sim.faults.fired.status).toBe(2);
@@ -82,6 +89,24 @@ describe("server errors and hangs", () => {
     const targets = githubTargets(4);
     expectAllResolved(await resolveAll(resolverFor(sim), targets), targets);
     expect(sim.faults.fired.queryTimeout).toBe(1);
+  });
+
+  it("GitHub's timeout answer and 502s split the batch at once instead of repeating it at full size", async () => {
+    const targets = githubTargets(8);
+    const fired = sim.faults.fired.queryTimeout;
+    sim.faults.add({ kind: "queryTimeout", times: 3 });
+    expectAllResolved(await resolveAll(resolverFor(sim), targets), targets);
+    console.log(`queryTimeout ×3 on 8 repositories: query sizes ${JSON.stringify(querySizes())}`);
+    expect(sim.faults.fired.queryTimeout - fired).toBe(3);
+    // Never repeated at full size: 8 once, then halves (sent one at a time until the budget is known).
+    expect(querySizes()[0]).toBe(8);
+    expect(querySizes()[1]).toBe(4);
+    expect(querySizes().filter((n) => n === 8)).toHaveLength(1);
+
+    sim.resetCounters();
+    sim.faults.add({ kind: "status", status: 502, times: 1, scope: "graphql" });
+    expectAllResolved(await resolveAll(resolverFor(sim), targets), targets);
+    expect(querySizes()).toEqual([8, 4, 4]);
   });
 });
 
@@ -204,6 +229,88 @@ describe("partial failures", () => {
     sim.faults.remove(limit);
     for (let i = 0; i < 12 && resolver.repositoriesPerQuery <= 30; i++) await resolveAll(resolver, targets);
     expect(resolver.repositoriesPerQuery).toBeGreaterThan(30);
+  });
+
+  it("a whole-query resource-limit rejection (data: null) shrinks the batch like a partial one", async () => {
+    sim.faults.add({ kind: "resourceLimit", maxRepositories: 30, answer: "noData" });
+    const targets = githubTargets(120);
+    const resolver = resolverFor(sim);
+    expectAllResolved(await resolveAll(resolver, targets), targets);
+    const first = sim.faults.fired.resourceLimit;
+    console.log(
+      `data:null resource limit at 30: ${sim.counters.graphql} requests (${first} refused), batch size now ${resolver.repositoriesPerQuery}`,
+    );
+    expect(resolver.repositoriesPerQuery).toBeLessThanOrEqual(50);
+    expectAllResolved(await resolveAll(resolver, targets), targets);
+    expect(sim.faults.fired.resourceLimit - first).toBeLessThanOrEqual(first);
+  });
+
+  it("MAX_NODE_LIMIT_EXCEEDED without data shrinks too", async () => {
+    sim.faults.add({
+      kind: "resourceLimit",
+      maxRepositories: 10,
+      answer: "noData",
+      type: "MAX_NODE_LIMIT_EXCEEDED",
+    });
+    const targets = githubTargets(40);
+    const resolver = resolverFor(sim);
+    expectAllResolved(await resolveAll(resolver, targets), targets);
+    expect(resolver.repositoriesPerQuery).toBeLessThan(20); // below the smallest size refused
+  });
+
+  it("an answer with neither data nor errors (an HTML page from a proxy) fails the batch once, as transient", async () => {
+    sim.faults.add({ kind: "html", scope: "graphql" });
+    const results = await resolveAll(resolverFor(sim), githubTargets(8));
+    expect(tally(results)).toEqual({ transient: 8 });
+    expect(sim.counters.graphql).toBe(1);
+  });
+
+  it("a null node in a tag list makes that repository's tag:latest/semver transient, never a lower version", async () => {
+    const repo = "fault/tag-list";
+    if (!sim.world.findRepo(repo)) {
+      sim.world.createRepo(repo);
+      for (const v of ["v1.0.0", "v1.1.0", "v1.2.0", "v2.0.0"])
+        sim.world.tag(repo, v, { target: sim.world.commit(repo) });
+    }
+    sim.faults.add({ kind: "tagNodeError", repository: repo, tag: "v2.0.0" });
+    const targets = ["tag:latest", "semver:>=1", "tag:v1.0.0"].map((r) => target(`github://${repo}`, r));
+    const results = await resolveAll(resolverFor(sim), targets);
+    expect(sim.faults.fired.tagNodeError).toBeGreaterThan(0);
+    expect(kind(results.get(targets[0]?.key as string))).toBe("transient");
+    expect(kind(results.get(targets[1]?.key as string))).toBe("transient");
+    expect(sha(results.get(targets[2]?.key as string))).toBe(
+      sim.world.peel(sim.world.repo(repo), sim.world.repo(repo).tags.get("v1.0.0") as string),
+    );
+
+    sim.faults.clear(); // the next sweep sees the whole list
+    const again = await resolveAll(resolverFor(sim), targets);
+    const latest = again.get(targets[0]?.key as string);
+    expect(latest?.status === "resolved" && latest.tag).toBe("v2.0.0");
+  });
+
+  it("a resource limit that nulls only the ref and tag fields retries those repositories in smaller queries", async () => {
+    sim.faults.add({ kind: "resourceLimit", maxRepositories: 4, answer: "fields" });
+    const targets = githubTargets(8);
+    const resolver = resolverFor(sim);
+    expectAllResolved(await resolveAll(resolver, targets), targets);
+    console.log(`field-level resource limit at 4: query sizes ${JSON.stringify(querySizes())}`);
+    expect(resolver.repositoriesPerQuery).toBeLessThanOrEqual(4);
+  });
+
+  it("only full-size batch queries count as evidence to grow the batch back", async () => {
+    const limit = sim.faults.add({ kind: "resourceLimit", maxRepositories: 30 });
+    const resolver = resolverFor(sim);
+    const targets = githubTargets(120);
+    expectAllResolved(await resolveAll(resolver, targets), targets);
+    const learned = resolver.repositoriesPerQuery;
+    // Sweeps of one repository send one-repository queries: they say nothing about bigger batches.
+    const one = [target("github://fault/r0", "tag:v1")];
+    for (let i = 0; i < 30; i++) expectAllResolved(await resolveAll(resolver, one), one);
+    console.log(
+      `learned batch size ${learned}, after 30 one-repository sweeps ${resolver.repositoriesPerQuery}`,
+    );
+    expect(resolver.repositoriesPerQuery).toBe(learned);
+    sim.faults.remove(limit);
   });
 
   it("bad credentials (401) give forbidden after a single request", async () => {

@@ -217,6 +217,18 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
       status: 0,
       ...(inm ? { ifNoneMatch: inm } : {}),
     };
+    // The document is logged before faults answer, so tests can see what a faulted query asked for.
+    let parsed: unknown;
+    let parseFailed = false;
+    if (isGraphql) {
+      try {
+        parsed = JSON.parse(body);
+        const p = parsed as { query?: unknown; variables?: unknown } | null;
+        if (typeof p?.query === "string") Object.assign(record, { query: p.query, variables: p.variables });
+      } catch {
+        parseFailed = true;
+      }
+    }
     if (sim.requests.length >= logSize) sim.requests.shift();
     sim.requests.push(record);
 
@@ -244,10 +256,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     }
 
     if (isGraphql) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
+      if (parseFailed) {
         return send(
           jsonResponse(400, {
             message: "Problems parsing JSON",
@@ -255,8 +264,6 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
           }),
         );
       }
-      const p = parsed as { query?: string; variables?: Record<string, unknown> };
-      Object.assign(record, { query: p.query, variables: p.variables });
       const outcome = executeGraphql({ world, faults, bucket: budgets.graphql }, parsed);
       counters.points += outcome.cost;
       counters.maxRepositoriesPerQuery = Math.max(counters.maxRepositoriesPerQuery, outcome.repositoryFields);

@@ -41,7 +41,11 @@ export interface GitHubResolverConfig {
   readonly repositoriesPerQuery?: number;
   /** Upper bound of ref lookups per GraphQL query (a repository with more refs is split). Default 500. */
   readonly refsPerQuery?: number;
-  /** Retries of 5xx answers by @octokit/plugin-retry. Default 2. */
+  /**
+   * Retries of plain 5xx answers (500, 503, network errors): by @octokit/plugin-retry for REST, by the GraphQL
+   * batcher for GraphQL, which never repeats a heavy failure (502/504, a timeout) at the same size but splits
+   * the batch instead. Default 2.
+   */
   readonly retries?: number;
   /** Base of the retry plugin's quadratic back-off (1×, 4×, 9× this). Default 1000 ms. */
   readonly retryBaseDelayMs?: number;

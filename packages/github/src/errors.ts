@@ -32,7 +32,8 @@ interface ErrorLike {
   response?: { status?: number; headers?: Record<string, string | undefined>; data?: unknown };
 }
 
-const TIMEOUT_TEXT = /Something went wrong while executing your query|timeout|timed out/i;
+const TIMEOUT_TEXT =
+  /Something went wrong while executing your query|couldn't respond to your request in time|timeout|timed out/i;
 
 function header(e: ErrorLike, name: string): string | undefined {
   return e.response?.headers?.[name];

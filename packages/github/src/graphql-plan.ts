@@ -123,7 +123,12 @@ export class RepoPlan {
     }
     if (repo.tagsAlias) {
       const conn = node[repo.tagsAlias] as TagConnection | null | undefined;
-      if (!conn || !Array.isArray(conn.nodes) || !conn.pageInfo) {
+      // Never choose from a partial list: a missing node (or any error under the tag page) might be the highest
+      // version, so tag:latest / semver of this repository are transient until a sweep sees the whole list.
+      const partial =
+        fieldErrors.has(repo.tagsAlias) ||
+        (Array.isArray(conn?.nodes) && conn.nodes.some((n) => !n || typeof n.name !== "string"));
+      if (!conn || !Array.isArray(conn.nodes) || !conn.pageInfo || partial) {
         this.tagsFailure ??= unexpected("tag list", repo.tagsAlias);
         return;
       }

@@ -1,4 +1,5 @@
 import { type Resolution, repoKey, type Target } from "@drift/core";
+import { AdaptiveBatchSize } from "./batch-size";
 import {
   type Classified,
   classifyError,
@@ -19,12 +20,16 @@ interface WorkItem {
 
 interface Call {
   readonly signal?: AbortSignal;
+  /** Heavy failures since the last answer: past a few, the host is failing, whatever the size; stop splitting. */
+  heavyInARow: number;
 }
 
 /** A GraphQL answer, read. */
 interface Answer {
   readonly data?: Record<string, unknown>;
   readonly errors: GraphqlError[];
+  /** Neither `data` nor an `errors` array (an HTML page from a proxy, an empty body): no GraphQL answer. */
+  readonly malformed?: boolean;
   readonly rate?: { cost?: number; remaining?: number; resetAt?: string };
   readonly rateLimited?: Failure;
 }
@@ -32,26 +37,47 @@ interface Answer {
 /** What one attempt to send a query came to. */
 type Sent = { readonly skip: Failure } | { readonly error: Classified } | Answer;
 
-const HEAVY_TEXT = /Something went wrong while executing your query|timeout/i;
+const HEAVY_TEXT =
+  /Something went wrong while executing your query|couldn't respond to your request in time|timeout/i;
 const RESOURCE_TYPES = new Set(["RESOURCE_LIMITS_EXCEEDED", "MAX_NODE_LIMIT_EXCEEDED"]);
 const MAX_TAG_PAGES = 500;
 const MAX_PEEL_ROUNDS = 8;
+/** Halvings of one batch on heavy failures (100 → 50 → 25 → 12). */
+const MAX_HEAVY_SPLITS = 3;
 
 function fail(item: WorkItem, f: Failure): void {
   item.plan.fail(item.phase, f);
 }
 
+const isResourceLimit = (e: GraphqlError) => RESOURCE_TYPES.has(e.type ?? "");
+
+/** A plain server error (500, 503, a network error): worth repeating as is, unlike a heavy one. */
+const retryable = (c: Classified) =>
+  !c.heavy && !c.hostWide && c.failure.kind === "transient" && c.status !== undefined && c.status >= 500;
+
+/** Waits `ms`, or less when the caller's signal aborts (the next send then defers). */
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
 /**
  * Resolves GitHub targets with batched GraphQL queries: every repository of a batch is one aliased
  * `repository` field, each ref an alias inside it. The batch size adapts: halved on resource-limit errors and
- * timeouts, grown back after clean successes. One instance per host; its adaptive size, rate budget and
- * rate-limit stop persist across calls.
+ * timeouts, grown back after clean full-size successes. Heavy failures (GitHub's timeout answer, 502/504, our
+ * own timeout) are never repeated at the same size: the batch is split at once (GitHub counts timeouts against
+ * the rate limit). Plain 5xx answers are repeated, by this class rather than the retry plugin (which cannot
+ * tell the two apart). One instance per host; its adaptive size, rate budget and rate-limit stop persist.
  */
 export class GraphqlBatcher {
-  private size: number;
-  private streak = 0;
-  private clean = 0;
-  private ceiling?: number;
+  private readonly size: AdaptiveBatchSize;
   private answered = false;
   private readonly gate = new HostGate();
   /** The endpoint answered 404 (no GraphQL here): the caller falls back to REST. */
@@ -61,17 +87,17 @@ export class GraphqlBatcher {
     private readonly env: HostEnv,
     private readonly url: string,
   ) {
-    this.size = env.settings.repositoriesPerQuery;
+    this.size = new AdaptiveBatchSize(env.settings.repositoriesPerQuery, env.log);
   }
 
   /** Current repositories per query. */
   get batchSize(): number {
-    return this.size;
+    return this.size.value;
   }
 
   /** Resolves non-`sha` GitHub targets (distinct keys). Never throws for a target's failure. */
   async resolve(targets: readonly Target[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
-    const call: Call = { signal };
+    const call: Call = { signal, heavyInARow: 0 };
     const plans = new Map<string, RepoPlan>();
     const planOf = new Map<string, RepoPlan>();
     for (const t of targets) {
@@ -136,7 +162,7 @@ export class GraphqlBatcher {
       const weight = (item.selection.refs?.length ?? 0) + (item.selection.objects?.length ?? 0);
       if (
         current.length > 0 &&
-        (current.length >= this.size || refs + weight > this.env.settings.refsPerQuery)
+        (current.length >= this.size.value || refs + weight > this.env.settings.refsPerQuery)
       ) {
         chunks.push(current);
         current = [];
@@ -163,7 +189,7 @@ export class GraphqlBatcher {
     const { log } = this.env;
     const built = buildRefsQuery(items.map((i) => i.selection));
     const started = Date.now();
-    const sent = await this.send(built, items.length, call);
+    const sent = await this.sendRetrying(built, items.length, call);
     if ("skip" in sent) return failAll(sent.skip);
     if ("error" in sent) {
       const c = sent.error;
@@ -171,10 +197,7 @@ export class GraphqlBatcher {
         this.unavailable = true;
         return failAll(failure("transient", "GitHub GraphQL endpoint not found"));
       }
-      if (c.heavy && items.length > 1 && heavySplits < 1) {
-        this.shrink(items.length, c.failure.message);
-        return this.runItems(items, call, heavySplits + 1);
-      }
+      if (c.heavy) return this.heavyFailure(items, call, heavySplits, c.failure);
       log.warn("GraphQL query failed", {
         repositories: items.length,
         kind: c.failure.kind,
@@ -190,8 +213,46 @@ export class GraphqlBatcher {
       remaining: rate?.remaining,
     });
     if (sent.rateLimited) return failAll(sent.rateLimited);
+    if (sent.malformed) {
+      // Not GraphQL at all: nothing says the query was wrong or too big, so neither bisect nor shrink.
+      log.warn("GraphQL answer without data or errors", { repositories: items.length });
+      return failAll(failure("transient", "GitHub GraphQL answered without data or errors (a proxy page?)"));
+    }
     if (!data) return this.wholeQueryFailed(items, call, heavySplits, errors);
+    call.heavyInARow = 0;
     await this.readAnswer(items, call, heavySplits, built, data, errors);
+  }
+
+  /** {@link send}, repeating plain 5xx answers (not heavy ones) up to `retries` times with quadratic back-off. */
+  private async sendRetrying(built: BuiltQuery, repositories: number, call: Call): Promise<Sent> {
+    const { retries, retryBaseDelayMs } = this.env.settings;
+    for (let attempt = 0; ; attempt++) {
+      const sent = await this.send(built, repositories, call);
+      if (!("error" in sent) || attempt >= retries || !retryable(sent.error)) return sent;
+      await pause(retryBaseDelayMs * (attempt + 1) ** 2, call.signal);
+    }
+  }
+
+  /**
+   * A timeout, 502/504 or GitHub's "Something went wrong": the query may be too heavy. Split it at once
+   * (bounded), never repeat it at the same size; a single repository, or a host failing at every size, fails.
+   */
+  private heavyFailure(items: WorkItem[], call: Call, heavySplits: number, f: Failure): Promise<void> | void {
+    call.heavyInARow += 1;
+    if (call.heavyInARow >= 2 * this.env.settings.maxConcurrencyPerHost) {
+      // Failing at every size with no answer in between: the host is in trouble, not the query. Nothing more is
+      // sent in this call (a hung host would otherwise cost a timeout per split).
+      this.gate.close(f, call);
+    } else if (items.length > 1 && heavySplits < MAX_HEAVY_SPLITS) {
+      this.size.shrink(items.length, f.message);
+      return this.runItems(items, call, heavySplits + 1);
+    }
+    this.env.log.warn("GraphQL query failed", {
+      repositories: items.length,
+      kind: f.kind,
+      reason: f.message,
+    });
+    for (const item of items) fail(item, f);
   }
 
   /**
@@ -212,12 +273,18 @@ export class GraphqlBatcher {
           url: this.url,
           query: built.query,
           variables: built.variables,
-          request: { signal: call.signal },
+          // No plugin retries: heavy failures are split by the batcher, plain 5xx repeated by sendRetrying.
+          request: { signal: call.signal, retries: 0 },
         });
         this.answered = true;
-        const body = (answer.data ?? {}) as { data?: Record<string, unknown> | null; errors?: unknown };
+        const raw: unknown = answer.data;
+        const body = (raw && typeof raw === "object" ? raw : {}) as {
+          data?: Record<string, unknown> | null;
+          errors?: unknown;
+        };
         const errors: GraphqlError[] = Array.isArray(body.errors) ? (body.errors as GraphqlError[]) : [];
         const data = body.data && typeof body.data === "object" ? body.data : undefined;
+        const malformed = !data && !Array.isArray(body.errors);
         const rate = data?.rateLimit as Answer["rate"];
         if (typeof rate?.remaining === "number")
           budget.observe(rate.remaining, rate.resetAt ? new Date(rate.resetAt) : undefined);
@@ -232,7 +299,7 @@ export class GraphqlBatcher {
           );
           this.gate.close(rateLimited, call);
         }
-        return { data, errors, rate, rateLimited };
+        return { data, errors, rate, rateLimited, malformed };
       } catch (error) {
         const c = classifyError(error, `GraphQL query for ${repositories} repositories`, redact);
         if (c.hostWide) this.gate.close(c.failure, call);
@@ -243,7 +310,10 @@ export class GraphqlBatcher {
     });
   }
 
-  /** No data at all: a timeout answer (split once), or a rejected query (bisect to isolate the cause). */
+  /**
+   * No data at all: a resource limit on the whole query (shrink the batch, as for a partial one), a timeout
+   * answer (split), or a rejected query (bisect to isolate the cause).
+   */
   private async wholeQueryFailed(
     items: WorkItem[],
     call: Call,
@@ -251,12 +321,23 @@ export class GraphqlBatcher {
     errors: GraphqlError[],
   ): Promise<void> {
     const said = this.env.redact.text(errors.map((e) => e.message ?? e.type ?? "").join("; ")).slice(0, 300);
-    const heavy = HEAVY_TEXT.test(said);
-    if (heavy && items.length > 1 && heavySplits < 1) {
-      this.shrink(items.length, said);
-      return this.runItems(items, call, heavySplits + 1);
+    if (errors.some(isResourceLimit)) {
+      this.size.shrink(items.length, "resource limits exceeded");
+      if (items.length > 1) return this.runItems(items, call, heavySplits);
+      const f = failure("transient", `resource limits exceeded even for ${items[0]?.plan.label} alone`);
+      for (const item of items) fail(item, f);
+      return;
     }
-    if (!heavy && items.length > 1) {
+    const heavy = HEAVY_TEXT.test(said);
+    if (heavy) {
+      return this.heavyFailure(
+        items,
+        call,
+        heavySplits,
+        failure("transient", `GitHub could not execute the query: ${said}`),
+      );
+    }
+    if (items.length > 1) {
       const half = Math.ceil(items.length / 2);
       await Promise.all([
         this.runChunk(items.slice(0, half), call, heavySplits),
@@ -264,9 +345,7 @@ export class GraphqlBatcher {
       ]);
       return;
     }
-    const f = heavy
-      ? failure("transient", `GitHub could not execute the query: ${said}`)
-      : failure("invalid", `GitHub rejected the query: ${said}`);
+    const f = failure("invalid", `GitHub rejected the query: ${said}`);
     this.env.log.warn("GraphQL query failed", {
       repositories: items.length,
       kind: f.kind,
@@ -284,7 +363,7 @@ export class GraphqlBatcher {
     data: Record<string, unknown>,
     errors: GraphqlError[],
   ): Promise<void> {
-    const resourceLimited = errors.some((e) => RESOURCE_TYPES.has(e.type ?? ""));
+    const resourceLimited = errors.some(isResourceLimit);
     const retry: WorkItem[] = [];
     built.repos.forEach((repo, i) => {
       const item = items[i] as WorkItem;
@@ -308,10 +387,15 @@ export class GraphqlBatcher {
           );
         return;
       }
+      // A resource limit on a field (a ref, the tag page): the repository is asked again, whole, in a smaller query.
+      if (own.some(isResourceLimit)) {
+        retry.push(item);
+        return;
+      }
       item.plan.accept(repo, node, own, this.env.redact);
     });
-    if (!resourceLimited && retry.length === 0) return this.grow();
-    this.shrink(items.length, "resource limits exceeded");
+    if (!resourceLimited && retry.length === 0) return this.size.grow(items.length);
+    this.size.shrink(items.length, "resource limits exceeded");
     if (retry.length === 0) return;
     if (items.length === 1) {
       for (const item of retry)
@@ -319,37 +403,5 @@ export class GraphqlBatcher {
       return;
     }
     await this.runItems(retry, call, heavySplits);
-  }
-
-  /** Halves the batch below the size that just failed, and remembers that size as a ceiling for a while. */
-  private shrink(sent: number, reason: string): void {
-    const before = this.size;
-    this.ceiling = Math.min(this.ceiling ?? Number.POSITIVE_INFINITY, sent);
-    this.size = Math.max(1, Math.min(this.size, Math.floor(sent / 2)));
-    this.streak = 0;
-    this.clean = 0;
-    if (this.size !== before)
-      this.env.log.info("GraphQL batch size reduced", { from: before, to: this.size, reason });
-  }
-
-  /**
-   * After 3 clean answers in a row the batch grows (by half, or halfway to the last size that failed); after 20
-   * clean answers that ceiling is forgotten (the limit may have been a passing load spike).
-   */
-  private grow(): void {
-    this.streak += 1;
-    this.clean += 1;
-    if (this.clean >= 20) this.ceiling = undefined;
-    const max = Math.min(
-      this.env.settings.repositoriesPerQuery,
-      this.ceiling !== undefined ? this.ceiling - 1 : Number.POSITIVE_INFINITY,
-    );
-    if (this.streak >= 3 && this.size < max) {
-      // Below a known ceiling, grow halfway to it (a binary search for the largest size that passes).
-      const step =
-        this.ceiling !== undefined ? Math.floor((this.size + this.ceiling) / 2) : Math.ceil(this.size * 1.5);
-      this.size = Math.max(this.size, Math.min(max, step));
-      this.streak = 0;
-    }
   }
 }

@@ -8,7 +8,7 @@ import { applyUpdate, createSweepStore } from "@drift/db";
 import { LocalQueue } from "@drift/local";
 import { describe, expect, it } from "vitest";
 import { call, testAdminApp } from "./support/api";
-import { quietLog, simResolver, startSim, sweep, TOKEN, useSweepEnvironment } from "./support/pipeline";
+import { quietLog, simResolver, sweep, TOKEN, useSweepEnvironment } from "./support/pipeline";
 import { insertPlugins } from "./support/seed";
 
 const env = useSweepEnvironment();

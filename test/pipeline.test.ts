@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { LocalQueue } from "@drift/local";
 import { describe, expect, it } from "vitest";
-import { queueSnapshot, simResolver, startSim, sweep, useSweepEnvironment } from "./support/pipeline";
+import { queueSnapshot, simResolver, sweep, useSweepEnvironment } from "./support/pipeline";
 import { insertPlugins } from "./support/seed";
 
 const env = useSweepEnvironment();

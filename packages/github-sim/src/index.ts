@@ -2,11 +2,6 @@ export { type Fault, type FaultKind, type FaultScope, Faults } from "./faults";
 export { executeGraphql, type GraphqlOutcome, githubGraphqlSchema } from "./graphql";
 export type { GraphqlContext } from "./graphql-resolvers";
 export { RateBucket } from "./rate-limit";
-export {
-  type GitHubSim,
-  type GitHubSimOptions,
-  type SimCounters,
-  type SimRequestRecord,
-  startGitHubSim,
-} from "./server";
+export type { SimCounters, SimRequestRecord } from "./request-log";
+export { type GitHubSim, type GitHubSimOptions, startGitHubSim } from "./server";
 export { type SimObject, type SimRepo, type TagOptions, World } from "./world";

@@ -29,7 +29,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
   // Migrations first: nothing below should run against a schema it does not have.
   const migration = createMigration(ctx, [database]);
   const afterMigration = { ...ctx, after: [migration.invocation] };
-  const dispatcher = createDispatcher(afterMigration, queue);
+  const dispatcher = createDispatcher(afterMigration, queue, bus);
   const worker = createWorker(afterMigration, queue, secrets.github);
   const api = createApi(afterMigration, bus, secrets.adminToken);
   createSchedule(settings, dispatcher);

@@ -3,6 +3,7 @@
  * update, multi-byte names near the message size cap, and query strings that must be a 4xx, never a 5xx.
  */
 import { randomUUID } from "node:crypto";
+import { publishPendingEvents } from "@drift/api/events";
 import { createDispatcherHandler } from "@drift/aws";
 import { applyUpdate, createSweepStore } from "@drift/db";
 import { LocalQueue } from "@drift/local";
@@ -155,6 +156,43 @@ describe(`hardening (${label})`, () => {
     expect(back.drift.superseded).toBe(1);
     const [row] = await env.db.sql`SELECT status, latest_sha FROM plugin_update_queue`;
     expect(row).toEqual({ status: "superseded", latest_sha: b });
+  });
+
+  it("the hourly dispatch republishes events an apply left in the outbox, and housekeeping never fails it", async () => {
+    env.sim.world.createRepo("outbox/tool");
+    const old = env.sim.world.revParse(env.sim.world.repo("outbox/tool"), "refs/heads/main") as string;
+    env.sim.world.commit("outbox/tool", "main");
+    await insertPlugins(env.db.sql, [
+      {
+        plugin_name: "t",
+        source_raw: "github://outbox/tool",
+        tracked_ref: "branch:main",
+        installed_sha: old,
+      },
+    ]);
+    await sweep(env.db.sql, env.sim);
+    const [pending] = await env.db.sql`SELECT id FROM plugin_update_queue WHERE status = 'pending'`;
+    // Applied, but the publish after commit never happened (the function died, EventBridge was down…).
+    expect(await applyUpdate(env.db.sql, pending?.id)).toMatchObject({ kind: "applied" });
+
+    const published: string[] = [];
+    const handler = (afterDispatch: () => Promise<unknown>) =>
+      createDispatcherHandler({
+        store: createSweepStore(env.db.sql),
+        queue: new LocalQueue(),
+        metrics: { sink: { add() {} }, flush() {} },
+        log: quietLog,
+        config: { minIntervalMs: 0 },
+        afterDispatch,
+      });
+    const failing = await handler(() => Promise.reject(new Error("bus down")))({});
+    expect(failing.status).toBe("dispatched");
+    await handler(() =>
+      publishPendingEvents(env.db.sql, {
+        publish: async (e) => void published.push(`${e.type} ${e.detail.queue_id}`),
+      }),
+    )({});
+    expect(published).toEqual([`plugin.update.applied ${pending?.id}`]);
   });
 
   it("messages stay under the byte cap with multi-byte ref names", async () => {

@@ -265,12 +265,17 @@ describe("queue and worker", () => {
     expect(transform.eventSourceMapping.scalingConfig.maximumConcurrency).toBe(8);
   });
 
-  it("lets the dispatcher send to the sweep queue and nothing else", () => {
+  it("lets the dispatcher send to the sweep queue and publish to the bus (outbox retries), nothing else", () => {
     const { fakes: f } = deployStage("prod");
     const queueArn = resolve(f.get("sst.aws.Queue", "SweepQueue").instance.arn);
-    expect(permissionResources(functionsOf(f).dispatcher)).toEqual([
-      { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: [queueArn] },
-    ]);
+    const permissions = permissionResources(functionsOf(f).dispatcher);
+    expect(permissions).toHaveLength(2);
+    expect(permissions[0]).toEqual({
+      actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+      resources: [queueArn],
+    });
+    expect(permissions[1]?.actions).toEqual(["events:PutEvents"]);
+    expect(env(functionsOf(f).dispatcher).DRIFT_EVENT_BUS_NAME).toBeTruthy();
   });
 });
 

@@ -36,6 +36,11 @@ export interface DispatcherHandlerDeps {
   readonly metrics: HandlerMetrics;
   readonly log: Log;
   readonly config?: Partial<DispatchConfig>;
+  /**
+   * Hourly housekeeping after the dispatch (e.g. publishing events an apply left in the outbox). Its failure is
+   * logged, never thrown: it must not fail the sweep.
+   */
+  readonly afterDispatch?: () => Promise<unknown>;
 }
 
 /**
@@ -48,6 +53,11 @@ export function createDispatcherHandler(deps: DispatcherHandlerDeps) {
     try {
       return await dispatchSweep({ ...deps, metrics: deps.metrics.sink }, config);
     } finally {
+      await deps
+        .afterDispatch?.()
+        .catch((error: unknown) =>
+          deps.log.warn("after-dispatch housekeeping failed", { error: (error as Error).message }),
+        );
       deps.metrics.flush();
     }
   };

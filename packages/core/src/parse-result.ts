@@ -13,3 +13,17 @@ export function preview(text: string, max = 80): string {
   const chars = Array.from(text);
   return chars.length <= max ? text : `${chars.slice(0, max).join("")}…(${chars.length} chars)`;
 }
+
+/** True when `text` holds an ASCII control character (U+0000–U+001F or DEL), which no name or URL we accept has. */
+export function hasControlCharacter(text: string): boolean {
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a UUID in its canonical text form (checked before any value reaches a uuid column). */
+export const isUuid = (text: string): boolean => UUID.test(text);

@@ -1,4 +1,4 @@
-import { invalid, ok, type Parsed, preview, skipped } from "./parse-result";
+import { hasControlCharacter, invalid, ok, type Parsed, preview, skipped } from "./parse-result";
 
 /** Which API family resolves a source. */
 export type Provider = "github" | "gitea";
@@ -17,14 +17,6 @@ const MAX_SOURCE_LENGTH = 2048;
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/;
-
-function hasControl(text: string): boolean {
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
 
 function validName(name: string): boolean {
   return NAME.test(name) && name !== "." && name !== "..";
@@ -54,7 +46,7 @@ export function parseSource(raw: string | null | undefined): Parsed<Source> {
   if (raw.length > MAX_SOURCE_LENGTH) return invalid(`source is too long (${raw.length} chars)`);
   const text = raw.trim();
   if (text === "") return invalid("source is empty");
-  if (hasControl(text))
+  if (hasControlCharacter(text))
     return invalid(`source contains control characters: ${JSON.stringify(preview(text))}`);
   // The fragment is only the install-time ref; tracked_ref decides what is followed.
   const hash = text.indexOf("#");

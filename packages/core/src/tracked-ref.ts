@@ -1,5 +1,5 @@
 import semver from "semver";
-import { invalid, ok, type Parsed, preview, skipped } from "./parse-result";
+import { hasControlCharacter, invalid, ok, type Parsed, preview, skipped } from "./parse-result";
 
 /** What a plugin follows upstream, parsed from `tracked_ref`. */
 export type TrackedRef =
@@ -22,10 +22,7 @@ const MAX_REF_LENGTH = 512;
 export function isValidRefName(name: string): boolean {
   if (name.length === 0 || name.length > 255) return false;
   // Control characters, space and DEL are never part of a ref name.
-  for (const ch of name) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (code <= 0x20 || code === 0x7f) return false;
-  }
+  if (hasControlCharacter(name) || name.includes(" ")) return false;
   if (/[~^:?*[\\]/.test(name)) return false;
   if (name.includes("..") || name.includes("@{") || name.includes("//")) return false;
   if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".") || name.endsWith(".lock"))

@@ -1,3 +1,4 @@
+import { isUuid } from "@drift/core";
 import type postgres from "postgres";
 import type { Sql } from "./client";
 import { writeOutboxEvent } from "./event-outbox";
@@ -47,7 +48,6 @@ export interface UpdateCursor {
 }
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Opaque (base64url JSON) form of a cursor for clients. */
 export function encodeUpdateCursor(cursor: UpdateCursor): string {
@@ -67,7 +67,7 @@ export function decodeUpdateCursor(text: string): UpdateCursor | null {
     if (!Number.isFinite(time) || new Date(time).toISOString().slice(0, 19) !== createdAt.slice(0, 19))
       return null;
     if (createdAt.startsWith("0000")) return null;
-    if (typeof id !== "string" || !UUID.test(id)) return null;
+    if (typeof id !== "string" || !isUuid(id)) return null;
     return { createdAt, id };
   } catch {
     return null;

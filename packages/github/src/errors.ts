@@ -1,16 +1,9 @@
-import type { FailureKind } from "@drift/core";
+import type { FailureKind, Resolution } from "@drift/core";
 import { RequestTimeoutError } from "./http";
 import type { Redactor } from "./redact";
 
-/** A failed lookup, shaped like the failed variant of core's `Resolution`. */
-export interface Failure {
-  readonly status: "failed";
-  readonly kind: FailureKind;
-  readonly message: string;
-  readonly retryAt?: Date;
-  /** `host`: about our access to the host (bad credentials), not about the target. */
-  readonly scope?: "target" | "host";
-}
+/** A failed lookup: the failed variant of core's `Resolution`. */
+export type Failure = Extract<Resolution, { status: "failed" }>;
 
 export const failure = (kind: FailureKind, message: string, retryAt?: Date): Failure =>
   retryAt ? { status: "failed", kind, message, retryAt } : { status: "failed", kind, message };

@@ -1,11 +1,10 @@
 import { parseArgs } from "node:util";
 import { createLogNotifier, publishPendingEvents } from "@drift/api";
+import { isUuid } from "@drift/core";
 import { applyUpdate } from "@drift/db";
 import { type Command, type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { createCliLogger, parseLogLevel } from "../logger";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The one positional ID of `drift apply|dismiss ID`, checked to be a UUID before it reaches SQL. */
 export function queueIdArgument(ctx: CommandContext): string {
@@ -17,7 +16,7 @@ export function queueIdArgument(ctx: CommandContext): string {
   });
   const [id, ...extra] = positionals;
   if (!id || extra.length > 0) throw new UsageError("expected exactly one ID (see drift pending)");
-  if (!UUID.test(id)) throw new UsageError(`ID must be a UUID, got ${JSON.stringify(id.slice(0, 80))}`);
+  if (!isUuid(id)) throw new UsageError(`ID must be a UUID, got ${JSON.stringify(id.slice(0, 80))}`);
   return id;
 }
 

@@ -1,9 +1,7 @@
 import { parseArgs } from "node:util";
-import { parseInstalledSha, parseSource, parseTrackedRef } from "@drift/core";
+import { isUuid, parseInstalledSha, parseSource, parseTrackedRef } from "@drift/core";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const trackCommand: Command = {
   name: "track",
@@ -25,7 +23,7 @@ export const trackCommand: Command = {
     const [workspaceId, plugin, source, ...extra] = positionals;
     if (!workspaceId || !plugin || !source || extra.length > 0)
       throw new UsageError("expected WORKSPACE_ID PLUGIN SOURCE");
-    if (!UUID.test(workspaceId))
+    if (!isUuid(workspaceId))
       throw new UsageError(`WORKSPACE_ID must be a UUID, got ${JSON.stringify(workspaceId)}`);
     if (plugin.length > 200) throw new UsageError("PLUGIN name is too long");
     if (!values.ref) throw new UsageError("--ref TRACKED_REF is required");

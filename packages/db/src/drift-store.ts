@@ -28,7 +28,9 @@ export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, comp
  * targets or of plugins that follow them:
  * - a plugin whose installed commit differs from the resolved one gets a pending row (inserted, or refreshed when
  *   its latest/current SHA changed; left alone when equal, so replays change nothing);
- * - a plugin back in sync has its pending row superseded.
+ * - a plugin back in sync has its pending row superseded;
+ * - a dismissal holds: while a `dismissed` row of the same (plugin, current_sha, latest_sha) is in force
+ *   (`hold_until` NULL or in the future), that drift opens no pending row; another latest or installed SHA does.
  * The partial unique index `plugin_update_queue_pending_unique` is the ON CONFLICT arbiter, named through its
  * predicate (the original sweeper omitted the predicate, which Postgres rejects).
  *
@@ -49,7 +51,8 @@ export async function applyDrift(
                   ${resolved.map((r) => r.tag ?? null)}::text[]) AS r(target_key, sha, tag)
     ),
     compared AS (
-      SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, r.sha, r.tag, m.drift_kind,
+      SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, r.sha, r.tag,
+             m.drift_kind, r.target_key,
              (starts_with(r.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), r.sha)) AS in_sync
       FROM resolved r
       JOIN drift_plugin_targets m ON m.target_key = r.target_key
@@ -57,15 +60,28 @@ export async function applyDrift(
         ON wp.id = m.plugin_id AND wp.source_raw = m.source_raw AND wp.tracked_ref = m.tracked_ref
       WHERE wp.installed_sha ~ '^[0-9A-Fa-f]{7,64}$'
     ),
+    -- A dismissal in force of this very drift (same installed and latest commit) holds it: no pending row.
+    judged AS (
+      SELECT c.*, (NOT c.in_sync AND EXISTS (
+        SELECT 1 FROM plugin_update_queue d
+        WHERE d.workspace_id = c.workspace_id AND d.plugin_name = c.plugin_name AND d.status = 'dismissed'
+          AND lower(d.current_sha) = lower(c.installed_sha) AND lower(d.latest_sha) = c.sha
+          AND (d.hold_until IS NULL OR d.hold_until > now())
+      )) AS held
+      FROM compared c
+    ),
     upserted AS (
       INSERT INTO plugin_update_queue AS q
-        (workspace_id, plugin_name, source_raw, tracked_ref, current_sha, latest_sha, drift_kind, resolved_tag, sweep_id)
-      SELECT workspace_id, plugin_name, source_raw, tracked_ref, installed_sha, sha, drift_kind, tag, ${sweepId}::uuid
-      FROM compared WHERE NOT in_sync
+        (workspace_id, plugin_name, source_raw, tracked_ref, current_sha, latest_sha, drift_kind, resolved_tag, sweep_id,
+         target_key)
+      SELECT workspace_id, plugin_name, source_raw, tracked_ref, installed_sha, sha, drift_kind, tag, ${sweepId}::uuid,
+             target_key
+      FROM judged WHERE NOT in_sync AND NOT held
       ON CONFLICT (workspace_id, plugin_name) WHERE status = 'pending'
       DO UPDATE SET latest_sha = EXCLUDED.latest_sha, current_sha = EXCLUDED.current_sha,
         source_raw = EXCLUDED.source_raw, tracked_ref = EXCLUDED.tracked_ref, drift_kind = EXCLUDED.drift_kind,
-        resolved_tag = EXCLUDED.resolved_tag, sweep_id = EXCLUDED.sweep_id, updated_at = now()
+        resolved_tag = EXCLUDED.resolved_tag, sweep_id = EXCLUDED.sweep_id, target_key = EXCLUDED.target_key,
+        updated_at = now()
       WHERE lower(q.latest_sha) <> lower(EXCLUDED.latest_sha) OR lower(q.current_sha) <> lower(EXCLUDED.current_sha)
          OR q.tracked_ref <> EXCLUDED.tracked_ref OR q.source_raw IS DISTINCT FROM EXCLUDED.source_raw
       RETURNING (xmax = 0) AS inserted
@@ -73,16 +89,17 @@ export async function applyDrift(
     -- Driven from the compared rows through the pending index (LIMIT 1 keeps the lateral from being flattened):
     -- the queue grows during a sweep faster than its statistics, and a plan scanning it once per compared row
     -- took minutes at a million plugins.
+    -- A pending row whose drift is now held (upstream went back to a dismissed commit) is superseded as well.
     superseded AS (
       UPDATE plugin_update_queue q SET status = 'superseded', decided_at = now(), updated_at = now()
       FROM (
-        SELECT p.id FROM compared c
+        SELECT p.id FROM judged c
         CROSS JOIN LATERAL (
           SELECT x.id FROM plugin_update_queue x
           WHERE x.workspace_id = c.workspace_id AND x.plugin_name = c.plugin_name AND x.status = 'pending'
           LIMIT 1
         ) p
-        WHERE c.in_sync
+        WHERE c.in_sync OR c.held
       ) s
       WHERE q.id = s.id
       RETURNING 1

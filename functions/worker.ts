@@ -8,7 +8,7 @@ import {
   powertoolsLog,
 } from "@drift/aws";
 import { METRICS_NAMESPACE } from "@drift/core";
-import { createSql, createSweepStore } from "@drift/db";
+import { createReviewStore, createSql, createSweepStore } from "@drift/db";
 import { createGitHubResolver } from "@drift/github";
 import { runtimeConfig } from "./shared/runtime";
 
@@ -33,6 +33,7 @@ const resolver = credentialsResolver({
 export const handler = createWorkerHandler({
   store: createSweepStore(sql),
   resolver,
+  reviews: createReviewStore(sql),
   metrics: powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "worker" })),
   log,
 });

@@ -13,6 +13,7 @@ import {
   type MetricsSink,
   processSweepMessage,
   type Resolver,
+  type ReviewStore,
   type SweepStore,
   type WorkerConfig,
 } from "@drift/core";
@@ -66,6 +67,8 @@ export function createDispatcherHandler(deps: DispatcherHandlerDeps) {
 export interface WorkerHandlerDeps {
   readonly store: SweepStore;
   readonly resolver: Resolver;
+  /** Where review packets of drifts are kept (gathered when the resolver offers `review`). */
+  readonly reviews?: ReviewStore;
   readonly metrics: HandlerMetrics;
   readonly log: Log;
   readonly config?: Partial<WorkerConfig>;
@@ -86,7 +89,13 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
     try {
       const result = await processSweepMessage(
-        { store: deps.store, resolver: deps.resolver, metrics: deps.metrics.sink, log: deps.log },
+        {
+          store: deps.store,
+          resolver: deps.resolver,
+          metrics: deps.metrics.sink,
+          log: deps.log,
+          ...(deps.reviews ? { reviews: deps.reviews } : {}),
+        },
         record.body,
         attempt,
         config,

@@ -6,6 +6,8 @@ export * from "./parse-result";
 export * from "./ports";
 export * from "./process-message";
 export * from "./resolution";
+export * from "./review";
+export * from "./review-types";
 export * from "./sha";
 export * from "./source";
 export * from "./sweep-message";

@@ -2,6 +2,7 @@ import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
 import { Metric } from "./metrics";
 import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from "./ports";
 import type { Resolution, Resolver, ResolverStats } from "./resolution";
+import { type ReviewStore, reviewDrifts } from "./review";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
 
@@ -19,6 +20,8 @@ export interface WorkerDeps {
   readonly metrics: MetricsSink;
   readonly log: Log;
   readonly now?: () => Date;
+  /** Where review packets are kept; with a resolver that offers `review`, drifts get their packet. */
+  readonly reviews?: ReviewStore;
 }
 
 export interface MessageResult {
@@ -89,6 +92,10 @@ export async function processSweepMessage(
     drift: recorded.drift,
     retry: retrying > 0,
   };
+  // After the drift rows are committed: a packet never delays or blocks them (and never fails the message).
+  const fetch = deps.resolver.review;
+  if (deps.reviews && fetch)
+    await reviewDrifts({ store: deps.reviews, fetch }, unique, resolutions, deps.log);
   emitMessageMetrics(deps, outcomes, result, statsBefore, recorded.sweepCompleted?.durationMs);
   deps.log.info("message processed", { ...result, attempt });
   return result;

@@ -4,5 +4,6 @@ export * from "./event-outbox";
 export * from "./mapping-store";
 export * from "./migrate";
 export * from "./reporting-store";
+export * from "./review-store";
 export * from "./sweep-store";
 export * from "./update-store";

@@ -4,4 +4,12 @@ export type { GraphqlContext } from "./graphql-resolvers";
 export { RateBucket } from "./rate-limit";
 export type { SimCounters, SimRequestRecord } from "./request-log";
 export { type GitHubSim, type GitHubSimOptions, startGitHubSim } from "./server";
-export { type SimObject, type SimRepo, type TagOptions, World } from "./world";
+export {
+  type CommitOptions,
+  type Comparison,
+  type SimObject,
+  type SimRelease,
+  type SimRepo,
+  type TagOptions,
+  World,
+} from "./world";

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { RateBucket } from "./rate-limit";
+import { commitDetail, giteaReviewRest, githubReviewRest } from "./rest-review";
 import type { SimRepo, World } from "./world";
 
 /** What a REST handler answers; the server writes it. */
@@ -168,10 +169,11 @@ export function handleGithubRest(ctx: RestContext, req: RestRequest): SimRespons
     if ((header(req, "accept") ?? "").includes("application/vnd.github.sha")) {
       return conditional(req, sha, "application/vnd.github.sha; charset=utf-8");
     }
-    const commit = repo.objects.get(sha);
-    const message = commit?.type === "commit" ? commit.message : "";
-    return conditional(req, JSON.stringify({ sha, commit: { message } }), "application/json; charset=utf-8");
+    const commit = commitDetail(repo, sha, false);
+    return conditional(req, JSON.stringify({ sha, commit }), "application/json; charset=utf-8");
   }
+  const review = githubReviewRest(ctx, req, repo);
+  if (review) return review;
   if (resource === "tags" && s.length === 4) {
     const names = [...repo.tags.keys()].sort(byNameDesc);
     const { items, headers } = paginate(req, names, "per_page", 30, 100);
@@ -288,7 +290,14 @@ export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse
       object: { type: "commit", sha: commit, url: commitUrl(commit) },
     });
   }
-  const commitJson = (sha: string) => ({ sha, url: commitUrl(sha), commit: { message: "" } });
+  const commitJson = (sha: string) => ({
+    sha,
+    url: commitUrl(sha),
+    created: commitDetail(repo, sha, true).committer.date,
+    commit: commitDetail(repo, sha, true),
+  });
+  const review = giteaReviewRest(ctx, req, repo);
+  if (review) return review;
   if (resource === "git" && s[4] === "commits" && s.length === 6) {
     const object = ctx.world.revParse(repo, s[5] as string);
     const sha = object ? ctx.world.peel(repo, object) : undefined;

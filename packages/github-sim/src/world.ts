@@ -2,7 +2,17 @@ import { createHash } from "node:crypto";
 
 /** A git object the simulated host stores: commits, and annotated tag objects (which have their own SHA). */
 export type SimObject =
-  | { readonly type: "commit"; readonly sha: string; readonly message: string; readonly date: string }
+  | {
+      readonly type: "commit";
+      readonly sha: string;
+      readonly message: string;
+      /** Committer date, ISO 8601. */
+      readonly date: string;
+      /** Parent commits (none for a root commit: an orphan starts an unrelated history). */
+      readonly parents: readonly string[];
+      /** What the host says of the commit's signature; undefined: the commit carries none. */
+      readonly signature?: "valid" | "invalid";
+    }
   | {
       readonly type: "tag";
       readonly sha: string;
@@ -10,6 +20,8 @@ export type SimObject =
       /** SHA of the tagged object: a commit, or another tag object (tag of a tag). */
       readonly target: string;
       readonly message: string;
+      /** Tagger date, ISO 8601. */
+      readonly date: string;
     }
   /** A tree or blob: only reachable through a tag (a tag of a tree is legal git, but no commit). */
   | { readonly type: "tree" | "blob"; readonly sha: string };
@@ -27,6 +39,37 @@ export interface SimRepo {
   /** tag name → when it was (re)created, as a world-wide sequence number (Gitea lists newest first) */
   readonly tagCreated: Map<string, number>;
   readonly objects: Map<string, SimObject>;
+  /** tag name → its GitHub/Gitea release */
+  readonly releases: Map<string, SimRelease>;
+}
+
+/** A release of a tag, as GitHub and Gitea publish them. */
+export interface SimRelease {
+  readonly id: number;
+  readonly tag: string;
+  readonly name: string;
+  /** The notes (Markdown as the author wrote it: may hold anything, HTML included). */
+  readonly body: string;
+  readonly prerelease: boolean;
+  readonly draft: boolean;
+  /** ISO 8601; null for drafts. */
+  readonly publishedAt: string | null;
+}
+
+/** Options for {@link World.commit}. */
+export interface CommitOptions {
+  /** The host's verdict on the commit's signature; absent: unsigned. */
+  readonly signature?: "valid" | "invalid";
+  /** Start an unrelated history (a root commit without parents). */
+  readonly orphan?: boolean;
+}
+
+/** How two commits relate, as a host's compare answers. */
+export interface Comparison {
+  readonly status: "ahead" | "behind" | "diverged" | "identical";
+  /** Commits in head that are not in base. */
+  readonly aheadBy: number;
+  readonly behindBy: number;
 }
 
 /** Options for {@link World.tag}. */
@@ -81,10 +124,11 @@ export class World {
       tags: new Map(),
       tagCreated: new Map(),
       objects: new Map(),
+      releases: new Map(),
     };
     this.repos.set(keyOf(fullName), repo);
     this.renames.delete(keyOf(fullName));
-    const sha = this.addCommit(repo, "initial commit");
+    const sha = this.addCommit(repo, "initial commit", []);
     repo.branches.set(defaultBranch, sha);
     return repo;
   }
@@ -114,11 +158,74 @@ export class World {
   }
 
   /** Adds a commit on top of `branch` (default: the default branch; created if missing) and returns its SHA. */
-  commit(fullName: string, branch?: string, message = "change"): string {
+  commit(fullName: string, branch?: string, message = "change", options: CommitOptions = {}): string {
     const repo = this.repo(fullName);
-    const sha = this.addCommit(repo, message);
-    repo.branches.set(branch ?? repo.defaultBranch, sha);
+    const name = branch ?? repo.defaultBranch;
+    const parent = options.orphan ? undefined : repo.branches.get(name);
+    const sha = this.addCommit(repo, message, parent ? [parent] : [], options.signature);
+    repo.branches.set(name, sha);
     return sha;
+  }
+
+  /** Publishes (or replaces) the release of an existing tag. */
+  release(
+    fullName: string,
+    tag: string,
+    options: { name?: string; body?: string; prerelease?: boolean; draft?: boolean } = {},
+  ): SimRelease {
+    const repo = this.repo(fullName);
+    if (!repo.tags.has(tag)) throw new Error(`no tag ${tag} in ${fullName}`);
+    this.seq += 1;
+    const release: SimRelease = {
+      id: this.seq,
+      tag,
+      name: options.name ?? tag,
+      body: options.body ?? "",
+      prerelease: options.prerelease ?? false,
+      draft: options.draft ?? false,
+      publishedAt: options.draft ? null : this.dateOf(this.seq),
+    };
+    repo.releases.set(tag, release);
+    return release;
+  }
+
+  /**
+   * Compares two commits (any revision) like the hosts' compare endpoints; undefined when either is unknown or
+   * the histories share no commit.
+   */
+  compare(repo: SimRepo, base: string, head: string): Comparison | undefined {
+    const commitAt = (rev: string) => {
+      const object = this.revParse(repo, rev);
+      return object ? this.peel(repo, object) : undefined;
+    };
+    const [from, to] = [commitAt(base), commitAt(head)];
+    if (!from || !to) return undefined;
+    const [baseSet, headSet] = [this.ancestors(repo, from), this.ancestors(repo, to)];
+    if (![...headSet].some((sha) => baseSet.has(sha))) return undefined;
+    const aheadBy = [...headSet].filter((sha) => !baseSet.has(sha)).length;
+    const behindBy = [...baseSet].filter((sha) => !headSet.has(sha)).length;
+    const status =
+      aheadBy === 0 && behindBy === 0
+        ? "identical"
+        : behindBy === 0
+          ? "ahead"
+          : aheadBy === 0
+            ? "behind"
+            : "diverged";
+    return { status, aheadBy, behindBy };
+  }
+
+  /** A commit and every commit it descends from. */
+  private ancestors(repo: SimRepo, sha: string): Set<string> {
+    const seen = new Set<string>();
+    const todo = [sha];
+    for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+      const object = repo.objects.get(next);
+      if (seen.has(next) || object?.type !== "commit") continue;
+      seen.add(next);
+      todo.push(...object.parents);
+    }
+    return seen;
   }
 
   /** Creates or resets a branch to a commit (default: the default branch head). */
@@ -151,7 +258,14 @@ export class World {
       const levels = 1 + Math.max(0, options.nesting ?? 0);
       for (let i = 0; i < levels; i++) {
         const sha = this.newSha(`tag ${name}`);
-        repo.objects.set(sha, { type: "tag", sha, name, target: ref, message: `tag ${name}` });
+        repo.objects.set(sha, {
+          type: "tag",
+          sha,
+          name,
+          target: ref,
+          message: `tag ${name}`,
+          date: this.dateOf(this.seq),
+        });
         ref = sha;
       }
     }
@@ -225,15 +339,27 @@ export class World {
     return undefined;
   }
 
-  private addCommit(repo: SimRepo, message: string): string {
+  private addCommit(
+    repo: SimRepo,
+    message: string,
+    parents: readonly string[],
+    signature?: "valid" | "invalid",
+  ): string {
     const sha = this.newSha(`commit ${repo.owner}/${repo.name} ${message}`);
     repo.objects.set(sha, {
       type: "commit",
       sha,
       message,
-      date: new Date(Date.UTC(2024, 0, 1) + this.seq * 1000).toISOString(),
+      date: this.dateOf(this.seq),
+      parents,
+      ...(signature ? { signature } : {}),
     });
     return sha;
+  }
+
+  /** Dates advance one second per world event, so they order like the events. */
+  private dateOf(seq: number): string {
+    return new Date(Date.UTC(2024, 0, 1) + seq * 1000).toISOString();
   }
 
   /** A commit SHA from a SHA, branch or tag name (tags peeled). */

@@ -8,6 +8,8 @@ import { createClient, type HttpObserver } from "./http";
 import { Semaphore } from "./limit";
 import { Redactor } from "./redact";
 import { RestResolver } from "./rest-resolver";
+import { fetchReviews, type ReviewHost } from "./review-packet";
+import { giteaWebBase, githubWebBase } from "./review-web";
 
 /** The resolver, plus what tests and metrics like to see of its adaptive state. */
 export interface GitHubResolver extends Resolver {
@@ -48,6 +50,8 @@ function secretsOf(config: GitHubResolverConfig): string[] {
 interface HostClients {
   readonly graphql?: GraphqlBatcher;
   readonly rest: RestResolver;
+  /** The same clients and budgets, for review packets. */
+  readonly review: ReviewHost;
 }
 
 /**
@@ -114,7 +118,16 @@ export function createGitHubResolver(config: GitHubResolverConfig = {}): GitHubR
     const graphql = settings.useGraphql
       ? new GraphqlBatcher({ ...shared, budget: graphqlBudget, onPoints }, settings.githubGraphqlUrl)
       : undefined;
-    github = { graphql, rest: new RestResolver({ ...shared, budget: coreBudget, onPoints }, "github") };
+    const restEnv = { ...shared, budget: coreBudget, onPoints };
+    const review: ReviewHost = {
+      flavour: "github",
+      rest: restEnv,
+      webBase: githubWebBase(settings.githubApiUrl),
+      ...(settings.useGraphql
+        ? { graphql: { env: { ...shared, budget: graphqlBudget, onPoints }, url: settings.githubGraphqlUrl } }
+        : {}),
+    };
+    github = { graphql, rest: new RestResolver(restEnv, "github"), review };
     return github;
   };
 
@@ -141,7 +154,14 @@ export function createGitHubResolver(config: GitHubResolverConfig = {}): GitHubR
       settings,
       onPoints: () => {},
     };
-    const clients = { rest: new RestResolver(env, "gitea") };
+    const clients = {
+      rest: new RestResolver(env, "gitea"),
+      review: {
+        flavour: "gitea",
+        rest: env,
+        webBase: giteaWebBase(host, config.giteaApiUrls?.[host]),
+      } as const,
+    };
     gitea.set(host, clients);
     return clients;
   };
@@ -212,6 +232,13 @@ export function createGitHubResolver(config: GitHubResolverConfig = {}): GitHubR
       log.info("refs resolved", { targets: distinct.size, ...kinds, ...counters });
       return results;
     },
+
+    review: (requests, signal) =>
+      fetchReviews(
+        { github: () => githubHost().review, gitea: (host) => giteaHost(host).review },
+        requests,
+        signal,
+      ),
 
     stats(): ResolverStats {
       const remaining = budgets.map((b) => b.lastRemaining).filter((n): n is number => n !== undefined);

@@ -1,6 +1,6 @@
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
 import { type DispatchConfig, type Log, Metric, type Resolver } from "@drift/core";
-import { createSweepStore, type Sql } from "@drift/db";
+import { createReviewStore, createSweepStore, type Sql } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
 
@@ -54,7 +54,13 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     log: options.log,
     config: { trigger: "cli", minIntervalMs: 0, ...options.dispatch },
   });
-  const worker = createWorkerHandler({ store, resolver: options.resolver, metrics, log: options.log });
+  const worker = createWorkerHandler({
+    store,
+    resolver: options.resolver,
+    reviews: createReviewStore(options.sql),
+    metrics,
+    log: options.log,
+  });
 
   const dispatched = await dispatcher({});
   const dispatchMs = Date.now() - started;

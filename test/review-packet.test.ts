@@ -27,7 +27,11 @@ describe(`review packets (${label})`, () => {
       w.commit(repo, "main", "fix");
       w.commit(repo, "main", "feature", { signature: "valid" });
       w.tag(repo, "v1.1.0", { annotated: true });
-      w.release(repo, "v1.1.0", { name: "Feature release", body: "<b>bold</b> notes\n- item", prerelease: true });
+      w.release(repo, "v1.1.0", {
+        name: "Feature release",
+        body: "<b>bold</b> notes\n- item",
+        prerelease: true,
+      });
     }
     w.createRepo("pk/branchy");
     const branchFrom = w.commit("pk/branchy", "main", "one");
@@ -46,7 +50,8 @@ describe(`review packets (${label})`, () => {
     // pk/rest goes through a REST-only resolver in a second sweep: same fields.
     await env.db.sql`UPDATE workspace_plugins SET tracked_ref = 'none' WHERE source_raw = 'github://pk/rest'`;
     await sweep(env.db.sql, env.sim);
-    await env.db.sql`UPDATE workspace_plugins SET tracked_ref = 'tag:latest' WHERE source_raw = 'github://pk/rest'`;
+    await env.db
+      .sql`UPDATE workspace_plugins SET tracked_ref = 'tag:latest' WHERE source_raw = 'github://pk/rest'`;
     await sweep(env.db.sql, env.sim, { resolver: simResolver(env.sim, { useGraphql: false }) });
 
     const rows = await packets(env.db.sql);
@@ -117,7 +122,9 @@ describe(`review packets (${label})`, () => {
     expect(env.sim.counters.graphql - before.graphql).toBe(2);
     expect(env.sim.counters.rest - before.rest).toBe(1);
     expect(first.github.requests).toBe(3);
-    expect(await packets(env.db.sql)).toMatchObject([{ rows: 1000, packet_status: "complete", commits_ahead: 1 }]);
+    expect(await packets(env.db.sql)).toMatchObject([
+      { rows: 1000, packet_status: "complete", commits_ahead: 1 },
+    ]);
     const again = { ...env.sim.counters };
     await sweep(env.db.sql, env.sim);
     expect(env.sim.counters.graphql - again.graphql).toBe(1);
@@ -148,7 +155,12 @@ describe(`review packets (${label})`, () => {
       expect(r.related).toBeNull();
     }
     const gitea = failed.find((r) => r.target_key.startsWith("gitea"));
-    expect(gitea).toMatchObject({ packet_status: "failed", signature: null, release: null, committed_at: null });
+    expect(gitea).toMatchObject({
+      packet_status: "failed",
+      signature: null,
+      release: null,
+      committed_at: null,
+    });
 
     env.sim.faults.clear();
     const second = await sweep(env.db.sql, env.sim);

@@ -9,4 +9,7 @@ export {
 } from "./graphql-query";
 export { REDACTED, Redactor } from "./redact";
 export { createGitHubResolver, type GitHubResolver } from "./resolver";
+export { fetchReviews, PACKET_REPOS_PER_QUERY, type ReviewHost, type ReviewHosts } from "./review-packet";
+export { buildPacketQuery, type PacketSelection } from "./review-packet-query";
+export { giteaWebBase, githubWebBase, repoWebUrl } from "./review-web";
 export { pickLatest, pickSatisfying, tagVersion } from "./tags";

@@ -6,6 +6,7 @@
  *      another). Medians of several runs; requests counted by the simulator.
  *   2. Scale and memory: a full sweep over a large workspace_plugins table (1,000,000 rows on PostgreSQL,
  *      fewer on PGlite), with peak heap and RSS sampled during the run.
+ *   3. Review packets: the requests and points they add per 1,000 drifted targets (bench/packet-cost.ts).
  *
  * Options (env): DATABASE_URL (else embedded PGlite), BENCH_ROWS (scale rows), BENCH_RUNS (repeats, default 3),
  * BENCH_LATENCY_MS (simulated network latency per request, default 20).
@@ -17,6 +18,7 @@ import { createGitHubResolver } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
 import { createTestDb } from "../test/support/db";
+import { packetCost } from "./packet-cost";
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 const TOKEN = "bench-token";
@@ -201,6 +203,8 @@ try {
   console.log(`# plugin drift sweeper benchmark — ${new Date().toISOString()} — node ${process.version}`);
   if (!process.argv.includes("--scale-only"))
     await economy(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
+  if (!process.argv.includes("--scale-only"))
+    await packetCost(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite", quiet);
   if (!process.argv.includes("--economy-only"))
     await scale(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
 } finally {

@@ -1,5 +1,6 @@
 export * from "./backoff";
 export * from "./dispatch";
+export * from "./display";
 export * from "./mapping";
 export * from "./metrics";
 export * from "./parse-result";

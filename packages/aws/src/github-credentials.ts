@@ -4,7 +4,7 @@ import * as z from "zod/mini";
 
 /** Credentials the worker (GitHub/Gitea) and the API (admin token) need. Absent parts are undefined. */
 export interface GitHubCredentials {
-  /** For `createGitHubResolver({ auth })`: a token, or GitHub App credentials. */
+  /** For `createHostResolver({ auth })`: a token, or GitHub App credentials. */
   readonly auth?: GitHubAuth;
   readonly giteaToken?: string;
   readonly adminToken?: string;
@@ -97,7 +97,7 @@ export interface LoadCredentialsOptions {
  *
  * @example
  * const creds = await loadGitHubCredentials({ secretId: runtimeConfig().credentialsSecretArn });
- * const resolver = createGitHubResolver({ auth: creds.auth, giteaToken: creds.giteaToken });
+ * const resolver = createHostResolver({ auth: creds.auth, giteaToken: creds.giteaToken });
  */
 export async function loadGitHubCredentials(
   options: LoadCredentialsOptions = {},

@@ -1,4 +1,5 @@
 export * from "./backoff";
+export * from "./chunk";
 export * from "./dispatch";
 export * from "./mapping";
 export * from "./metrics";

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createAdminApp, type Notifier } from "@drift/api";
 import { listPendingUpdates } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
@@ -44,7 +44,7 @@ export const demoCommand: Command = {
       out();
 
       const log = createCliLogger("warn", ctx.stderr);
-      const resolver = createGitHubResolver({
+      const resolver = createHostResolver({
         githubApiUrl: sim.url,
         auth: { token: DEMO_TOKEN },
         giteaToken: DEMO_TOKEN,

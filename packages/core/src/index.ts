@@ -1,5 +1,6 @@
 export * from "./backoff";
 export * from "./dispatch";
+export * from "./log-notifier";
 export * from "./mapping";
 export * from "./metrics";
 export * from "./parse-result";
@@ -11,3 +12,4 @@ export * from "./source";
 export * from "./sweep-message";
 export * from "./target";
 export * from "./tracked-ref";
+export * from "./uuid";

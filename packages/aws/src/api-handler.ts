@@ -9,7 +9,8 @@ export interface ApiHandlerOptions {
 
 /**
  * The Function URL handler around a Hono app (the admin app of `@drift/api`; functions/api.ts builds it, so this
- * package does not depend on the HTTP app).
+ * package does not depend on the HTTP app). Its own entry point, `@drift/aws/api-handler`: hono's Lambda adapter
+ * keeps a few KiB in every bundle that imports it, and the dispatcher and worker do not need it.
  *
  * @example
  * export const handler = createApiHandler(createAdminApp(options), { onInvoke: (c) => logger.addContext(c) });

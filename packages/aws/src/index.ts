@@ -1,5 +1,4 @@
 export * from "./admin-token";
-export * from "./api-handler";
 export * from "./credentials-resolver";
 export * from "./event-notifier";
 export * from "./handlers";

@@ -1,7 +1,8 @@
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createAdminApp, type Notifier } from "@drift/api";
+import { createAdminApp } from "@drift/api";
+import type { Notifier } from "@drift/core";
 import { listPendingUpdates } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";

@@ -1,6 +1,6 @@
 import type { Log, Resolver } from "@drift/core";
 import type { Sql } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
 
@@ -34,7 +34,7 @@ export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<vo
         SELECT gen_random_uuid(), p, s, r, i FROM unnest(${idx.map((i) => `p${i}`)}::text[],
           ${idx.map((i) => `github://pkt/repo${i % 400}`)}::text[], ${idx.map((i) => refs[Math.floor(i / 400)] as string)}::text[],
           ${idx.map((i) => installed[i % 400] as string)}::text[]) AS u(p, s, r, i)`;
-      const full = createGitHubResolver({ githubApiUrl: sim.url, auth: { token }, logger: quiet });
+      const full = createHostResolver({ githubApiUrl: sim.url, auth: { token }, logger: quiet });
       // Without packets: the same resolver minus its `review`.
       const resolver: Resolver = withPackets
         ? full

@@ -3,7 +3,6 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { publishPendingEvents } from "@drift/api/events";
 import {
   createDispatcherHandler,
   createEventBridgeNotifier,
@@ -12,7 +11,7 @@ import {
   powertoolsLog,
 } from "@drift/aws";
 import { METRICS_NAMESPACE } from "@drift/core";
-import { createSql, createSweepStore } from "@drift/db";
+import { createSql, createSweepStore, publishPendingEvents } from "@drift/db";
 import { runtimeConfig } from "./shared/runtime";
 
 // Created once per container: warm invocations reuse the connection (RDS Proxy: prepare off, one connection).

@@ -9,7 +9,7 @@ import {
 } from "@drift/aws";
 import { METRICS_NAMESPACE } from "@drift/core";
 import { createReviewStore, createSql, createSweepStore } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { runtimeConfig } from "./shared/runtime";
 
 // Everything below is built once per container and reused by warm invocations.
@@ -22,7 +22,7 @@ const log = powertoolsLog(new Logger({ serviceName: "worker" }));
 const resolver = credentialsResolver({
   secretId: config.credentialsSecretArn,
   create: (credentials) =>
-    createGitHubResolver({
+    createHostResolver({
       githubApiUrl: config.githubApiUrl,
       ...(credentials.auth ? { auth: credentials.auth } : {}),
       ...(credentials.giteaToken ? { giteaToken: credentials.giteaToken } : {}),

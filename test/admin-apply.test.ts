@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { publishPendingEvents } from "@drift/api";
+import { publishPendingEvents } from "@drift/db";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, seedUpdate, type TestApp, testAdminApp } from "./support/api";
 import { createTestDb, type TestDb } from "./support/db";

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { createEventBridgeNotifier } from "@drift/aws";
+import { type AdminAppOptions, createAdminApp } from "@drift/api";
+import { createEventBridgeNotifier, loadAdminToken } from "@drift/aws";
+import { createApiHandler } from "@drift/aws/api-handler";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ADMIN_TOKEN, captureLogger, seedUpdate } from "./support/api";
@@ -27,6 +29,8 @@ const eventBridge = mockClient(EventBridgeClient);
 const secrets = mockClient(SecretsManagerClient);
 let api: typeof import("../functions/api");
 let db: TestDb;
+/** The Function URL handler around the admin app, as functions/api.ts wires it. */
+const adminHandler = (options: AdminAppOptions) => createApiHandler(createAdminApp(options));
 
 beforeAll(async () => {
   api = await import("../functions/api");
@@ -42,9 +46,9 @@ beforeEach(() => {
 
 /** The handler over the test database, with the real EventBridge notifier (mocked client) and secret loader. */
 function testHandler(logger = captureLogger()) {
-  const handler = api.createApiHandler({
+  const handler = adminHandler({
     sql: db.sql,
-    auth: { mode: "bearer", token: () => api.loadAdminToken(SECRET_ARN, 0) },
+    auth: { mode: "bearer", token: () => loadAdminToken(SECRET_ARN, 0) },
     corsOrigins: [ALLOWED_ORIGIN],
     notifier: createEventBridgeNotifier({ client: new EventBridgeClient({}), eventBusName: "drift-bus" }),
     logger,
@@ -203,7 +207,7 @@ describe(`admin API Lambda handler (${process.env.DATABASE_URL ? "PostgreSQL" : 
   });
 
   it("in IAM mode trusts the Function URL's check (no bearer token needed)", async () => {
-    const handler = api.createApiHandler({
+    const handler = adminHandler({
       sql: db.sql,
       auth: { mode: "iam" },
       corsOrigins: [],

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { applyDrift, dismissUpdate, migrate } from "@drift/db";
+import { applyDrift, decide, migrate } from "@drift/db";
 import { describe, expect, it } from "vitest";
 import { sweep, useSweepEnvironment } from "./support/pipeline";
 import { insertPlugins, mapAll, sha } from "./support/seed";
@@ -39,7 +39,7 @@ describe(`a dismissal holds (${label})`, () => {
       SELECT id, workspace_id FROM plugin_update_queue WHERE status = 'pending'`;
     expect(first).toHaveLength(2);
     const dismissed = first.find((r) => r.workspace_id === a);
-    expect(await dismissUpdate(env.db.sql, dismissed?.id as string)).toMatchObject({ kind: "dismissed" });
+    expect(await decide(env.db.sql, dismissed?.id as string)).toMatchObject({ kind: "dismissed" }, "dismiss");
 
     for (let i = 0; i < 3; i++) {
       const summary = await sweep(env.db.sql, env.sim);
@@ -94,7 +94,7 @@ describe(`a dismissal holds (${label})`, () => {
     await sweep(env.db.sql, env.sim);
     for (const plugin of ["fmt", "until"]) {
       const [row] = await pendingOf(plugin);
-      await dismissUpdate(env.db.sql, row?.id as string);
+      await decide(env.db.sql, row?.id as string, "dismiss");
     }
     // `until` in the future holds; the same row with `until` passed does not.
     await env.db
@@ -126,7 +126,7 @@ describe(`a dismissal holds (${label})`, () => {
     await mapAll(env.db.sql);
     await applyDrift(env.db.sql, [{ key: KEY, sha: sha("b") }]);
     const [first] = await pendingOf("back");
-    await dismissUpdate(env.db.sql, first?.id as string);
+    await decide(env.db.sql, first?.id as string, "dismiss");
     expect(await applyDrift(env.db.sql, [{ key: KEY, sha: sha("c") }])).toMatchObject({ new: 1 });
     // Back to the dismissed drift: the open row for "c" is no longer true, and "b" stays dismissed.
     expect(await applyDrift(env.db.sql, [{ key: KEY, sha: sha("b") }])).toMatchObject({

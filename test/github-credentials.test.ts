@@ -1,10 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import {
-  CredentialsSecretError,
-  credentialsFromEnv,
-  loadGitHubCredentials,
-  parseCredentialsSecret,
-} from "@drift/aws";
+import { loadSecretJson, parseSecretJson, SecretJsonError, secretJsonFromEnv } from "@drift/aws";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 
@@ -18,25 +13,25 @@ const PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n----
 
 describe("credentials secret", () => {
   it("reads a token, or an App (which wins), and the other tokens", () => {
-    expect(parseCredentialsSecret('{"githubToken":"ghp_x1","giteaToken":"gt","adminToken":"adm"}')).toEqual({
+    expect(parseSecretJson('{"githubToken":"ghp_x1","giteaToken":"gt","adminToken":"adm"}')).toEqual({
       auth: { token: "ghp_x1" },
       giteaToken: "gt",
       adminToken: "adm",
     });
-    const app = parseCredentialsSecret(
+    const app = parseSecretJson(
       JSON.stringify({
         githubToken: "ghp_x1",
         githubApp: { appId: 12, privateKey: PEM, installationId: "34" },
       }),
     );
     expect(app).toEqual({ auth: { appId: "12", privateKey: PEM.trim(), installationId: "34" } });
-    expect(parseCredentialsSecret('{"unrelated":1}')).toEqual({});
+    expect(parseSecretJson('{"unrelated":1}')).toEqual({});
   });
 
   it("rejects a malformed secret naming the keys, never the values", () => {
-    expect(() => parseCredentialsSecret("ghp_notjson_SECRET")).toThrow(CredentialsSecretError);
+    expect(() => parseSecretJson("ghp_notjson_SECRET")).toThrow(SecretJsonError);
     try {
-      parseCredentialsSecret('{"githubToken": 42, "githubApp": {"appId": "1", "privateKey": "SECRET-KEY"}}');
+      parseSecretJson('{"githubToken": 42, "githubApp": {"appId": "1", "privateKey": "SECRET-KEY"}}');
       expect.unreachable();
     } catch (error) {
       const message = (error as Error).message;
@@ -48,32 +43,32 @@ describe("credentials secret", () => {
   });
 
   it("falls back to the environment locally", () => {
-    expect(credentialsFromEnv({ GITHUB_TOKEN: "ghp_env", GITEA_TOKEN: "gt", ADMIN_TOKEN: "" })).toEqual({
+    expect(secretJsonFromEnv({ GITHUB_TOKEN: "ghp_env", GITEA_TOKEN: "gt", ADMIN_TOKEN: "" })).toEqual({
       auth: { token: "ghp_env" },
       giteaToken: "gt",
     });
     expect(
-      credentialsFromEnv({
+      secretJsonFromEnv({
         GITHUB_APP_ID: "1",
         GITHUB_APP_PRIVATE_KEY: "-----BEGIN KEY-----\\nabc",
         GITHUB_APP_INSTALLATION_ID: "2",
       }).auth,
     ).toEqual({ appId: "1", privateKey: "-----BEGIN KEY-----\nabc", installationId: "2" });
-    expect(() => credentialsFromEnv({ GITHUB_APP_ID: "1" })).toThrow(/go together/);
-    expect(credentialsFromEnv({})).toEqual({});
+    expect(() => secretJsonFromEnv({ GITHUB_APP_ID: "1" })).toThrow(/go together/);
+    expect(secretJsonFromEnv({})).toEqual({});
   });
 });
 
-describe("loadGitHubCredentials (Powertools getSecret)", () => {
+describe("loadSecretJson (Powertools getSecret)", () => {
   it("calls Secrets Manager once across warm invocations (cached for maxAge)", async () => {
     sm.on(GetSecretValueCommand).resolves({
       SecretString: '{"githubToken":"ghp_from_sm","adminToken":"adm"}',
     });
-    const a = await loadGitHubCredentials({
+    const a = await loadSecretJson({
       secretId: "arn:aws:secretsmanager:us-east-1:1:secret:cached",
       maxAgeSeconds: 300,
     });
-    const b = await loadGitHubCredentials({
+    const b = await loadSecretJson({
       secretId: "arn:aws:secretsmanager:us-east-1:1:secret:cached",
       maxAgeSeconds: 300,
     });
@@ -89,12 +84,10 @@ describe("loadGitHubCredentials (Powertools getSecret)", () => {
     sm.on(GetSecretValueCommand, { SecretId: "denied" }).rejects(
       Object.assign(new Error("User is not authorized"), { name: "AccessDeniedException" }),
     );
-    await expect(loadGitHubCredentials({ secretId: "denied" })).rejects.toThrow(/AccessDeniedException/);
+    await expect(loadSecretJson({ secretId: "denied" })).rejects.toThrow(/AccessDeniedException/);
     sm.on(GetSecretValueCommand, { SecretId: "garbled" }).resolves({ SecretString: "ghp_SECRET_not_json" });
-    await expect(loadGitHubCredentials({ secretId: "garbled" })).rejects.toThrow(
-      /^credentials secret is not JSON$/,
-    );
-    expect(await loadGitHubCredentials({ secretId: "", env: { GITHUB_TOKEN: "ghp_local" } })).toEqual({
+    await expect(loadSecretJson({ secretId: "garbled" })).rejects.toThrow(/^credentials secret is not JSON$/);
+    expect(await loadSecretJson({ secretId: "", env: { GITHUB_TOKEN: "ghp_local" } })).toEqual({
       auth: { token: "ghp_local" },
     });
   });

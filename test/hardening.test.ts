@@ -3,9 +3,8 @@
  * update, multi-byte names near the message size cap, and query strings that must be a 4xx, never a 5xx.
  */
 import { randomUUID } from "node:crypto";
-import { publishPendingEvents } from "@drift/api/events";
 import { createDispatcherHandler } from "@drift/aws";
-import { applyUpdate, createSweepStore } from "@drift/db";
+import { createSweepStore, decide, publishPendingEvents } from "@drift/db";
 import { LocalQueue } from "@drift/local";
 import { describe, expect, it } from "vitest";
 import { call, testAdminApp } from "./support/api";
@@ -116,7 +115,7 @@ describe(`hardening (${label})`, () => {
       .sql`UPDATE workspace_plugins SET source_raw = 'github://move/b' WHERE plugin_name IN ('repointed', 'apply-race')`;
     await env.db.sql`UPDATE workspace_plugins SET tracked_ref = 'none' WHERE plugin_name = 'untracked'`;
     // Before any sweep notices, an operator tries to approve the stale update: refused.
-    const refused = await applyUpdate(env.db.sql, ids["apply-race"]);
+    const refused = await decide(env.db.sql, ids["apply-race"], "apply");
     expect(refused).toMatchObject({ kind: "conflict", reason: "tracking_changed" });
 
     const next = await sweep(env.db.sql, env.sim);
@@ -173,7 +172,7 @@ describe(`hardening (${label})`, () => {
     await sweep(env.db.sql, env.sim);
     const [pending] = await env.db.sql`SELECT id FROM plugin_update_queue WHERE status = 'pending'`;
     // Applied, but the publish after commit never happened (the function died, EventBridge was down…).
-    expect(await applyUpdate(env.db.sql, pending?.id)).toMatchObject({ kind: "applied" });
+    expect(await decide(env.db.sql, pending?.id, "apply")).toMatchObject({ kind: "applied" });
 
     const published: string[] = [];
     const handler = (afterDispatch: () => Promise<unknown>) =>

@@ -1,8 +1,8 @@
 import { makeTarget, parseSource, parseTrackedRef, type Resolution, type Target } from "@drift/core";
 import {
-  createGitHubResolver,
-  type GitHubResolver,
-  type GitHubResolverConfig,
+  createHostResolver,
+  type HostResolver,
+  type HostResolverConfig,
   type ResolverLogger,
 } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
@@ -24,8 +24,8 @@ export function startSim(options: Parameters<typeof startGitHubSim>[0] = {}): Pr
 }
 
 /** A resolver pointed at the simulator, with test-friendly timings (short back-off, no request spacing). */
-export function resolverFor(sim: GitHubSim, overrides: GitHubResolverConfig = {}): GitHubResolver {
-  return createGitHubResolver({
+export function resolverFor(sim: GitHubSim, overrides: HostResolverConfig = {}): HostResolver {
+  return createHostResolver({
     githubApiUrl: sim.url,
     auth: { token: TOKEN },
     giteaApiUrls: { [sim.host]: sim.giteaUrl },
@@ -56,7 +56,7 @@ export function captureLogger(): ResolverLogger & { lines: LogLine[] } {
 
 /** Resolves and returns the results, asserting one entry per distinct key. */
 export async function resolveAll(
-  resolver: GitHubResolver,
+  resolver: HostResolver,
   targets: readonly Target[],
 ): Promise<Map<string, Resolution>> {
   const results = await resolver.resolve(targets.map((t) => ({ target: t })));

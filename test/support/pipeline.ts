@@ -1,6 +1,6 @@
 import type { Log } from "@drift/core";
 import type { Sql } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { type LocalSweepOptions, runLocalSweep } from "@drift/local";
 import { afterAll, beforeAll, beforeEach } from "vitest";
@@ -15,8 +15,8 @@ export async function startSim(): Promise<GitHubSim> {
 }
 
 /** The real resolver (real Octokit over HTTP) pointed at the simulator, with fast retries for tests. */
-export function simResolver(sim: GitHubSim, overrides: Parameters<typeof createGitHubResolver>[0] = {}) {
-  return createGitHubResolver({
+export function simResolver(sim: GitHubSim, overrides: Parameters<typeof createHostResolver>[0] = {}) {
+  return createHostResolver({
     githubApiUrl: sim.url,
     auth: { token: TOKEN },
     giteaToken: TOKEN,

@@ -1,6 +1,8 @@
 export * from "./backoff";
+export * from "./chunk";
 export * from "./dispatch";
 export * from "./display";
+export * from "./log-notifier";
 export * from "./mapping";
 export * from "./metrics";
 export * from "./parse-result";
@@ -14,3 +16,4 @@ export * from "./source";
 export * from "./sweep-message";
 export * from "./target";
 export * from "./tracked-ref";
+export * from "./uuid";

@@ -16,8 +16,8 @@ export interface ResolverLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Configuration of {@link createGitHubResolver}. Every field is optional. */
-export interface GitHubResolverConfig {
+/** Configuration of {@link createHostResolver}. Every field is optional. */
+export interface HostResolverConfig {
   /** REST base of github.com or GHES (`https://ghe.example.com/api/v3`). Default `https://api.github.com`. */
   readonly githubApiUrl?: string;
   /** GraphQL endpoint; default derived: `/graphql` beside the REST base, `/api/graphql` for a GHES `/api/v3` URL. */
@@ -85,7 +85,7 @@ const positive = (value: number | undefined, fallback: number, min = 1): number 
   value !== undefined && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
 
 /** Fills defaults and clamps nonsense (a negative timeout, zero concurrency) to safe values. */
-export function settingsOf(config: GitHubResolverConfig): Settings {
+export function settingsOf(config: HostResolverConfig): Settings {
   const githubApiUrl = (config.githubApiUrl ?? "https://api.github.com").replace(/\/+$/, "");
   return {
     githubApiUrl,

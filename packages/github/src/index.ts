@@ -1,4 +1,4 @@
-export { type GitHubAuth, type GitHubResolverConfig, graphqlUrlFor, type ResolverLogger } from "./config";
+export { type GitHubAuth, graphqlUrlFor, type HostResolverConfig, type ResolverLogger } from "./config";
 export {
   type BuiltQuery,
   buildRefsQuery,
@@ -8,7 +8,7 @@ export {
   TAG_PAGE_SIZE,
 } from "./graphql-query";
 export { REDACTED, Redactor } from "./redact";
-export { createGitHubResolver, type GitHubResolver } from "./resolver";
+export { createHostResolver, type HostResolver } from "./resolver";
 export { fetchReviews, PACKET_REPOS_PER_QUERY, type ReviewHost, type ReviewHosts } from "./review-packet";
 export { buildPacketQuery, type PacketSelection } from "./review-packet-query";
 export { giteaWebBase, githubWebBase, repoWebUrl } from "./review-web";

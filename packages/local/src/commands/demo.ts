@@ -1,9 +1,10 @@
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createAdminApp, type Notifier } from "@drift/api";
+import { createAdminApp } from "@drift/api";
+import type { Notifier } from "@drift/core";
 import { listPendingUpdates } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
@@ -44,7 +45,7 @@ export const demoCommand: Command = {
       out();
 
       const log = createCliLogger("warn", ctx.stderr);
-      const resolver = createGitHubResolver({
+      const resolver = createHostResolver({
         githubApiUrl: sim.url,
         auth: { token: DEMO_TOKEN },
         giteaToken: DEMO_TOKEN,

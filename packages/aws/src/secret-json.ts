@@ -2,21 +2,26 @@ import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { GitHubAuth } from "@drift/github";
 import * as z from "zod/mini";
 
-/** Credentials the worker (GitHub/Gitea) and the API (admin token) need. Absent parts are undefined. */
-export interface GitHubCredentials {
-  /** For `createGitHubResolver({ auth })`: a token, or GitHub App credentials. */
+/**
+ * What a deployment's secret JSON holds, parsed: the worker's GitHub/Gitea credentials (the GitHub credentials
+ * secret) and the API's bearer token (the admin token secret). Each function reads only its own part:
+ * `credentialsResolver` the GitHub ones, {@link loadAdminToken} the admin token. Absent parts are undefined.
+ */
+export interface SecretJson {
+  /** For `createHostResolver({ auth })`: a token, or GitHub App credentials. */
   readonly auth?: GitHubAuth;
   readonly giteaToken?: string;
+  /** Bearer token of the admin API. */
   readonly adminToken?: string;
 }
 
 /** A secret (or environment) that is not the documented shape. The message never contains secret content. */
-export class CredentialsSecretError extends Error {
-  override name = "CredentialsSecretError";
+export class SecretJsonError extends Error {
+  override name = "SecretJsonError";
 }
 
 /**
- * The JSON of the credentials secret (docs/deploy.md):
+ * The JSON of a secret (docs/deploy.md):
  * `{"githubToken": "...", "githubApp": {"appId", "privateKey", "installationId"}, "giteaToken": "...", "adminToken": "..."}`.
  * Every key is optional; unknown keys are ignored.
  *
@@ -38,18 +43,18 @@ function buildSecretShape() {
 
 const SecretShape = buildSecretShape();
 
-/** Parses the secret's JSON text. Throws {@link CredentialsSecretError} naming the bad keys, never their values. */
-export function parseCredentialsSecret(secretString: string): GitHubCredentials {
+/** Parses the secret's JSON text. Throws {@link SecretJsonError} naming the bad keys, never their values. */
+export function parseSecretJson(secretString: string): SecretJson {
   let json: unknown;
   try {
     json = JSON.parse(secretString);
   } catch {
-    throw new CredentialsSecretError("credentials secret is not JSON");
+    throw new SecretJsonError("credentials secret is not JSON");
   }
   const parsed = z.safeParse(SecretShape, json);
   if (!parsed.success) {
     const keys = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))].join(", ");
-    throw new CredentialsSecretError(`credentials secret has invalid keys: ${keys}`);
+    throw new SecretJsonError(`credentials secret has invalid keys: ${keys}`);
   }
   const s = parsed.data;
   // An App wins over a token: its installation has the larger rate budget.
@@ -61,13 +66,13 @@ export function parseCredentialsSecret(secretString: string): GitHubCredentials 
  * Credentials from the environment, for local runs: GITHUB_TOKEN (or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY +
  * GITHUB_APP_INSTALLATION_ID), GITEA_TOKEN, ADMIN_TOKEN.
  */
-export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): GitHubCredentials {
+export function secretJsonFromEnv(env: NodeJS.ProcessEnv = process.env): SecretJson {
   const value = (name: string) => env[name]?.trim() || undefined;
   const appId = value("GITHUB_APP_ID");
   const privateKey = value("GITHUB_APP_PRIVATE_KEY")?.replace(/\\n/g, "\n");
   const installationId = value("GITHUB_APP_INSTALLATION_ID");
   if ((appId || privateKey || installationId) && !(appId && privateKey && installationId)) {
-    throw new CredentialsSecretError(
+    throw new SecretJsonError(
       "GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID go together",
     );
   }
@@ -81,8 +86,8 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): GitHub
   return compact({ auth, giteaToken: value("GITEA_TOKEN"), adminToken: value("ADMIN_TOKEN") });
 }
 
-export interface LoadCredentialsOptions {
-  /** Secrets Manager secret name or ARN; unset or "" → {@link credentialsFromEnv}. */
+export interface LoadSecretJsonOptions {
+  /** Secrets Manager secret name or ARN; unset or "" → {@link secretJsonFromEnv}. */
   readonly secretId?: string;
   /** Seconds a fetched secret is reused by warm invocations (Powertools' cache). Default 300. */
   readonly maxAgeSeconds?: number;
@@ -91,18 +96,15 @@ export interface LoadCredentialsOptions {
 }
 
 /**
- * Loads the credentials: from a Secrets Manager JSON secret through Powertools' `getSecret` (cached across
+ * Loads a secret's JSON: from Secrets Manager through Powertools' `getSecret` (cached across
  * warm invocations for `maxAgeSeconds`, so a busy worker does not call Secrets Manager per message), or
  * from the environment when no secret is configured (local runs).
  *
  * @example
- * const creds = await loadGitHubCredentials({ secretId: runtimeConfig().credentialsSecretArn });
- * const resolver = createGitHubResolver({ auth: creds.auth, giteaToken: creds.giteaToken });
+ * const { auth, giteaToken } = await loadSecretJson({ secretId: runtimeConfig().credentialsSecretArn });
  */
-export async function loadGitHubCredentials(
-  options: LoadCredentialsOptions = {},
-): Promise<GitHubCredentials> {
-  if (!options.secretId) return credentialsFromEnv(options.env);
+export async function loadSecretJson(options: LoadSecretJsonOptions = {}): Promise<SecretJson> {
+  if (!options.secretId) return secretJsonFromEnv(options.env);
   let value: unknown;
   try {
     value = await getSecret(options.secretId, { maxAge: options.maxAgeSeconds ?? 300 });
@@ -110,15 +112,12 @@ export async function loadGitHubCredentials(
     // Powertools wraps the SDK error (access denied, not found): its name and message carry no secret value.
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : "unknown error";
-    throw new CredentialsSecretError(`cannot read the credentials secret: ${reason}`);
+    throw new SecretJsonError(`cannot read the credentials secret: ${reason}`);
   }
-  if (value === undefined || value === null)
-    throw new CredentialsSecretError("the credentials secret has no value");
-  return parseCredentialsSecret(
-    typeof value === "string" ? value : new TextDecoder().decode(value as Uint8Array),
-  );
+  if (value === undefined || value === null) throw new SecretJsonError("the credentials secret has no value");
+  return parseSecretJson(typeof value === "string" ? value : new TextDecoder().decode(value as Uint8Array));
 }
 
-function compact(c: { auth?: GitHubAuth; giteaToken?: string; adminToken?: string }): GitHubCredentials {
-  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as GitHubCredentials;
+function compact(c: { auth?: GitHubAuth; giteaToken?: string; adminToken?: string }): SecretJson {
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as SecretJson;
 }

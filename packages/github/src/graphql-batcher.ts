@@ -23,7 +23,7 @@ const MAX_HEAVY_SPLITS = 3;
  *
  * This file is the batch execution loop; sending is in graphql-send.ts, reading answers in graphql-answer.ts.
  */
-export class GraphqlBatcher {
+export class GraphQLBatcher {
   private readonly size: AdaptiveBatchSize;
   private readonly gate = new HostGate();
   private readonly sender: GraphqlSender;

@@ -39,7 +39,7 @@ describe(`a dismissal holds (${label})`, () => {
       SELECT id, workspace_id FROM plugin_update_queue WHERE status = 'pending'`;
     expect(first).toHaveLength(2);
     const dismissed = first.find((r) => r.workspace_id === a);
-    expect(await decide(env.db.sql, dismissed?.id as string)).toMatchObject({ kind: "dismissed" }, "dismiss");
+    expect(await decide(env.db.sql, dismissed?.id as string, "dismiss")).toMatchObject({ kind: "dismissed" });
 
     for (let i = 0; i < 3; i++) {
       const summary = await sweep(env.db.sql, env.sim);

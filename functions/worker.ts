@@ -7,8 +7,8 @@ import {
   powertoolsHandlerMetrics,
   powertoolsLog,
 } from "@drift/aws";
-import { METRICS_NAMESPACE } from "@drift/core";
-import { createReviewStore, createSql, createSweepStore } from "@drift/db";
+import { METRICS_NAMESPACE, minReleaseAgeSetting } from "@drift/core";
+import { createPolicyStep, createReviewStore, createSql, createSweepStore } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 import { runtimeConfig } from "./shared/runtime";
 
@@ -30,10 +30,15 @@ const resolver = credentialsResolver({
     }),
 });
 
+// A malformed age fails the cold start: never auto-apply without the cooling down the operator asked for.
+const minReleaseAgeMs = minReleaseAgeSetting(process.env.DRIFT_MIN_RELEASE_AGE);
+
 export const handler = createWorkerHandler({
-  store: createSweepStore(sql),
+  store: createSweepStore(sql, { minReleaseAgeMs }),
   resolver,
   reviews: createReviewStore(sql),
+  // Auto-applied events go to the outbox; the hourly dispatcher publishes them (the worker has no bus access).
+  policies: createPolicyStep(sql, { defaultAgeMs: minReleaseAgeMs, log }),
   metrics: powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "worker" })),
   log,
 });

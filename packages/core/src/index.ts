@@ -17,3 +17,5 @@ export * from "./sweep-message";
 export * from "./target";
 export * from "./tracked-ref";
 export * from "./uuid";
+export * from "./policy";
+export * from "./tag-integrity";

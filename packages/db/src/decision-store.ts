@@ -26,6 +26,10 @@ export interface DecisionOptions {
   readonly until?: Date;
   /** Apply even while cooling down (apply). */
   readonly force?: boolean;
+  /** Apply only if the row still proposes this commit (policy auto-apply judged that one). */
+  readonly expectedLatestSha?: string;
+  /** The time cooling down is judged at (default: the database's now; tests and the sweep inject a clock). */
+  readonly now?: Date;
 }
 
 /** A decided queue row, as the apply/dismiss answers describe it. */
@@ -48,6 +52,8 @@ const CONFLICT_CODES = {
   installed_changed: "installed_sha_changed",
   tracking_changed: "tracking_changed",
   plugin_missing: "plugin_not_installed",
+  cooling_down: "cooling_down",
+  latest_changed: "latest_sha_changed",
 } as const;
 
 export type ConflictReason = keyof typeof CONFLICT_CODES;
@@ -79,6 +85,8 @@ interface LockedQueueRow {
   decided_at: Date | null;
   tracked_ref: string;
   source_raw: string | null;
+  ready_at: Date | null;
+  cooling: boolean;
 }
 
 const decided = (row: LockedQueueRow, decidedAt: Date | null = row.decided_at): DecidedUpdate => ({
@@ -131,34 +139,59 @@ export async function decide(
   sql: Sql,
   id: string,
   action: DecisionAction,
-  _options: DecisionOptions = {},
+  options: DecisionOptions = {},
 ): Promise<DecisionOutcome> {
   return retryingTransaction<DecisionOutcome>(sql, async (tx) => {
     const [row] = await tx<LockedQueueRow[]>`
-      SELECT id, workspace_id, plugin_name, current_sha, latest_sha, status, decided_at, tracked_ref, source_raw
+      SELECT id, workspace_id, plugin_name, current_sha, latest_sha, status, decided_at, tracked_ref, source_raw,
+             ready_at, coalesce(ready_at > coalesce(${options.now ?? null}::timestamptz, now()), false) AS cooling
       FROM plugin_update_queue WHERE id = ${id}::uuid FOR UPDATE`;
     if (!row) return { kind: "not_found" };
     const target = action === "apply" ? "applied" : "dismissed";
     if (row.status === target) return { kind: `already_${target}`, update: decided(row) };
     if (row.status !== "pending")
       return conflict(row.status, `update ${id} is ${row.status}, it cannot be ${target}`);
-    return action === "apply" ? applyPending(tx, row) : dismissPending(tx, row);
+    return action === "apply" ? applyPending(tx, row, options) : dismissPending(tx, row, options);
   });
 }
 
 /** Marks a locked pending row decided; returns the time it was decided. */
-async function markDecided(tx: postgres.TransactionSql, row: LockedQueueRow, status: UpdateStatus) {
+async function markDecided(
+  tx: postgres.TransactionSql,
+  row: LockedQueueRow,
+  status: UpdateStatus,
+  options: DecisionOptions,
+) {
   const [done] = await tx<{ decided_at: Date }[]>`
-    UPDATE plugin_update_queue SET status = ${status}, decided_at = now(), updated_at = now()
+    UPDATE plugin_update_queue SET status = ${status}, decided_at = now(), updated_at = now(),
+      decided_by = coalesce(${options.decidedBy ?? null}::text, decided_by)
     WHERE id = ${row.id} RETURNING decided_at`;
   return done?.decided_at ?? null;
 }
 
-async function dismissPending(tx: postgres.TransactionSql, row: LockedQueueRow): Promise<DecisionOutcome> {
-  return { kind: "dismissed", update: decided(row, await markDecided(tx, row, "dismissed")) };
+async function dismissPending(
+  tx: postgres.TransactionSql,
+  row: LockedQueueRow,
+  options: DecisionOptions,
+): Promise<DecisionOutcome> {
+  return { kind: "dismissed", update: decided(row, await markDecided(tx, row, "dismissed", options)) };
 }
 
-async function applyPending(tx: postgres.TransactionSql, row: LockedQueueRow): Promise<DecisionOutcome> {
+async function applyPending(
+  tx: postgres.TransactionSql,
+  row: LockedQueueRow,
+  options: DecisionOptions,
+): Promise<DecisionOutcome> {
+  if (
+    options.expectedLatestSha !== undefined &&
+    options.expectedLatestSha.toLowerCase() !== row.latest_sha.toLowerCase()
+  )
+    return conflict("latest_changed", `update ${row.id} now proposes another commit; it is judged again`);
+  if (row.cooling && !options.force)
+    return conflict(
+      "cooling_down",
+      `update ${row.id} is cooling down until ${row.ready_at?.toISOString()} (apply with force to override)`,
+    );
   const [plugin] = await tx<
     { id: string; installed_sha: string | null; source_raw: string; tracked_ref: string }[]
   >`
@@ -181,7 +214,7 @@ async function applyPending(tx: postgres.TransactionSql, row: LockedQueueRow): P
     );
   }
   await tx`UPDATE workspace_plugins SET installed_sha = ${row.latest_sha}, updated_at = now() WHERE id = ${plugin.id}`;
-  const decidedAt = (await markDecided(tx, row, "applied")) ?? new Date();
+  const decidedAt = (await markDecided(tx, row, "applied", options)) ?? new Date();
   const event: PluginUpdateApplied = {
     workspace_id: row.workspace_id,
     plugin_name: row.plugin_name,

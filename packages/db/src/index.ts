@@ -8,3 +8,6 @@ export * from "./reporting-store";
 export * from "./review-store";
 export * from "./sweep-store";
 export * from "./update-store";
+export * from "./policy-store";
+export * from "./policy-sweep";
+export * from "./tag-ledger";

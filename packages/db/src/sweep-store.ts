@@ -3,7 +3,9 @@ import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
 import { analyzeMappings, pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
 import { pgText } from "./pg-text";
+import { driftByKind, refreshReadyAt } from "./policy-sweep";
 import { createSweepRunStore, recordMessageDone } from "./sweep-run-store";
+import { recordTagLedger } from "./tag-ledger";
 import { createTargetStateStore, updateTargetStates } from "./target-state-store";
 
 export { pgText };
@@ -12,7 +14,7 @@ export { pgText };
  * The Postgres implementation of the sweep flow's store port, composed of the sweep-run SQL (sweep-run-store.ts),
  * the target-state SQL (target-state-store.ts) and the mapping SQL (mapping-store.ts).
  */
-export function createSweepStore(sql: Sql): SweepStore {
+export function createSweepStore(sql: Sql, settings: { minReleaseAgeMs?: number } = {}): SweepStore {
   return {
     ...createSweepRunStore(sql),
     ...createTargetStateStore(sql),
@@ -33,8 +35,14 @@ export function createSweepStore(sql: Sql): SweepStore {
             : [],
         );
         const drift = await applyDrift(tx, resolved, sweepId);
+        // Policies (policy-sweep.ts, tag-ledger.ts): a new drift cools down from the moment it is queued.
+        const keys = resolved.map((r) => r.key);
+        await refreshReadyAt(tx, keys, settings.minReleaseAgeMs ?? 0);
+        const byKind = await driftByKind(tx, keys);
+        const integrity = await recordTagLedger(tx, sweepId, outcomes);
         await updateTargetStates(tx, sweepId, outcomes);
-        return recordMessageDone(tx, sweepId, seq, outcomes, options, drift);
+        const done = await recordMessageDone(tx, sweepId, seq, outcomes, options, drift);
+        return { ...done, driftByKind: byKind, integrity };
       }),
   };
 }

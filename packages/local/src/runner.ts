@@ -1,6 +1,13 @@
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
-import { type DispatchConfig, type Log, Metric, type Resolver } from "@drift/core";
-import { countPendingUpdates, createReviewStore, createSweepStore, type Sql, sweepTotals } from "@drift/db";
+import { createLogNotifier, type DispatchConfig, type Log, Metric, type Resolver } from "@drift/core";
+import {
+  countPendingUpdates,
+  createPolicyStep,
+  createReviewStore,
+  createSweepStore,
+  type Sql,
+  sweepTotals,
+} from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
 
@@ -13,6 +20,10 @@ export interface LocalSweepOptions {
   readonly dispatch?: Partial<DispatchConfig>;
   /** Called as messages are acknowledged (progress display). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** `DRIFT_MIN_RELEASE_AGE` in milliseconds (default 0). */
+  readonly minReleaseAgeMs?: number;
+  /** The clock cooling down is judged by (tests inject one). */
+  readonly now?: () => Date;
 }
 
 /** What `drift sweep` reports; drift and target counts come from the database, so they match it. */
@@ -35,6 +46,8 @@ export interface SweepSummary {
   readonly drift: { new: number; refreshed: number; superseded: number };
   readonly github: { requests: number; pointsUsed: number; budgetRemaining: number | null };
   readonly pendingUpdates: number;
+  /** Updates applied by policy, rows still cooling down, tag-integrity events recorded. */
+  readonly policies: { autoApplied: number; coolingDown: number; integrityEvents: number };
 }
 
 /**
@@ -43,7 +56,8 @@ export interface SweepSummary {
  */
 export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSummary> {
   const started = Date.now();
-  const store = createSweepStore(options.sql);
+  const ageMs = options.minReleaseAgeMs ?? 0;
+  const store = createSweepStore(options.sql, { minReleaseAgeMs: ageMs });
   const queue = options.queue instanceof LocalQueue ? options.queue : new LocalQueue(options.queue);
   const collector = new MetricsCollector();
   const metrics = { sink: collector, flush: () => {} };
@@ -58,6 +72,12 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     store,
     resolver: options.resolver,
     reviews: createReviewStore(options.sql),
+    policies: createPolicyStep(options.sql, {
+      defaultAgeMs: ageMs,
+      notifier: createLogNotifier(options.log),
+      log: options.log,
+      ...(options.now ? { now: options.now } : {}),
+    }),
     metrics,
     log: options.log,
   });
@@ -102,6 +122,11 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
       budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
     },
     pendingUpdates: sweep.pending,
+    policies: {
+      autoApplied: collector.total(Metric.UpdatesAutoApplied),
+      coolingDown: collector.total(Metric.UpdatesCoolingDown),
+      integrityEvents: collector.total(Metric.IntegrityEvents),
+    },
   };
 }
 
@@ -123,5 +148,6 @@ async function emptySummary(
     drift: { new: 0, refreshed: 0, superseded: 0 },
     github: { requests: 0, pointsUsed: 0, budgetRemaining: null },
     pendingUpdates: await countPendingUpdates(sql),
+    policies: { autoApplied: 0, coolingDown: 0, integrityEvents: 0 },
   };
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { Log } from "@drift/core";
+import { type Log, minReleaseAgeSetting } from "@drift/core";
 import { type Command, type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { createCliLogger, parseLogLevel } from "../logger";
@@ -56,6 +56,7 @@ async function sweepOnce(ctx: CommandContext, log: Log, concurrency: number, jso
       resolver,
       log,
       queue: { concurrency },
+      minReleaseAgeMs: minReleaseAgeSetting(ctx.env.DRIFT_MIN_RELEASE_AGE),
       onProgress: tty
         ? (done, total) => ctx.stderr.write(`\rsweeping: ${done}/${total} messages`)
         : undefined,
@@ -98,6 +99,10 @@ export function formatSummary(s: SweepSummary): string {
       `${s.github.requests} requests, ${s.github.pointsUsed} points${s.github.budgetRemaining === null ? "" : `, ${s.github.budgetRemaining} left`}`,
     ],
     ["pending", `${s.pendingUpdates} update(s) waiting for an operator`],
+    [
+      "policies",
+      `${s.policies.autoApplied} auto-applied, ${s.policies.coolingDown} cooling down, ${s.policies.integrityEvents} integrity event(s)`,
+    ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n`;

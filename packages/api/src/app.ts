@@ -7,6 +7,7 @@ import { adminAuth } from "./auth";
 import { errorBody, fail } from "./errors";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
+import { policyRoutes } from "./policies";
 import { reportingRoutes } from "./reporting";
 import { updateRoutes } from "./updates";
 import { useEnglishIssueMessages } from "./validation";
@@ -21,6 +22,9 @@ const ROUTES: Record<string, string> = {
   "/admin/plugin-updates/:id/dismiss": "POST",
   "/admin/targets/failing": "GET, HEAD",
   "/admin/sweeps/latest": "GET, HEAD",
+  "/admin/policies": "GET, HEAD, PUT",
+  "/admin/policies/:id": "DELETE",
+  "/admin/integrity-events": "GET, HEAD",
   "/admin/": "GET, HEAD",
   "/health": "GET, HEAD",
 };
@@ -74,7 +78,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     "*",
     cors({
       origin: (origin) => (allowed.has(origin) ? origin : null),
-      allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
+      allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type"],
       maxAge: 600,
     }),
@@ -92,6 +96,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.use("/admin/*", adminAuth(options.auth, logger));
   app.route("/", updateRoutes(context));
   app.route("/", reportingRoutes(context));
+  app.route("/", policyRoutes(context));
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {

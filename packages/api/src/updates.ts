@@ -94,7 +94,11 @@ export function updateRoutes(options: AppContext): Hono {
     app.post(`/admin/plugin-updates/:id/${action}`, async (c) => {
       const id = c.req.param("id");
       if (!isUuid(id)) return fail(c, 400, "invalid_id", "id must be a UUID");
+      const force = c.req.query("force");
+      if (force !== undefined && force !== "true" && force !== "false")
+        return fail(c, 400, "invalid_query", "force must be true or false");
       const outcome = await decideAndPublish(sql, id, action, {
+        force: force === "true",
         notifier: options.notifier,
         log: logger,
         onDecided: (decided) => {

@@ -79,7 +79,12 @@ export function allowsAutoApply(level: AutoApply, row: AutoApplyCandidate): bool
 }
 
 /** Kinds of tag-integrity events (the `IntegrityKind` metric dimension). */
-export const INTEGRITY_KINDS = ["tag_repointed", "tag_deleted", "tag_recreated", "version_downgrade"] as const;
+export const INTEGRITY_KINDS = [
+  "tag_repointed",
+  "tag_deleted",
+  "tag_recreated",
+  "version_downgrade",
+] as const;
 export type IntegrityKind = (typeof INTEGRITY_KINDS)[number];
 
 /** What the post-drift policy step of one message did (for metrics and logs). */
@@ -103,6 +108,8 @@ export function minReleaseAgeSetting(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 0;
   const ms = parseReleaseAge(value);
   if (ms === null)
-    throw new Error(`DRIFT_MIN_RELEASE_AGE must be a duration such as 72h or 3d (at most 366d), got ${value}`);
+    throw new Error(
+      `DRIFT_MIN_RELEASE_AGE must be a duration such as 72h or 3d (at most 366d), got ${value}`,
+    );
   return ms;
 }

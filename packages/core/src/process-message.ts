@@ -99,7 +99,10 @@ export async function processSweepMessage(
   const fetch = deps.resolver.review;
   if (deps.reviews && fetch)
     await reviewDrifts({ store: deps.reviews, fetch }, unique, resolutions, deps.log);
-  await runPolicies(deps, unique.map((t) => t.key));
+  await runPolicies(
+    deps,
+    unique.map((t) => t.key),
+  );
   emitMessageMetrics(deps, outcomes, result, statsBefore, recorded.sweepCompleted?.durationMs);
   emitSupplyChainMetrics(deps.metrics, recorded);
   deps.log.info("message processed", { ...result, attempt });

@@ -1,6 +1,6 @@
 import {
-  allowsAutoApply,
   type AutoApply,
+  allowsAutoApply,
   type Log,
   type Notifier,
   type PolicyStep,

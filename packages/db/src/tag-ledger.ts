@@ -1,10 +1,4 @@
-import {
-  type IntegrityKind,
-  judgeTags,
-  type LedgerTag,
-  observeTags,
-  type TargetOutcome,
-} from "@drift/core";
+import { type IntegrityKind, judgeTags, type LedgerTag, observeTags, type TargetOutcome } from "@drift/core";
 import type { Sql } from "./client";
 import { pgText } from "./pg-text";
 
@@ -60,7 +54,11 @@ export async function recordTagLedger(
       ON CONFLICT (target_key) DO UPDATE SET tag = EXCLUDED.tag, commit_sha = EXCLUDED.commit_sha, seen_at = now()`;
   }
   if (findings.length === 0) return {};
-  const events = findings.map((f) => ({ ...f, tag: pgText(f.tag, 255), previous_tag: pgText(f.previous_tag) }));
+  const events = findings.map((f) => ({
+    ...f,
+    tag: pgText(f.tag, 255),
+    previous_tag: pgText(f.previous_tag),
+  }));
   await tx`
     INSERT INTO drift_integrity_events
       (kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha, sweep_id)

@@ -3,8 +3,10 @@ import { UsageError } from "./command";
 import { applyCommand } from "./commands/apply";
 import { demoCommand } from "./commands/demo";
 import { dismissCommand } from "./commands/dismiss";
+import { integrityCommand } from "./commands/integrity";
 import { migrateCommand } from "./commands/migrate";
 import { pendingCommand } from "./commands/pending";
+import { policyCommand } from "./commands/policy";
 import { serveCommand } from "./commands/serve";
 import { sweepCommand } from "./commands/sweep";
 import { trackCommand } from "./commands/track";
@@ -19,6 +21,8 @@ export const COMMANDS: readonly Command[] = [
   applyCommand,
   dismissCommand,
   serveCommand,
+  policyCommand,
+  integrityCommand,
 ];
 
 function help(): string {

@@ -5,7 +5,9 @@ export const applyCommand: Command = {
   name: "apply",
   summary: "Apply a pending update (installs the approved commit; same code as the admin API)",
   usage: [
-    "drift apply ID",
+    "drift apply ID [--force]",
+    "",
+    "  --force  apply even while the update is cooling down (younger than the minimum release age)",
     "",
     "Sets the plugin's installed_sha to the update's latest_sha and marks the update applied, in one transaction.",
     "Refused (exit 1) when the update was dismissed or superseded, or the installed commit changed since",

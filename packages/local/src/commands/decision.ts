@@ -6,10 +6,10 @@ import { openDatabase } from "../database";
 import { createCliLogger, parseLogLevel } from "../logger";
 
 /** The one positional ID of `drift apply|dismiss ID`, checked to be a UUID before it reaches SQL. */
-export function queueIdArgument(ctx: CommandContext): string {
+export function queueIdArgument(ctx: CommandContext, flags: readonly string[] = []): string {
   const { positionals } = parseArgs({
     args: [...ctx.argv],
-    options: {},
+    options: Object.fromEntries(flags.map((f) => [f, { type: "boolean" as const }])),
     allowPositionals: true,
     strict: true,
   });
@@ -64,7 +64,8 @@ export function renderDecision(
  * published as a log line on stderr.
  */
 export async function runDecision(ctx: CommandContext, action: DecisionAction): Promise<number> {
-  const id = queueIdArgument(ctx);
+  const id = queueIdArgument(ctx, action === "apply" ? ["force"] : []);
+  const force = action === "apply" && ctx.argv.includes("--force");
   const db = await openDatabase({ env: ctx.env });
   try {
     const log = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);
@@ -72,6 +73,7 @@ export async function runDecision(ctx: CommandContext, action: DecisionAction): 
       notifier: createLogNotifier(log),
       log,
       decidedBy: "cli",
+      force,
     });
     return renderDecision(ctx, action, id, outcome);
   } finally {

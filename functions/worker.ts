@@ -7,7 +7,7 @@ import {
   powertoolsHandlerMetrics,
   powertoolsLog,
 } from "@drift/aws";
-import { METRICS_NAMESPACE, minReleaseAgeSetting } from "@drift/core";
+import { METRICS_NAMESPACE } from "@drift/core";
 import { createPolicyStep, createReviewStore, createSql, createSweepStore } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 import { runtimeConfig } from "./shared/runtime";
@@ -30,8 +30,8 @@ const resolver = credentialsResolver({
     }),
 });
 
-// A malformed age fails the cold start: never auto-apply without the cooling down the operator asked for.
-const minReleaseAgeMs = minReleaseAgeSetting(process.env.DRIFT_MIN_RELEASE_AGE);
+// A malformed age fails the cold start (runtimeConfig): never auto-apply without the cooling down asked for.
+const { minReleaseAgeMs } = config;
 
 export const handler = createWorkerHandler({
   store: createSweepStore(sql, { minReleaseAgeMs }),

@@ -11,6 +11,7 @@ import {
   onlyService,
 } from "./product-metrics";
 import type { StageSettings } from "./stage";
+import { supplyChainAlarmSpecs } from "./supply-chain";
 
 /** Failure ratio above which the alarm fires, and the number of attempts below which it stays quiet. */
 export const FAILURE_RATIO_THRESHOLD = 0.2;
@@ -145,5 +146,6 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
         treatMissingData: "breaching",
       },
     },
+    ...supplyChainAlarmSpecs(),
   ];
 }

@@ -11,6 +11,7 @@ import {
   METRIC_SERVICE,
   onlyService,
 } from "./product-metrics";
+import { supplyChainPanels } from "./supply-chain";
 
 /** Plain values the dashboard needs (resolved from the deployment's outputs). */
 export interface DashboardRefs {
@@ -236,6 +237,8 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
       ],
     },
   );
+  const panels = supplyChainPanels();
+  for (let i = 0; i < panels.length; i += 2) row(...panels.slice(i, i + 2));
   return { widgets };
 }
 

@@ -40,6 +40,10 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   MessagesRejected: ["worker"],
   UpdatesApplied: ["api"],
   UpdatesDismissed: ["api"],
+  DriftDetected: ["worker"],
+  UpdatesAutoApplied: ["worker"],
+  UpdatesCoolingDown: ["worker"],
+  IntegrityEvents: ["worker"],
 };
 
 /** The one service that emits `metric` (for queries that need a single series, e.g. alarm inputs). */

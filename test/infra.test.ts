@@ -450,6 +450,8 @@ describe("dashboard", () => {
         if (metric === Metric.TargetsFailed) {
           expect(dims[2]).toBe("FailureKind");
           expect(FAILURE_KINDS).toContain(dims[3]);
+        } else if (metric === Metric.DriftDetected || metric === Metric.IntegrityEvents) {
+          expect(dims[2]).toBe(metric === Metric.DriftDetected ? "DriftKind" : "IntegrityKind");
         } else {
           expect(dims).toHaveLength(2);
         }
@@ -540,7 +542,13 @@ describe("alarms", () => {
   it("exist for the four conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
-      ["AlarmDlqNotEmpty", "AlarmFailureRatioHigh", "AlarmNoCompletedSweep", "AlarmRateBudgetLow"].sort(),
+      [
+        "AlarmDlqNotEmpty",
+        "AlarmFailureRatioHigh",
+        "AlarmNoCompletedSweep",
+        "AlarmRateBudgetLow",
+        "AlarmTagIntegrity",
+      ].sort(),
     );
     for (const [name, args] of byName) {
       expect(args.alarmActions, name).toEqual([topicArn]);

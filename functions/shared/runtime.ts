@@ -8,6 +8,7 @@
  * - Everything else: plain environment variables set per function in infra/functions/*.ts, each function
  *   getting only what it uses.
  */
+import { minReleaseAgeSetting } from "@drift/core";
 import { Resource } from "sst/resource";
 
 export interface RuntimeConfig {
@@ -25,6 +26,8 @@ export interface RuntimeConfig {
   readonly githubApiUrl: string;
   readonly adminAuth: "bearer" | "iam";
   readonly corsOrigins: readonly string[];
+  /** `DRIFT_MIN_RELEASE_AGE` in milliseconds (worker; 0 when unset). A malformed value fails the cold start. */
+  readonly minReleaseAgeMs: number;
 }
 
 /** The environment variables infra/ sets (names are part of the contract between infra and handlers). */
@@ -41,6 +44,7 @@ export const RUNTIME_ENV = {
   githubApiUrl: "GITHUB_API_URL",
   adminAuth: "DRIFT_ADMIN_AUTH",
   corsOrigins: "DRIFT_CORS_ORIGINS",
+  minReleaseAge: "DRIFT_MIN_RELEASE_AGE",
 } as const;
 
 /** The name of the SST link that carries the database credentials (infra/database.ts). */
@@ -123,6 +127,7 @@ export function runtimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConf
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
+    minReleaseAgeMs: minReleaseAgeSetting(env[RUNTIME_ENV.minReleaseAge]),
   };
   if (env === process.env) cached = config;
   return config;

@@ -20,6 +20,7 @@ export function createWorker(
       ...baseFunctionArgs(ctx, "worker", {
         DRIFT_CREDENTIALS_SECRET_ARN: githubSecret.arn,
         GITHUB_API_URL: ctx.settings.githubApiUrl,
+        DRIFT_MIN_RELEASE_AGE: ctx.settings.minReleaseAge,
         // Powertools Parameters cache: a rotated secret is picked up within five minutes (the worker rebuilds its
         // resolver when the credentials it reads change).
         POWERTOOLS_PARAMETERS_MAX_AGE: "300",

@@ -8,6 +8,7 @@ import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
+import { demoPolicies } from "../demo-policies";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
 import { runLocalSweep } from "../runner";
@@ -113,6 +114,7 @@ export const demoCommand: Command = {
         `-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`,
       );
       out();
+      await demoPolicies(db.sql, sim.world, resolver, log, out);
       out(
         "Try it yourself: ADMIN_TOKEN=secret npx drift serve --port 8080   then open http://127.0.0.1:8080/admin/",
       );

@@ -37,6 +37,7 @@ describe("runtimeConfig", () => {
       GITHUB_API_URL: "https://ghe.example.com/api/v3",
       DRIFT_ADMIN_AUTH: "iam",
       DRIFT_CORS_ORIGINS: "https://a.example.com, https://b.example.com",
+      DRIFT_MIN_RELEASE_AGE: "3d",
     });
     expect(config).toEqual({
       databaseUrl: "postgres://me:x%20y@127.0.0.1:6543/test?sslmode=disable",
@@ -46,6 +47,7 @@ describe("runtimeConfig", () => {
       githubApiUrl: "https://ghe.example.com/api/v3",
       adminAuth: "iam",
       corsOrigins: ["https://a.example.com", "https://b.example.com"],
+      minReleaseAgeMs: 3 * 24 * 3600e3,
     });
   });
 
@@ -62,6 +64,8 @@ describe("runtimeConfig", () => {
       eventBusName: "default",
       githubApiUrl: "https://api.github.com",
       corsOrigins: [],
+      minReleaseAgeMs: 0,
     });
+    expect(() => runtimeConfig({ DRIFT_MIN_RELEASE_AGE: "soon" })).toThrow(/DRIFT_MIN_RELEASE_AGE/);
   });
 });

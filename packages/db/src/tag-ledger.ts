@@ -38,6 +38,7 @@ export async function recordTagLedger(
       INSERT INTO drift_tag_ledger AS l (repo_key, tag, commit_sha, deleted_at)
       SELECT repo_key, tag, commit_sha, CASE WHEN change = 'deleted' THEN now() END
       FROM jsonb_to_recordset(${tx.json(rows)}::jsonb) AS x(repo_key text, tag text, commit_sha text, change text)
+      ORDER BY repo_key, tag -- the lock order of the SELECT above: two messages never wait on each other in a cycle
       ON CONFLICT (repo_key, tag) DO UPDATE SET
         commit_sha = EXCLUDED.commit_sha,
         deleted_at = EXCLUDED.deleted_at,

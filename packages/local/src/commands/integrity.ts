@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { listIntegrityEvents } from "@drift/db";
-import type { Command } from "../command";
+import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { printable } from "./decision";
 
@@ -20,7 +20,8 @@ export const integrityCommand: Command = {
       strict: true,
     });
     const limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Error("--limit must be 1 to 1000");
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new UsageError("--limit must be 1 to 1000");
     const db = await openDatabase({ env: ctx.env });
     try {
       const events = await listIntegrityEvents(db.sql, limit);

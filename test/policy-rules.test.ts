@@ -1,5 +1,6 @@
 import {
   allowsAutoApply,
+  coolingDownLabel,
   judgeTags,
   makeTarget,
   minReleaseAgeSetting,
@@ -119,5 +120,14 @@ describe("tag-integrity rules", () => {
     expect(judgeTags(gone, ledger, new Map()).findings.map((f) => f.kind)).toEqual(["tag_deleted"]);
     const flaky = observeTags([outcome("tag:v1", { status: "failed", kind: "transient", message: "502" })]);
     expect(judgeTags(flaky, ledger, new Map()).findings).toEqual([]);
+  });
+});
+
+describe("cooling down label", () => {
+  const now = new Date("2026-01-01T00:00:00Z");
+  it("names the time while ready_at is ahead, and nothing once ready", () => {
+    expect(coolingDownLabel("2026-01-04T00:00:00.000Z", now)).toBe("cooling down until 2026-01-04T00:00:00Z");
+    expect(coolingDownLabel(new Date("2025-12-31T00:00:00Z"), now)).toBeNull();
+    expect(coolingDownLabel(null, now)).toBeNull();
   });
 });

@@ -110,6 +110,12 @@ describe(`drift policy (${label})`, () => {
       expect((await runDrift(["policy", "rm", policy.id], cli.env)).code).toBe(1);
       expect((await runDrift(["policy", "list"], cli.env)).stdout).toBe("No policies.\n");
       expect((await runDrift(["integrity"], cli.env)).stdout).toBe("No integrity events.\n");
+      await cli.withSql(async (sql) => {
+        const row = await seedUpdate(sql);
+        await sql`UPDATE plugin_update_queue SET ready_at = '2999-01-01T00:00:00Z' WHERE id = ${row.id}`;
+      });
+      const pending = await runDrift(["pending"], cli.env);
+      expect(pending.stdout).toContain("cooling down until 2999-01-01T00:00:00Z");
     } finally {
       await cli.close();
     }

@@ -28,6 +28,8 @@ export interface UpdateRow extends PendingUpdate {
   readonly resolved_tag: string | null;
   readonly updated_at: Date;
   readonly decided_at: Date | null;
+  /** When the row may be applied (minimum release age); null: no age applies. */
+  readonly ready_at: Date | null;
 }
 
 /** Every pending row, newest first (CONTRACT shape). */
@@ -100,7 +102,7 @@ export async function listUpdates(
   const where = conditions.reduce((all, c) => sql`${all} AND ${c}`);
   const rows = await sql<(UpdateRow & { cursor_time: string })[]>`
     SELECT id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, drift_kind, resolved_tag,
-           created_at, updated_at, decided_at,
+           created_at, updated_at, decided_at, ready_at,
            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
     FROM plugin_update_queue WHERE ${where}
     ORDER BY created_at DESC, id DESC

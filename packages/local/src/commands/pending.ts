@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { coolingDownLabel } from "@drift/core";
 import { listUpdates, type UpdateCursor, type UpdateRow } from "@drift/db";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
@@ -32,6 +33,7 @@ function table(rows: readonly UpdateRow[]): string {
     "CURRENT -> LATEST",
     "TAG",
     "DETECTED",
+    "READY",
   ];
   const lines = rows.map((r) => [
     r.id,
@@ -42,6 +44,7 @@ function table(rows: readonly UpdateRow[]): string {
     `${short(r.current_sha)} -> ${short(r.latest_sha)}`,
     printable(r.resolved_tag ?? "-"),
     r.created_at.toISOString(),
+    coolingDownLabel(r.ready_at) ?? "ready",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]?.length ?? 0)));
   return [header, ...lines]

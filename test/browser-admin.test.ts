@@ -57,6 +57,7 @@ describe.skipIf(!hasChromium && !required)(
         resolved_tag: "stable",
         created_at: at(5),
       });
+      await db.sql`UPDATE plugin_update_queue SET ready_at = '2999-01-01T00:00:00Z' WHERE id = ${seeded.keep.id}`;
       // Served the way `drift serve` wires the app, on a random port.
       server = await startAdminServer(createServeApp(db.sql, { ADMIN_TOKEN }, logger), { port: 0 });
       browser = await chromium.launch({
@@ -113,6 +114,11 @@ describe.skipIf(!hasChromium && !required)(
       expect(await moved.getAttribute("class")).toBe("suspicious");
       expect(await moved.locator(".kind").textContent()).toContain("tag moved");
       expect(await moved.locator(".sha-latest").textContent()).toBe(seeded.moved.latest_sha.slice(0, 7));
+      // A row younger than the minimum release age says until when it cools down; the others say nothing.
+      expect(await page.locator(`tr[data-id="${seeded.keep.id}"] .cooling`).textContent()).toContain(
+        "cooling down until",
+      );
+      expect(await moved.locator(".cooling").count()).toBe(0);
       expect(await moved.locator(".sha-latest").getAttribute("title")).toBe(seeded.moved.latest_sha);
       expect(await moved.textContent()).toContain("v2.0.0");
       expect(await page.locator(`tr[data-id="${seeded.dismiss.id}"]`).getAttribute("class")).toBeNull();

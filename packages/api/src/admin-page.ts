@@ -67,6 +67,14 @@ const SCRIPT = `
     return td;
   }
 
+  // Younger than the minimum release age: apply is refused (409 cooling_down) until then.
+  function detectedCell(update) {
+    const td = el("td", new Date(update.created_at).toLocaleString(), { class: "detected" });
+    if (update.ready_at && new Date(update.ready_at) > new Date())
+      td.append(el("div", "cooling down until " + new Date(update.ready_at).toLocaleString(), { class: "muted cooling" }));
+    return td;
+  }
+
   function row(update) {
     const tr = el("tr", null, { "data-id": update.id });
     if (update.drift_kind === "tag_moved") tr.className = "suspicious";
@@ -79,7 +87,7 @@ const SCRIPT = `
     dismiss.addEventListener("click", () => decide(update, "dismiss"));
     actions.append(apply, " ", dismiss);
     tr.append(plugin, el("td", update.tracked_ref), kindCell(update.drift_kind), shaCell(update),
-      el("td", update.resolved_tag || "\\u2014"), el("td", new Date(update.created_at).toLocaleString(), { class: "detected" }), actions);
+      el("td", update.resolved_tag || "\\u2014"), detectedCell(update), actions);
     return tr;
   }
 

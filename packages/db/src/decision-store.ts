@@ -14,8 +14,8 @@ export type DecisionAction = "apply" | "dismiss";
 
 /**
  * Who decided and how. Accepted by every caller today so that later paths (bulk, reopen, policy auto-apply) and
- * the decision columns (decided_by, decision_reason, hold_until, ready_at) can land without a signature change;
- * not yet stored.
+ * the decision columns (decided_by, decision_reason, hold_until, ready_at) can land without a signature change.
+ * `decidedBy` is stored in decided_by; `force`, `expectedLatestSha` and `now` guard an apply (cooling down, policy).
  */
 export interface DecisionOptions {
   /** `token`, an IAM principal ARN, `cli`, or `policy:<id>`. */

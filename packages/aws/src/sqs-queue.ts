@@ -32,8 +32,8 @@ export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
   const maxAttempts = options.maxAttempts ?? 5;
   const delay = options.retryDelayMs ?? 200;
   return {
-    async send(messages) {
-      for (const batch of packBatches(messages)) {
+    async send(messages, sendOptions) {
+      for (const batch of packBatches(messages, sendOptions?.delaySeconds)) {
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
           if (attempt > maxAttempts) {
@@ -65,8 +65,11 @@ export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
   };
 }
 
-/** Splits messages into SendMessageBatch calls of ≤ 10 entries and ≤ 1 MiB of bodies. */
-export function packBatches(messages: readonly SweepMessage[]): SendMessageBatchRequestEntry[][] {
+/** Splits messages into SendMessageBatch calls of ≤ 10 entries and ≤ 1 MiB of bodies (DelaySeconds on each, if any). */
+export function packBatches(
+  messages: readonly SweepMessage[],
+  delaySeconds?: number,
+): SendMessageBatchRequestEntry[][] {
   const batches: SendMessageBatchRequestEntry[][] = [];
   let current: SendMessageBatchRequestEntry[] = [];
   let bytes = 0;
@@ -78,7 +81,11 @@ export function packBatches(messages: readonly SweepMessage[]): SendMessageBatch
       current = [];
       bytes = 0;
     }
-    current.push({ Id: `m${m.seq}`, MessageBody: body });
+    current.push({
+      Id: `m${m.seq}`,
+      MessageBody: body,
+      ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+    });
     bytes += size;
   }
   if (current.length > 0) batches.push(current);

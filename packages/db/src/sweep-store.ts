@@ -12,6 +12,7 @@ import {
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
 import { analyzeMappings, pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
+import { isRecheck, recordRecheckOutcomes } from "./recheck-store";
 
 /**
  * Text from outside (a server's error message, a tag, an ETag) made storable: Postgres text cannot hold NUL, and
@@ -139,8 +140,13 @@ export function createSweepStore(sql: Sql): SweepStore {
       );
     },
 
+    // A webhook re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps'.
     recordOutcomes: (sweepId, seq, outcomes, options) =>
-      sql.begin((tx) => recordOutcomes(tx as unknown as Sql, sweepId, seq, outcomes, options)),
+      sql.begin(async (tx) =>
+        (await isRecheck(tx as unknown as Sql, sweepId))
+          ? recordRecheckOutcomes(tx as unknown as Sql, sweepId, seq, outcomes, options)
+          : recordOutcomes(tx as unknown as Sql, sweepId, seq, outcomes, options),
+      ),
   };
 }
 

@@ -3,6 +3,7 @@ export * from "./command";
 export * from "./database";
 export * from "./in-process-queue";
 export * from "./local-queue";
+export * from "./local-webhooks";
 export * from "./logger";
 export * from "./metrics-collector";
 export * from "./runner";

@@ -129,7 +129,7 @@ describe("sst.config.ts", () => {
       expect(await config.app({ stage: "alice" })).toMatchObject({ removal: "remove", protect: false });
       const outputs = await config.run();
       expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["apiUrl", "alarmTopicArn", "dashboard"]));
-      expect(fakes.ofType("sst.aws.Function")).toHaveLength(4);
+      expect(fakes.ofType("sst.aws.Function")).toHaveLength(5);
     } finally {
       delete g.$config;
     }
@@ -450,6 +450,8 @@ describe("dashboard", () => {
         if (metric === Metric.TargetsFailed) {
           expect(dims[2]).toBe("FailureKind");
           expect(FAILURE_KINDS).toContain(dims[3]);
+        } else if (metric === Metric.WebhookDeliveries) {
+          expect(dims[2]).toBe("Event"); // checked further in test/infra-webhook.test.ts
         } else {
           expect(dims).toHaveLength(2);
         }
@@ -497,7 +499,15 @@ describe("dashboard", () => {
     const emitters: Record<string, string[]> = {
       dispatcher: [join(ROOT, "packages/core/src/dispatch.ts"), ...handlerFile("dispatcher")],
       worker: [join(ROOT, "packages/core/src/process-message.ts"), ...handlerFile("worker")],
-      api: [...walk(join(ROOT, "packages/api/src")), ...handlerFile("api")],
+      api: [
+        ...walk(join(ROOT, "packages/api/src")).filter((f) => !f.includes(join("src", "webhooks"))),
+        ...handlerFile("api"),
+      ],
+      webhook: [
+        ...walk(join(ROOT, "packages/api/src/webhooks")),
+        join(ROOT, "packages/core/src/recheck.ts"),
+        ...handlerFile("webhook"),
+      ],
     };
     const wrong: string[] = [];
     for (const [service, files] of Object.entries(emitters)) {

@@ -5,3 +5,4 @@ export * from "./handlers";
 export * from "./log";
 export * from "./metrics-sink";
 export * from "./sqs-queue";
+export * from "./webhook-secrets";

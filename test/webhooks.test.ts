@@ -4,39 +4,23 @@ import { pushPayload, refEventPayload, releasePayload } from "@drift/github-sim"
 import { sign } from "@octokit/webhooks-methods";
 import { beforeEach, describe, expect, it } from "vitest";
 import { useSweepEnvironment } from "./support/pipeline";
-import { insertPlugins, mapAll } from "./support/seed";
-import { cleanWebhookTables, SECRET, webhookHarness } from "./support/webhooks";
+import {
+  cleanWebhookTables,
+  headOf,
+  pendingRows,
+  SECRET,
+  trackPlugins,
+  webhookHarness,
+} from "./support/webhooks";
 
 const env = useSweepEnvironment();
 const label = process.env.DATABASE_URL ? "PostgreSQL" : "PGlite";
 beforeEach(() => cleanWebhookTables(env.db.sql));
 
-const head = (repo: string, ref: string) => env.sim.world.revParse(env.sim.world.repo(repo), ref) as string;
-
-/** Installs plugins following `repo` at their ref's current commit, and runs the mapping pass (no sweep). */
-async function track(repo: string, refs: Record<string, string>, source = `github://${repo}`) {
-  const ws = randomUUID();
-  await insertPlugins(
-    env.db.sql,
-    Object.entries(refs).map(([plugin_name, tracked_ref]) => ({
-      workspace_id: ws,
-      plugin_name,
-      source_raw: source,
-      tracked_ref,
-      installed_sha: head(
-        repo,
-        tracked_ref.startsWith("branch:") ? `refs/heads/${tracked_ref.slice(7)}` : "v1.0.0",
-      ),
-    })),
-  );
-  await mapAll(env.db.sql);
-}
-
-async function pending() {
-  const rows = await env.db.sql<{ plugin_name: string; latest_sha: string }[]>`
-    SELECT plugin_name, latest_sha FROM plugin_update_queue WHERE status = 'pending' ORDER BY plugin_name`;
-  return Object.fromEntries(rows.map((r) => [r.plugin_name, r.latest_sha]));
-}
+const head = (repo: string, ref: string) => headOf(env.sim.world, repo, ref);
+const track = (repo: string, refs: Record<string, string>, source?: string) =>
+  trackPlugins(env.db.sql, env.sim.world, repo, refs, source);
+const pending = () => pendingRows(env.db.sql);
 
 const sentKeys = (sent: { targets: { r: string; t: string }[] }[]) =>
   sent.flatMap((m) => m.targets.map((t) => `${t.r}#${t.t}`)).sort();
@@ -286,29 +270,5 @@ describe(`webhooks trigger a re-check through the queue and worker (${label})`, 
     );
     expect(notes).toEqual({ status: 202, body: { targets: 0 } });
     expect(h.sent).toEqual([]);
-  });
-
-  it("Gitea and Forgejo deliveries match gitea:// sources on host and full name, case-insensitively", async () => {
-    const repo = "wh9/GiteaTool";
-    env.sim.world.createRepo(repo);
-    await track(repo, { m: "branch:main" }, `gitea://${env.sim.host}/${repo.toLowerCase()}`);
-    const h = webhookHarness(env.db.sql, env.sim, { windowMs: 0 });
-    const moved = env.sim.world.commit(repo, "main");
-    // html_url carries the host: the simulator's, as a gitea:// source names it.
-    const payload = pushPayload(env.sim.world.repo(repo), env.sim.url, "refs/heads/main", null, moved);
-    const forgejo = await h.deliver("gitea", "push", payload, {
-      headers: { "x-gitea-event": null, "x-gitea-delivery": null, "x-gitea-signature": null },
-    });
-    expect(forgejo).toEqual({ status: 202, body: { targets: 1 } });
-    await h.idle();
-    expect(await pending()).toEqual({ m: moved });
-    // The same repository on another host is another repository.
-    const elsewhere = {
-      ...payload,
-      repository: { full_name: repo, html_url: `https://git.example.org/${repo}` },
-    };
-    expect((await h.deliver("gitea", "push", elsewhere)).body).toEqual({ targets: 0 });
-    // The GitHub route never matches gitea:// sources.
-    expect((await h.deliver("github", "push", payload)).body).toEqual({ targets: 0 });
   });
 });

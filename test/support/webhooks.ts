@@ -1,10 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createWorkerHandler } from "@drift/aws";
 import type { MessageQueue, SweepMessage } from "@drift/core";
 import { createRecheckStore, createSweepStore, type Sql } from "@drift/db";
-import { type GitHubSim, signedDelivery, type WebhookFlavour } from "@drift/github-sim";
+import { type GitHubSim, signedDelivery, type WebhookFlavour, type World } from "@drift/github-sim";
 import { InProcessQueue, MetricsCollector } from "@drift/local";
 import { quietLog, simResolver } from "./pipeline";
+import { insertPlugins, mapAll } from "./seed";
 
 export const SECRET = "whsec_test_0123456789abcdef";
 
@@ -63,4 +65,44 @@ export function webhookHarness(
 /** Empties the webhook tables (the sweep tables are emptied by useSweepEnvironment). */
 export async function cleanWebhookTables(sql: Sql): Promise<void> {
   await sql`TRUNCATE drift_webhook_deliveries, drift_rechecks, drift_recheck_guards`;
+}
+
+/** The object a ref of a simulated repository points at. */
+export const headOf = (world: World, repo: string, ref: string): string =>
+  world.revParse(world.repo(repo), ref) as string;
+
+/**
+ * Installs plugins (name → tracked_ref) following `repo`, branch followers at the branch head and the others at
+ * tag v1.0.0, in one new workspace; then runs the mapping pass only (no sweep, nothing resolved).
+ */
+export async function trackPlugins(
+  sql: Sql,
+  world: World,
+  repo: string,
+  refs: Record<string, string>,
+  source = `github://${repo}`,
+): Promise<void> {
+  const ws = randomUUID();
+  await insertPlugins(
+    sql,
+    Object.entries(refs).map(([plugin_name, tracked_ref]) => ({
+      workspace_id: ws,
+      plugin_name,
+      source_raw: source,
+      tracked_ref,
+      installed_sha: headOf(
+        world,
+        repo,
+        tracked_ref.startsWith("branch:") ? `refs/heads/${tracked_ref.slice(7)}` : "v1.0.0",
+      ),
+    })),
+  );
+  await mapAll(sql);
+}
+
+/** Pending rows as plugin_name → latest_sha. */
+export async function pendingRows(sql: Sql): Promise<Record<string, string>> {
+  const rows = await sql<{ plugin_name: string; latest_sha: string }[]>`
+    SELECT plugin_name, latest_sha FROM plugin_update_queue WHERE status = 'pending' ORDER BY plugin_name`;
+  return Object.fromEntries(rows.map((r) => [r.plugin_name, r.latest_sha]));
 }

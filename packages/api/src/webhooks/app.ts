@@ -62,6 +62,49 @@ function header(c: Context, names: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** A request that passed the checks every delivery must pass, or the answer that refuses it. */
+type Checked = { readonly event: string; readonly deliveryId: string; readonly json: unknown } | Response;
+
+/**
+ * Secret configured (else 403), signature valid (else 401: nothing is read or stored before this), event and
+ * delivery id present, body JSON (else 400). A signed ping is answered here (200).
+ */
+async function checkDelivery(
+  c: Context,
+  flavour: Flavour,
+  source: SecretSource,
+  metrics: MetricsSink,
+): Promise<Checked> {
+  const secret = await secretOf(source);
+  if (!secret) {
+    return fail(c, 403, "webhook_secret_unset", `no webhook secret is configured for /webhooks/${flavour}`);
+  }
+  const raw = await c.req.text();
+  const names = HEADERS[flavour];
+  if (!(await verifySignature(flavour, secret, raw, header(c, names.signature)))) {
+    metrics.add(Metric.WebhookSignatureRejected, "Count", 1);
+    return fail(c, 401, "bad_signature", "missing or wrong webhook signature");
+  }
+  const event = header(c, names.event)?.trim().toLowerCase() ?? "";
+  if (!EVENT_NAME.test(event)) return fail(c, 400, "bad_event", "missing or malformed event header");
+  if (event === "ping") {
+    metrics.add(Metric.WebhookDeliveries, "Count", 1, { Event: "ping" });
+    return c.json({ ok: true }, 200);
+  }
+  const deliveryId = header(c, names.delivery)?.trim() ?? "";
+  if (!DELIVERY_ID.test(deliveryId)) return fail(c, 400, "bad_delivery", "missing or malformed delivery id");
+  try {
+    return { event, deliveryId, json: JSON.parse(raw) };
+  } catch {
+    return fail(
+      c,
+      400,
+      "malformed_json",
+      "the body is not JSON (configure the webhook with application/json)",
+    );
+  }
+}
+
 /**
  * The webhook receiver (CONTRACT "webhooks"): `POST /webhooks/github` and `POST /webhooks/gitea`. The signature
  * is the authentication (no bearer token): in AWS it is its own function and Function URL; `drift serve` mounts it
@@ -78,38 +121,18 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
   const recheck: RecheckConfig = { ...DEFAULT_RECHECK_CONFIG, ...options.recheck };
   const deps = { store: options.store, queue: options.queue, metrics, log };
   let prunedAt = 0;
+  const prune = async () => {
+    if (Date.now() - prunedAt < PRUNE_EVERY_MS) return;
+    prunedAt = Date.now();
+    await options.store
+      .prune(options.retentionHours ?? 72)
+      .catch((error: unknown) => log.warn("webhook prune failed", { error: (error as Error).message }));
+  };
 
   const receive = (flavour: Flavour) => async (c: Context) => {
-    const secret = await secretOf(options.secrets[flavour]);
-    if (!secret) {
-      return fail(c, 403, "webhook_secret_unset", `no webhook secret is configured for /webhooks/${flavour}`);
-    }
-    const raw = await c.req.text();
-    const names = HEADERS[flavour];
-    if (!(await verifySignature(flavour, secret, raw, header(c, names.signature)))) {
-      metrics.add(Metric.WebhookSignatureRejected, "Count", 1);
-      return fail(c, 401, "bad_signature", "missing or wrong webhook signature");
-    }
-    const event = header(c, names.event)?.trim().toLowerCase() ?? "";
-    if (!EVENT_NAME.test(event)) return fail(c, 400, "bad_event", "missing or malformed event header");
-    if (event === "ping") {
-      metrics.add(Metric.WebhookDeliveries, "Count", 1, { Event: "ping" });
-      return c.json({ ok: true }, 200);
-    }
-    const deliveryId = header(c, names.delivery)?.trim() ?? "";
-    if (!DELIVERY_ID.test(deliveryId))
-      return fail(c, 400, "bad_delivery", "missing or malformed delivery id");
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      return fail(
-        c,
-        400,
-        "malformed_json",
-        "the body is not JSON (configure the webhook with application/json)",
-      );
-    }
+    const checked = await checkDelivery(c, flavour, options.secrets[flavour], metrics);
+    if (checked instanceof Response) return checked;
+    const { event, deliveryId, json } = checked;
     const known = isRecheckEvent(event);
     metrics.add(Metric.WebhookDeliveries, "Count", 1, { Event: known ? event : "other" });
     let change: ReturnType<typeof changeOf>;
@@ -120,12 +143,7 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
       throw error;
     }
     const result = await handleDelivery(deps, { route: flavour, deliveryId, event, change }, recheck);
-    if (Date.now() - prunedAt > PRUNE_EVERY_MS) {
-      prunedAt = Date.now();
-      await options.store
-        .prune(options.retentionHours ?? 72)
-        .catch((error: unknown) => log.warn("webhook prune failed", { error: (error as Error).message }));
-    }
+    await prune();
     return c.json(result.duplicate ? { targets: 0, duplicate: true } : { targets: result.targets }, 202);
   };
 

@@ -110,4 +110,28 @@ describe(`webhooks in drift serve and on the Gitea route (${label})`, () => {
     // The GitHub route never matches gitea:// sources.
     expect((await h.deliver("github", "push", payload)).body).toEqual({ targets: 0 });
   });
+
+  it("a re-check split over several messages is done, and its latency measured, once all of them are", async () => {
+    const repo = "whs/split";
+    env.sim.world.createRepo(repo);
+    env.sim.world.tag(repo, "v1.0.0");
+    await track(repo, { a: "tag:latest", b: "semver:^1", c: "semver:>=1.0.0" });
+    const h = webhookHarness(env.db.sql, env.sim, { windowMs: 0, targetsPerMessage: 1 });
+    env.sim.world.commit(repo, "main");
+    const v11 = env.sim.world.tag(repo, "v1.1.0").commit;
+    const r = await h.deliver(
+      "github",
+      "push",
+      pushPayload(env.sim.world.repo(repo), env.sim.url, "refs/tags/v1.1.0", null, v11),
+    );
+    expect(r.body).toEqual({ targets: 3 });
+    await h.idle();
+    expect(h.sent.map((m) => m.seq)).toEqual([0, 1, 2]);
+    expect(new Set(h.sent.map((m) => m.sweepId)).size).toBe(1);
+    const [row] = await env.db.sql`SELECT messages, targets_resolved, drift_new, done_at IS NOT NULL AS done,
+      cardinality(done_seqs) AS seqs FROM drift_rechecks`;
+    expect(row).toEqual({ messages: 3, targets_resolved: 3, drift_new: 3, done: true, seqs: 3 });
+    expect(h.metrics.total("RechecksQueued")).toBe(3);
+    expect(await pending()).toEqual({ a: v11, b: v11, c: v11 });
+  });
 });

@@ -17,7 +17,12 @@ export const SECRET = "whsec_test_0123456789abcdef";
 export function webhookHarness(
   sql: Sql,
   sim: GitHubSim,
-  options: { windowMs?: number; maxBodyBytes?: number; secrets?: { github?: string; gitea?: string } } = {},
+  options: {
+    windowMs?: number;
+    targetsPerMessage?: number;
+    maxBodyBytes?: number;
+    secrets?: { github?: string; gitea?: string };
+  } = {},
 ) {
   const metrics = new MetricsCollector();
   const worker = createWorkerHandler({
@@ -40,7 +45,7 @@ export function webhookHarness(
     secrets: options.secrets ?? { github: SECRET, gitea: SECRET },
     metrics,
     log: quietLog,
-    recheck: { windowMs: options.windowMs ?? 1000 },
+    recheck: { windowMs: options.windowMs ?? 1000, maxTargetsPerMessage: options.targetsPerMessage ?? 1000 },
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
   /** POSTs a signed delivery (or one with the headers given) and returns status and JSON body. */

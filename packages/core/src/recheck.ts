@@ -96,8 +96,16 @@ export interface RecheckStore {
   forgetDelivery(route: string, deliveryId: string): Promise<void>;
   /** The known, followed targets of the repository that the refs can affect. */
   affectedTargets(refs: AffectedRefs): Promise<Target[]>;
-  /** Plans (see {@link planRecheck}) and records a re-check under the repository's guard row; null: coalesced. */
-  claimRecheck(repo: string, targets: readonly Target[], windowMs: number): Promise<RecheckClaim | null>;
+  /**
+   * Plans (see {@link planRecheck}) and records a re-check under the repository's guard row, to be sent in
+   * messages of `targetsPerMessage`; null when coalesced into one already queued.
+   */
+  claimRecheck(
+    repo: string,
+    targets: readonly Target[],
+    windowMs: number,
+    targetsPerMessage: number,
+  ): Promise<RecheckClaim | null>;
   /** Undoes a claim whose message could not be sent. */
   cancelRecheck(recheckId: string): Promise<void>;
   /** Deletes deliveries, re-checks and guards older than the retention; returns how many rows went. */
@@ -154,7 +162,12 @@ export async function handleDelivery(
   if (!delivery.change) return { targets: 0, queued: 0 };
   const targets = await store.affectedTargets(affectedRefs(delivery.change));
   if (targets.length === 0) return { targets: 0, queued: 0 };
-  const claim = await store.claimRecheck(repoKey(delivery.change.repository), targets, config.windowMs);
+  const claim = await store.claimRecheck(
+    repoKey(delivery.change.repository),
+    targets,
+    config.windowMs,
+    config.maxTargetsPerMessage,
+  );
   if (!claim) return { targets: targets.length, queued: 0 };
   const messages: SweepMessage[] = [];
   for (let i = 0; i < claim.targets.length; i += config.maxTargetsPerMessage) {

@@ -64,7 +64,7 @@ export function createRecheckStore(sql: Sql): RecheckStore {
       return toTargets(rows);
     },
 
-    claimRecheck(repo, targets, windowMs) {
+    claimRecheck(repo, targets, windowMs, targetsPerMessage) {
       return sql.begin(async (tx) => {
         await tx`INSERT INTO drift_recheck_guards (repo_key) VALUES (${repo}) ON CONFLICT DO NOTHING`;
         const [g] = await tx<{ run_at: Date | null; target_keys: string[]; now: Date }[]>`
@@ -79,7 +79,7 @@ export function createRecheckStore(sql: Sql): RecheckStore {
         if (plan.send.length === 0) return null;
         const send = new Set(plan.send);
         const chosen = targets.filter((t) => send.has(t.key));
-        const messages = Math.ceil(chosen.length / 1000);
+        const messages = Math.ceil(chosen.length / targetsPerMessage);
         const [row] = await tx<{ id: string }[]>`
           INSERT INTO drift_rechecks (repo_key, target_count, messages, run_at)
           VALUES (${repo}, ${chosen.length}, ${messages}, ${plan.runAt.toISOString()}::timestamptz) RETURNING id`;
@@ -121,7 +121,7 @@ export async function isRecheck(sql: Sql, id: string): Promise<boolean> {
  * (`last_sweep_id`, `last_attempt_sweep_id`, drift_sweep_messages), so a sweep's redelivered message still skips
  * exactly what that sweep finished; and a failed target changes nothing (no backoff, no failure count: the
  * hourly sweep is the backstop). A redelivered re-check message resolves its targets again: replays change no
- * queue row, and its counters are overwritten, not added.
+ * queue row, and its target counts are added once per message.
  */
 export async function recordRecheckOutcomes(
   tx: Sql,
@@ -158,8 +158,12 @@ export async function recordRecheckOutcomes(
     FROM drift_rechecks WHERE id = ${recheckId}::uuid FOR UPDATE`;
   const seqs = r && done && !r.done_seqs.includes(seq) ? [...r.done_seqs, seq] : (r?.done_seqs ?? []);
   const firstDone = r !== undefined && r.done_at === null && seqs.length >= r.messages;
+  // Target counts are added once per message (when it is done); drift counts whenever they changed something.
+  const newlyDone = r !== undefined && seqs.length > r.done_seqs.length;
   await tx`
-    UPDATE drift_rechecks SET targets_resolved = ${resolved.length}, targets_failed = ${outcomes.length - resolved.length},
+    UPDATE drift_rechecks SET
+      targets_resolved = targets_resolved + ${newlyDone ? resolved.length : 0},
+      targets_failed = targets_failed + ${newlyDone ? outcomes.length - resolved.length : 0},
       drift_new = drift_new + ${drift.new}, drift_refreshed = drift_refreshed + ${drift.refreshed},
       drift_superseded = drift_superseded + ${drift.superseded}, done_seqs = ${seqs}::int[],
       done_at = CASE WHEN ${firstDone}::bool THEN now() ELSE done_at END

@@ -94,6 +94,7 @@ describe(`webhooks in drift serve and on the Gitea route (${label})`, () => {
       "refs/heads/main",
       headOf(env.sim.world, repo, "refs/heads/main"),
       moved,
+      "gitea",
     );
     const forgejo = await h.deliver("gitea", "push", payload, {
       headers: { "x-gitea-event": null, "x-gitea-delivery": null, "x-gitea-signature": null },

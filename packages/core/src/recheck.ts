@@ -128,6 +128,21 @@ export interface RecheckDeps {
   readonly log: Log;
 }
 
+/** A claimed re-check as queue messages (the sweep's schema; its id as sweepId, seq 0, 1, …). */
+function toMessages(claim: RecheckClaim, perMessage: number): SweepMessage[] {
+  const messages: SweepMessage[] = [];
+  for (let i = 0; i < claim.targets.length; i += perMessage) {
+    const slice = claim.targets.slice(i, i + perMessage);
+    messages.push({
+      v: 1,
+      sweepId: claim.recheckId,
+      seq: messages.length,
+      targets: slice.map(toMessageTarget),
+    });
+  }
+  return messages;
+}
+
 /** A delivery as the receiver understood it (signature already verified). */
 export interface Delivery {
   readonly route: string;
@@ -160,29 +175,24 @@ export async function handleDelivery(
     return { targets: 0, duplicate: true, queued: 0 };
   }
   if (!delivery.change) return { targets: 0, queued: 0 };
-  const targets = await store.affectedTargets(affectedRefs(delivery.change));
-  if (targets.length === 0) return { targets: 0, queued: 0 };
-  const claim = await store.claimRecheck(
-    repoKey(delivery.change.repository),
-    targets,
-    config.windowMs,
-    config.maxTargetsPerMessage,
-  );
-  if (!claim) return { targets: targets.length, queued: 0 };
-  const messages: SweepMessage[] = [];
-  for (let i = 0; i < claim.targets.length; i += config.maxTargetsPerMessage) {
-    const slice = claim.targets.slice(i, i + config.maxTargetsPerMessage);
-    messages.push({
-      v: 1,
-      sweepId: claim.recheckId,
-      seq: messages.length,
-      targets: slice.map(toMessageTarget),
-    });
-  }
+  let claim: RecheckClaim | null = null;
+  let messages: SweepMessage[] = [];
+  let targets: Target[];
   try {
+    targets = await store.affectedTargets(affectedRefs(delivery.change));
+    if (targets.length === 0) return { targets: 0, queued: 0 };
+    claim = await store.claimRecheck(
+      repoKey(delivery.change.repository),
+      targets,
+      config.windowMs,
+      config.maxTargetsPerMessage,
+    );
+    if (!claim) return { targets: targets.length, queued: 0 };
+    messages = toMessages(claim, config.maxTargetsPerMessage);
     await queue.send(messages, { delaySeconds: claim.delaySeconds });
   } catch (error) {
-    await store.cancelRecheck(claim.recheckId).catch(() => {});
+    // Nothing queued: forget the claim and the delivery, so that the host's redelivery is not taken for a replay.
+    if (claim) await store.cancelRecheck(claim.recheckId).catch(() => {});
     await store.forgetDelivery(delivery.route, delivery.deliveryId).catch(() => {});
     throw error;
   }

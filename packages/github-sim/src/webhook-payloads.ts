@@ -23,29 +23,38 @@ function repository(repo: SimRepo, webBase: string) {
   };
 }
 
-/** A `push` payload (GitHub's shape; Gitea's is the same for the fields receivers read). */
+/**
+ * A `push` payload: GitHub's shape, or Gitea/Forgejo's (`compare_url`, no created/deleted/forced flags); the fields
+ * receivers read (ref, repository) are the same in both.
+ */
 export function pushPayload(
   repo: SimRepo,
   webBase: string,
   fullRef: string,
   before: string | null,
   after: string | null,
+  flavour: WebhookFlavour = "github",
 ): Record<string, unknown> {
-  return {
+  const compare = `${webBase}/${repo.owner}/${repo.name}/compare/${(before ?? ZERO).slice(0, 12)}...${(after ?? ZERO).slice(0, 12)}`;
+  const common = {
     ref: fullRef,
     before: before ?? ZERO,
     after: after ?? ZERO,
-    created: before === null,
-    deleted: after === null,
-    forced: before !== null && after !== null,
-    base_ref: null,
-    compare: `${webBase}/${repo.owner}/${repo.name}/compare/${(before ?? ZERO).slice(0, 12)}...${(after ?? ZERO).slice(0, 12)}`,
     commits: [],
     head_commit:
       after === null ? null : { id: after, message: "change", timestamp: new Date().toISOString() },
     pusher: { name: SENDER.login, email: "sim-bot@example.invalid" },
     repository: repository(repo, webBase),
     sender: SENDER,
+  };
+  if (flavour === "gitea") return { ...common, compare_url: compare, total_commits: 0 };
+  return {
+    ...common,
+    created: before === null,
+    deleted: after === null,
+    forced: before !== null && after !== null,
+    base_ref: null,
+    compare,
   };
 }
 

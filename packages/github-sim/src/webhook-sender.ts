@@ -25,14 +25,25 @@ export interface SentDelivery {
 }
 
 /** The deliveries a host sends for one change (GitHub sends `create` and `push` for a new branch or tag). */
-function deliveriesFor(change: WorldChange, webBase: string): { event: string; payload: unknown }[] {
+function deliveriesFor(
+  change: WorldChange,
+  webBase: string,
+  flavour: WebhookFlavour,
+): { event: string; payload: unknown }[] {
   if (change.kind === "release") {
     return [{ event: "release", payload: releasePayload(change.repo, webBase, change.tag) }];
   }
   const prefix = change.kind === "branch" ? "refs/heads/" : "refs/tags/";
   const push = {
     event: "push",
-    payload: pushPayload(change.repo, webBase, `${prefix}${change.name}`, change.before, change.after),
+    payload: pushPayload(
+      change.repo,
+      webBase,
+      `${prefix}${change.name}`,
+      change.before,
+      change.after,
+      flavour,
+    ),
   };
   if (change.before === null) {
     return [
@@ -80,7 +91,7 @@ export function startWebhookSender(world: World, options: WebhookSenderOptions) 
     }
   };
   const unsubscribe = world.onChange((change) => {
-    for (const d of deliveriesFor(change, options.webBase))
+    for (const d of deliveriesFor(change, options.webBase, options.flavour))
       chain = chain.then(() => post(d.event, d.payload));
   });
   return {

@@ -105,3 +105,59 @@ describe("webhook secrets and delayed sends", () => {
     expect(packBatches([message])[0]?.[0]).not.toHaveProperty("DelaySeconds");
   });
 });
+
+describe("github-sim webhooks", () => {
+  it("sends signed deliveries with real payload shapes to the configured URL when its world changes", async () => {
+    const { createServer } = await import("node:http");
+    const { startGitHubSim } = await import("@drift/github-sim");
+    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(202, { "content-type": "application/json" }).end('{"targets":0}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const sim = await startGitHubSim({
+      webhooks: [{ url: `http://127.0.0.1:${port}/hook`, secret: "s", flavour: "gitea" }],
+    });
+    try {
+      sim.world.createRepo("acme/tool");
+      const after = sim.world.commit("acme/tool", "main");
+      sim.world.tag("acme/tool", "v1.0.0");
+      sim.world.publishRelease("acme/tool", "v1.0.0");
+      sim.world.deleteTag("acme/tool", "v1.0.0");
+      await sim.webhooks[0]?.idle();
+      expect(received.map((r) => r.headers["x-gitea-event"])).toEqual([
+        "push",
+        "create",
+        "push",
+        "release",
+        "delete",
+        "push",
+      ]);
+      for (const r of received) {
+        expect(await verifySignature("gitea", "s", r.body, String(r.headers["x-gitea-signature"]))).toBe(
+          true,
+        );
+      }
+      const push = JSON.parse(received[0]?.body ?? "{}");
+      expect(push).toMatchObject({
+        ref: "refs/heads/main",
+        after,
+        compare_url: expect.any(String),
+        repository: { full_name: "acme/tool", html_url: `${sim.url}/acme/tool` },
+      });
+      expect(JSON.parse(received[1]?.body ?? "{}")).toMatchObject({ ref: "v1.0.0", ref_type: "tag" });
+      expect(JSON.parse(received[3]?.body ?? "{}")).toMatchObject({ release: { tag_name: "v1.0.0" } });
+    } finally {
+      await sim.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -1,18 +1,22 @@
 /**
  * Admin API Lambda behind a Function URL: the same Hono app as `drift serve`, adapted with `hono/aws-lambda`.
- * Auth: bearer token from Secrets Manager (key `adminToken` of the credentials secret, cached 5 minutes, so a
+ * Auth: bearer token from Secrets Manager (key `adminToken` of the admin-token secret, cached 5 minutes, so a
  * rotation is picked up without a deploy), or IAM auth on the Function URL (AWS checked SigV4 already).
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { type AdminAppOptions, createAdminApp } from "@drift/api";
-import { createEventBridgeNotifier, loadGitHubCredentials, powertoolsLog } from "@drift/aws";
-import { METRICS_NAMESPACE, Metric } from "@drift/core";
-import { createSql } from "@drift/db";
+import {
+  createEventBridgeNotifier,
+  createLambdaMetrics,
+  loadGitHubCredentials,
+  powertoolsLog,
+} from "@drift/aws";
+import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { Metric } from "@drift/core";
 import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
 import { handle } from "hono/aws-lambda";
-import { runtimeConfig } from "./shared/runtime";
 
 /** Builds the Function URL handler around the admin app (tests pass their own database and notifier). */
 export function createApiHandler(options: AdminAppOptions & { onInvoke?: (context?: Context) => void }) {
@@ -25,7 +29,7 @@ export function createApiHandler(options: AdminAppOptions & { onInvoke?: (contex
   };
 }
 
-/** The admin token from the credentials secret (`adminToken`), through the shared, cached credentials loader. */
+/** The admin token from the admin-token secret (`adminToken`), through the shared, cached credentials loader. */
 export async function loadAdminToken(secretArn: string, maxAgeSeconds = 300): Promise<string> {
   const { adminToken } = await loadGitHubCredentials({ secretId: secretArn, maxAgeSeconds });
   if (!adminToken) throw new Error("the credentials secret has no adminToken");
@@ -34,16 +38,16 @@ export async function loadAdminToken(secretArn: string, maxAgeSeconds = 300): Pr
 
 // Created once per container, outside the handler: warm invocations reuse the connection and clients.
 const config = runtimeConfig();
-const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
+const sql = createLambdaSql(config.databaseUrl);
 const logger = new Logger({ serviceName: "api" });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "api" });
+const metrics = createLambdaMetrics("api", config.stage);
 
 export const handler = createApiHandler({
   sql,
   auth:
     config.adminAuth === "iam"
       ? { mode: "iam" }
-      : { mode: "bearer", token: () => loadAdminToken(config.credentialsSecretArn) },
+      : { mode: "bearer", token: () => loadAdminToken(config.adminTokenSecretArn) },
   corsOrigins: config.corsOrigins,
   notifier: createEventBridgeNotifier({
     client: new EventBridgeClient({}),

@@ -41,7 +41,11 @@ export interface DashboardWidget {
  * `stage`, and FailureKind for TargetsFailed.
  */
 function productLines(stage: string) {
-  const product = (metric: MetricName, options: Record<string, unknown> = {}, dims: string[] = []): MetricLine => [
+  const product = (
+    metric: MetricName,
+    options: Record<string, unknown> = {},
+    dims: string[] = [],
+  ): MetricLine => [
     METRICS_NAMESPACE,
     metric,
     "service",
@@ -246,7 +250,9 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
         ],
       },
     },
-    metrics: [["AWS/Lambda", "Duration", "FunctionName", refs.dispatcherFunctionName, { label: "dispatcher" }]],
+    metrics: [
+      ["AWS/Lambda", "Duration", "FunctionName", refs.dispatcherFunctionName, { label: "dispatcher" }],
+    ],
   });
   row(
     {

@@ -25,7 +25,10 @@ function appRoleSecret(settings: StageSettings) {
     description: `Login of the least-privilege database role ${APP_ROLE} (dispatcher, worker, API)`,
     recoveryWindowInDays: settings.production ? 30 : 0,
   });
-  const generated = aws.secretsmanager.getRandomPasswordOutput({ passwordLength: 40, excludePunctuation: true });
+  const generated = aws.secretsmanager.getRandomPasswordOutput({
+    passwordLength: 40,
+    excludePunctuation: true,
+  });
   const version = new aws.secretsmanager.SecretVersion(
     "AppDbCredentialsValue",
     {

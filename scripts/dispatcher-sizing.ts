@@ -36,7 +36,9 @@ try {
       (ARRAY['branch:main', 'tag:v1.0.0', 'ref:main'])[1 + (g / 4000) % 3], md5(g::text) || '00000000'
     FROM generate_series(0, ${ROWS - 1}) AS g`;
   await db.sql`ANALYZE workspace_plugins`;
-  console.log(`seeded ${ROWS.toLocaleString("en")} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${ROWS.toLocaleString("en")} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   let messages = 0;
   let targets = 0;

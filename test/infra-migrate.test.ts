@@ -5,10 +5,10 @@
  * it waited for, and never retries a real migration error.
  */
 import { randomBytes } from "node:crypto";
+import { createMigrateHandler, DatabaseNotReadyError, notReadyReason } from "@drift/aws/migrate";
 import { createSql } from "@drift/db";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "@drift/db/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMigrateHandler, DatabaseNotReadyError, notReadyReason } from "@drift/aws/migrate";
 import { handler } from "../functions/migrate";
 import { MIGRATIONS } from "../packages/db/src/migrations/index";
 
@@ -94,7 +94,8 @@ describe(`migrate handler (${serverUrl ? "PostgreSQL" : "PGlite"})`, () => {
         sql: () => {
           calls++;
           if (calls === 1) throw connectionRefused();
-          if (calls === 2) throw Object.assign(new Error("the database system is starting up"), { code: "57P03" });
+          if (calls === 2)
+            throw Object.assign(new Error("the database system is starting up"), { code: "57P03" });
           return client;
         },
         ...clock.options,

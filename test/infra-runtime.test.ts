@@ -111,7 +111,10 @@ describe("TLS as the functions connect (postgres.js, sslmode from the URL)", () 
   it("Node's trust store holds the Amazon roots the RDS Proxy's ACM certificate chains to", () => {
     const subjects = rootCertificates.map((pem) => new X509Certificate(pem).subject);
     for (const root of ["Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3", "Amazon Root CA 4"]) {
-      expect(subjects.some((s) => s.includes(`CN=${root}`)), root).toBe(true);
+      expect(
+        subjects.some((s) => s.includes(`CN=${root}`)),
+        root,
+      ).toBe(true);
     }
   });
 
@@ -160,7 +163,14 @@ describe("TLS as the functions connect (postgres.js, sslmode from the URL)", () 
   };
 
   const connect = async (sslmode: string) => {
-    const login = { host: "localhost", port: String(port), database: "d", username: "u", password: "p", sslmode };
+    const login = {
+      host: "localhost",
+      port: String(port),
+      database: "d",
+      username: "u",
+      password: "p",
+      sslmode,
+    };
     const sql = createSql({ url: databaseUrl(login), max: 1 });
     try {
       return await sql`SELECT 1`.then(

@@ -6,7 +6,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HANDLERS } from "../infra/functions/common";
-import { RUNTIME_ENV } from "../packages/aws/src/runtime-env";
 import {
   COUNTED_FAILURE_KINDS,
   type DashboardWidget,
@@ -16,6 +15,7 @@ import {
 } from "../infra/observability";
 import { DLQ_MAX_RECEIVE_COUNT } from "../infra/queue";
 import { StageSettingsError, stageSettings } from "../infra/stage";
+import { RUNTIME_ENV } from "../packages/aws/src/runtime-env";
 import { ALL_METRICS, METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS } from "../packages/core/src/resolution";
 import {

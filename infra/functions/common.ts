@@ -1,5 +1,5 @@
-import { METRICS_NAMESPACE } from "../../packages/core/src/metrics";
 import { RUNTIME_ENV, type RuntimeEnvName } from "../../packages/aws/src/runtime-env";
+import { METRICS_NAMESPACE } from "../../packages/core/src/metrics";
 import type { Databases } from "../database";
 import type { FunctionNetwork } from "../network";
 import type { StageSettings } from "../stage";

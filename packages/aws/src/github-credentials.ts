@@ -96,7 +96,7 @@ export interface LoadCredentialsOptions {
  * from the environment when no secret is configured (local runs).
  *
  * @example
- * const creds = await loadGitHubCredentials({ secretId: runtimeConfig().credentialsSecretArn });
+ * const creds = await loadGitHubCredentials({ secretId: runtimeConfig().githubSecretArn });
  * const resolver = createGitHubResolver({ auth: creds.auth, giteaToken: creds.giteaToken });
  */
 export async function loadGitHubCredentials(

@@ -154,7 +154,8 @@ export function createMigrateHandler(options: MigrateHandlerOptions): () => Prom
  */
 async function setAppRolePassword(sql: Sql, login: MigrateHandlerOptions["appRole"]): Promise<string> {
   if (!login) return "not configured (no AppDatabase link)";
-  if (login.username !== APP_ROLE) return `not set: the AppDatabase login is ${login.username}, not ${APP_ROLE}`;
+  if (login.username !== APP_ROLE)
+    return `not set: the AppDatabase login is ${login.username}, not ${APP_ROLE}`;
   const [role] = await sql`SELECT 1 FROM pg_roles WHERE rolname = ${APP_ROLE}`;
   if (!role) return `skipped: role ${APP_ROLE} does not exist (the migrating user may not create roles)`;
   // ALTER ROLE takes no parameters: the password goes in as a quoted literal.

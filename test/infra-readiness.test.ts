@@ -122,8 +122,8 @@ describe("the dispatcher, sized for a million rows", () => {
     const { dispatcher } = functionsOf(f);
     expect(seconds(dispatcher.args.timeout)).toBe(DISPATCHER_TIMEOUT_SECONDS);
     expect(dispatcher.args.memory).toBe("1024 MB");
-    // 55 s measured for the first sweep of 1,000,000 rows at 1,024 MB: ten times that fits.
-    expect(DISPATCHER_TIMEOUT_SECONDS).toBeGreaterThanOrEqual(10 * 55);
+    // The slowest first sweep of 1,000,000 rows measured at 1,024 MB took 78 s: seven times that fits.
+    expect(DISPATCHER_TIMEOUT_SECONDS).toBeGreaterThanOrEqual(7 * 78);
     const name = resolve(dispatcher.instance.name);
     const alarms = new Map(
       f.ofType("aws.cloudwatch.MetricAlarm").map((r) => [r.name, resolve(r.args) as Record<string, unknown>]),

@@ -5,8 +5,9 @@ import { baseFunctionArgs, type FunctionContext, functionOptions } from "./commo
 
 /**
  * The dispatcher's size, from a measurement (docs/deploy.md, "Dispatcher sizing"; scripts/dispatcher-sizing.ts):
- * the first sweep of 1,000,000 rows took 55 s wall and 14 s of CPU under a 0.58 vCPU quota (what 1,024 MB
- * buys), most of it waiting for PostgreSQL. 10 minutes leaves ten times that; the Duration alarm fires at 70 %.
+ * the first sweep of 1,000,000 rows took 55-78 s wall and 12-14 s of CPU under a 0.58 vCPU quota (what 1,024 MB
+ * buys), most of it waiting for PostgreSQL; peak RSS 300 MiB. 10 minutes leaves over seven times the slowest run;
+ * the Duration alarm fires at 70 % of it.
  */
 export const DISPATCHER_MEMORY_MB = 1024;
 export const DISPATCHER_TIMEOUT_SECONDS = 600;

@@ -36,6 +36,7 @@ export interface AlarmSpec {
 
 /** The six alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration. */
 export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[] {
+  // Long on purpose: one literal per alarm, so each reads as CloudWatch will show it.
   const { stage } = settings;
   // Exactly the dimension set the code emits: service (and FailureKind), and the stage.
   const productDims = (metric: MetricName, extra: Record<string, string> = {}) => ({

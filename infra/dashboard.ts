@@ -83,6 +83,7 @@ function productLines(stage: string) {
  * new aws.cloudwatch.Dashboard("Dashboard", { dashboardName, dashboardBody: JSON.stringify(dashboardBody(refs)) });
  */
 export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[] } {
+  // Long on purpose: one `row(...)` per dashboard row, read top to bottom as operators see the dashboard.
   const { region } = refs;
   const { product, perService, failedByKind } = productLines(refs.stage);
   const hourly = { region, period: HOUR, view: "timeSeries", stacked: false };

@@ -63,6 +63,7 @@ export function notReadyReason(error: unknown): string | undefined {
 export interface MigrateOutcome extends MigrateResult {
   readonly waited: {
     readonly attempts: number;
+    /** Seconds from the first attempt to the one that connected. */
     readonly seconds: number;
     /** Each distinct reason retried, with how often (e.g. "ECONNREFUSED connection refused ×3"). */
     readonly for: readonly string[];
@@ -115,13 +116,15 @@ export function createMigrateHandler(options: MigrateHandlerOptions): () => Prom
     const reasons = new Map<string, number>();
     const waitedFor = () => [...reasons].map(([reason, n]) => `${reason} ×${n}`);
     for (let attempt = 1; ; attempt++) {
+      // Time spent before this attempt: what was waited for the database (not the migrations' own time).
+      const waitedMs = now() - started;
       try {
         const sql = options.sql();
         const result = await migrate(sql);
         const appRole = await setAppRolePassword(sql, options.appRole);
         const outcome: MigrateOutcome = {
           ...result,
-          waited: { attempts: attempt, seconds: Math.round((now() - started) / 1000), for: waitedFor() },
+          waited: { attempts: attempt, seconds: Math.round(waitedMs / 1000), for: waitedFor() },
           appRole,
         };
         log({ level: "INFO", message: "migrations done", ...outcome });

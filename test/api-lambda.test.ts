@@ -18,7 +18,7 @@ vi.stubEnv("DRIFT_DB_HOST", "db.invalid");
 vi.stubEnv("DRIFT_DB_USER", "drift");
 vi.stubEnv("DRIFT_DB_PASSWORD", "unused");
 vi.stubEnv("DRIFT_DB_NAME", "drift");
-vi.stubEnv("DRIFT_CREDENTIALS_SECRET_ARN", SECRET_ARN);
+vi.stubEnv("DRIFT_ADMIN_TOKEN_SECRET_ARN", SECRET_ARN);
 vi.stubEnv("DRIFT_EVENT_BUS_NAME", "drift-bus");
 vi.stubEnv("DRIFT_CORS_ORIGINS", ALLOWED_ORIGIN);
 vi.stubEnv("AWS_REGION", "eu-west-1");

@@ -5,7 +5,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { deploy } from "../infra";
 import { HANDLERS } from "../infra/functions/common";
 import {
   COUNTED_FAILURE_KINDS,
@@ -16,59 +15,23 @@ import {
 } from "../infra/observability";
 import { DLQ_MAX_RECEIVE_COUNT } from "../infra/queue";
 import { StageSettingsError, stageSettings } from "../infra/stage";
+import { RUNTIME_ENV } from "../packages/aws/src/runtime-env";
 import { ALL_METRICS, METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS } from "../packages/core/src/resolution";
 import {
-  FakeOutput,
-  type InfraFakes,
-  installInfraFakes,
-  type Recorded,
-  resolve,
-} from "./support/infra-fakes";
+  deployStage,
+  env,
+  functionsOf,
+  installInfra,
+  permissionResources,
+  seconds,
+  uninstallInfra,
+} from "./support/infra-deploy";
+import { FakeOutput, type Recorded, resolve } from "./support/infra-fakes";
 
 const ROOT = join(import.meta.dirname, "..");
 
-let fakes: InfraFakes | undefined;
-afterEach(() => {
-  fakes?.uninstall();
-  fakes = undefined;
-});
-
-/** Evaluates infra/ for a stage with the given deploy-time environment. */
-function deployStage(stage: string, env: Record<string, string> = {}) {
-  fakes = installInfraFakes(stage);
-  const outputs = deploy(env);
-  return { fakes, outputs };
-}
-
-/** The recorded Function args per service, the worker's coming from `queue.subscribe`. */
-function functionsOf(f: InfraFakes) {
-  const subscribe = f.ofType("sst.aws.Queue.subscribe");
-  expect(subscribe).toHaveLength(1);
-  const sub = subscribe[0] as Recorded;
-  const worker = f.recordOf(sub.args.subscriber);
-  return {
-    dispatcher: f.get("sst.aws.Function", "Dispatcher"),
-    worker,
-    api: f.get("sst.aws.Function", "Api"),
-    migrate: f.get("sst.aws.Function", "Migrate"),
-    subscribe: sub,
-  };
-}
-
-function seconds(duration: unknown): number {
-  const match = /^(\d+) (second|seconds|minute|minutes)$/.exec(String(duration));
-  if (!match) throw new Error(`not a duration: ${String(duration)}`);
-  return Number(match[1]) * (match[2]?.startsWith("minute") ? 60 : 1);
-}
-
-function env(record: Recorded): Record<string, string> {
-  return resolve(record.args.environment) as Record<string, string>;
-}
-
-function permissionResources(record: Recorded): { actions: string[]; resources: string[] }[] {
-  return (resolve(record.args.permissions) as { actions: string[]; resources: string[] }[] | undefined) ?? [];
-}
+afterEach(uninstallInfra);
 
 /** Every secret ARN a function can reach: through its IAM permissions or an environment variable. */
 function secretsReachable(record: Recorded, secretArns: string[]): string[] {
@@ -110,7 +73,7 @@ function emittedMetrics(): Set<string> {
 
 describe("sst.config.ts", () => {
   it("names the app, protects and retains production, and deploys infra/ from run()", async () => {
-    fakes = installInfraFakes("prod");
+    const fakes = installInfra("prod");
     const g = globalThis as Record<string, unknown>;
     g.$config = (config: unknown) => config;
     try {
@@ -176,16 +139,19 @@ describe("handlers", () => {
     expect(missing, `handlers infra points at that do not exist: ${missing.join(", ")}`).toEqual([]);
   });
 
-  it("runs every function on nodejs22.x arm64 inside the VPC, with the database linked", () => {
+  it("runs every function on nodejs22.x arm64 inside the VPC, with its database login linked and its stage", () => {
     const { fakes: f } = deployStage("prod");
     const vpc = f.get("sst.aws.Vpc", "Vpc").instance;
-    const database = f.get("sst.aws.Postgres", "Database").instance;
+    const owner = f.get("sst.aws.Postgres", "Database").instance;
+    const app = f.get("sst.Linkable", "AppDatabase").instance;
     for (const [service, fn] of Object.entries(functionsOf(f))) {
       if (service === "subscribe") continue;
       expect(fn.args.runtime, service).toBe("nodejs22.x");
       expect(fn.args.architecture, service).toBe("arm64");
       expect(fn.args.vpc, service).toBe(vpc);
-      expect(fn.args.link, service).toEqual([database]);
+      // The application role everywhere; the owner (master user) only where migrations run.
+      expect(fn.args.link, service).toEqual(service === "migrate" ? [owner, app] : [app]);
+      expect(env(fn).DRIFT_STAGE, service).toBe("prod");
       expect(env(fn).POWERTOOLS_SERVICE_NAME, service).toBe(service);
       expect(env(fn).POWERTOOLS_METRICS_NAMESPACE, service).toBe(METRICS_NAMESPACE);
       // The password travels in SST's encrypted link, never as a plain environment variable.
@@ -196,16 +162,22 @@ describe("handlers", () => {
     }
   });
 
-  it("sets only environment variables that functions/shared/runtime.ts (or Powertools) reads", () => {
-    const runtimeSource = readFileSync(join(ROOT, "functions/shared/runtime.ts"), "utf8");
+  it("sets only environment variables named in RUNTIME_ENV (what the runtime parses) or Powertools' own", () => {
+    const known = new Set<string>(Object.values(RUNTIME_ENV));
     const { fakes: f } = deployStage("prod");
     const { subscribe: _s, ...fns } = functionsOf(f);
     for (const [service, fn] of Object.entries(fns)) {
       for (const name of Object.keys(env(fn))) {
         if (name.startsWith("POWERTOOLS_")) continue;
-        expect(runtimeSource, `${service} gets ${name}, which runtime.ts never reads`).toContain(`"${name}"`);
+        expect(known.has(name), `${service} gets ${name}, which the runtime never reads`).toBe(true);
       }
     }
+    expect(env(fns.worker)[RUNTIME_ENV.githubSecretArn]).toBe(
+      resolve(f.get("aws.secretsmanager.Secret", "GitHubCredentials").instance.arn),
+    );
+    expect(env(fns.api)[RUNTIME_ENV.adminTokenSecretArn]).toBe(
+      resolve(f.get("aws.secretsmanager.Secret", "AdminToken").instance.arn),
+    );
     expect(env(fns.dispatcher).DRIFT_QUEUE_URL).toBe(
       resolve(f.get("sst.aws.Queue", "SweepQueue").instance.url),
     );
@@ -315,13 +287,13 @@ describe("admin API Function URL", () => {
     // Bearer: the app answers CORS (tested in api*.test.ts); the URL must not add a second set of headers.
     expect(url.cors).toBe(false);
     expect(env(api).DRIFT_CORS_ORIGINS).toBe("http://localhost:5173,http://127.0.0.1:5173");
-    fakes?.uninstall();
+    uninstallInfra();
 
     api = functionsOf(deployStage("prod").fakes).api;
     url = api.args.url as typeof url;
     expect(url.authorization).toBe("none");
     expect(url.cors).toBe(false); // production allows no browser origin unless told
-    fakes?.uninstall();
+    uninstallInfra();
 
     api = functionsOf(
       deployStage("prod", { DRIFT_ADMIN_AUTH: "iam", DRIFT_CORS_ORIGINS: "https://admin.example.com" }).fakes,
@@ -348,7 +320,10 @@ describe("database and network", () => {
   it("bundled: Postgres behind RDS Proxy in the app's VPC (NAT reaches GitHub), sized per stage", () => {
     const prod = deployStage("prod").fakes;
     const pg = prod.get("sst.aws.Postgres", "Database");
-    expect(pg.args.proxy).toBe(true);
+    // The proxy knows the application role's login too (SST stores it in a proxy secret).
+    expect(resolve(pg.args.proxy)).toEqual({
+      credentials: [{ username: "drift_app", password: "generated-40-char-password" }],
+    });
     expect(pg.args.vpc).toBe(prod.get("sst.aws.Vpc", "Vpc").instance);
     expect(pg.args.instance).toBe("t4g.small");
     expect(prod.get("sst.aws.Vpc", "Vpc").args.nat).toBe("managed");
@@ -381,10 +356,15 @@ describe("database and network", () => {
       database: "platform",
       username: "platform",
       password: "pw-from-arn:aws:secretsmanager:eu-west-1:1:secret:platform-db",
+      sslmode: "verify-full",
     });
+    // No application role secret given: the functions log in as the owner too.
+    const app = f.get("sst.Linkable", "AppDatabase");
+    expect(resolve((app.args as { properties: unknown }).properties)).toMatchObject({ username: "platform" });
     for (const fn of f.ofType("sst.aws.Function")) {
       expect(fn.args.vpc).toEqual({ privateSubnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-1"] });
-      expect(fn.args.link).toEqual([link.instance]);
+      const migrate = fn.args.handler === "functions/migrate.handler";
+      expect(fn.args.link).toEqual(migrate ? [link.instance, app.instance] : [app.instance]);
     }
   });
 
@@ -447,11 +427,12 @@ describe("dashboard", () => {
         const dims = line.slice(2).filter((x) => typeof x === "string");
         expect(dims[0]).toBe("service");
         expect(METRIC_SERVICE[metric]).toContain(dims[1]);
+        expect(dims.slice(2, 4)).toEqual(["stage", "prod"]);
         if (metric === Metric.TargetsFailed) {
-          expect(dims[2]).toBe("FailureKind");
-          expect(FAILURE_KINDS).toContain(dims[3]);
+          expect(dims[4]).toBe("FailureKind");
+          expect(FAILURE_KINDS).toContain(dims[5]);
         } else {
-          expect(dims).toHaveLength(2);
+          expect(dims).toHaveLength(4);
         }
       }
     }
@@ -537,10 +518,17 @@ describe("alarms", () => {
     return { f, topicArn, byName };
   }
 
-  it("exist for the four conditions, each notifying the SNS topic", () => {
+  it("exist for the six conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
-      ["AlarmDlqNotEmpty", "AlarmFailureRatioHigh", "AlarmNoCompletedSweep", "AlarmRateBudgetLow"].sort(),
+      [
+        "AlarmDlqNotEmpty",
+        "AlarmFailureRatioHigh",
+        "AlarmNoCompletedSweep",
+        "AlarmRateBudgetLow",
+        "AlarmDispatcherErrors",
+        "AlarmDispatcherSlow",
+      ].sort(),
     );
     for (const [name, args] of byName) {
       expect(args.alarmActions, name).toEqual([topicArn]);
@@ -578,7 +566,7 @@ describe("alarms", () => {
     );
     for (const q of metrics) {
       expect(q.metric?.namespace).toBe(METRICS_NAMESPACE);
-      expect(q.metric?.dimensions).toMatchObject({ service: "worker" });
+      expect(q.metric?.dimensions).toMatchObject({ service: "worker", stage: "prod" });
     }
     expect(COUNTED_FAILURE_KINDS).not.toContain("deferred");
     const returned = ratio.metricQueries.filter((q) => q.returnData);
@@ -592,7 +580,7 @@ describe("alarms", () => {
     expect(byName.get("AlarmRateBudgetLow")).toMatchObject({
       namespace: METRICS_NAMESPACE,
       metricName: Metric.RateBudgetRemaining,
-      dimensions: { service: "worker" },
+      dimensions: { service: "worker", stage: "prod" },
       threshold: 750,
       comparisonOperator: "LessThanThreshold",
     });

@@ -1,5 +1,9 @@
-import { Metrics } from "@aws-lambda-powertools/metrics";
-import { createDispatcherHandler, createWorkerHandler, powertoolsHandlerMetrics } from "@drift/aws";
+import {
+  createDispatcherHandler,
+  createLambdaMetrics,
+  createWorkerHandler,
+  powertoolsHandlerMetrics,
+} from "@drift/aws";
 import { ALL_METRICS, METRICS_NAMESPACE } from "@drift/core";
 import { createSweepStore } from "@drift/db";
 import { LocalQueue } from "@drift/local";
@@ -22,7 +26,7 @@ interface EmfLine {
 }
 
 describe("metrics in CloudWatch Embedded Metric Format", () => {
-  it("a sweep prints EMF lines with the product's names, units, dimensions and values", async () => {
+  it("a sweep prints EMF lines with the product's names, units, dimensions (service, stage) and values", async () => {
     env.sim.world.createRepo("emf/a");
     env.sim.world.tag("emf/a", "v1.0.0");
     const old = env.sim.world.revParse(env.sim.world.repo("emf/a"), "refs/heads/main") as string;
@@ -49,8 +53,9 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
     try {
       const store = createSweepStore(env.db.sql);
       const queue = new LocalQueue();
+      // As the Lambdas build them: service and stage on every metric.
       const metricsFor = (service: string) =>
-        powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service }));
+        powertoolsHandlerMetrics(createLambdaMetrics(service, "emf-stage"));
       const dispatcher = createDispatcherHandler({
         store,
         queue,
@@ -82,13 +87,15 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
       expect(meta?.Namespace).toBe(METRICS_NAMESPACE);
       expect(typeof line._aws.Timestamp).toBe("number");
       expect(["dispatcher", "worker"]).toContain(line.service);
+      expect(line.stage).toBe("emf-stage");
       for (const m of meta?.Metrics ?? []) {
         expect(ALL_METRICS).toContain(m.Name);
         const dims = meta?.Dimensions[0] ?? [];
+        // The stage is a dimension of every metric, single metrics (FailureKind) included.
         if (m.Name === "TargetsFailed") {
-          expect(dims).toEqual(["service", "FailureKind"]);
+          expect([...dims].sort()).toEqual(["FailureKind", "service", "stage"]);
         } else {
-          expect(dims).toEqual(["service"]);
+          expect([...dims].sort()).toEqual(["service", "stage"]);
         }
         units.set(m.Name, m.Unit);
         const raw = line[m.Name];

@@ -58,7 +58,7 @@ function testHandler(logger = captureLogger()) {
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describe(`admin API Lambda handler (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
-  it("answers a Function URL GET with the CONTRACT list, token from Secrets Manager", async () => {
+  it("answers a Function URL GET with the platform's pending list, token from Secrets Manager", async () => {
     const { handler } = testHandler();
     const u = await seedUpdate(db.sql);
     const res = await handler(

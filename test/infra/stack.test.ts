@@ -5,28 +5,28 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { deploy } from "../infra";
-import { HANDLERS } from "../infra/functions/common";
+import { deploy } from "../../infra";
+import { HANDLERS } from "../../infra/functions/common";
 import {
   COUNTED_FAILURE_KINDS,
   type DashboardWidget,
   dashboardBody,
   METRIC_SERVICE,
   productMetricsOf,
-} from "../infra/observability";
-import { DLQ_MAX_RECEIVE_COUNT } from "../infra/queue";
-import { StageSettingsError, stageSettings } from "../infra/stage";
-import { ALL_METRICS, METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
-import { FAILURE_KINDS } from "../packages/core/src/resolution";
+} from "../../infra/observability";
+import { DLQ_MAX_RECEIVE_COUNT } from "../../infra/queue";
+import { StageSettingsError, stageSettings } from "../../infra/stage";
+import { ALL_METRICS, METRICS_NAMESPACE, Metric, type MetricName } from "../../packages/core/src/metrics";
+import { FAILURE_KINDS } from "../../packages/core/src/resolution";
 import {
   FakeOutput,
   type InfraFakes,
   installInfraFakes,
   type Recorded,
   resolve,
-} from "./support/infra-fakes";
+} from "../support/infra-fakes";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 
 let fakes: InfraFakes | undefined;
 afterEach(() => {
@@ -114,7 +114,7 @@ describe("sst.config.ts", () => {
     const g = globalThis as Record<string, unknown>;
     g.$config = (config: unknown) => config;
     try {
-      const { default: config } = (await import("../sst.config")) as unknown as {
+      const { default: config } = (await import("../../sst.config")) as unknown as {
         default: {
           app(input: { stage: string }): Promise<Record<string, unknown>>;
           run(): Promise<Record<string, unknown>>;

@@ -7,8 +7,8 @@ import { randomBytes } from "node:crypto";
 import { createSql } from "@drift/db";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "@drift/db/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMigrateHandler, handler } from "../functions/migrate";
-import { MIGRATIONS } from "../packages/db/src/migrations/index";
+import { createMigrateHandler, handler } from "../../functions/migrate";
+import { MIGRATIONS } from "../../packages/db/src/migrations/index";
 
 const ALL_IDS = MIGRATIONS.map((m) => m.id);
 const serverUrl = process.env.DATABASE_URL;

@@ -1,6 +1,6 @@
 import { migrate } from "@drift/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "./support/db";
+import { createTestDb, dbLabel, type TestDb } from "../support/db";
 
 let db: TestDb;
 beforeAll(async () => {
@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.close());
 
-describe(`migrations (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
+describe(`migrations (${dbLabel})`, () => {
   it("are idempotent: a second and third run apply nothing and change no table", async () => {
     const snapshot = () =>
       db.sql`SELECT table_name, column_name, data_type FROM information_schema.columns

@@ -3,7 +3,7 @@
  * the SST `Database` link as deployed (SST_RESOURCE_* is how SST exposes links to a process), or from DRIFT_DB_*.
  */
 import { describe, expect, it } from "vitest";
-import { runtimeConfig } from "../functions/shared/runtime";
+import { runtimeConfig } from "../../functions/shared/runtime";
 
 // SST loads links once per process from the environment: set the link before the first read.
 process.env.SST_RESOURCE_App = JSON.stringify({ name: "plugin-drift-sweeper", stage: "test" });

@@ -6,7 +6,7 @@ import { alarmSpecs } from "./alarms";
 import { dashboardBody } from "./dashboard";
 import type { StageSettings } from "./stage";
 
-// Re-exported: callers (test/infra.test.ts) import the pieces from here, as before the split.
+// Re-exported: callers (test/infra/stack.test.ts) import the pieces from here, as before the split.
 export {
   type AlarmRefs,
   type AlarmSpec,

@@ -27,6 +27,7 @@ export const demoCommand: Command = {
     "prints the pending updates and applies one through the admin API. Nothing leaves this machine.",
   ].join("\n"),
   async run(ctx) {
+    // size: the demo's script, step by step as the user sees it printed; splitting it would hide the story.
     parseArgs({ args: [...ctx.argv], options: {}, strict: true });
     const out = (line = "") => ctx.stdout.write(`${line}\n`);
     const dataDir = resolve(ctx.env.DRIFT_DATA_DIR ?? ".drift", "demo");

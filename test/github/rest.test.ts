@@ -1,7 +1,7 @@
 import type { Resolution, Target } from "@drift/core";
 import type { GitHubSim } from "@drift/github-sim";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { kind, resolveAll, resolverFor, sha, startSim, target } from "./support/github";
+import { kind, resolveAll, resolverFor, sha, startSim, target } from "../support/github";
 
 let sim: GitHubSim;
 

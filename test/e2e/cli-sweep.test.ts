@@ -4,10 +4,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { GitHubSim } from "@drift/github-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliDatabase, createCliDatabase, runDrift } from "./support/api-cli";
-import { startSim, TOKEN } from "./support/pipeline";
+import { type CliDatabase, createCliDatabase, runDrift } from "../support/api-cli";
+import { dbLabel } from "../support/db";
+import { startSim, TOKEN } from "../support/pipeline";
 
-const DRIFT_BIN = fileURLToPath(new URL("../packages/local/bin/drift.mjs", import.meta.url));
+const DRIFT_BIN = fileURLToPath(new URL("../../packages/local/bin/drift.mjs", import.meta.url));
 const run = promisify(execFile);
 
 /** Runs the real `drift` binary in a child process (as `npx drift` would) and returns its exit code and output. */
@@ -36,7 +37,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-describe(`drift track / sweep as a user runs them (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
+describe(`drift track / sweep as a user runs them (${dbLabel})`, () => {
   it("`drift sweep --json` prints exactly one JSON summary whose counts match the database", async () => {
     const w = sim.world;
     w.createRepo("cli/tool");

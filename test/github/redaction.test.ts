@@ -3,7 +3,7 @@ import type { Resolution } from "@drift/core";
 import { Redactor } from "@drift/github";
 import type { GitHubSim } from "@drift/github-sim";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { captureLogger, kind, resolveAll, resolverFor, startSim, TOKEN, target } from "./support/github";
+import { captureLogger, kind, resolveAll, resolverFor, startSim, TOKEN, target } from "../support/github";
 
 let sim: GitHubSim;
 const consoleLines: string[] = [];

@@ -4,11 +4,11 @@
  * and its alarms, and a migrate function that never runs live under `sst dev`.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "../infra/functions/dispatcher";
-import { APP_ROLE, AWS_SSLMODE, MIGRATE_MAX_WAIT_MS } from "../packages/aws/src/runtime-env";
-import { METRICS_NAMESPACE } from "../packages/core/src/metrics";
-import { deployStage, functionsOf, seconds, uninstallInfra } from "./support/infra-deploy";
-import { type InfraFakes, resolve } from "./support/infra-fakes";
+import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "../../infra/functions/dispatcher";
+import { APP_ROLE, AWS_SSLMODE, MIGRATE_MAX_WAIT_MS } from "../../packages/aws/src/runtime-env";
+import { METRICS_NAMESPACE } from "../../packages/core/src/metrics";
+import { deployStage, functionsOf, seconds, uninstallInfra } from "../support/infra-deploy";
+import { type InfraFakes, resolve } from "../support/infra-fakes";
 
 afterEach(uninstallInfra);
 

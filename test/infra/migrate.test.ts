@@ -9,8 +9,8 @@ import { createMigrateHandler, DatabaseNotReadyError, notReadyReason } from "@dr
 import { createSql } from "@drift/db";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "@drift/db/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handler } from "../functions/migrate";
-import { MIGRATIONS } from "../packages/db/src/migrations/index";
+import { handler } from "../../functions/migrate";
+import { MIGRATIONS } from "../../packages/db/src/migrations/index";
 
 const ALL_IDS = MIGRATIONS.map((m) => m.id);
 const serverUrl = process.env.DATABASE_URL;

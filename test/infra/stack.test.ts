@@ -5,19 +5,19 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { HANDLERS } from "../infra/functions/common";
+import { HANDLERS } from "../../infra/functions/common";
 import {
   COUNTED_FAILURE_KINDS,
   type DashboardWidget,
   dashboardBody,
   METRIC_SERVICE,
   productMetricsOf,
-} from "../infra/observability";
-import { DLQ_MAX_RECEIVE_COUNT } from "../infra/queue";
-import { StageSettingsError, stageSettings } from "../infra/stage";
-import { RUNTIME_ENV } from "../packages/aws/src/runtime-env";
-import { ALL_METRICS, METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
-import { FAILURE_KINDS } from "../packages/core/src/resolution";
+} from "../../infra/observability";
+import { DLQ_MAX_RECEIVE_COUNT } from "../../infra/queue";
+import { StageSettingsError, stageSettings } from "../../infra/stage";
+import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
+import { ALL_METRICS, METRICS_NAMESPACE, Metric, type MetricName } from "../../packages/core/src/metrics";
+import { FAILURE_KINDS } from "../../packages/core/src/resolution";
 import {
   deployStage,
   env,
@@ -26,10 +26,10 @@ import {
   permissionResources,
   seconds,
   uninstallInfra,
-} from "./support/infra-deploy";
-import { FakeOutput, type Recorded, resolve } from "./support/infra-fakes";
+} from "../support/infra-deploy";
+import { FakeOutput, type Recorded, resolve } from "../support/infra-fakes";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 
 afterEach(uninstallInfra);
 
@@ -77,7 +77,7 @@ describe("sst.config.ts", () => {
     const g = globalThis as Record<string, unknown>;
     g.$config = (config: unknown) => config;
     try {
-      const { default: config } = (await import("../sst.config")) as unknown as {
+      const { default: config } = (await import("../../sst.config")) as unknown as {
         default: {
           app(input: { stage: string }): Promise<Record<string, unknown>>;
           run(): Promise<Record<string, unknown>>;

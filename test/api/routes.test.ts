@@ -10,8 +10,8 @@ import {
   seedUpdate,
   type TestApp,
   testAdminApp,
-} from "./support/api";
-import { createTestDb, type TestDb } from "./support/db";
+} from "../support/api";
+import { createTestDb, dbLabel, type TestDb } from "../support/db";
 
 let db: TestDb;
 let t: TestApp;
@@ -35,7 +35,7 @@ const CONTRACT_KEYS = [
   "workspace_id",
 ];
 
-describe(`admin API routes (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
+describe(`admin API routes (${dbLabel})`, () => {
   it("GET /health needs no token", async () => {
     const res = await call(t.app, "GET", "/health", { token: null });
     expect(res.status).toBe(200);

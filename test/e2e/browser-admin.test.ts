@@ -3,12 +3,12 @@ import { fileURLToPath } from "node:url";
 import { type AdminServer, startAdminServer } from "@drift/api/node-server";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServeApp } from "../packages/local/src/commands/serve";
-import { ADMIN_TOKEN, captureLogger, type SeededUpdate, seedUpdate } from "./support/api";
-import { createTestDb, type TestDb } from "./support/db";
+import { createServeApp } from "../../packages/local/src/commands/serve";
+import { ADMIN_TOKEN, captureLogger, type SeededUpdate, seedUpdate } from "../support/api";
+import { createTestDb, dbLabel, type TestDb } from "../support/db";
 
 const CHROMIUM = process.env.DRIFT_CHROMIUM ?? "/usr/bin/chromium";
-const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL("../artifacts/", import.meta.url));
 const hasChromium = existsSync(CHROMIUM);
 const required = process.env.DRIFT_REQUIRE_BROWSER === "1";
 const skipReason = `SKIPPED: ${CHROMIUM} not found (install it with: apt-get install -y chromium; CI installs it)`;
@@ -21,7 +21,7 @@ const logger = captureLogger();
 const seeded: Record<"apply" | "dismiss" | "keep" | "moved" | "hostile", SeededUpdate> = {} as never;
 
 describe.skipIf(!hasChromium && !required)(
-  `admin page in Chromium (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})${hasChromium ? "" : ` ${skipReason}`}`,
+  `admin page in Chromium (${dbLabel})${hasChromium ? "" : ` ${skipReason}`}`,
   () => {
     beforeAll(async () => {
       if (!hasChromium) throw new Error(`DRIFT_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);

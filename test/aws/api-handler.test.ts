@@ -6,9 +6,9 @@ import { createEventBridgeNotifier, loadAdminToken } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ADMIN_TOKEN, captureLogger, seedUpdate } from "./support/api";
-import { functionUrlEvent } from "./support/api-events";
-import { createTestDb, type TestDb } from "./support/db";
+import { ADMIN_TOKEN, captureLogger, seedUpdate } from "../support/api";
+import { functionUrlEvent } from "../support/api-events";
+import { createTestDb, dbLabel, type TestDb } from "../support/db";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:drift-credentials-AbCdEf";
 const ALLOWED_ORIGIN = "https://admin.example.com";
@@ -27,13 +27,13 @@ vi.stubEnv("AWS_SECRET_ACCESS_KEY", "example-secret");
 
 const eventBridge = mockClient(EventBridgeClient);
 const secrets = mockClient(SecretsManagerClient);
-let api: typeof import("../functions/api");
+let api: typeof import("../../functions/api");
 let db: TestDb;
 /** The Function URL handler around the admin app, as functions/api.ts wires it. */
 const adminHandler = (options: AdminAppOptions) => createApiHandler(createAdminApp(options));
 
 beforeAll(async () => {
-  api = await import("../functions/api");
+  api = await import("../../functions/api");
   db = await createTestDb();
 });
 afterAll(async () => db?.close());
@@ -57,8 +57,8 @@ function testHandler(logger = captureLogger()) {
 }
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-describe(`admin API Lambda handler (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
-  it("answers a Function URL GET with the CONTRACT list, token from Secrets Manager", async () => {
+describe(`admin API Lambda handler (${dbLabel})`, () => {
+  it("answers a Function URL GET with the platform's pending list, token from Secrets Manager", async () => {
     const { handler } = testHandler();
     const u = await seedUpdate(db.sql);
     const res = await handler(

@@ -8,8 +8,8 @@ import { ALL_METRICS, METRICS_NAMESPACE } from "@drift/core";
 import { createSweepStore } from "@drift/db";
 import { LocalQueue } from "@drift/local";
 import { describe, expect, it, vi } from "vitest";
-import { quietLog, simResolver, useSweepEnvironment } from "./support/pipeline";
-import { insertPlugins } from "./support/seed";
+import { quietLog, simResolver, useSweepEnvironment } from "../support/pipeline";
+import { insertPlugins } from "../support/seed";
 
 const env = useSweepEnvironment({ clean: false });
 

@@ -1,6 +1,6 @@
 import { migrate } from "@drift/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "./support/db";
+import { createTestDb, dbLabel, type TestDb } from "../support/db";
 
 let db: TestDb;
 beforeAll(async () => {
@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.close());
 
-describe(`migrations (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
+describe(`migrations (${dbLabel})`, () => {
   it("are idempotent: a second and third run apply nothing and change no table", async () => {
     const snapshot = () =>
       db.sql`SELECT table_name, column_name, data_type FROM information_schema.columns
@@ -22,7 +22,7 @@ describe(`migrations (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, (
     expect(await snapshot()).toEqual(before);
   });
 
-  it("creates the CONTRACT partial unique index with its predicate", async () => {
+  it("creates the platform's partial unique index with its predicate", async () => {
     const [idx] = await db.sql`SELECT indexdef FROM pg_indexes
       WHERE indexname = 'plugin_update_queue_pending_unique' AND schemaname = current_schema()`;
     expect(idx?.indexdef).toMatch(
@@ -30,7 +30,7 @@ describe(`migrations (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, (
     );
   });
 
-  it("accepts rows written the platform's way (only the CONTRACT columns, defaults for the rest)", async () => {
+  it("accepts rows written the platform's way (only the platform's columns, defaults for the rest)", async () => {
     await db.sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw)
                  VALUES (gen_random_uuid(), 'p', 'github://a/b')`;
     const [row] =

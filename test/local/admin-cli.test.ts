@@ -3,11 +3,12 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, seedUpdate } from "./support/api";
-import { type CliDatabase, createCliDatabase, runDrift } from "./support/api-cli";
-import { sha } from "./support/seed";
+import { ADMIN_TOKEN, seedUpdate } from "../support/api";
+import { type CliDatabase, createCliDatabase, runDrift } from "../support/api-cli";
+import { dbLabel } from "../support/db";
+import { sha } from "../support/seed";
 
-const DRIFT_BIN = fileURLToPath(new URL("../packages/local/bin/drift.mjs", import.meta.url));
+const DRIFT_BIN = fileURLToPath(new URL("../../packages/local/bin/drift.mjs", import.meta.url));
 
 let db: CliDatabase;
 beforeAll(async () => {
@@ -29,7 +30,7 @@ const status = (id: string) =>
       (await sql<{ status: string }[]>`SELECT status FROM plugin_update_queue WHERE id = ${id}`)[0]?.status,
   );
 
-describe(`drift pending/apply/dismiss/serve (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
+describe(`drift pending/apply/dismiss/serve (${dbLabel})`, () => {
   it("drift pending: a table (moved tags marked) and --json, newest first", async () => {
     expect((await runDrift(["pending"], db.env)).stdout).toBe("No pending updates.\n");
     const [older, newer] = await db.withSql(async (sql) => [

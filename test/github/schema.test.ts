@@ -1,7 +1,7 @@
 import { buildRefsQuery, peelFragment, type RepoSelection } from "@drift/github";
 import { validate } from "@octokit/graphql-schema";
 import { describe, expect, it } from "vitest";
-import { resolveAll, resolverFor, sha, startSim, target } from "./support/github";
+import { resolveAll, resolverFor, sha, startSim, target } from "../support/github";
 
 const messages = (query: string) => validate(query).map((e) => e.message);
 

@@ -9,9 +9,9 @@ import { APP_ROLE } from "@drift/aws/runtime-env";
 import { createSql, createSweepStore, type Sql } from "@drift/db";
 import { LocalQueue } from "@drift/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, testAdminApp } from "./support/api";
-import { quietLog, simResolver, useSweepEnvironment } from "./support/pipeline";
-import { insertPlugins } from "./support/seed";
+import { call, testAdminApp } from "../support/api";
+import { quietLog, simResolver, useSweepEnvironment } from "../support/pipeline";
+import { insertPlugins } from "../support/seed";
 
 const env = useSweepEnvironment({ clean: false });
 const onServer = Boolean(process.env.DATABASE_URL);

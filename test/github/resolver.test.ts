@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import type { Target } from "@drift/core";
 import type { GitHubSim } from "@drift/github-sim";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { kind, resolveAll, resolverFor, sha, startSim, TOKEN, target } from "./support/github";
+import { kind, resolveAll, resolverFor, sha, startSim, TOKEN, target } from "../support/github";
 
 let sim: GitHubSim;
 

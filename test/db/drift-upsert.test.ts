@@ -1,7 +1,7 @@
 import { applyDrift } from "@drift/db";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "./support/db";
-import { insertPlugins, mapAll, sha } from "./support/seed";
+import { createTestDb, dbLabel, type TestDb } from "../support/db";
+import { insertPlugins, mapAll, sha } from "../support/seed";
 
 let db: TestDb;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ const queue = () =>
   db.sql`SELECT plugin_name, status, current_sha, latest_sha, drift_kind, resolved_tag
          FROM plugin_update_queue ORDER BY plugin_name, created_at`;
 
-describe(`set-based drift upsert (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
+describe(`set-based drift upsert (${dbLabel})`, () => {
   it("inserts one pending row; replaying the same upsert 3 times leaves exactly one", async () => {
     await insertPlugins(db.sql, [
       {

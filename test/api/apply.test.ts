@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { publishPendingEvents } from "@drift/db";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { call, seedUpdate, type TestApp, testAdminApp } from "./support/api";
-import { createTestDb, type TestDb } from "./support/db";
-import { sha } from "./support/seed";
+import { call, seedUpdate, type TestApp, testAdminApp } from "../support/api";
+import { createTestDb, dbLabel, type TestDb } from "../support/db";
+import { sha } from "../support/seed";
 
 let db: TestDb;
 let t: TestApp;
@@ -32,7 +32,7 @@ const outboxCount = async (queueId: string) =>
     >`SELECT count(*)::int AS n FROM drift_event_outbox WHERE detail->>'queue_id' = ${queueId}`
   )[0]?.n;
 
-describe(`apply and dismiss (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () => {
+describe(`apply and dismiss (${dbLabel})`, () => {
   it("apply writes exactly the approved latest_sha, marks the row applied and publishes one event", async () => {
     const u = await seedUpdate(db.sql, { drift_kind: "tag_moved", tracked_ref: "tag:v1" });
     const before = await plugin(u.workspace_id, u.plugin_name);

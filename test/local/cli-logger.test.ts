@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createCliLogger } from "../packages/local/src/logger";
+import { createCliLogger } from "../../packages/local/src/logger";
 
 /** A stream that keeps what is written, and says whether it is a terminal. */
 function capture(isTTY: boolean) {

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { LocalQueue } from "@drift/local";
 import { describe, expect, it } from "vitest";
-import { queueSnapshot, simResolver, sweep, useSweepEnvironment } from "./support/pipeline";
-import { insertPlugins } from "./support/seed";
+import { dbLabel } from "../support/db";
+import { queueSnapshot, simResolver, sweep, useSweepEnvironment } from "../support/pipeline";
+import { insertPlugins } from "../support/seed";
 
 const env = useSweepEnvironment();
-
-const label = process.env.DATABASE_URL ? "PostgreSQL" : "PGlite";
 
 /** A world with every ref kind; returns the commits the plugins were installed at. */
 function buildWorld(prefix: string) {
@@ -25,7 +24,7 @@ function buildWorld(prefix: string) {
   return { repo, v100, v110, mainOld, goneSha, g1 };
 }
 
-describe(`sweep pipeline end to end (${label})`, () => {
+describe(`sweep pipeline end to end (${dbLabel})`, () => {
   it("a world with every ref kind ends with exactly the expected pending, refreshed and superseded rows", async () => {
     const p = "e2e1";
     const s = buildWorld(p);

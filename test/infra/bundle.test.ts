@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleHandler, handlerFiles, smokeLoad } from "../scripts/bundle";
+import { bundleHandler, handlerFiles, smokeLoad } from "../../scripts/bundle";
 
 const outDir = mkdtempSync(join(tmpdir(), "drift-bundles-"));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { createWorkerHandler } from "@drift/aws";
 import type { Resolver, SweepStore } from "@drift/core";
 import { LocalQueue } from "@drift/local";
 import { describe, expect, it } from "vitest";
-import { quietLog } from "./support/pipeline";
+import { quietLog } from "../support/pipeline";
 
 // The worker never reaches the store or the resolver for malformed bodies: they fail validation first.
 const unreachable = new Proxy({}, { get: () => () => Promise.reject(new Error("not expected")) });

@@ -7,13 +7,13 @@
  * back to back), and the host API requests each delivery cost.
  */
 import { startAdminServer } from "@drift/api/node-server";
-import type { Log } from "@drift/core";
+import { type Log, silentLog } from "@drift/core";
 import type { Sql } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { startGitHubSim, startWebhookSender } from "@drift/github-sim";
 import { createLocalWebhooks, runLocalSweep } from "@drift/local";
 
-const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet: Log = silentLog;
 const TOKEN = "bench-token";
 const SECRET = "bench-webhook-secret";
 
@@ -38,7 +38,7 @@ export async function webhookLatency(sql: Sql, kind: string): Promise<void> {
   await sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw, tracked_ref, installed_sha)
     SELECT gen_random_uuid(), 'p', 'github://' || ${repo}, CASE WHEN g % 2 = 0 THEN 'branch:main' ELSE 'tag:latest' END,
       ${main} FROM generate_series(1, 100) g`;
-  const resolver = createGitHubResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
+  const resolver = createHostResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
   await runLocalSweep({ sql, resolver, log: quiet }); // the mapping pass and a baseline, as in production
   sim.setLatency(latencyMs);
 

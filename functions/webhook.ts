@@ -4,50 +4,34 @@
  * Secrets: `{"githubWebhookSecret", "giteaWebhookSecret"}` in the one secret this function may read.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { createWebhookApp, type WebhookAppOptions } from "@drift/api/webhooks";
-import { createSqsQueue, loadWebhookSecrets, powertoolsLog, powertoolsMetricsSink } from "@drift/aws";
-import { METRICS_NAMESPACE } from "@drift/core";
-import { createRecheckStore, createSql } from "@drift/db";
-import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
-import { handle } from "hono/aws-lambda";
-import { runtimeConfig } from "./shared/runtime";
-
-/** Builds the Function URL handler around the webhook app (tests pass their own store, queue and secrets). */
-export function createWebhookHandler(
-  options: WebhookAppOptions & { onInvoke?: (context?: Context) => void; afterInvoke?: () => void },
-) {
-  const lambda = handle(createWebhookApp(options));
-  return async (event: LambdaFunctionURLEvent, context?: Context) => {
-    options.onInvoke?.(context);
-    try {
-      // Function URL payloads are API Gateway v2 payloads; hono types a few requestContext fields more narrowly.
-      return await lambda(event as unknown as Parameters<typeof lambda>[0], context as never);
-    } finally {
-      options.afterInvoke?.();
-    }
-  };
-}
-
-/** Both routes' secrets from the one secret, through Powertools' cache (5 minutes: rotation needs no deploy). */
-export function webhookSecretsFrom(secretId: string, maxAgeSeconds = 300): WebhookAppOptions["secrets"] {
-  const load = () => loadWebhookSecrets({ secretId, maxAgeSeconds });
-  return { github: async () => (await load()).github, gitea: async () => (await load()).gitea };
-}
+import { createWebhookApp } from "@drift/api/webhooks";
+import {
+  createLambdaMetrics,
+  createSqsQueue,
+  powertoolsLog,
+  powertoolsMetricsSink,
+  webhookSecretsFrom,
+} from "@drift/aws";
+import { createApiHandler } from "@drift/aws/api-handler";
+import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { createRecheckStore } from "@drift/db";
 
 // Built once per container; warm invocations reuse the connection, the SQS client and the secret cache.
 const config = runtimeConfig();
-const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
+const sql = createLambdaSql(config.databaseUrl);
 const logger = new Logger({ serviceName: "webhook" });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "webhook" });
+const metrics = createLambdaMetrics("webhook", config.stage);
 
-export const handler = createWebhookHandler({
+const app = createWebhookApp({
   store: createRecheckStore(sql),
   queue: createSqsQueue({ client: new SQSClient({}), queueUrl: config.queueUrl, maxAttempts: 3 }),
-  secrets: webhookSecretsFrom(config.credentialsSecretArn),
+  secrets: webhookSecretsFrom(config.webhookSecretArn),
   metrics: powertoolsMetricsSink(metrics),
   log: powertoolsLog(logger),
+});
+
+export const handler = createApiHandler(app, {
   onInvoke: (context) => {
     if (context) logger.addContext(context);
   },

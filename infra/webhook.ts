@@ -1,3 +1,4 @@
+import { RUNTIME_ENV } from "../packages/aws/src/runtime-env";
 import { baseFunctionArgs, type FunctionContext, functionOptions } from "./functions/common";
 import { readSecret } from "./secrets";
 
@@ -19,8 +20,8 @@ export function createWebhook(ctx: FunctionContext, queue: sst.aws.Queue) {
     "Webhook",
     {
       ...baseFunctionArgs(ctx, "webhook", {
-        DRIFT_QUEUE_URL: queue.url,
-        DRIFT_CREDENTIALS_SECRET_ARN: secret.arn,
+        [RUNTIME_ENV.queueUrl]: queue.url,
+        [RUNTIME_ENV.webhookSecretArn]: secret.arn,
         POWERTOOLS_PARAMETERS_MAX_AGE: "300",
       }),
       description: "Plugin drift sweeper: signed GitHub/Gitea webhooks queue an immediate re-check",

@@ -3,7 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { MessageQueue, SweepMessage } from "@drift/core";
+import { chunkItems, type MessageQueue, type SweepMessage } from "@drift/core";
 
 /** SQS limits for SendMessageBatch. */
 export const SQS_MAX_ENTRIES = 10;
@@ -70,24 +70,14 @@ export function packBatches(
   messages: readonly SweepMessage[],
   delaySeconds?: number,
 ): SendMessageBatchRequestEntry[][] {
-  const batches: SendMessageBatchRequestEntry[][] = [];
-  let current: SendMessageBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const body = JSON.stringify(m);
-    const size = Buffer.byteLength(body);
-    if (current.length > 0 && (current.length >= SQS_MAX_ENTRIES || bytes + size > SQS_MAX_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push({
-      Id: `m${m.seq}`,
-      MessageBody: body,
-      ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
-    });
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  const entries = messages.map((m) => ({
+    Id: `m${m.seq}`,
+    MessageBody: JSON.stringify(m),
+    ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+  }));
+  return chunkItems(entries, {
+    maxItems: SQS_MAX_ENTRIES,
+    maxWeight: SQS_MAX_BATCH_BYTES,
+    weightOf: (e) => Buffer.byteLength(e.MessageBody),
+  });
 }

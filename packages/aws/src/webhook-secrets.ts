@@ -1,6 +1,6 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod/mini";
-import { CredentialsSecretError } from "./github-credentials";
+import { SecretJsonError } from "./secret-json";
 
 /** The webhook secrets: one per route; an absent one makes its route answer 403 `webhook_secret_unset`. */
 export interface WebhookSecrets {
@@ -23,12 +23,12 @@ export function parseWebhookSecrets(secretString: string): WebhookSecrets {
   try {
     json = JSON.parse(secretString);
   } catch {
-    throw new CredentialsSecretError("webhook secret is not JSON");
+    throw new SecretJsonError("webhook secret is not JSON");
   }
   const parsed = z.safeParse(buildShape(), json);
   if (!parsed.success) {
     const keys = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))].join(", ");
-    throw new CredentialsSecretError(`webhook secret has invalid keys: ${keys}`);
+    throw new SecretJsonError(`webhook secret has invalid keys: ${keys}`);
   }
   const { githubWebhookSecret: github, giteaWebhookSecret: gitea } = parsed.data;
   return { ...(github ? { github } : {}), ...(gitea ? { gitea } : {}) };
@@ -39,7 +39,7 @@ export function parseWebhookSecrets(secretString: string): WebhookSecrets {
  * rotation is picked up without a deploy, and a flood of deliveries costs one read per five minutes).
  *
  * @example
- * const secrets = () => loadWebhookSecrets({ secretId: runtimeConfig().credentialsSecretArn });
+ * const secrets = () => loadWebhookSecrets({ secretId: runtimeConfig().webhookSecretArn });
  * createWebhookApp({ …, secrets: { github: async () => (await secrets()).github } });
  */
 export async function loadWebhookSecrets(options: {
@@ -51,4 +51,17 @@ export async function loadWebhookSecrets(options: {
   return parseWebhookSecrets(
     typeof value === "string" ? value : new TextDecoder().decode(value as Uint8Array),
   );
+}
+
+/**
+ * Both routes' secrets (the `secrets` of `createWebhookApp`) from the one secret, through Powertools' cache
+ * (`maxAgeSeconds`, default 300: rotation needs no deploy). An empty `secretId` leaves both routes unset (403).
+ */
+export function webhookSecretsFrom(
+  secretId: string,
+  maxAgeSeconds = 300,
+): { github: () => Promise<string | undefined>; gitea: () => Promise<string | undefined> } {
+  const load = async (): Promise<WebhookSecrets> =>
+    secretId ? loadWebhookSecrets({ secretId, maxAgeSeconds }) : {};
+  return { github: async () => (await load()).github, gitea: async () => (await load()).gitea };
 }

@@ -10,12 +10,7 @@ import {
 } from "@drift/core";
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
-
-/** NUL cannot be stored in Postgres text (sweep-store's pgText does the same; kept here to avoid an import cycle). */
-function pgText(value: string | null | undefined, max = 1000): string | null {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing NUL is the point
-  return value == null ? null : value.replace(/\u0000/g, "\uFFFD").slice(0, max);
-}
+import { pgText } from "./pg-text";
 
 type TargetRow = {
   key: string;

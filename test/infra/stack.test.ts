@@ -528,7 +528,7 @@ describe("alarms", () => {
     return { f, topicArn, byName };
   }
 
-  it("exist for the six conditions, each notifying the SNS topic", () => {
+  it("exist for the seven conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
       [
@@ -538,6 +538,7 @@ describe("alarms", () => {
         "AlarmRateBudgetLow",
         "AlarmDispatcherErrors",
         "AlarmDispatcherSlow",
+        "AlarmWebhookSignaturesRejected",
       ].sort(),
     );
     for (const [name, args] of byName) {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { deploy } from "../../infra";
+import { WEBHOOK_REJECTED_THRESHOLD } from "../../infra/alarms";
 import { dashboardBody } from "../../infra/dashboard";
 import { WEBHOOK_EVENTS } from "../../infra/product-metrics";
 import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
@@ -82,6 +83,23 @@ describe("webhook function", () => {
     const migration = f.ofType("aws.lambda.Invocation")[0]?.instance;
     expect(migration).toBeDefined();
     expect(webhook.opts?.dependsOn).toContain(migration);
+  });
+});
+
+describe("webhook alarm", () => {
+  it("fires on refused signatures of its own stage only", () => {
+    for (const stage of ["prod", "alice"]) {
+      const { f } = deployed(stage);
+      const alarm = f.get("aws.cloudwatch.MetricAlarm", "AlarmWebhookSignaturesRejected");
+      expect(resolve(alarm.args)).toMatchObject({
+        namespace: METRICS_NAMESPACE,
+        metricName: Metric.WebhookSignatureRejected,
+        dimensions: { service: "webhook", stage },
+        statistic: "Sum",
+        threshold: WEBHOOK_REJECTED_THRESHOLD,
+        comparisonOperator: "GreaterThanThreshold",
+      });
+    }
   });
 });
 

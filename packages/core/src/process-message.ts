@@ -90,6 +90,8 @@ export async function processSweepMessage(
     retry: retrying > 0,
   };
   emitMessageMetrics(deps, outcomes, result, statsBefore, recorded.sweepCompleted?.durationMs);
+  if (recorded.recheckDone)
+    deps.metrics.add(Metric.DetectionLatency, "Milliseconds", recorded.recheckDone.latencyMs);
   deps.log.info("message processed", { ...result, attempt });
   return result;
 }

@@ -10,17 +10,24 @@ import { onlyService } from "./product-metrics";
 /** Drift kinds, the values of the `DriftKind` dimension of DriftDetected. */
 export const DRIFT_KINDS = ["tag_moved", "new_version", "ref_moved", "pin_mismatch"] as const;
 
-const line = (metric: MetricName, options: Record<string, unknown>, dims: string[] = []) => [
+const line = (
+  stage: string,
+  metric: MetricName,
+  options: Record<string, unknown>,
+  dims: string[] = [],
+) => [
   METRICS_NAMESPACE,
   metric,
   "service",
   onlyService(metric),
+  "stage",
+  stage,
   ...dims,
   options,
 ];
 
-/** The integrity events of one period, one query per kind, summed (missing kinds count as 0). */
-function integrityQueries(period: number) {
+/** The stage's integrity events of one period, one query per kind, summed (missing kinds count as 0). */
+function integrityQueries(stage: string, period: number) {
   return [
     ...INTEGRITY_KINDS.map((kind) => ({
       id: `integrity_${kind}`,
@@ -28,7 +35,7 @@ function integrityQueries(period: number) {
       metric: {
         namespace: METRICS_NAMESPACE,
         metricName: Metric.IntegrityEvents,
-        dimensions: { service: onlyService(Metric.IntegrityEvents), IntegrityKind: kind },
+        dimensions: { service: onlyService(Metric.IntegrityEvents), stage, IntegrityKind: kind },
         stat: "Sum",
         period,
       },
@@ -42,15 +49,15 @@ function integrityQueries(period: number) {
   ];
 }
 
-/** The alarm that fires on the first tag-integrity event (see docs/operations.md). */
-export function supplyChainAlarmSpecs() {
+/** The alarm that fires on the stage's first tag-integrity event (see docs/operations.md). */
+export function supplyChainAlarmSpecs(stage: string) {
   return [
     {
       name: "TagIntegrity",
       args: {
         alarmDescription:
           "A followed tag was re-pointed, deleted or re-created, or tag:latest went down a version. Nothing from that repository is auto-applied; check it before applying anything (drift integrity, GET /admin/integrity-events).",
-        metricQueries: integrityQueries(300),
+        metricQueries: integrityQueries(stage, 300),
         evaluationPeriods: 1,
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
@@ -60,30 +67,30 @@ export function supplyChainAlarmSpecs() {
   ];
 }
 
-/** Dashboard panels (title, widget properties, metric lines), two per row. */
-export function supplyChainPanels() {
+/** Dashboard panels of one stage (title, widget properties, metric lines), two per row. */
+export function supplyChainPanels(stage: string) {
   return [
     {
       title: "Drift detected by kind",
       props: { stat: "Sum", stacked: true },
-      metrics: DRIFT_KINDS.map((kind) => line(Metric.DriftDetected, { label: kind }, ["DriftKind", kind])),
+      metrics: DRIFT_KINDS.map((kind) => line(stage, Metric.DriftDetected, { label: kind }, ["DriftKind", kind])),
     },
     {
       title: "Tag-integrity events (alarm on the first)",
       props: { stat: "Sum", period: 300 },
       metrics: INTEGRITY_KINDS.map((kind) =>
-        line(Metric.IntegrityEvents, { label: kind }, ["IntegrityKind", kind]),
+        line(stage, Metric.IntegrityEvents, { label: kind }, ["IntegrityKind", kind]),
       ),
     },
     {
       title: "Updates auto-applied by policy",
       props: { stat: "Sum" },
-      metrics: [line(Metric.UpdatesAutoApplied, {})],
+      metrics: [line(stage, Metric.UpdatesAutoApplied, {})],
     },
     {
       title: "Updates cooling down (minimum release age)",
       props: { stat: "Maximum" },
-      metrics: [line(Metric.UpdatesCoolingDown, {})],
+      metrics: [line(stage, Metric.UpdatesCoolingDown, {})],
     },
   ];
 }

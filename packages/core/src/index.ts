@@ -10,6 +10,7 @@ export * from "./policy";
 export * from "./policy-schema";
 export * from "./ports";
 export * from "./process-message";
+export * from "./recheck";
 export * from "./resolution";
 export * from "./review";
 export * from "./review-types";

@@ -55,9 +55,14 @@ export interface MetricsSink {
   add(name: MetricName, unit: MetricUnit, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
+/** Options of one send: `delaySeconds` holds the messages back (SQS DelaySeconds, 0 to 900). */
+export interface SendOptions {
+  readonly delaySeconds?: number;
+}
+
 /** Sends sweep messages; adapters honour their transport's limits (SQS: 10 entries, 1 MiB a call). */
 export interface MessageQueue {
-  send(messages: readonly SweepMessage[]): Promise<void>;
+  send(messages: readonly SweepMessage[], options?: SendOptions): Promise<void>;
 }
 
 export type StartSweepResult =
@@ -102,6 +107,8 @@ export interface RecordedMessage {
   readonly driftByKind?: Readonly<Record<string, number>>;
   /** Tag-integrity events this delivery recorded, by kind. */
   readonly integrity?: Readonly<Partial<Record<IntegrityKind, number>>>;
+  /** Set when this delivery finished a webhook re-check: ms from its first delivery to now. */
+  readonly recheckDone?: { readonly latencyMs: number };
 }
 
 /** Port: everything the sweep flow reads from and writes to the database. */

@@ -6,6 +6,7 @@ export * from "./mapping-store";
 export * from "./migrate";
 export * from "./policy-store";
 export * from "./policy-sweep";
+export * from "./recheck-store";
 export * from "./reporting-store";
 export * from "./review-store";
 export * from "./sweep-store";

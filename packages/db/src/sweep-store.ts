@@ -1,9 +1,10 @@
-import type { SweepStore } from "@drift/core";
+import type { RecordedMessage, SweepStore, TargetOutcome } from "@drift/core";
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
 import { analyzeMappings, pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
 import { pgText } from "./pg-text";
-import { driftByKind, refreshReadyAt } from "./policy-sweep";
+import { driftByKind as driftByKindOf, refreshReadyAt } from "./policy-sweep";
+import { isRecheck, recordRecheckOutcomes } from "./recheck-store";
 import { createSweepRunStore, recordMessageDone } from "./sweep-run-store";
 import { recordTagLedger } from "./tag-ledger";
 import { createTargetStateStore, updateTargetStates } from "./target-state-store";
@@ -25,24 +26,44 @@ export function createSweepStore(sql: Sql, settings: { minReleaseAgeMs?: number 
       await analyzeMappings(sql);
       return pruned;
     },
-    // One transaction: drift rows, target rows, then the message row and the sweep's completion.
+    // One transaction: drift rows, target rows, then the message row and the sweep's completion. A webhook
+    // re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps', but cooling
+    // down and the tag-integrity ledger run for them too (a re-check that finds a re-pointed tag records it).
     recordOutcomes: (sweepId, seq, outcomes, options) =>
       sql.begin(async (raw) => {
         const tx = raw as unknown as Sql;
+        const policy = () => recordPolicyParts(tx, sweepId, outcomes, settings.minReleaseAgeMs ?? 0);
+        if (await isRecheck(tx, sweepId)) {
+          const recorded = await recordRecheckOutcomes(tx, sweepId, seq, outcomes, options);
+          return { ...recorded, ...(await policy()) };
+        }
         const resolved = outcomes.flatMap((o) =>
           o.resolution.status === "resolved"
             ? [{ key: o.target.key, sha: o.resolution.sha, tag: pgText(o.resolution.tag) }]
             : [],
         );
         const drift = await applyDrift(tx, resolved, sweepId);
-        // Policies (policy-sweep.ts, tag-ledger.ts): a new drift cools down from the moment it is queued.
-        const keys = resolved.map((r) => r.key);
-        await refreshReadyAt(tx, keys, settings.minReleaseAgeMs ?? 0);
-        const byKind = await driftByKind(tx, keys);
-        const integrity = await recordTagLedger(tx, sweepId, outcomes);
+        const parts = await policy();
         await updateTargetStates(tx, sweepId, outcomes);
         const done = await recordMessageDone(tx, sweepId, seq, outcomes, options, drift);
-        return { ...done, driftByKind: byKind, integrity };
+        return { ...done, ...parts };
       }),
   };
+}
+
+/**
+ * Policies (policy-sweep.ts, tag-ledger.ts), after the drift upsert in the message's transaction: a new drift
+ * cools down from the moment it is queued; the pending rows by drift kind; the tag-integrity events.
+ */
+async function recordPolicyParts(
+  tx: Sql,
+  id: string,
+  outcomes: readonly TargetOutcome[],
+  minReleaseAgeMs: number,
+): Promise<Pick<RecordedMessage, "driftByKind" | "integrity">> {
+  const keys = outcomes.filter((o) => o.resolution.status === "resolved").map((o) => o.target.key);
+  await refreshReadyAt(tx, keys, minReleaseAgeMs);
+  const driftByKind = await driftByKindOf(tx, keys);
+  const integrity = await recordTagLedger(tx, id, outcomes);
+  return { driftByKind, integrity };
 }

@@ -12,6 +12,7 @@ import { demoPolicies } from "../demo-policies";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
 import { runLocalSweep } from "../runner";
+import { demoWebhookStep } from "./demo-webhook";
 import { formatSummary } from "./sweep";
 
 const DEMO_TOKEN = "demo-github-token";
@@ -28,6 +29,7 @@ export const demoCommand: Command = {
     "prints the pending updates and applies one through the admin API. Nothing leaves this machine.",
   ].join("\n"),
   async run(ctx) {
+    // size: the demo's script, step by step as the user sees it printed; splitting it would hide the story.
     parseArgs({ args: [...ctx.argv], options: {}, strict: true });
     const out = (line = "") => ctx.stdout.write(`${line}\n`);
     const dataDir = resolve(ctx.env.DRIFT_DATA_DIR ?? ".drift", "demo");
@@ -114,6 +116,7 @@ export const demoCommand: Command = {
         `-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`,
       );
       out();
+      await demoWebhookStep(out, db.sql, sim, resolver, log);
       await demoPolicies(db.sql, sim.world, resolver, log, out);
       out(
         "Try it yourself: ADMIN_TOKEN=secret npx drift serve --port 8080   then open http://127.0.0.1:8080/admin/",

@@ -10,12 +10,7 @@ import { onlyService } from "./product-metrics";
 /** Drift kinds, the values of the `DriftKind` dimension of DriftDetected. */
 export const DRIFT_KINDS = ["tag_moved", "new_version", "ref_moved", "pin_mismatch"] as const;
 
-const line = (
-  stage: string,
-  metric: MetricName,
-  options: Record<string, unknown>,
-  dims: string[] = [],
-) => [
+const line = (stage: string, metric: MetricName, options: Record<string, unknown>, dims: string[] = []) => [
   METRICS_NAMESPACE,
   metric,
   "service",
@@ -73,7 +68,9 @@ export function supplyChainPanels(stage: string) {
     {
       title: "Drift detected by kind",
       props: { stat: "Sum", stacked: true },
-      metrics: DRIFT_KINDS.map((kind) => line(stage, Metric.DriftDetected, { label: kind }, ["DriftKind", kind])),
+      metrics: DRIFT_KINDS.map((kind) =>
+        line(stage, Metric.DriftDetected, { label: kind }, ["DriftKind", kind]),
+      ),
     },
     {
       title: "Tag-integrity events (alarm on the first)",

@@ -1,41 +1,13 @@
 // size: the simulator's REST surface for both hosts (GitHub and Gitea) with their shared paging and ETag rules.
 import { createHash } from "node:crypto";
-import type { RateBucket } from "./rate-limit";
+import { jsonResponse } from "./json-response";
 import { commitDetail, giteaReviewRest, githubReviewRest } from "./rest-review";
-import type { SimRepo, World } from "./world";
+import type { RestContext, RestRequest, SimResponse } from "./rest-types";
+import type { SimRepo } from "./world";
 
-/** What a REST handler answers; the server writes it. */
-export interface SimResponse {
-  status: number;
-  headers: Record<string, string>;
-  body?: string;
-  /** False for answers that do not count against the rate limit (304 Not Modified). */
-  charge?: boolean;
-}
+export type { RestContext, RestRequest, SimResponse } from "./rest-types";
 
-export interface RestRequest {
-  readonly method: string;
-  /** Decoded path segments after the API prefix, e.g. ["repos", "acme", "lint", "commits", "v1"]. */
-  readonly segments: readonly string[];
-  readonly query: URLSearchParams;
-  readonly headers: Record<string, string | string[] | undefined>;
-  /** Absolute base of this API for links, e.g. http://127.0.0.1:5000 or http://127.0.0.1:5000/api/v1 */
-  readonly base: string;
-}
-
-export interface RestContext {
-  readonly world: World;
-  /** GitHub's REST bucket; undefined on Gitea (no rate-limit headers). */
-  readonly bucket?: RateBucket;
-  /** Token an App installation receives (GitHub only). */
-  readonly installationToken?: string;
-}
-
-const json = (status: number, value: unknown, headers: Record<string, string> = {}): SimResponse => ({
-  status,
-  headers: { "content-type": "application/json; charset=utf-8", ...headers },
-  body: JSON.stringify(value),
-});
+const json = jsonResponse;
 
 const githubError = (status: number, message: string, docs = "https://docs.github.com/rest") =>
   json(status, { message, documentation_url: docs, status: String(status) });

@@ -1,3 +1,4 @@
+// size: the simulated host's whole git model (repositories, refs, objects, releases, compare) and its change events.
 import { createHash } from "node:crypto";
 
 /** A git object the simulated host stores: commits, and annotated tag objects (which have their own SHA). */

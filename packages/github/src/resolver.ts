@@ -26,6 +26,10 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
   const { settings, redact, log, counters, budgets } = context;
   // Host clients are made on first use: a sweep with no Gitea target never builds a Gitea client.
   let github: GitHubHostClient | undefined;
+  const githubClient = (): GitHubHostClient => {
+    github ??= new GitHubHostClient(context);
+    return github;
+  };
   const gitea = new Map<string, GiteaHostClient>();
   const giteaHost = (host: string): GiteaHostClient => {
     const client = gitea.get(host) ?? new GiteaHostClient(context, host);
@@ -68,12 +72,7 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       }
       const shares: Promise<Map<string, Resolution>>[] = [];
       if (githubRequests.length)
-        shares.push(
-          guarded(githubRequests, () => {
-            github ??= new GitHubHostClient(context);
-            return github.resolve(githubRequests, signal);
-          }),
-        );
+        shares.push(guarded(githubRequests, () => githubClient().resolve(githubRequests, signal)));
       for (const [host, reqs] of giteaRequests)
         shares.push(guarded(reqs, () => giteaHost(host).resolve(reqs, signal)));
       for (const share of await Promise.all(shares))
@@ -91,13 +90,7 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
 
     review: (requests, signal) =>
       fetchReviews(
-        {
-          github: () => {
-            github ??= new GitHubHostClient(context);
-            return github.review;
-          },
-          gitea: (host) => giteaHost(host).review,
-        },
+        { github: () => githubClient().review, gitea: (host) => giteaHost(host).review },
         requests,
         signal,
       ),

@@ -45,6 +45,8 @@ describe("supply-chain observability", () => {
       q.metric?.metricName === Metric.IntegrityEvents ? [q.metric.dimensions.IntegrityKind] : [],
     );
     expect(kinds.sort()).toEqual([...INTEGRITY_KINDS].sort());
+    // The stage's own series only: another stage's events never trip this stage's alarm.
+    for (const q of args.metricQueries) if (q.metric) expect(q.metric.dimensions.stage).toBe("prod");
     const sum = args.metricQueries.find((q) => q.expression);
     for (const kind of INTEGRITY_KINDS) expect(sum?.expression).toContain(`FILL(integrity_${kind}, 0)`);
   });
@@ -61,12 +63,14 @@ describe("supply-chain observability", () => {
       .filter((l) => l[0] === METRICS_NAMESPACE);
     const dims = (metric: string) =>
       lines.filter((l) => l[1] === metric).map((l) => l.slice(2, -1).join(" "));
-    expect(dims(Metric.DriftDetected)).toEqual(DRIFT_KINDS.map((k) => `service worker DriftKind ${k}`));
-    expect(dims(Metric.IntegrityEvents)).toEqual(
-      INTEGRITY_KINDS.map((k) => `service worker IntegrityKind ${k}`),
+    expect(dims(Metric.DriftDetected)).toEqual(
+      DRIFT_KINDS.map((k) => `service worker stage prod DriftKind ${k}`),
     );
-    expect(dims(Metric.UpdatesAutoApplied)).toEqual(["service worker"]);
-    expect(dims(Metric.UpdatesCoolingDown)).toEqual(["service worker"]);
+    expect(dims(Metric.IntegrityEvents)).toEqual(
+      INTEGRITY_KINDS.map((k) => `service worker stage prod IntegrityKind ${k}`),
+    );
+    expect(dims(Metric.UpdatesAutoApplied)).toEqual(["service worker stage prod"]);
+    expect(dims(Metric.UpdatesCoolingDown)).toEqual(["service worker stage prod"]);
   });
 
   it("uses metric names the worker really emits, with the dimension names it emits them with", () => {

@@ -25,7 +25,6 @@ export const printable = (text: string): string => text.replace(/\p{Cc}/gu, "?")
 
 export const applyCommand: Command = {
   name: "apply",
-  summary: "Apply a pending update (installs the approved commit; same code as the admin API)",
   usage: [
     "drift apply ID",
     "",

@@ -5,7 +5,6 @@ import { printable, queueIdArgument } from "./apply";
 
 export const dismissCommand: Command = {
   name: "dismiss",
-  summary: "Dismiss a pending update (same code as the admin API)",
   usage: [
     "drift dismiss ID",
     "",

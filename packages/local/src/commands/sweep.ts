@@ -8,7 +8,6 @@ import { runLocalSweep, type SweepSummary } from "../runner";
 
 export const sweepCommand: Command = {
   name: "sweep",
-  summary: "Run one full sweep now (dispatcher → local queue → workers, the Lambda code path)",
   usage: [
     "drift sweep [--json] [--concurrency N] [--verbose]",
     "",

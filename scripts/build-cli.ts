@@ -48,5 +48,7 @@ export async function buildCli(outDir = CLI_OUT_DIR): Promise<string[]> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const files = await buildCli();
-  console.log(`drift CLI built: ${files.filter((f) => f.endsWith(".mjs")).length} files in packages/local/dist/`);
+  console.log(
+    `drift CLI built: ${files.filter((f) => f.endsWith(".mjs")).length} files in packages/local/dist/`,
+  );
 }

@@ -6,7 +6,6 @@ import { ADMIN_TOKEN, seedUpdate } from "./support/api";
 import { type CliDatabase, createCliDatabase, DRIFT_FROM_SOURCE, runDrift } from "./support/api-cli";
 import { sha } from "./support/seed";
 
-
 let db: CliDatabase;
 beforeAll(async () => {
   db = await createCliDatabase();
@@ -87,7 +86,10 @@ describe(`drift pending/apply/dismiss/serve (${process.env.DATABASE_URL ? "Postg
     const u = await db.withSql((sql) => seedUpdate(sql, { current_sha: sha("serve-current") }));
     const env: NodeJS.ProcessEnv = { ...process.env, ...db.env, ADMIN_TOKEN, DRIFT_LOG_LEVEL: "info" };
     if (!db.env.DATABASE_URL) delete env.DATABASE_URL;
-    const child = spawn(process.execPath, [...DRIFT_FROM_SOURCE, "serve", "--port", "0"], { env, stdio: "pipe" });
+    const child = spawn(process.execPath, [...DRIFT_FROM_SOURCE, "serve", "--port", "0"], {
+      env,
+      stdio: "pipe",
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import type { Sql } from "@drift/db";
 import { main, openDatabase } from "@drift/local";
 import { createTestDb } from "./db";

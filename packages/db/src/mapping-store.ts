@@ -2,57 +2,33 @@ import { formatTrackedRef, type MappedPage, type PluginRow } from "@drift/core";
 import type { Sql } from "./client";
 
 /**
- * Reads one page of workspace_plugins in primary-key order (keyset: never OFFSET), so memory stays bounded
- * and a page costs an index range scan whatever the table size. Each row comes with what the last mapping pass
- * recorded for it, so that an unchanged row costs no write (no row lock, no WAL) hour after hour.
+ * The next page, in primary-key order after `afterId`, of the workspace_plugins rows that need (re)mapping: new
+ * rows, rows whose source_raw/tracked_ref changed since they were mapped, mapped rows whose installed_sha is no
+ * longer valid, and problem rows whose source_raw/tracked_ref/installed_sha changed. Decided in SQL by joining
+ * the mapping and problem tables on those columns: unchanged rows are neither sent, parsed nor written, so a
+ * pass over a million unchanged rows is one anti-join. (The SHA pattern mirrors core's SHA_PATTERN.)
  */
 export async function pagePluginRows(sql: Sql, afterId: string | null, limit: number): Promise<PluginRow[]> {
-  const rows = await sql<
-    (PluginRow & {
-      m_key: string | null;
-      m_source_raw: string | null;
-      m_tracked_ref: string | null;
-      m_drift_kind: string | null;
-      p_status: string | null;
-      p_reason: string | null;
-    })[]
-  >`
-    SELECT w.id, w.source_raw, w.tracked_ref, w.installed_sha,
-      m.target_key AS m_key, m.source_raw AS m_source_raw, m.tracked_ref AS m_tracked_ref, m.drift_kind AS m_drift_kind,
-      p.status AS p_status, p.reason AS p_reason
-    FROM (SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
-          ${afterId === null ? sql`` : sql`WHERE id > ${afterId}::uuid`} ORDER BY id LIMIT ${limit}) w
-    -- LATERAL … LIMIT 1: one primary-key probe per row of the page. A plain LEFT JOIN is planned as a hash join
-    -- that reads the whole mapping table for every page (274 ms against 66 ms a page at a million rows).
-    LEFT JOIN LATERAL (SELECT * FROM drift_plugin_targets x WHERE x.plugin_id = w.id LIMIT 1) m ON true
-    LEFT JOIN LATERAL (SELECT * FROM drift_row_problems y WHERE y.plugin_id = w.id LIMIT 1) p ON true
-    ORDER BY w.id`;
-  return rows.map((r) => ({
-    id: r.id,
-    source_raw: r.source_raw,
-    tracked_ref: r.tracked_ref,
-    installed_sha: r.installed_sha,
-    recorded: {
-      target_key: r.m_key,
-      source_raw: r.m_source_raw,
-      tracked_ref: r.m_tracked_ref,
-      drift_kind: r.m_drift_kind,
-      problem_status: r.p_status,
-      problem_reason: r.p_reason,
-    },
-  }));
+  return sql<PluginRow[]>`
+    SELECT w.id, w.source_raw, w.tracked_ref, w.installed_sha FROM workspace_plugins w
+    WHERE ${afterId === null ? sql`true` : sql`w.id > ${afterId}::uuid`}
+      AND NOT EXISTS (SELECT 1 FROM drift_plugin_targets m
+        WHERE m.plugin_id = w.id AND m.source_raw = w.source_raw AND m.tracked_ref = w.tracked_ref
+          AND w.installed_sha ~ '^[0-9A-Fa-f]{7,64}$')
+      AND NOT EXISTS (SELECT 1 FROM drift_row_problems p
+        WHERE p.plugin_id = w.id AND p.source_raw IS NOT DISTINCT FROM w.source_raw
+          AND p.tracked_ref IS NOT DISTINCT FROM w.tracked_ref AND p.installed_sha IS NOT DISTINCT FROM w.installed_sha)
+    ORDER BY w.id LIMIT ${limit}`;
 }
 
 /**
- * Records what a page of rows means, in four set-based statements whatever the page size: the distinct
- * targets, each plugin's mapping (written only when it changed), and the problems of rows not followed.
+ * Records what a page of (new or changed) rows means, in set-based statements whatever the page size: the
+ * distinct targets, each plugin's mapping, and the problems of rows not followed (each row has one or the other).
  */
 export async function recordMappings(sql: Sql, page: MappedPage): Promise<{ superseded: number }> {
-  const changed = page.mappings.filter((m) => !m.unchanged);
-  const problems = page.problems.filter((p) => !p.unchanged);
-  if (changed.length === 0 && problems.length === 0) return { superseded: 0 };
-  const targets = new Map(changed.map((m) => [m.target.key, m.target]));
-  const t = [...targets.values()];
+  const { mappings: m, problems: p } = page;
+  if (m.length === 0 && p.length === 0) return { superseded: 0 };
+  const t = [...new Map(m.map((x) => [x.target.key, x.target])).values()];
   return sql.begin(async (tx) => {
     if (t.length > 0) {
       await tx`
@@ -62,7 +38,6 @@ export async function recordMappings(sql: Sql, page: MappedPage): Promise<{ supe
           ${t.map((x) => formatTrackedRef(x.ref))}::text[])
         ON CONFLICT (key) DO NOTHING`;
     }
-    const m = changed;
     if (m.length > 0) {
       await tx`
         INSERT INTO drift_plugin_targets AS d (plugin_id, target_key, source_raw, tracked_ref, drift_kind)
@@ -74,19 +49,20 @@ export async function recordMappings(sql: Sql, page: MappedPage): Promise<{ supe
           IS DISTINCT FROM (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.drift_kind)`;
       await tx`DELETE FROM drift_row_problems WHERE plugin_id = ANY(${m.map((x) => x.pluginId)}::uuid[])`;
     }
-    const p = problems;
     if (p.length > 0) {
       const ids = p.map((x) => x.pluginId);
       await tx`DELETE FROM drift_plugin_targets WHERE plugin_id = ANY(${ids}::uuid[])`;
       await tx`
-        INSERT INTO drift_row_problems AS r (plugin_id, status, reason)
-        SELECT * FROM unnest(${ids}::uuid[], ${p.map((x) => x.status)}::text[], ${p.map((x) => x.reason)}::text[])
-        ON CONFLICT (plugin_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, seen_at = now()
-        WHERE (r.status, r.reason) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.reason)`;
+        INSERT INTO drift_row_problems AS r (plugin_id, status, reason, source_raw, tracked_ref, installed_sha)
+        SELECT * FROM unnest(${ids}::uuid[], ${p.map((x) => x.status)}::text[], ${p.map((x) => x.reason)}::text[],
+          ${p.map((x) => x.sourceRaw)}::text[], ${p.map((x) => x.trackedRef)}::text[], ${p.map((x) => x.installedSha)}::text[])
+        ON CONFLICT (plugin_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+          source_raw = EXCLUDED.source_raw, tracked_ref = EXCLUDED.tracked_ref, installed_sha = EXCLUDED.installed_sha,
+          seen_at = now()`;
     }
     // A plugin re-pointed to another repository or ref, or no longer tracked: its pending update is for something
     // it no longer follows, and must never be approved ("never leave a stale SHA to be approved").
-    const ids = [...changed.map((x) => x.pluginId), ...problems.map((x) => x.pluginId)];
+    const ids = [...m.map((x) => x.pluginId), ...p.map((x) => x.pluginId)];
     const stale = await tx`
       UPDATE plugin_update_queue q SET status = 'superseded', decided_at = now(), updated_at = now()
       FROM workspace_plugins w
@@ -97,26 +73,60 @@ export async function recordMappings(sql: Sql, page: MappedPage): Promise<{ supe
   });
 }
 
+/** What the mapping pass leaves: every row of workspace_plugins is either mapped or a recorded problem. */
+export interface MappingTotals {
+  /** Rows in workspace_plugins. */
+  readonly rows: number;
+  readonly skipped: number;
+  readonly invalid: number;
+  /** Mappings and problems of deleted plugins (and targets long unfollowed) removed. */
+  readonly pruned: number;
+}
+
 /**
- * Forgets mappings and problems of plugins the platform deleted, and targets nobody has followed for a week
- * (kept that long so that a plugin re-installed soon keeps its ETag and backoff). Set-based statements.
+ * Ends a mapping pass: counts the rows, and forgets mappings and problems of plugins the platform deleted, and
+ * targets nobody has followed for a week (kept that long so that a plugin re-installed soon keeps its ETag and
+ * backoff). After a pass every row has exactly one mapping or problem, so when the counts add up there is no
+ * orphan and the anti-joins are skipped: a pass with nothing deleted costs three counts. (A row inserted and
+ * another deleted while the pass ran can hide one orphan until the next pass; orphans are harmless meanwhile:
+ * the drift SQL joins workspace_plugins.) Planner statistics are refreshed only after writes (`wrote`).
  */
+export async function finishMapping(sql: Sql, wrote: boolean): Promise<MappingTotals> {
+  const count = () => sql<{ rows: number; mapped: number; skipped: number; invalid: number }[]>`
+    SELECT (SELECT count(*) FROM workspace_plugins)::int AS rows,
+      (SELECT count(*) FROM drift_plugin_targets)::int AS mapped,
+      count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
+      count(*) FILTER (WHERE status = 'invalid')::int AS invalid
+    FROM drift_row_problems`;
+  let [c] = await count();
+  let pruned = 0;
+  if (c && c.mapped + c.skipped + c.invalid !== c.rows) {
+    pruned = await pruneMappings(sql);
+    [c] = await count();
+  }
+  const d = await sql`DELETE FROM drift_targets t WHERE t.updated_at < now() - interval '7 days'
+    AND NOT EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)`;
+  pruned += d.count;
+  if (wrote || pruned > 0) await analyzeMappings(sql);
+  return { rows: c?.rows ?? 0, skipped: c?.skipped ?? 0, invalid: c?.invalid ?? 0, pruned };
+}
+
+/** Forgets mappings and problems of plugins the platform deleted (set-based anti-joins); returns how many. */
 export async function pruneMappings(sql: Sql): Promise<number> {
   const a = await sql`DELETE FROM drift_plugin_targets d
     WHERE NOT EXISTS (SELECT 1 FROM workspace_plugins w WHERE w.id = d.plugin_id)`;
   const b = await sql`DELETE FROM drift_row_problems d
     WHERE NOT EXISTS (SELECT 1 FROM workspace_plugins w WHERE w.id = d.plugin_id)`;
-  const c = await sql`DELETE FROM drift_targets t WHERE t.updated_at < now() - interval '7 days'
-    AND NOT EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)`;
-  return a.count + b.count + c.count;
+  return a.count + b.count;
 }
 
 /**
- * Refreshes the planner's statistics of the sweeper's own tables after a mapping pass: the first sweep over a
- * large installation fills them from nothing, long before autovacuum would notice, and the worker's join plans
+ * Refreshes the planner's statistics of the sweeper's own tables after a mapping pass wrote: the first sweep over
+ * a large installation fills them from nothing, long before autovacuum would notice, and the worker's join plans
  * depend on knowing how many plugins follow each target. ANALYZE samples (about 30,000 rows): sub-second.
  */
 export async function analyzeMappings(sql: Sql): Promise<void> {
   await sql`ANALYZE drift_plugin_targets`;
   await sql`ANALYZE drift_targets`;
+  await sql`ANALYZE drift_row_problems`;
 }

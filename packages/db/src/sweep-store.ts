@@ -11,7 +11,7 @@ import {
 } from "@drift/core";
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
-import { analyzeMappings, pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
+import { finishMapping, pagePluginRows, recordMappings } from "./mapping-store";
 
 /**
  * Text from outside (a server's error message, a tag, an ETag) made storable: Postgres text cannot hold NUL, and
@@ -56,11 +56,7 @@ export function createSweepStore(sql: Sql): SweepStore {
 
     pagePluginRows: (afterId, limit) => pagePluginRows(sql, afterId, limit),
     recordMappings: (page) => recordMappings(sql, page),
-    async pruneMappings() {
-      const pruned = await pruneMappings(sql);
-      await analyzeMappings(sql);
-      return pruned;
-    },
+    finishMapping: (wrote) => finishMapping(sql, wrote),
 
     async pageDueTargets(afterKey, limit): Promise<Target[]> {
       const rows = await sql<

@@ -81,6 +81,9 @@ export function graphqlUrlFor(apiUrl: string): string {
   return /\/api\/v3$/.test(base) ? base.replace(/\/api\/v3$/, "/api/graphql") : `${base}/graphql`;
 }
 
+/** GitHub requests in flight per host by default (the secondary rate limits allow far more; 100 at most). */
+export const DEFAULT_MAX_CONCURRENCY_PER_HOST = 4;
+
 const positive = (value: number | undefined, fallback: number, min = 1): number =>
   value !== undefined && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
 
@@ -93,7 +96,7 @@ export function settingsOf(config: GitHubResolverConfig): Settings {
     useGraphql: config.useGraphql !== false,
     reserve: positive(config.reserve, 200, 0),
     requestTimeoutMs: positive(config.requestTimeoutMs, 15_000),
-    maxConcurrencyPerHost: positive(config.maxConcurrencyPerHost, 4),
+    maxConcurrencyPerHost: positive(config.maxConcurrencyPerHost, DEFAULT_MAX_CONCURRENCY_PER_HOST),
     repositoriesPerQuery: positive(config.repositoriesPerQuery, 100),
     refsPerQuery: positive(config.refsPerQuery, 500),
     retries: positive(config.retries, 2, 0),

@@ -1,4 +1,10 @@
-export { type GitHubAuth, type GitHubResolverConfig, graphqlUrlFor, type ResolverLogger } from "./config";
+export {
+  DEFAULT_MAX_CONCURRENCY_PER_HOST,
+  type GitHubAuth,
+  type GitHubResolverConfig,
+  graphqlUrlFor,
+  type ResolverLogger,
+} from "./config";
 export {
   type BuiltQuery,
   buildRefsQuery,

@@ -1,5 +1,5 @@
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
-import { type DispatchConfig, type Log, Metric, type Resolver } from "@drift/core";
+import { type DispatchConfig, type Log, Metric, type Resolver, type SweepStore } from "@drift/core";
 import { createSweepStore, type Sql } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
@@ -11,6 +11,8 @@ export interface LocalSweepOptions {
   /** The in-process queue, or its options (a test may pass a queue holding extra messages). */
   readonly queue?: LocalQueueOptions | LocalQueue;
   readonly dispatch?: Partial<DispatchConfig>;
+  /** The store the handlers use (default: the Postgres store on `sql`; a test may wrap it to observe calls). */
+  readonly store?: SweepStore;
   /** Called as messages are acknowledged (progress display). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -23,7 +25,8 @@ export interface SweepSummary {
   readonly durationMs: number;
   /** Of which the dispatcher (mapping pass, paging due targets, sending). */
   readonly dispatchMs: number;
-  readonly rows: { scanned: number; skipped: number; invalid: number };
+  /** Rows in the table, of which `mapped` were new or changed (parsed and written), and skipped / invalid. */
+  readonly rows: { scanned: number; mapped: number; skipped: number; invalid: number };
   readonly targets: {
     dispatched: number;
     resolved: number;
@@ -43,7 +46,7 @@ export interface SweepSummary {
  */
 export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSummary> {
   const started = Date.now();
-  const store = createSweepStore(options.sql);
+  const store = options.store ?? createSweepStore(options.sql);
   const queue = options.queue instanceof LocalQueue ? options.queue : new LocalQueue(options.queue);
   const collector = new MetricsCollector();
   const metrics = { sink: collector, flush: () => {} };
@@ -56,6 +59,8 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
   });
   const worker = createWorkerHandler({ store, resolver: options.resolver, metrics, log: options.log });
 
+  // Requests of the whole sweep: per-message metrics overlap when messages resolve concurrently.
+  const statsBefore = { ...options.resolver.stats() };
   const dispatched = await dispatcher({});
   const dispatchMs = Date.now() - started;
   if (dispatched.status === "skipped") {
@@ -95,12 +100,18 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     FROM drift_sweeps s LEFT JOIN drift_sweep_messages m ON m.sweep_id = s.id
     WHERE s.id = ${dispatched.sweepId} GROUP BY s.id`;
   if (!sweep) throw new Error(`sweep ${dispatched.sweepId} vanished`);
+  const stats = options.resolver.stats();
   return {
     status: sweep.status === "completed" ? "completed" : "incomplete",
     sweepId: dispatched.sweepId,
     durationMs: Date.now() - started,
     dispatchMs,
-    rows: { scanned: sweep.rows_scanned, skipped: sweep.rows_skipped, invalid: sweep.rows_invalid },
+    rows: {
+      scanned: sweep.rows_scanned,
+      mapped: dispatched.rowsMapped,
+      skipped: sweep.rows_skipped,
+      invalid: sweep.rows_invalid,
+    },
     targets: {
       dispatched: sweep.targets_dispatched,
       resolved: sweep.resolved,
@@ -115,8 +126,9 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     },
     drift: { new: sweep.new, refreshed: sweep.refreshed, superseded: sweep.superseded },
     github: {
-      requests: collector.total(Metric.GitHubRequests),
-      pointsUsed: collector.total(Metric.GitHubPointsUsed),
+      requests:
+        stats.graphqlRequests + stats.restRequests - statsBefore.graphqlRequests - statsBefore.restRequests,
+      pointsUsed: stats.pointsUsed - statsBefore.pointsUsed,
       budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
     },
     pendingUpdates: sweep.pending,
@@ -138,7 +150,7 @@ async function emptySummary(
     reason,
     durationMs,
     dispatchMs: durationMs,
-    rows: { scanned: 0, skipped: 0, invalid: 0 },
+    rows: { scanned: 0, mapped: 0, skipped: 0, invalid: 0 },
     targets: { dispatched: 0, resolved: 0, failed: 0, deferred: 0, failedByKind: {} },
     messages: { sent: 0, deliveries: 0, deadLettered: 0 },
     drift: { new: 0, refreshed: 0, superseded: 0 },

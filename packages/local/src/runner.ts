@@ -1,4 +1,5 @@
-import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
+// The handlers alone: the package index also loads the AWS SDK clients, which a local sweep never uses.
+import { createDispatcherHandler, createWorkerHandler } from "@drift/aws/handlers";
 import { type DispatchConfig, type Log, Metric, type Resolver, type SweepStore } from "@drift/core";
 import { createSweepStore, type Sql } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";

@@ -5,9 +5,13 @@ import type { DriftKind } from "./tracked-ref";
 export interface PluginMapping {
   readonly pluginId: string;
   readonly target: Target;
-  /** The row's source_raw / tracked_ref at mapping time: a row changed since is never matched stale. */
+  /**
+   * The row's source_raw / tracked_ref / installed_sha (as stored) at mapping time: a row changed since is never
+   * matched stale, and is mapped (and compared) again.
+   */
   readonly sourceRaw: string;
   readonly trackedRef: string;
+  readonly installedSha: string;
   readonly driftKind: DriftKind;
 }
 
@@ -41,6 +45,7 @@ export function mapPluginRows(rows: readonly PluginRow[]): MappedPage {
         target: c.value.target,
         sourceRaw: row.source_raw ?? "",
         trackedRef: row.tracked_ref ?? "",
+        installedSha: row.installed_sha ?? "",
         driftKind: c.value.driftKind,
       });
     } else {

@@ -2,23 +2,98 @@ import { formatTrackedRef, type MappedPage, type PluginRow } from "@drift/core";
 import type { Sql } from "./client";
 
 /**
- * The next page, in primary-key order after `afterId`, of the workspace_plugins rows that need (re)mapping: new
- * rows, rows whose source_raw/tracked_ref changed since they were mapped, mapped rows whose installed_sha is no
- * longer valid, and problem rows whose source_raw/tracked_ref/installed_sha changed. Decided in SQL by joining
- * the mapping and problem tables on those columns: unchanged rows are neither sent, parsed nor written, so a
- * pass over a million unchanged rows is one anti-join. (The SHA pattern mirrors core's SHA_PATTERN.)
+ * Up to `cap` ids of rows that need (re)mapping: new rows, and rows whose source_raw, tracked_ref or installed_sha
+ * differ from what their mapping or problem recorded. One anti-join over the whole table, decided in SQL: over a
+ * million unchanged rows it returns nothing, and nothing is sent, parsed or written.
  */
-export async function pagePluginRows(sql: Sql, afterId: string | null, limit: number): Promise<PluginRow[]> {
-  return sql<PluginRow[]>`
-    SELECT w.id, w.source_raw, w.tracked_ref, w.installed_sha FROM workspace_plugins w
-    WHERE ${afterId === null ? sql`true` : sql`w.id > ${afterId}::uuid`}
-      AND NOT EXISTS (SELECT 1 FROM drift_plugin_targets m
+export async function staleRowIds(sql: Sql, cap: number): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    SELECT w.id FROM workspace_plugins w
+    WHERE NOT EXISTS (SELECT 1 FROM drift_plugin_targets m
         WHERE m.plugin_id = w.id AND m.source_raw = w.source_raw AND m.tracked_ref = w.tracked_ref
-          AND w.installed_sha ~ '^[0-9A-Fa-f]{7,64}$')
+          AND m.installed_sha = w.installed_sha)
       AND NOT EXISTS (SELECT 1 FROM drift_row_problems p
         WHERE p.plugin_id = w.id AND p.source_raw IS NOT DISTINCT FROM w.source_raw
           AND p.tracked_ref IS NOT DISTINCT FROM w.tracked_ref AND p.installed_sha IS NOT DISTINCT FROM w.installed_sha)
-    ORDER BY w.id LIMIT ${limit}`;
+    LIMIT ${cap}`;
+  return rows.map((r) => r.id);
+}
+
+/** The rows with these ids (those still there), in key order. */
+export async function pluginRowsById(sql: Sql, ids: readonly string[]): Promise<PluginRow[]> {
+  return sql<PluginRow[]>`
+    SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
+    WHERE id = ANY(${ids as string[]}::uuid[]) ORDER BY id`;
+}
+
+/**
+ * Keyset scan: of the next `limit` rows after `afterId` (key order), those that need (re)mapping, and the key the
+ * scan reached. One primary-key probe per row into the mapping and problem tables (LATERAL … LIMIT 1: a plain
+ * anti-join is planned as a hash join that reads the whole mapping table for every page). For passes where most
+ * rows changed (the first sweep of an installation); otherwise {@link staleRowIds} finds them in one statement.
+ */
+export async function scanPluginRows(
+  sql: Sql,
+  afterId: string | null,
+  limit: number,
+): Promise<{ rows: PluginRow[]; last: string | null }> {
+  const page = await sql<(PluginRow & { stale: boolean })[]>`
+    SELECT w.id, w.source_raw, w.tracked_ref, w.installed_sha, (m.hit IS NULL AND p.hit IS NULL) AS stale
+    FROM (SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
+          ${afterId === null ? sql`` : sql`WHERE id > ${afterId}::uuid`} ORDER BY id LIMIT ${limit}) w
+    LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_plugin_targets x
+      WHERE x.plugin_id = w.id AND x.source_raw = w.source_raw AND x.tracked_ref = w.tracked_ref
+        AND x.installed_sha = w.installed_sha LIMIT 1) m ON true
+    LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_row_problems y
+      WHERE y.plugin_id = w.id AND y.source_raw IS NOT DISTINCT FROM w.source_raw
+        AND y.tracked_ref IS NOT DISTINCT FROM w.tracked_ref
+        AND y.installed_sha IS NOT DISTINCT FROM w.installed_sha LIMIT 1) p ON true
+    ORDER BY w.id`;
+  return {
+    rows: page.filter((r) => r.stale).map(({ stale: _, ...row }) => row),
+    last: page.at(-1)?.id ?? null,
+  };
+}
+
+/** Index of the first id greater than `after` in a sorted list. */
+function firstAfter(ids: readonly string[], after: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ids[mid] as string) <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The store's `pagePluginRows` for one process: pages, in key order, of the rows that need (re)mapping. A pass
+ * (`afterId` null) starts with {@link staleRowIds}: when fewer than `listCap` rows changed (every hourly sweep
+ * but the first), the pages come from that list; otherwise (first sweep, mass change) from a keyset scan.
+ * Memory: at most `listCap` ids. (Lower-case UUID text sorts as Postgres orders uuids.)
+ */
+export function createRowPager(sql: Sql, listCap = 50_000) {
+  let list: string[] | null = null;
+  return async function pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]> {
+    if (afterId === null) {
+      const ids = await staleRowIds(sql, listCap);
+      list = ids.length < listCap ? ids.sort() : null;
+    }
+    if (list) {
+      const ids = list;
+      for (let i = afterId === null ? 0 : firstAfter(ids, afterId); i < ids.length; i += limit) {
+        const rows = await pluginRowsById(sql, ids.slice(i, i + limit));
+        if (rows.length > 0) return rows; // else: every one deleted meanwhile
+      }
+      return [];
+    }
+    for (let cursor = afterId; ; ) {
+      const page = await scanPluginRows(sql, cursor, limit);
+      if (page.rows.length > 0 || page.last === null) return page.rows;
+      cursor = page.last;
+    }
+  };
 }
 
 /**
@@ -40,13 +115,15 @@ export async function recordMappings(sql: Sql, page: MappedPage): Promise<{ supe
     }
     if (m.length > 0) {
       await tx`
-        INSERT INTO drift_plugin_targets AS d (plugin_id, target_key, source_raw, tracked_ref, drift_kind)
+        INSERT INTO drift_plugin_targets AS d (plugin_id, target_key, source_raw, tracked_ref, installed_sha, drift_kind)
         SELECT * FROM unnest(${m.map((x) => x.pluginId)}::uuid[], ${m.map((x) => x.target.key)}::text[],
-          ${m.map((x) => x.sourceRaw)}::text[], ${m.map((x) => x.trackedRef)}::text[], ${m.map((x) => x.driftKind)}::text[])
+          ${m.map((x) => x.sourceRaw)}::text[], ${m.map((x) => x.trackedRef)}::text[],
+          ${m.map((x) => x.installedSha)}::text[], ${m.map((x) => x.driftKind)}::text[])
         ON CONFLICT (plugin_id) DO UPDATE SET target_key = EXCLUDED.target_key, source_raw = EXCLUDED.source_raw,
-          tracked_ref = EXCLUDED.tracked_ref, drift_kind = EXCLUDED.drift_kind, mapped_at = now()
-        WHERE (d.target_key, d.source_raw, d.tracked_ref, d.drift_kind)
-          IS DISTINCT FROM (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.drift_kind)`;
+          tracked_ref = EXCLUDED.tracked_ref, installed_sha = EXCLUDED.installed_sha, drift_kind = EXCLUDED.drift_kind,
+          mapped_at = now()
+        WHERE (d.target_key, d.source_raw, d.tracked_ref, d.installed_sha, d.drift_kind) IS DISTINCT FROM
+          (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.installed_sha, EXCLUDED.drift_kind)`;
       await tx`DELETE FROM drift_row_problems WHERE plugin_id = ANY(${m.map((x) => x.pluginId)}::uuid[])`;
     }
     if (p.length > 0) {

@@ -11,7 +11,7 @@ import {
 } from "@drift/core";
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
-import { finishMapping, pagePluginRows, recordMappings } from "./mapping-store";
+import { createRowPager, finishMapping, recordMappings } from "./mapping-store";
 
 /**
  * Text from outside (a server's error message, a tag, an ETag) made storable: Postgres text cannot hold NUL, and
@@ -27,8 +27,12 @@ export function pgText(value: string | null | undefined, max = 1000): string | n
 const STALE_DISPATCHING = "30 minutes";
 const STALE_DISPATCHED = "6 hours";
 
-/** The Postgres implementation of the sweep flow's store port. */
-export function createSweepStore(sql: Sql): SweepStore {
+/**
+ * The Postgres implementation of the sweep flow's store port. `mappingListCap`: see createRowPager (tests lower
+ * it to exercise the keyset scan).
+ */
+export function createSweepStore(sql: Sql, options: { mappingListCap?: number } = {}): SweepStore {
+  const pagePluginRows = createRowPager(sql, options.mappingListCap);
   return {
     async startSweep(trigger, minIntervalMs): Promise<StartSweepResult> {
       await sql`UPDATE drift_sweeps SET status = 'abandoned', completed_at = now()
@@ -54,7 +58,7 @@ export function createSweepStore(sql: Sql): SweepStore {
       };
     },
 
-    pagePluginRows: (afterId, limit) => pagePluginRows(sql, afterId, limit),
+    pagePluginRows,
     recordMappings: (page) => recordMappings(sql, page),
     finishMapping: (wrote) => finishMapping(sql, wrote),
 

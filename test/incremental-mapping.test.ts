@@ -70,7 +70,7 @@ describe(`incremental mapping (${process.env.DATABASE_URL ? "PostgreSQL" : "PGli
       const odd = [
         {
           plugin_name: "no-sha",
-          source_raw: "github://inc/b",
+          source_raw: `github://${prefix}/b`,
           tracked_ref: "branch:main",
           installed_sha: null,
         },
@@ -107,7 +107,7 @@ describe(`incremental mapping (${process.env.DATABASE_URL ? "PostgreSQL" : "PGli
       await insertPlugins(sql, [
         {
           plugin_name: "new",
-          source_raw: "github://inc/a",
+          source_raw: `github://${prefix}/a`,
           tracked_ref: "tag:v1.0.0",
           installed_sha: sha("x"),
         },

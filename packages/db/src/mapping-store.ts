@@ -2,13 +2,13 @@ import { formatTrackedRef, type MappedPage, type PluginRow } from "@drift/core";
 import type { Sql } from "./client";
 
 /**
- * Up to `cap` ids of rows that need (re)mapping: new rows, and rows whose source_raw, tracked_ref or installed_sha
- * differ from what their mapping or problem recorded. One anti-join over the whole table, decided in SQL: over a
- * million unchanged rows it returns nothing, and nothing is sent, parsed or written.
+ * Up to `cap` rows that need (re)mapping, in no particular order: new rows, and rows whose source_raw, tracked_ref
+ * or installed_sha differ from what their mapping or problem recorded. One anti-join over the whole table,
+ * decided in SQL: over a million unchanged rows it returns nothing, and nothing is parsed or written.
  */
-export async function staleRowIds(sql: Sql, cap: number): Promise<string[]> {
-  const rows = await sql<{ id: string }[]>`
-    SELECT w.id FROM workspace_plugins w
+export async function staleRows(sql: Sql, cap: number): Promise<PluginRow[]> {
+  return sql<PluginRow[]>`
+    SELECT w.id, w.source_raw, w.tracked_ref, w.installed_sha FROM workspace_plugins w
     WHERE NOT EXISTS (SELECT 1 FROM drift_plugin_targets m
         WHERE m.plugin_id = w.id AND m.source_raw = w.source_raw AND m.tracked_ref = w.tracked_ref
           AND m.installed_sha = w.installed_sha)
@@ -16,21 +16,13 @@ export async function staleRowIds(sql: Sql, cap: number): Promise<string[]> {
         WHERE p.plugin_id = w.id AND p.source_raw IS NOT DISTINCT FROM w.source_raw
           AND p.tracked_ref IS NOT DISTINCT FROM w.tracked_ref AND p.installed_sha IS NOT DISTINCT FROM w.installed_sha)
     LIMIT ${cap}`;
-  return rows.map((r) => r.id);
-}
-
-/** The rows with these ids (those still there), in key order. */
-export async function pluginRowsById(sql: Sql, ids: readonly string[]): Promise<PluginRow[]> {
-  return sql<PluginRow[]>`
-    SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
-    WHERE id = ANY(${ids as string[]}::uuid[]) ORDER BY id`;
 }
 
 /**
  * Keyset scan: of the next `limit` rows after `afterId` (key order), those that need (re)mapping, and the key the
  * scan reached. One primary-key probe per row into the mapping and problem tables (LATERAL … LIMIT 1: a plain
  * anti-join is planned as a hash join that reads the whole mapping table for every page). For passes where most
- * rows changed (the first sweep of an installation); otherwise {@link staleRowIds} finds them in one statement.
+ * rows changed (the first sweep of an installation); otherwise {@link staleRows} finds them in one statement.
  */
 export async function scanPluginRows(
   sql: Sql,
@@ -55,13 +47,13 @@ export async function scanPluginRows(
   };
 }
 
-/** Index of the first id greater than `after` in a sorted list. */
-function firstAfter(ids: readonly string[], after: string): number {
+/** Index of the first row whose id is greater than `after` in a list sorted by id. */
+function firstAfter(rows: readonly PluginRow[], after: string): number {
   let lo = 0;
-  let hi = ids.length;
+  let hi = rows.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((ids[mid] as string) <= after) lo = mid + 1;
+    if ((rows[mid] as PluginRow).id <= after) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -69,24 +61,20 @@ function firstAfter(ids: readonly string[], after: string): number {
 
 /**
  * The store's `pagePluginRows` for one process: pages, in key order, of the rows that need (re)mapping. A pass
- * (`afterId` null) starts with {@link staleRowIds}: when fewer than `listCap` rows changed (every hourly sweep
- * but the first), the pages come from that list; otherwise (first sweep, mass change) from a keyset scan.
- * Memory: at most `listCap` ids. (Lower-case UUID text sorts as Postgres orders uuids.)
+ * (`afterId` null) starts with {@link staleRows}: when fewer than `listCap` rows changed (every hourly sweep but
+ * the first), the pages are slices of that list; otherwise (first sweep, mass change) they come from a keyset
+ * scan. Memory: at most `listCap` rows. (Lower-case UUID text sorts as Postgres orders uuids.)
  */
-export function createRowPager(sql: Sql, listCap = 50_000) {
-  let list: string[] | null = null;
+export function createRowPager(sql: Sql, listCap = 20_000) {
+  let list: PluginRow[] | null = null;
   return async function pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]> {
     if (afterId === null) {
-      const ids = await staleRowIds(sql, listCap);
-      list = ids.length < listCap ? ids.sort() : null;
+      const rows = await staleRows(sql, listCap);
+      list = rows.length < listCap ? rows.sort((a, b) => (a.id < b.id ? -1 : 1)) : null;
     }
     if (list) {
-      const ids = list;
-      for (let i = afterId === null ? 0 : firstAfter(ids, afterId); i < ids.length; i += limit) {
-        const rows = await pluginRowsById(sql, ids.slice(i, i + limit));
-        if (rows.length > 0) return rows; // else: every one deleted meanwhile
-      }
-      return [];
+      const from = afterId === null ? 0 : firstAfter(list, afterId);
+      return list.slice(from, from + limit);
     }
     for (let cursor = afterId; ; ) {
       const page = await scanPluginRows(sql, cursor, limit);

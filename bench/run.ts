@@ -14,7 +14,7 @@
  * created and dropped): the measured `drift` processes connect to it themselves.
  */
 import { writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildCli } from "../scripts/build-cli";
 import { createTestDb } from "../test/support/db";
@@ -65,6 +65,8 @@ async function main() {
     process.exit(2);
   }
   await buildCli();
+  // The machine is shared: its load (1-minute average, runnable processes per core × cores) frames every figure.
+  const loadBefore = round(loadavg()[0] ?? 0, 2);
   const db = await createTestDb();
   const dbKind = "PostgreSQL";
   try {
@@ -84,7 +86,12 @@ async function main() {
 
     const results = {
       measuredAt: new Date().toISOString(),
-      machine: { node: process.version, cpus: cpus().length, database: dbKind },
+      machine: {
+        node: process.version,
+        cpus: cpus().length,
+        database: dbKind,
+        loadAverage: { before: loadBefore, after: round(loadavg()[0] ?? 0, 2) },
+      },
       quick,
       targets: TARGETS,
       startup: { driftHelpMs: help.medianMs, runs: help.all },

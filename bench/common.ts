@@ -25,6 +25,13 @@ export function urlWithSchema(url: string, schema: string | undefined): string {
 
 const run = promisify(execFile);
 
+/** Wall time (ms) of one process: `command args` in the repository root. Throws on a non-zero exit. */
+export async function timeProcess(command: string, args: readonly string[]): Promise<number> {
+  const t0 = performance.now();
+  await run(command, [...args], { cwd: fileURLToPath(new URL("..", import.meta.url)) });
+  return performance.now() - t0;
+}
+
 /** Runs the built `drift` bin as a user would; returns wall time (ms) and stdout. Throws on a non-zero exit. */
 export async function timeDrift(
   args: readonly string[],

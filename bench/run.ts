@@ -113,6 +113,7 @@ async function main() {
         `≤ ${TARGETS.helpMs} ms`,
         verdict(help.medianMs <= TARGETS.helpMs),
       ],
+      ["npx drift --help (median of 5; npm's own start included)", `${help.npxMedianMs} ms`, "", ""],
       [
         `W1 drift sweep --json, whole process (median of 5, ${dbKind})`,
         s(w1.processMs.median),

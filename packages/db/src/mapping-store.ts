@@ -85,57 +85,56 @@ export function createRowPager(sql: Sql, listCap = 20_000) {
 }
 
 /**
- * Records what a page of (new or changed) rows means, in set-based statements whatever the page size: the
- * distinct targets, each plugin's mapping, and the problems of rows not followed (each row has one or the other).
+ * Records what a page of (new or changed) rows means in ONE statement (data-modifying CTEs run exactly once and
+ * atomically): the distinct targets, each plugin's mapping, the problems of rows not followed (each row has one or
+ * the other), and the supersession of pending updates of plugins re-pointed or no longer followed ("never leave a
+ * stale SHA to be approved"). One round trip and no explicit transaction per page.
  */
 export async function recordMappings(sql: Sql, page: MappedPage): Promise<{ superseded: number }> {
   const { mappings: m, problems: p } = page;
   if (m.length === 0 && p.length === 0) return { superseded: 0 };
   const t = [...new Map(m.map((x) => [x.target.key, x.target])).values()];
-  return sql.begin(async (tx) => {
-    if (t.length > 0) {
-      await tx`
-        INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref)
-        SELECT * FROM unnest(${t.map((x) => x.key)}::text[], ${t.map((x) => x.provider)}::text[],
-          ${t.map((x) => x.host)}::text[], ${t.map((x) => x.owner)}::text[], ${t.map((x) => x.repo)}::text[],
-          ${t.map((x) => formatTrackedRef(x.ref))}::text[])
-        ON CONFLICT (key) DO NOTHING`;
-    }
-    if (m.length > 0) {
-      await tx`
-        INSERT INTO drift_plugin_targets AS d (plugin_id, target_key, source_raw, tracked_ref, installed_sha, drift_kind)
-        SELECT * FROM unnest(${m.map((x) => x.pluginId)}::uuid[], ${m.map((x) => x.target.key)}::text[],
-          ${m.map((x) => x.sourceRaw)}::text[], ${m.map((x) => x.trackedRef)}::text[],
-          ${m.map((x) => x.installedSha)}::text[], ${m.map((x) => x.driftKind)}::text[])
-        ON CONFLICT (plugin_id) DO UPDATE SET target_key = EXCLUDED.target_key, source_raw = EXCLUDED.source_raw,
-          tracked_ref = EXCLUDED.tracked_ref, installed_sha = EXCLUDED.installed_sha, drift_kind = EXCLUDED.drift_kind,
-          mapped_at = now()
-        WHERE (d.target_key, d.source_raw, d.tracked_ref, d.installed_sha, d.drift_kind) IS DISTINCT FROM
-          (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.installed_sha, EXCLUDED.drift_kind)`;
-      await tx`DELETE FROM drift_row_problems WHERE plugin_id = ANY(${m.map((x) => x.pluginId)}::uuid[])`;
-    }
-    if (p.length > 0) {
-      const ids = p.map((x) => x.pluginId);
-      await tx`DELETE FROM drift_plugin_targets WHERE plugin_id = ANY(${ids}::uuid[])`;
-      await tx`
-        INSERT INTO drift_row_problems AS r (plugin_id, status, reason, source_raw, tracked_ref, installed_sha)
-        SELECT * FROM unnest(${ids}::uuid[], ${p.map((x) => x.status)}::text[], ${p.map((x) => x.reason)}::text[],
-          ${p.map((x) => x.sourceRaw)}::text[], ${p.map((x) => x.trackedRef)}::text[], ${p.map((x) => x.installedSha)}::text[])
-        ON CONFLICT (plugin_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
-          source_raw = EXCLUDED.source_raw, tracked_ref = EXCLUDED.tracked_ref, installed_sha = EXCLUDED.installed_sha,
-          seen_at = now()`;
-    }
-    // A plugin re-pointed to another repository or ref, or no longer tracked: its pending update is for something
-    // it no longer follows, and must never be approved ("never leave a stale SHA to be approved").
-    const ids = [...m.map((x) => x.pluginId), ...p.map((x) => x.pluginId)];
-    const stale = await tx`
+  const mappedIds = m.map((x) => x.pluginId);
+  const problemIds = p.map((x) => x.pluginId);
+  const [row] = await sql<{ superseded: number }[]>`
+    WITH targets AS (
+      INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref)
+      SELECT * FROM unnest(${t.map((x) => x.key)}::text[], ${t.map((x) => x.provider)}::text[],
+        ${t.map((x) => x.host)}::text[], ${t.map((x) => x.owner)}::text[], ${t.map((x) => x.repo)}::text[],
+        ${t.map((x) => formatTrackedRef(x.ref))}::text[])
+      ON CONFLICT (key) DO NOTHING
+    ),
+    mapped AS (
+      INSERT INTO drift_plugin_targets AS d (plugin_id, target_key, source_raw, tracked_ref, installed_sha, drift_kind)
+      SELECT * FROM unnest(${mappedIds}::uuid[], ${m.map((x) => x.target.key)}::text[],
+        ${m.map((x) => x.sourceRaw)}::text[], ${m.map((x) => x.trackedRef)}::text[],
+        ${m.map((x) => x.installedSha)}::text[], ${m.map((x) => x.driftKind)}::text[])
+      ON CONFLICT (plugin_id) DO UPDATE SET target_key = EXCLUDED.target_key, source_raw = EXCLUDED.source_raw,
+        tracked_ref = EXCLUDED.tracked_ref, installed_sha = EXCLUDED.installed_sha, drift_kind = EXCLUDED.drift_kind,
+        mapped_at = now()
+      WHERE (d.target_key, d.source_raw, d.tracked_ref, d.installed_sha, d.drift_kind) IS DISTINCT FROM
+        (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.installed_sha, EXCLUDED.drift_kind)
+    ),
+    no_longer_problems AS (DELETE FROM drift_row_problems WHERE plugin_id = ANY(${mappedIds}::uuid[])),
+    no_longer_mapped AS (DELETE FROM drift_plugin_targets WHERE plugin_id = ANY(${problemIds}::uuid[])),
+    problems AS (
+      INSERT INTO drift_row_problems AS r (plugin_id, status, reason, source_raw, tracked_ref, installed_sha)
+      SELECT * FROM unnest(${problemIds}::uuid[], ${p.map((x) => x.status)}::text[], ${p.map((x) => x.reason)}::text[],
+        ${p.map((x) => x.sourceRaw)}::text[], ${p.map((x) => x.trackedRef)}::text[], ${p.map((x) => x.installedSha)}::text[])
+      ON CONFLICT (plugin_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+        source_raw = EXCLUDED.source_raw, tracked_ref = EXCLUDED.tracked_ref, installed_sha = EXCLUDED.installed_sha,
+        seen_at = now()
+    ),
+    stale AS (
       UPDATE plugin_update_queue q SET status = 'superseded', decided_at = now(), updated_at = now()
       FROM workspace_plugins w
-      WHERE w.id = ANY(${ids}::uuid[]) AND q.status = 'pending'
+      WHERE w.id = ANY(${[...mappedIds, ...problemIds]}::uuid[]) AND q.status = 'pending'
         AND q.workspace_id = w.workspace_id AND q.plugin_name = w.plugin_name
-        AND (q.tracked_ref <> w.tracked_ref OR q.source_raw <> w.source_raw)`;
-    return { superseded: stale.count };
-  });
+        AND (q.tracked_ref <> w.tracked_ref OR q.source_raw <> w.source_raw)
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM stale)::int AS superseded`;
+  return { superseded: row?.superseded ?? 0 };
 }
 
 /** What the mapping pass leaves: every row of workspace_plugins is either mapped or a recorded problem. */

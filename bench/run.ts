@@ -10,6 +10,8 @@
  *     sweep, the dispatcher's peak RSS (each sweep in a fresh process).
  *   - Lambda: bundle sizes and module init times.
  *
+ *   - Webhook detection latency (issue 13): push to pending row, printed after the table.
+ *
  * `npm run bench -- --quick` skips the 1,000,000-row run. Needs DATABASE_URL (PostgreSQL; an isolated schema is
  * created and dropped): the measured `drift` processes connect to it themselves.
  */
@@ -22,6 +24,7 @@ import { median, round, timeDrift, timeProcess } from "./common";
 import { benchLambda } from "./lambda";
 import { benchScale, type ScaleResult } from "./scale";
 import { benchW1 } from "./w1";
+import { webhookLatency } from "./webhook-latency";
 
 const RESULTS = fileURLToPath(new URL("./results.json", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -187,6 +190,7 @@ async function main() {
     if (!million) rows.push(["1,000,000 rows", "not run (--quick)", "", ""]);
     console.log(table(rows));
     console.log(`\nwritten to ${RESULTS}`);
+    await webhookLatency(db.sql, dbKind);
   } finally {
     await db.close();
   }

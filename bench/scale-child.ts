@@ -5,14 +5,14 @@
  * peak over the whole sweep, and the RSS before the sweep (Node, modules and the TypeScript loader).
  */
 import { createSql } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { runLocalSweep } from "@drift/local";
 import { quiet, TOKEN } from "./common";
 
 const samples: { t: number; rss: number }[] = [];
 const sample = () => samples.push({ t: performance.now(), rss: process.memoryUsage.rss() });
 const sql = createSql({ url: process.env.DATABASE_URL as string, max: 4 });
-const resolver = createGitHubResolver({
+const resolver = createHostResolver({
   githubApiUrl: process.env.GITHUB_API_URL as string,
   auth: { token: TOKEN },
   logger: quiet,

@@ -6,7 +6,7 @@
  */
 import { makeTarget, parseSource, parseTrackedRef, type Target } from "@drift/core";
 import type { Sql } from "@drift/db";
-import { createGitHubResolver, DEFAULT_MAX_CONCURRENCY_PER_HOST } from "@drift/github";
+import { createHostResolver, DEFAULT_MAX_CONCURRENCY_PER_HOST } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import type { SweepSummary } from "@drift/local";
 import { median, quiet, round, TOKEN, timeDrift, urlWithSchema } from "./common";
@@ -61,7 +61,7 @@ export async function benchW1(
       GITHUB_TOKEN: TOKEN,
     };
     // Warm the simulator (it builds GitHub's schema on its first query), so runs measure the sweeper, not it.
-    const warm = createGitHubResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
+    const warm = createHostResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
     await warm.resolve([{ target: w1TargetOf(0) }]);
     const times: number[] = [];
     const inside: number[] = [];
@@ -81,7 +81,7 @@ export async function benchW1(
 
     // The original algorithm: every row looked up on its own, one after another (REST, as `git fetch` per row).
     const sampleRows = options.sampleRows ?? 30;
-    const naive = createGitHubResolver({
+    const naive = createHostResolver({
       githubApiUrl: sim.url,
       auth: { token: TOKEN },
       useGraphql: false,

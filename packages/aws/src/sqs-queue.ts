@@ -3,7 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { MessageQueue, SweepMessage } from "@drift/core";
+import { chunkItems, type MessageQueue, type SweepMessage } from "@drift/core";
 
 /** SQS limits for SendMessageBatch. */
 export const SQS_MAX_ENTRIES = 10;
@@ -32,8 +32,8 @@ export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
   const maxAttempts = options.maxAttempts ?? 5;
   const delay = options.retryDelayMs ?? 200;
   return {
-    async send(messages) {
-      for (const batch of packBatches(messages)) {
+    async send(messages, sendOptions) {
+      for (const batch of packBatches(messages, sendOptions?.delaySeconds)) {
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
           if (attempt > maxAttempts) {
@@ -65,22 +65,19 @@ export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
   };
 }
 
-/** Splits messages into SendMessageBatch calls of ≤ 10 entries and ≤ 1 MiB of bodies. */
-export function packBatches(messages: readonly SweepMessage[]): SendMessageBatchRequestEntry[][] {
-  const batches: SendMessageBatchRequestEntry[][] = [];
-  let current: SendMessageBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const body = JSON.stringify(m);
-    const size = Buffer.byteLength(body);
-    if (current.length > 0 && (current.length >= SQS_MAX_ENTRIES || bytes + size > SQS_MAX_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push({ Id: `m${m.seq}`, MessageBody: body });
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+/** Splits messages into SendMessageBatch calls of ≤ 10 entries and ≤ 1 MiB of bodies (DelaySeconds on each, if any). */
+export function packBatches(
+  messages: readonly SweepMessage[],
+  delaySeconds?: number,
+): SendMessageBatchRequestEntry[][] {
+  const entries = messages.map((m) => ({
+    Id: `m${m.seq}`,
+    MessageBody: JSON.stringify(m),
+    ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+  }));
+  return chunkItems(entries, {
+    maxItems: SQS_MAX_ENTRIES,
+    maxWeight: SQS_MAX_BATCH_BYTES,
+    weightOf: (e) => Buffer.byteLength(e.MessageBody),
+  });
 }

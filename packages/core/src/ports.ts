@@ -12,6 +12,41 @@ export interface Log {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
+/** Drops everything (the default where a logger is optional). */
+export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** An event for the platform, read from the outbox (`type` is e.g. {@link PLUGIN_UPDATE_APPLIED}). */
+export interface PlatformEvent {
+  /** Outbox row id: stable across retries of the same event. */
+  readonly id: string;
+  readonly type: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly time: Date;
+}
+
+/**
+ * Port: publishes events to the platform. Throws when the event was not accepted (the outbox keeps it and a
+ * later drain retries). EventBridge in AWS (`@drift/aws` createEventBridgeNotifier); a log line locally
+ * (`createLogNotifier`).
+ */
+export interface Notifier {
+  publish(event: PlatformEvent): Promise<void>;
+}
+
+/** The type of the event an apply announces. */
+export const PLUGIN_UPDATE_APPLIED = "plugin.update.applied";
+
+/** The detail of the {@link PLUGIN_UPDATE_APPLIED} event. */
+export interface PluginUpdateApplied {
+  readonly workspace_id: string;
+  readonly plugin_name: string;
+  readonly from_sha: string;
+  readonly to_sha: string;
+  readonly queue_id: string;
+  /** ISO 8601. */
+  readonly applied_at: string;
+}
+
 export type MetricUnit = "Count" | "Milliseconds";
 
 /** Where metrics go: CloudWatch EMF in Lambda, a collector locally. Low-cardinality dimensions only. */
@@ -19,9 +54,14 @@ export interface MetricsSink {
   add(name: MetricName, unit: MetricUnit, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
+/** Options of one send: `delaySeconds` holds the messages back (SQS DelaySeconds, 0 to 900). */
+export interface SendOptions {
+  readonly delaySeconds?: number;
+}
+
 /** Sends sweep messages; adapters honour their transport's limits (SQS: 10 entries, 1 MiB a call). */
 export interface MessageQueue {
-  send(messages: readonly SweepMessage[]): Promise<void>;
+  send(messages: readonly SweepMessage[], options?: SendOptions): Promise<void>;
 }
 
 export type StartSweepResult =
@@ -65,6 +105,8 @@ export interface RecordedMessage {
   readonly drift: { new: number; refreshed: number; superseded: number };
   /** Set when this delivery finished the sweep's last message. */
   readonly sweepCompleted?: { readonly durationMs: number };
+  /** Set when this delivery finished a webhook re-check: ms from its first delivery to now. */
+  readonly recheckDone?: { readonly latencyMs: number };
 }
 
 /** Port: everything the sweep flow reads from and writes to the database. */

@@ -1,9 +1,8 @@
 export {
   DEFAULT_MAX_CONCURRENCY_PER_HOST,
   type GitHubAuth,
-  type GitHubResolverConfig,
   graphqlUrlFor,
-  type ResolverLogger,
+  type HostResolverConfig,
 } from "./config";
 export {
   type BuiltQuery,
@@ -14,5 +13,5 @@ export {
   TAG_PAGE_SIZE,
 } from "./graphql-query";
 export { REDACTED, Redactor } from "./redact";
-export { createGitHubResolver, type GitHubResolver } from "./resolver";
+export { createHostResolver, type HostResolver } from "./resolver";
 export { pickLatest, pickSatisfying, tagVersion } from "./tags";

@@ -1,7 +1,7 @@
 // The handlers alone: the package index also loads the AWS SDK clients, which a local sweep never uses.
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws/handlers";
 import { type DispatchConfig, type Log, Metric, type Resolver, type SweepStore } from "@drift/core";
-import { createSweepStore, type Sql } from "@drift/db";
+import { countPendingUpdates, createSweepStore, type Sql, sweepTotals } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
 
@@ -75,31 +75,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
   const total = queue.depth;
   await queue.drain(worker, (done) => options.onProgress?.(done, total));
 
-  const [sweep] = await options.sql<
-    {
-      status: string;
-      rows_scanned: number;
-      rows_skipped: number;
-      rows_invalid: number;
-      targets_dispatched: number;
-      messages_sent: number;
-      resolved: number;
-      failed: number;
-      deferred: number;
-      new: number;
-      refreshed: number;
-      superseded: number;
-      pending: number;
-    }[]
-  >`SELECT s.status, s.rows_scanned, s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent,
-      coalesce(sum(m.targets_resolved), 0)::int AS resolved,
-      coalesce(sum(m.targets_failed + m.targets_retrying), 0)::int AS failed,
-      coalesce(sum(m.targets_deferred), 0)::int AS deferred,
-      coalesce(sum(m.drift_new), 0)::int AS new, coalesce(sum(m.drift_refreshed), 0)::int AS refreshed,
-      (s.drift_superseded + coalesce(sum(m.drift_superseded), 0))::int AS superseded,
-      (SELECT count(*)::int FROM plugin_update_queue WHERE status = 'pending') AS pending
-    FROM drift_sweeps s LEFT JOIN drift_sweep_messages m ON m.sweep_id = s.id
-    WHERE s.id = ${dispatched.sweepId} GROUP BY s.id`;
+  const sweep = await sweepTotals(options.sql, dispatched.sweepId);
   if (!sweep) throw new Error(`sweep ${dispatched.sweepId} vanished`);
   const stats = options.resolver.stats();
   return {
@@ -142,9 +118,6 @@ async function emptySummary(
   durationMs: number,
   sql: Sql,
 ): Promise<SweepSummary> {
-  const [row] = await sql<
-    { pending: number }[]
-  >`SELECT count(*)::int AS pending FROM plugin_update_queue WHERE status = 'pending'`;
   return {
     status: "skipped",
     sweepId,
@@ -156,6 +129,6 @@ async function emptySummary(
     messages: { sent: 0, deliveries: 0, deadLettered: 0 },
     drift: { new: 0, refreshed: 0, superseded: 0 },
     github: { requests: 0, pointsUsed: 0, budgetRemaining: null },
-    pendingUpdates: row?.pending ?? 0,
+    pendingUpdates: await countPendingUpdates(sql),
   };
 }

@@ -1,17 +1,21 @@
 import { parseArgs } from "node:util";
-import { type AdminLogger, createAdminApp, createLogNotifier, publishPendingEvents } from "@drift/api";
+import { createAdminApp } from "@drift/api";
 import { startAdminServer } from "@drift/api/node-server";
-import type { Sql } from "@drift/db";
+import { withWebhooks } from "@drift/api/webhooks";
+import { createLogNotifier, type Log } from "@drift/core";
+import { publishPendingEvents, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
+import { createLocalWebhooks } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
+import { resolverFromEnv } from "../resolver-from-env";
 
 /**
  * The admin app exactly as `drift serve` wires it: bearer ADMIN_TOKEN, CORS origins from DRIFT_CORS_ORIGINS
  * (comma-separated), events as log lines. Tests use it to serve a test database the same way.
  */
-export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: AdminLogger): Hono {
+export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): Hono {
   const token = env.ADMIN_TOKEN;
   if (!token) throw new UsageError("ADMIN_TOKEN is not set");
   return createAdminApp({
@@ -57,6 +61,8 @@ export const serveCommand: Command = {
     "",
     "Requires ADMIN_TOKEN (the bearer token the API and the page ask for). DRIFT_CORS_ORIGINS: comma-separated",
     "origins allowed to call the API from another site. Admin page: http://HOST:PORT/admin/",
+    "Webhooks: POST /webhooks/github (GITHUB_WEBHOOK_SECRET) and /webhooks/gitea (GITEA_WEBHOOK_SECRET) re-check",
+    "the affected targets at once, in process (resolved with GITHUB_API_URL / GITHUB_TOKEN / GITEA_TOKEN).",
   ].join("\n"),
   async run(ctx) {
     const { values } = parseArgs({
@@ -78,7 +84,14 @@ export const serveCommand: Command = {
     const db = await openDatabase({ env: ctx.env });
     let server: Awaited<ReturnType<typeof startAdminServer>>;
     try {
-      server = await startAdminServer(createServeApp(db.sql, ctx.env, logger), { host: values.host, port });
+      const webhooks = createLocalWebhooks({
+        sql: db.sql,
+        resolver: await resolverFromEnv(ctx.env, logger),
+        log: logger,
+        env: ctx.env,
+      });
+      const app = withWebhooks(createServeApp(db.sql, ctx.env, logger), webhooks.app);
+      server = await startAdminServer(app, { host: values.host, port });
     } catch (error) {
       await db.close();
       throw error;

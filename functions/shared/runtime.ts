@@ -8,6 +8,7 @@
  * - Everything else: plain environment variables set per function in infra/functions/*.ts, each function
  *   getting only what it uses.
  */
+import { parseAdminAuthMode, parseCorsOrigins } from "@drift/core";
 import { Resource } from "sst/resource";
 
 export interface RuntimeConfig {
@@ -118,11 +119,9 @@ export function runtimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     credentialsSecretArn: env[RUNTIME_ENV.credentialsSecretArn] ?? "",
     eventBusName: env[RUNTIME_ENV.eventBusName] ?? "default",
     githubApiUrl: env[RUNTIME_ENV.githubApiUrl] ?? "https://api.github.com",
-    adminAuth: env[RUNTIME_ENV.adminAuth] === "iam" ? "iam" : "bearer",
-    corsOrigins: (env[RUNTIME_ENV.corsOrigins] ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
+    // The parsers every runtime uses: a bad security setting throws at cold start, naming the variable.
+    adminAuth: parseAdminAuthMode(env[RUNTIME_ENV.adminAuth], RUNTIME_ENV.adminAuth),
+    corsOrigins: parseCorsOrigins(env[RUNTIME_ENV.corsOrigins], RUNTIME_ENV.corsOrigins),
   };
   if (env === process.env) cached = config;
   return config;

@@ -8,6 +8,7 @@ export * from "./parse-result";
 export * from "./ports";
 export * from "./process-message";
 export * from "./resolution";
+export * from "./settings";
 export * from "./sha";
 export * from "./source";
 export * from "./sweep-message";

@@ -56,12 +56,16 @@ describe("runtimeConfig", () => {
   });
 
   it("defaults to bearer auth, the default bus and github.com", () => {
-    const config = runtimeConfig({ DRIFT_ADMIN_AUTH: "something-else" });
+    const config = runtimeConfig({});
     expect(config).toMatchObject({
       adminAuth: "bearer",
       eventBusName: "default",
       githubApiUrl: "https://api.github.com",
       corsOrigins: [],
     });
+  });
+
+  it("refuses an unknown DRIFT_ADMIN_AUTH rather than falling back (one parser with drift serve and infra)", () => {
+    expect(() => runtimeConfig({ DRIFT_ADMIN_AUTH: "something-else" })).toThrow(/^DRIFT_ADMIN_AUTH: /);
   });
 });

@@ -17,6 +17,7 @@ import { createHostResolver } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
 import { createTestDb } from "../test/support/db";
+import { webhookLatency } from "./webhook-latency";
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 const TOKEN = "bench-token";
@@ -203,6 +204,7 @@ try {
     await economy(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
   if (!process.argv.includes("--economy-only"))
     await scale(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
+  await webhookLatency(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
 } finally {
   await db.close();
 }

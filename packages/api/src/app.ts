@@ -1,10 +1,11 @@
 import { silentLog } from "@drift/core";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { adminAuth } from "./auth";
 import { errorBody, fail } from "./errors";
+import { setHsts } from "./hsts";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { reportingRoutes } from "./reporting";
@@ -24,17 +25,6 @@ const ROUTES: Record<string, string> = {
   "/admin/": "GET, HEAD",
   "/health": "GET, HEAD",
 };
-
-/** Two years, subdomains included: the Function URL is HTTPS-only, and so is any proxy in front of drift serve. */
-const HSTS = "max-age=63072000; includeSubDomains";
-
-/**
- * True when the answer goes out over HTTPS: the Lambda adapter builds https:// URLs (a Function URL is HTTPS
- * only), and a TLS-terminating proxy says so in X-Forwarded-Proto. Plain-http `drift serve` gets no HSTS.
- */
-const servedOverHttps = (c: Context) =>
-  new URL(c.req.url).protocol === "https:" ||
-  c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
 
 /**
  * The admin HTTP app, shared by the Lambda Function URL (`hono/aws-lambda`) and `drift serve`
@@ -59,7 +49,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     c.header("Cache-Control", "no-store");
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
-    if (servedOverHttps(c)) c.header("Strict-Transport-Security", HSTS);
+    setHsts(c);
     // Path only: a query string is the caller's, and could carry anything.
     logger.info("request", {
       method: c.req.method,

@@ -65,7 +65,7 @@ export function decisionResponse(c: Context, id: string, outcome: DecisionOutcom
   }
 }
 
-/** The queue: CONTRACT list, filtered list, apply and dismiss (authenticated by the parent app). */
+/** The queue: the platform's pending list (docs/contracts.md), filtered list, apply and dismiss (authenticated by the parent app). */
 export function updateRoutes(options: AppContext): Hono {
   const { sql, logger } = options;
   const app = new Hono();

@@ -10,7 +10,7 @@ import type { Sql } from "./client";
 export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded";
 export const UPDATE_STATUSES: readonly UpdateStatus[] = ["pending", "applied", "dismissed", "superseded"];
 
-/** A queue row in the CONTRACT shape of `GET /admin/plugin-updates-pending`. */
+/** A queue row in the shape the platform reads from `GET /admin/plugin-updates-pending` (docs/contracts.md). */
 export interface PendingUpdate {
   readonly id: string;
   readonly workspace_id: string;
@@ -30,7 +30,7 @@ export interface UpdateRow extends PendingUpdate {
   readonly decided_at: Date | null;
 }
 
-/** Every pending row, newest first (CONTRACT shape). */
+/** Every pending row, newest first (the platform's shape, {@link PendingUpdate}). */
 export async function listPendingUpdates(sql: Sql): Promise<PendingUpdate[]> {
   return sql<PendingUpdate[]>`
     SELECT id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, created_at

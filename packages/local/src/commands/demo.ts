@@ -11,6 +11,7 @@ import { openDatabase } from "../database";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
 import { runLocalSweep } from "../runner";
+import { demoWebhookStep } from "./demo-webhook";
 import { formatSummary } from "./sweep";
 
 const DEMO_TOKEN = "demo-github-token";
@@ -27,6 +28,7 @@ export const demoCommand: Command = {
     "prints the pending updates and applies one through the admin API. Nothing leaves this machine.",
   ].join("\n"),
   async run(ctx) {
+    // size: the demo's script, step by step as the user sees it printed; splitting it would hide the story.
     parseArgs({ args: [...ctx.argv], options: {}, strict: true });
     const out = (line = "") => ctx.stdout.write(`${line}\n`);
     const dataDir = resolve(ctx.env.DRIFT_DATA_DIR ?? ".drift", "demo");
@@ -113,6 +115,7 @@ export const demoCommand: Command = {
         `-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`,
       );
       out();
+      await demoWebhookStep(out, db.sql, sim, resolver, log);
       out(
         "Try it yourself: ADMIN_TOKEN=secret npx drift serve --port 8080   then open http://127.0.0.1:8080/admin/",
       );

@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runtimeConfig } from "@drift/aws/runtime";
-import { parseAdminAuthMode, parseAdminToken, parseCorsOrigins, SettingError } from "@drift/core";
+import {
+  parseAdminAuthMode,
+  parseAdminToken,
+  parseCorsOrigins,
+  parseWebhookSecret,
+  SettingError,
+} from "@drift/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDrift } from "../support/api-cli";
 
@@ -84,6 +90,16 @@ describe("security settings: one parser for every runtime", () => {
     }
   });
 
+  it("webhook secrets: trimmed like the Lambda's, blank leaves the route unset, control characters refused", () => {
+    expect(parseWebhookSecret(undefined, "GITHUB_WEBHOOK_SECRET")).toBeUndefined();
+    expect(parseWebhookSecret("  ", "GITHUB_WEBHOOK_SECRET")).toBeUndefined();
+    expect(parseWebhookSecret(" whsec abc\n", "GITHUB_WEBHOOK_SECRET")).toBe("whsec abc");
+    expect(() => parseWebhookSecret("a\rb", "GITEA_WEBHOOK_SECRET")).toThrow(
+      "GITEA_WEBHOOK_SECRET: must not contain control characters",
+    );
+    expect(() => parseWebhookSecret("a\rb", "GITEA_WEBHOOK_SECRET")).not.toThrow(/a\rb/);
+  });
+
   it("the Lambda runtime config throws at cold start for a bad CORS origin or auth mode", () => {
     const db = { DRIFT_DB_HOST: "h", DRIFT_DB_NAME: "n", DRIFT_DB_USER: "u", DRIFT_DB_PASSWORD: "p" };
     expect(() => runtimeConfig({ ...db, DRIFT_CORS_ORIGINS: "null" })).toThrow(/^DRIFT_CORS_ORIGINS: /);
@@ -110,6 +126,8 @@ describe("security settings: one parser for every runtime", () => {
       [{ DRIFT_CORS_ORIGINS: "*" }, "DRIFT_CORS_ORIGINS"],
       [{ DRIFT_CORS_ORIGINS: "http://admin.example.com" }, "DRIFT_CORS_ORIGINS"],
       [{ ADMIN_TOKEN: "has a space" }, "ADMIN_TOKEN"],
+      [{ GITHUB_WEBHOOK_SECRET: "whsec\u0000x" }, "GITHUB_WEBHOOK_SECRET"],
+      [{ GITEA_WEBHOOK_SECRET: "line one\nline two" }, "GITEA_WEBHOOK_SECRET"],
     ];
     it.each(cases)("%j: exit 2, the message names %s", async (bad, variable) => {
       const env = { DRIFT_DATA_DIR: dir, ADMIN_TOKEN: "serve-token-0123456789", ...bad };

@@ -106,3 +106,17 @@ export function parseAdminToken(value: string | undefined, variable = "ADMIN_TOK
   }
   return value;
 }
+
+/**
+ * Reads a webhook HMAC secret given by environment (`GITHUB_WEBHOOK_SECRET`, `GITEA_WEBHOOK_SECRET` of
+ * `drift serve`): trimmed like the Lambda's Secrets Manager JSON; unset or blank leaves the route unset (403).
+ *
+ * @throws {SettingError} for a control character (a pasted line break would make every signature fail). The
+ *   message never shows the secret.
+ */
+export function parseWebhookSecret(value: string | undefined, variable: string): string | undefined {
+  const secret = value?.trim();
+  if (!secret) return undefined;
+  if (/\p{Cc}/u.test(secret)) throw new SettingError(variable, "must not contain control characters");
+  return secret;
+}

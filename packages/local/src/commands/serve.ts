@@ -7,7 +7,7 @@ import { publishPendingEvents, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
-import { createLocalWebhooks } from "../local-webhooks";
+import { createLocalWebhooks, webhookSecretsOf } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
 
@@ -15,15 +15,20 @@ import { resolverFromEnv } from "../resolver-from-env";
 export interface ServeSettings {
   readonly token: string;
   readonly corsOrigins: readonly string[];
+  readonly webhookSecrets: { readonly github?: string; readonly gitea?: string };
 }
 
 /**
- * Reads ADMIN_TOKEN and DRIFT_CORS_ORIGINS (comma-separated exact origins).
+ * Reads ADMIN_TOKEN, DRIFT_CORS_ORIGINS (comma-separated exact origins) and the webhook secrets.
  *
  * @throws {SettingError} for a bad value; the message names the variable.
  */
 export function serveSettings(env: NodeJS.ProcessEnv): ServeSettings {
-  return { token: parseAdminToken(env.ADMIN_TOKEN), corsOrigins: parseCorsOrigins(env.DRIFT_CORS_ORIGINS) };
+  return {
+    token: parseAdminToken(env.ADMIN_TOKEN),
+    corsOrigins: parseCorsOrigins(env.DRIFT_CORS_ORIGINS),
+    webhookSecrets: webhookSecretsOf(env),
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ export * from "./ports";
 export * from "./process-message";
 export * from "./recheck";
 export * from "./resolution";
+export * from "./settings";
 export * from "./sha";
 export * from "./source";
 export * from "./sweep-message";

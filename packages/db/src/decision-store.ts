@@ -1,4 +1,10 @@
-import { type Log, type Notifier, PLUGIN_UPDATE_APPLIED, type PluginUpdateApplied } from "@drift/core";
+import {
+  isFullCommitSha,
+  type Log,
+  type Notifier,
+  PLUGIN_UPDATE_APPLIED,
+  type PluginUpdateApplied,
+} from "@drift/core";
 import type postgres from "postgres";
 import type { Sql } from "./client";
 import { publishPendingEvents, writeOutboxEvent } from "./event-outbox";
@@ -48,6 +54,7 @@ const CONFLICT_CODES = {
   installed_changed: "installed_sha_changed",
   tracking_changed: "tracking_changed",
   plugin_missing: "plugin_not_installed",
+  invalid_latest_sha: "invalid_latest_sha",
 } as const;
 
 export type ConflictReason = keyof typeof CONFLICT_CODES;
@@ -119,8 +126,9 @@ async function retryingTransaction<T>(
  *
  * - apply: the plugin's installed_sha becomes exactly the approved latest_sha (never a fresh resolve), the row
  *   becomes applied, and the `plugin.update.applied` event is written to the outbox (publish it after commit:
- *   {@link decideAndPublish}). Refused when the plugin row is gone, follows another source or ref, or its
- *   installed_sha is no longer the one the drift was detected against.
+ *   {@link decideAndPublish}). Refused when the latest_sha is not a full commit id (40 or 64 hex), the plugin
+ *   row is gone, follows another source or ref, or its installed_sha is no longer the one the drift was
+ *   detected against.
  * - dismiss: the row becomes dismissed.
  *
  * @param id A UUID (validated by the caller).
@@ -159,6 +167,13 @@ async function dismissPending(tx: postgres.TransactionSql, row: LockedQueueRow):
 }
 
 async function applyPending(tx: postgres.TransactionSql, row: LockedQueueRow): Promise<DecisionOutcome> {
+  // The queue table is shared with the platform: only a full commit id is ever installed (never echoed back).
+  if (!isFullCommitSha(row.latest_sha)) {
+    return conflict(
+      "invalid_latest_sha",
+      `update ${row.id} has no valid latest_sha (40 or 64 hex characters)`,
+    );
+  }
   const [plugin] = await tx<
     { id: string; installed_sha: string | null; source_raw: string; tracked_ref: string }[]
   >`

@@ -100,7 +100,7 @@ describe("runtimeConfig", () => {
   });
 
   it("defaults to bearer auth, the default bus, github.com and the stage 'local'", () => {
-    const config = runtimeConfig({ DRIFT_ADMIN_AUTH: "something-else" });
+    const config = runtimeConfig({});
     expect(config).toMatchObject({
       stage: "local",
       adminAuth: "bearer",
@@ -110,6 +110,10 @@ describe("runtimeConfig", () => {
       minReleaseAgeMs: 0,
     });
     expect(() => runtimeConfig({ DRIFT_MIN_RELEASE_AGE: "soon" })).toThrow(/DRIFT_MIN_RELEASE_AGE/);
+  });
+
+  it("refuses an unknown DRIFT_ADMIN_AUTH rather than falling back (one parser with drift serve and infra)", () => {
+    expect(() => runtimeConfig({ DRIFT_ADMIN_AUTH: "something-else" })).toThrow(/^DRIFT_ADMIN_AUTH: /);
   });
 });
 

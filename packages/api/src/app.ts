@@ -5,6 +5,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { adminAuth } from "./auth";
 import { errorBody, fail } from "./errors";
+import { setHsts } from "./hsts";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
@@ -52,6 +53,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     c.header("Cache-Control", "no-store");
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
+    setHsts(c);
     // Path only: a query string is the caller's, and could carry anything.
     logger.info("request", {
       method: c.req.method,

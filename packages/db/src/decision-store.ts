@@ -1,4 +1,10 @@
-import { type Log, type Notifier, PLUGIN_UPDATE_APPLIED, type PluginUpdateApplied } from "@drift/core";
+import {
+  isFullCommitSha,
+  type Log,
+  type Notifier,
+  PLUGIN_UPDATE_APPLIED,
+  type PluginUpdateApplied,
+} from "@drift/core";
 import type postgres from "postgres";
 import type { Sql } from "./client";
 import { publishPendingEvents, writeOutboxEvent } from "./event-outbox";
@@ -54,6 +60,7 @@ const CONFLICT_CODES = {
   plugin_missing: "plugin_not_installed",
   cooling_down: "cooling_down",
   latest_changed: "latest_sha_changed",
+  invalid_latest_sha: "invalid_latest_sha",
 } as const;
 
 export type ConflictReason = keyof typeof CONFLICT_CODES;
@@ -127,8 +134,9 @@ async function retryingTransaction<T>(
  *
  * - apply: the plugin's installed_sha becomes exactly the approved latest_sha (never a fresh resolve), the row
  *   becomes applied, and the `plugin.update.applied` event is written to the outbox (publish it after commit:
- *   {@link decideAndPublish}). Refused when the plugin row is gone, follows another source or ref, or its
- *   installed_sha is no longer the one the drift was detected against.
+ *   {@link decideAndPublish}). Refused when the latest_sha is not a full commit id (40 or 64 hex), the plugin
+ *   row is gone, follows another source or ref, or its installed_sha is no longer the one the drift was
+ *   detected against.
  * - dismiss: the row becomes dismissed.
  *
  * @param id A UUID (validated by the caller).
@@ -182,6 +190,13 @@ async function applyPending(
   row: LockedQueueRow,
   options: DecisionOptions,
 ): Promise<DecisionOutcome> {
+  // The queue table is shared with the platform: only a full commit id is ever installed (never echoed back).
+  if (!isFullCommitSha(row.latest_sha)) {
+    return conflict(
+      "invalid_latest_sha",
+      `update ${row.id} has no valid latest_sha (40 or 64 hex characters)`,
+    );
+  }
   if (
     options.expectedLatestSha !== undefined &&
     options.expectedLatestSha.toLowerCase() !== row.latest_sha.toLowerCase()

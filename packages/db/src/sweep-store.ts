@@ -1,7 +1,7 @@
 import type { RecordedMessage, SweepStore, TargetOutcome } from "@drift/core";
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
-import { analyzeMappings, pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
+import { createRowPager, finishMapping, recordMappings } from "./mapping-store";
 import { pgText } from "./pg-text";
 import { driftByKind as driftByKindOf, refreshReadyAt } from "./policy-sweep";
 import { isRecheck, recordRecheckOutcomes } from "./recheck-store";
@@ -13,19 +13,19 @@ export { pgText };
 
 /**
  * The Postgres implementation of the sweep flow's store port, composed of the sweep-run SQL (sweep-run-store.ts),
- * the target-state SQL (target-state-store.ts) and the mapping SQL (mapping-store.ts).
+ * the target-state SQL (target-state-store.ts) and the mapping SQL (mapping-store.ts). `mappingListCap`: see
+ * createRowPager (tests lower it to exercise the keyset scan).
  */
-export function createSweepStore(sql: Sql, settings: { minReleaseAgeMs?: number } = {}): SweepStore {
+export function createSweepStore(
+  sql: Sql,
+  settings: { minReleaseAgeMs?: number; mappingListCap?: number } = {},
+): SweepStore {
   return {
     ...createSweepRunStore(sql),
     ...createTargetStateStore(sql),
-    pagePluginRows: (afterId, limit) => pagePluginRows(sql, afterId, limit),
+    pagePluginRows: createRowPager(sql, settings.mappingListCap),
     recordMappings: (page) => recordMappings(sql, page),
-    async pruneMappings() {
-      const pruned = await pruneMappings(sql);
-      await analyzeMappings(sql);
-      return pruned;
-    },
+    finishMapping: (wrote) => finishMapping(sql, wrote),
     // One transaction: drift rows, target rows, then the message row and the sweep's completion. A webhook
     // re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps', but cooling
     // down and the tag-integrity ledger run for them too (a re-check that finds a re-pointed tag records it).

@@ -2,7 +2,7 @@
  * Supply-chain policies (issue 12): per-scope policies (minimum release age, auto-apply), and the tag-integrity
  * ledger: every tag of a followed repository as observed (tag → commit, first/last seen, deleted), the version a
  * `tag:latest` / `semver:` target chose last, and the integrity events (re-pointed, deleted, re-created tags,
- * downgrades) found by comparing new observations with them.
+ * downgrades) found by comparing new observations with them. Also the index that finds expired dismissal holds.
  */
 export default /* sql */ `
 CREATE TABLE IF NOT EXISTS drift_policies (
@@ -62,4 +62,9 @@ END
 $$;
 
 CREATE INDEX IF NOT EXISTS drift_integrity_events_recent ON drift_integrity_events (detected_at DESC, id DESC);
+
+-- The drift statement's third candidate set (drift-store.ts): dismissal holds that expired since a target was last
+-- resolved, found by a range on hold_until rather than a scan of the queue.
+CREATE INDEX IF NOT EXISTS plugin_update_queue_hold_expiry
+  ON plugin_update_queue (hold_until) WHERE status = 'dismissed' AND hold_until IS NOT NULL;
 `;

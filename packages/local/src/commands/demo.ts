@@ -20,7 +20,6 @@ const DEMO_ADMIN_TOKEN = "demo-admin-token";
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "Offline end-to-end demo on a SIMULATED GitHub: seed, sweep, list, apply",
   usage: [
     "drift demo [--keep]",
     "",

@@ -6,7 +6,6 @@ import { printable } from "./decision";
 
 export const integrityCommand: Command = {
   name: "integrity",
-  summary: "List tag-integrity events (re-pointed, deleted, re-created tags; version downgrades)",
   usage: [
     "drift integrity [--json] [--limit N]",
     "",

@@ -64,7 +64,6 @@ async function set(ctx: CommandContext, argv: readonly string[]): Promise<number
 
 export const policyCommand: Command = {
   name: "policy",
-  summary: "List, set or remove supply-chain policies (minimum release age, auto-apply)",
   usage: [
     "drift policy list [--json]",
     "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE] [--id UUID]",

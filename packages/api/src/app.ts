@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { adminAuth } from "./auth";
+import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
@@ -19,6 +20,8 @@ const ROUTES: Record<string, string> = {
   "/admin/plugin-updates": "GET, HEAD",
   "/admin/plugin-updates/:id/apply": "POST",
   "/admin/plugin-updates/:id/dismiss": "POST",
+  "/admin/plugin-updates/:id/reopen": "POST",
+  "/admin/plugin-updates/bulk": "POST",
   "/admin/targets/failing": "GET, HEAD",
   "/admin/sweeps/latest": "GET, HEAD",
   "/admin/": "GET, HEAD",
@@ -91,6 +94,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.route("/", pageRoutes(context));
   app.use("/admin/*", adminAuth(options.auth, logger));
   app.route("/", updateRoutes(context));
+  app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
 
   for (const [path, methods] of Object.entries(ROUTES)) {

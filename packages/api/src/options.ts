@@ -1,4 +1,4 @@
-import type { Log, Notifier } from "@drift/core";
+import type { Log, Notifier, WebBases } from "@drift/core";
 import type { Sql } from "@drift/db";
 import type { AdminAuth } from "./auth";
 
@@ -15,6 +15,8 @@ export interface AdminAppOptions {
   readonly onDecision?: (decision: "applied" | "dismissed") => void;
   /** Largest request body accepted, in bytes (default 16 KiB); larger is 413. */
   readonly maxBodyBytes?: number;
+  /** Web bases for repository links of rows whose review packet is not fetched yet (default github.com). */
+  readonly webBases?: WebBases;
 }
 
 /** The options every sub-app reads, with the logger defaulted. */

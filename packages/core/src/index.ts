@@ -17,3 +17,4 @@ export * from "./sweep-message";
 export * from "./target";
 export * from "./tracked-ref";
 export * from "./uuid";
+export * from "./web-url";

@@ -48,7 +48,7 @@ export interface ReviewStore {
 export const reviewKey = (targetKey: string, latestSha: string): string => `${targetKey}\n${latestSha}`;
 
 /** The name of the version a target moves to: the chosen tag, or the tracked tag or branch name. */
-export function toVersionOf(target: Target, resolvedTag: string | null): string | null {
+export function toVersionOf(target: Pick<Target, "ref">, resolvedTag: string | null): string | null {
   const ref = target.ref;
   if (ref.type === "latest" || ref.type === "semver") return resolvedTag;
   if (ref.type === "sha") return null;

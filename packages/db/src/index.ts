@@ -5,6 +5,8 @@ export * from "./event-outbox";
 export * from "./mapping-store";
 export * from "./migrate";
 export * from "./reporting-store";
+export * from "./review-rows";
 export * from "./review-store";
 export * from "./sweep-store";
+export * from "./update-groups";
 export * from "./update-store";

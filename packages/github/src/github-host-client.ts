@@ -1,9 +1,9 @@
 import type { Resolution, ResolveRequest } from "@drift/core";
+import { githubWebBase } from "@drift/core";
 import { GraphQLBatcher } from "./graphql-batcher";
 import type { ResolverContext } from "./resolver-context";
 import { RestResolver } from "./rest-resolver";
 import type { ReviewHost } from "./review-packet";
-import { githubWebBase } from "./review-web";
 
 /**
  * github.com or GHES: batched GraphQL queries (unless disabled), REST when GraphQL is off or the endpoint turns out

@@ -56,6 +56,9 @@ export function renderDecision(
         `${outcome.kind === "dismissed" ? "Dismissed" : "Already dismissed"} ${id} (${printable(outcome.update.plugin_name)})\n`,
       );
       return 0;
+    case "reopened":
+      ctx.stdout.write(`Reopened ${id} (${printable(outcome.update.plugin_name)}): pending again\n`);
+      return 0;
   }
 }
 

@@ -82,13 +82,12 @@ export function createAdminApp(options: AdminAppOptions): Hono {
       maxAge: 600,
     }),
   );
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 16 * 1024,
-      onError: (c) => fail(c, 413, "payload_too_large", "request body too large"),
-    }),
-  );
+  const limit = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => fail(c, 413, "payload_too_large", "request body too large") });
+  const small = limit(options.maxBodyBytes ?? 16 * 1024);
+  // A bulk decision of 500 ids with a reason is about 22 KiB: that route alone takes up to 64 KiB.
+  const bulk = limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
+  app.use("*", (c, next) => (c.req.path === "/admin/plugin-updates/bulk" ? bulk(c, next) : small(c, next)));
 
   // Order matters: routes and middleware match in the order they are added.
   app.route("/", pageRoutes(context));

@@ -161,9 +161,13 @@ export function decisionRoutes(options: AppContext): Hono {
       if (outcome.kind === "applied" || outcome.kind === "dismissed") effects.onDecided(outcome);
       results.push(bulkEntry(id, outcome));
     }
-    // After the commits: publish the applied events (one drain for the whole batch).
-    if (results.some((r) => r.status === "applied"))
-      await publishPendingEvents(sql, options.notifier, logger);
+    // After the commits: publish the applied events. The outbox drains 25 a call: drain until it is empty
+    // (bounded) or a publish fails (the event stays in the outbox and is retried later).
+    const applied = results.filter((r) => r.status === "applied").length;
+    for (let round = 0; applied > 0 && round <= Math.ceil(applied / 25) + 1; round++) {
+      const drained = await publishPendingEvents(sql, options.notifier, logger);
+      if (drained.failed > 0 || drained.published === 0) break;
+    }
     return c.json({ results });
   });
   return app;

@@ -42,6 +42,9 @@ const listQuery = z.strictObject({
       z.regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, {
         message: "repository must be OWNER/NAME",
       }),
+      z.refine((v) => v.split("/").every((part) => part !== "." && part !== ".."), {
+        message: "repository must be OWNER/NAME",
+      }),
     ),
   ),
   decided_by: z.optional(text(300, "decided_by")),

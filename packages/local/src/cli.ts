@@ -3,8 +3,11 @@ import { UsageError } from "./command";
 import { applyCommand } from "./commands/apply";
 import { demoCommand } from "./commands/demo";
 import { dismissCommand } from "./commands/dismiss";
+import { failingCommand } from "./commands/failing";
+import { historyCommand } from "./commands/history";
 import { migrateCommand } from "./commands/migrate";
 import { pendingCommand } from "./commands/pending";
+import { reopenCommand } from "./commands/reopen";
 import { serveCommand } from "./commands/serve";
 import { sweepCommand } from "./commands/sweep";
 import { trackCommand } from "./commands/track";
@@ -18,6 +21,9 @@ export const COMMANDS: readonly Command[] = [
   pendingCommand,
   applyCommand,
   dismissCommand,
+  reopenCommand,
+  historyCommand,
+  failingCommand,
   serveCommand,
 ];
 

@@ -25,6 +25,7 @@ const ROUTES: Record<string, string> = {
   "/admin/targets/failing": "GET, HEAD",
   "/admin/sweeps/latest": "GET, HEAD",
   "/admin/": "GET, HEAD",
+  "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
 };
 

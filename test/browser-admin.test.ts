@@ -152,6 +152,8 @@ describe.skipIf(!hasChromium && !required)(
       await page.keyboard.press("Escape");
       expect(await page.locator("dialog#decide[open]").count()).toBe(0);
 
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}admin-1280-before.png`, fullPage: true });
       // One action decides the whole group of 40.
       await group.locator("button.apply").click();
       await expect
@@ -205,17 +207,17 @@ describe.skipIf(!hasChromium && !required)(
       const context = await browser.newContext({ viewport: { width: 400, height: 900 }, bypassCSP: true });
       const page = await context.newPage();
       await page.goto(`${server.url}/admin/`);
-      await page.evaluate((t) => sessionStorage.setItem("driftAdminToken", t), ADMIN_TOKEN);
+      await page.evaluate(`sessionStorage.setItem("driftAdminToken", ${JSON.stringify(ADMIN_TOKEN)})`);
       await page.reload();
       await page.waitForSelector(`article[data-ids="${seeded.long.id}"]`);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+      expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(400);
       const long = page.locator(`article[data-ids="${seeded.long.id}"]`);
       const button = long.locator("h2 button.more");
       await button.click();
       expect(await button.getAttribute("aria-expanded")).toBe("true");
       expect(await long.textContent()).toContain("x".repeat(18_000));
       expect((await long.boundingBox())?.height).toBeLessThan(900);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+      expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(400);
       await page.screenshot({ path: `${ARTIFACTS}admin-400.png`, fullPage: true });
       // Buttons are named for their row.
       const label = await page

@@ -1,5 +1,5 @@
 import { jsonResponse } from "./json-response";
-import type { RestContext, RestRequest, SimResponse } from "./rest";
+import type { RestContext, RestRequest, SimResponse } from "./rest-types";
 import type { SimRelease, SimRepo } from "./world";
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { commitDetail, giteaReviewRest, githubReviewRest } from "./rest-review";
 import type { RestContext, RestRequest, SimResponse } from "./rest-types";
-import type { SimRepo, World } from "./world";
+import type { SimRepo } from "./world";
 
 export type { RestContext, RestRequest, SimResponse } from "./rest-types";
 

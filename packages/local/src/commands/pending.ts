@@ -38,7 +38,7 @@ const kindOf = (g: UpdateGroup) =>
       : cell(g.drift_kind);
 
 /** One line per group: moved tags first (the store's order), every value escaped, shortened to fit. */
-function groupTable(groups: readonly UpdateGroup[], columns: number, wide: boolean): string {
+export function groupTable(groups: readonly UpdateGroup[], columns: number, wide: boolean): string {
   const rows = groups.map((g) => [
     wide ? g.ids.join(",") : `${g.ids[0]?.slice(0, 8) ?? ""}${g.count > 1 ? ` +${g.count - 1}` : ""}`,
     ...(wide ? [String(g.count)] : []),

@@ -318,8 +318,12 @@ describe(`admin API routes (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("default-src 'none'");
-    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    // The script is the bundled client from the same origin: no inline script at all.
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toMatch(/style-src 'sha256-[A-Za-z0-9+/=]+'/);
     expect(csp).not.toContain("unsafe-inline");
+    const js = await call(t.app, "GET", "/admin/app.js", { token: null });
+    expect([js.status, js.headers.get("content-type")]).toEqual([200, "text/javascript; charset=utf-8"]);
     expect(res.text).toContain('id="token-form"');
     expect(res.text).not.toContain("innerHTML");
     expect((await call(t.app, "GET", "/admin", { token: null })).status).toBe(308);

@@ -1,0 +1,73 @@
+/** Types of the simulated world: objects, repositories, releases, commit options, comparisons. */
+
+/** A git object the simulated host stores: commits, and annotated tag objects (which have their own SHA). */
+export type SimObject =
+  | {
+      readonly type: "commit";
+      readonly sha: string;
+      readonly message: string;
+      /** Committer date, ISO 8601. */
+      readonly date: string;
+      /** Parent commits (none for a root commit: an orphan starts an unrelated history). */
+      readonly parents: readonly string[];
+      /** What the host says of the commit's signature; undefined: the commit carries none. */
+      readonly signature?: "valid" | "invalid";
+    }
+  | {
+      readonly type: "tag";
+      readonly sha: string;
+      readonly name: string;
+      /** SHA of the tagged object: a commit, or another tag object (tag of a tag). */
+      readonly target: string;
+      readonly message: string;
+      /** Tagger date, ISO 8601. */
+      readonly date: string;
+    }
+  /** A tree or blob: only reachable through a tag (a tag of a tree is legal git, but no commit). */
+  | { readonly type: "tree" | "blob"; readonly sha: string };
+
+/** One repository of the simulated world. Mutate it through {@link World}'s helpers. */
+export interface SimRepo {
+  readonly id: number;
+  owner: string;
+  name: string;
+  defaultBranch: string;
+  /** branch name → commit SHA */
+  readonly branches: Map<string, string>;
+  /** tag name → object SHA (a commit for lightweight tags, a tag object for annotated ones) */
+  readonly tags: Map<string, string>;
+  /** tag name → when it was (re)created, as a world-wide sequence number (Gitea lists newest first) */
+  readonly tagCreated: Map<string, number>;
+  readonly objects: Map<string, SimObject>;
+  /** tag name → its GitHub/Gitea release */
+  readonly releases: Map<string, SimRelease>;
+}
+
+/** A release of a tag, as GitHub and Gitea publish them. */
+export interface SimRelease {
+  readonly id: number;
+  readonly tag: string;
+  readonly name: string;
+  /** The notes (Markdown as the author wrote it: may hold anything, HTML included). */
+  readonly body: string;
+  readonly prerelease: boolean;
+  readonly draft: boolean;
+  /** ISO 8601; null for drafts. */
+  readonly publishedAt: string | null;
+}
+
+/** Options for {@link World.commit}. */
+export interface CommitOptions {
+  /** The host's verdict on the commit's signature; absent: unsigned. */
+  readonly signature?: "valid" | "invalid";
+  /** Start an unrelated history (a root commit without parents). */
+  readonly orphan?: boolean;
+}
+
+/** How two commits relate, as a host's compare answers. */
+export interface Comparison {
+  readonly status: "ahead" | "behind" | "diverged" | "identical";
+  /** Commits in head that are not in base. */
+  readonly aheadBy: number;
+  readonly behindBy: number;
+}

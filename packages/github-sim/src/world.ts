@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { compareRevisions } from "./world-compare";
-import type { CommitOptions, Comparison, SimObject, SimRelease, SimRepo } from "./world-types";
+import type { CommitOptions, Comparison, SimRelease, SimRepo } from "./world-types";
 
 export type { CommitOptions, Comparison, SimObject, SimRelease, SimRepo } from "./world-types";
 

@@ -9,7 +9,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { createAdminApp } from "@drift/api";
 import { createEventBridgeNotifier, loadAdminToken, powertoolsLog } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
-import { METRICS_NAMESPACE, Metric } from "@drift/core";
+import { githubWebBase, METRICS_NAMESPACE, Metric } from "@drift/core";
 import { createSql } from "@drift/db";
 import { runtimeConfig } from "./shared/runtime";
 
@@ -26,6 +26,8 @@ const app = createAdminApp({
       ? { mode: "iam" }
       : { mode: "bearer", token: () => loadAdminToken(config.credentialsSecretArn) },
   corsOrigins: config.corsOrigins,
+  // Repository links of rows whose review packet is not fetched yet.
+  webBases: { github: githubWebBase(config.githubApiUrl) },
   notifier: createEventBridgeNotifier({
     client: new EventBridgeClient({}),
     eventBusName: config.eventBusName,

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { createAdminApp } from "@drift/api";
 import { startAdminServer } from "@drift/api/node-server";
-import { createLogNotifier, type Log } from "@drift/core";
+import { createLogNotifier, githubWebBase, type Log } from "@drift/core";
 import { publishPendingEvents, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
@@ -23,6 +23,7 @@ export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): H
       .map((o) => o.trim())
       .filter(Boolean),
     notifier: createLogNotifier(logger),
+    webBases: { github: githubWebBase(env.GITHUB_API_URL || "https://api.github.com") },
     logger,
   });
 }

@@ -19,6 +19,7 @@ import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
 import { createTestDb } from "../test/support/db";
 import { packetCost } from "./packet-cost";
+import { webhookLatency } from "./webhook-latency";
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 const TOKEN = "bench-token";
@@ -210,6 +211,7 @@ try {
     await packetCost(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite", quiet);
   if (!process.argv.includes("--economy-only"))
     await scale(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
+  await webhookLatency(db.sql, db.kind === "postgres" ? "PostgreSQL" : "PGlite");
 } finally {
   await db.close();
 }

@@ -1,30 +1,29 @@
 /**
  * Admin API Lambda behind a Function URL: the same Hono app as `drift serve`, adapted with `hono/aws-lambda`.
- * Auth: bearer token from Secrets Manager (key `adminToken` of the admin token secret, cached 5 minutes, so a
+ * Auth: bearer token from Secrets Manager (key `adminToken` of the admin-token secret, cached 5 minutes, so a
  * rotation is picked up without a deploy), or IAM auth on the Function URL (AWS checked SigV4 already).
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { createAdminApp } from "@drift/api";
-import { createEventBridgeNotifier, loadAdminToken, powertoolsLog } from "@drift/aws";
+import { createEventBridgeNotifier, createLambdaMetrics, loadAdminToken, powertoolsLog } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
-import { githubWebBase, METRICS_NAMESPACE, Metric } from "@drift/core";
-import { createSql } from "@drift/db";
-import { runtimeConfig } from "./shared/runtime";
+import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { githubWebBase, Metric } from "@drift/core";
 
 // Created once per container, outside the handler: warm invocations reuse the connection and clients.
 const config = runtimeConfig();
-const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
+const sql = createLambdaSql(config.databaseUrl);
 const logger = new Logger({ serviceName: "api" });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "api" });
+const metrics = createLambdaMetrics("api", config.stage);
 
 const app = createAdminApp({
   sql,
   auth:
     config.adminAuth === "iam"
       ? { mode: "iam" }
-      : { mode: "bearer", token: () => loadAdminToken(config.credentialsSecretArn) },
+      : { mode: "bearer", token: () => loadAdminToken(config.adminTokenSecretArn) },
   corsOrigins: config.corsOrigins,
   // Repository links of rows whose review packet is not fetched yet.
   webBases: { github: githubWebBase(config.githubApiUrl) },

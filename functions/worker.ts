@@ -1,26 +1,25 @@
 /** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
 import {
+  createLambdaMetrics,
   createWorkerHandler,
   credentialsResolver,
   powertoolsHandlerMetrics,
   powertoolsLog,
 } from "@drift/aws";
-import { METRICS_NAMESPACE } from "@drift/core";
-import { createReviewStore, createSql, createSweepStore } from "@drift/db";
+import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { createReviewStore, createSweepStore } from "@drift/db";
 import { createHostResolver } from "@drift/github";
-import { runtimeConfig } from "./shared/runtime";
 
 // Everything below is built once per container and reused by warm invocations.
 const config = runtimeConfig();
-const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
+const sql = createLambdaSql(config.databaseUrl);
 const log = powertoolsLog(new Logger({ serviceName: "worker" }));
 
 // Credentials come from Secrets Manager through Powertools' cache; the resolver is rebuilt when they change
 // (rotation), and a cold start never blocks on them.
 const resolver = credentialsResolver({
-  secretId: config.credentialsSecretArn,
+  secretId: config.githubSecretArn,
   create: (credentials) =>
     createHostResolver({
       githubApiUrl: config.githubApiUrl,
@@ -34,6 +33,6 @@ export const handler = createWorkerHandler({
   store: createSweepStore(sql),
   resolver,
   reviews: createReviewStore(sql),
-  metrics: powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "worker" })),
+  metrics: powertoolsHandlerMetrics(createLambdaMetrics("worker", config.stage)),
   log,
 });

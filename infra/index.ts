@@ -14,24 +14,26 @@ import { createQueues } from "./queue";
 import { createSchedule } from "./schedule";
 import { createSecrets } from "./secrets";
 import { stageSettings } from "./stage";
+import { createWebhook } from "./webhook";
 
 /** Creates every resource of the stage and returns the outputs `sst deploy` prints. */
 export function deploy(env: Readonly<Record<string, string | undefined>> = process.env) {
   const settings = stageSettings($app.stage, env);
   const network = createNetwork(settings);
-  const database = createDatabase(settings, network.vpc);
-  const ctx = { settings, network: network.functions, database };
+  const databases = createDatabase(settings, network.vpc);
+  const ctx = { settings, network: network.functions, databases };
 
   const secrets = createSecrets(settings);
   const bus = createEventBus();
   const { queue, dlq } = createQueues();
 
   // Migrations first: nothing below should run against a schema it does not have.
-  const migration = createMigration(ctx, [database]);
+  const migration = createMigration(ctx, [databases.owner, databases.app]);
   const afterMigration = { ...ctx, after: [migration.invocation] };
   const dispatcher = createDispatcher(afterMigration, queue, bus);
   const worker = createWorker(afterMigration, queue, secrets.github);
   const api = createApi(afterMigration, bus, secrets.adminToken);
+  const webhook = createWebhook(afterMigration, queue);
   createSchedule(settings, dispatcher);
 
   const observability = createObservability(settings, {
@@ -44,6 +46,8 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
 
   return {
     apiUrl: api.url,
+    webhookUrl: webhook.url,
+    webhookSecretArn: webhook.secret.arn,
     adminAuth: settings.adminAuth,
     scheduleEnabled: settings.scheduleEnabled,
     dispatcherFunctionName: dispatcher.name,
@@ -53,6 +57,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
     eventBusName: bus.name,
     githubSecretArn: secrets.github.arn,
     adminTokenSecretArn: secrets.adminToken.arn,
+    appDbSecretArn: databases.appSecret?.arn,
     alarmTopicArn: observability.topic.arn,
     dashboard: observability.dashboard.dashboardName,
     migrationResult: migration.invocation.result,

@@ -3,15 +3,16 @@
  * (infra/alarms.ts).
  *
  * The product's metrics are Embedded Metric Format lines written by Powertools Metrics in namespace
- * METRICS_NAMESPACE with the dimension `service` (POWERTOOLS_SERVICE_NAME, set per function in infra/functions).
- * CloudWatch matches dimension sets exactly, so every query names `service` (and `FailureKind` for
- * TargetsFailed) exactly as the code emits it. METRIC_SERVICE says which function emits which metric.
+ * METRICS_NAMESPACE with the dimensions `service` (POWERTOOLS_SERVICE_NAME, set per function in infra/functions)
+ * and `stage` (DRIFT_STAGE, a Powertools default dimension: packages/aws createLambdaMetrics). CloudWatch matches
+ * dimension sets exactly, so every query names `service`, `stage` (and `FailureKind` for TargetsFailed) exactly
+ * as the code emits them. METRIC_SERVICE says which function emits which metric.
  */
 import type { MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
 
 /** The services that emit product metrics. */
-export type MetricService = "dispatcher" | "worker" | "api";
+export type MetricService = "dispatcher" | "worker" | "api" | "webhook";
 
 /**
  * The functions (values of the `service` dimension) that emit each metric. Typed over every metric name, so a
@@ -40,7 +41,15 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   MessagesRejected: ["worker"],
   UpdatesApplied: ["api"],
   UpdatesDismissed: ["api"],
+  WebhookDeliveries: ["webhook"],
+  WebhookSignatureRejected: ["webhook"],
+  RechecksQueued: ["webhook"],
+  // Measured when the worker records a re-check's outcome.
+  DetectionLatency: ["worker"],
 };
+
+/** The `Event` dimension values of WebhookDeliveries (packages/api/src/webhooks: the re-check events, ping, other). */
+export const WEBHOOK_EVENTS = ["push", "create", "delete", "release", "ping", "other"] as const;
 
 /** The one service that emits `metric` (for queries that need a single series, e.g. alarm inputs). */
 export function onlyService(metric: MetricName): MetricService {

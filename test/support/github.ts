@@ -1,10 +1,12 @@
-import { makeTarget, parseSource, parseTrackedRef, type Resolution, type Target } from "@drift/core";
 import {
-  createHostResolver,
-  type HostResolver,
-  type HostResolverConfig,
-  type ResolverLogger,
-} from "@drift/github";
+  type Log,
+  makeTarget,
+  parseSource,
+  parseTrackedRef,
+  type Resolution,
+  type Target,
+} from "@drift/core";
+import { createHostResolver, type HostResolver, type HostResolverConfig } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 
 /** Shaped like a real classic PAT so that pattern-based redaction is exercised too. */
@@ -46,7 +48,7 @@ export interface LogLine {
 }
 
 /** A logger that keeps every line (all levels). */
-export function captureLogger(): ResolverLogger & { lines: LogLine[] } {
+export function captureLogger(): Log & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     lines.push({ level, message, ...(fields ? { fields } : {}) });

@@ -27,19 +27,20 @@ export const versions = (g: Pick<Group, "from_version" | "to_version" | "current
     value(g.to_version ?? g.latest_sha.slice(0, 8), 40),
   );
 
-export function groupCard(g: Group, decide: Decide): HTMLElement {
-  const name = repoName(g);
-  const label = `${plain(name)} ${plain(g.tracked_ref)}`;
-  const card = el("article", {
-    class: `group${g.suspicious ? " suspicious" : ""}`,
-    "data-ids": g.ids[0] ?? "",
-  });
+/** A button that runs `onClick` (its accessible name says what it acts on). */
+function button(text: string, label: string, onClick: () => unknown, cls?: string): HTMLElement {
+  const b = el("button", { type: "button", "aria-label": label, ...(cls ? { class: cls } : {}) }, text);
+  b.addEventListener("click", () => void onClick());
+  return b;
+}
+
+function groupTitle(g: Group, name: string): HTMLElement {
   const kind = el(
     "span",
     { class: `kind kind-${g.drift_kind ?? "unknown"}` },
     KIND_LABEL[g.drift_kind ?? ""] ?? "drift",
   );
-  const title = el(
+  return el(
     "h2",
     {},
     kind,
@@ -50,53 +51,35 @@ export function groupCard(g: Group, decide: Decide): HTMLElement {
     " ",
     value(g.tracked_ref, 40),
   );
-  const facts = el(
+}
+
+function groupFacts(g: Group, label: string): HTMLElement {
+  const ahead =
+    g.commits_ahead === null
+      ? "commits ahead: unknown"
+      : `${g.commits_ahead} commit${g.commits_ahead === 1 ? "" : "s"} ahead`;
+  const release = g.release
+    ? link(
+        g.release.url,
+        `release ${plain(g.release.name ?? g.release.tag, 30)}`,
+        `release notes of ${label}`,
+      )
+    : "no release";
+  return el(
     "ul",
     { class: "facts" },
     el("li", {}, versions(g)),
     el("li", {}, `pending ${since(g.first_detected_at)}`),
-    el(
-      "li",
-      {},
-      g.commits_ahead === null
-        ? "commits ahead: unknown"
-        : `${g.commits_ahead} commit${g.commits_ahead === 1 ? "" : "s"} ahead`,
-    ),
+    el("li", {}, ahead),
     el("li", { class: `sig sig-${g.signature ?? "unknown"}` }, `signature: ${g.signature ?? "unknown"}`),
-    el(
-      "li",
-      {},
-      g.release
-        ? link(
-            g.release.url,
-            `release ${plain(g.release.name ?? g.release.tag, 30)}`,
-            `release notes of ${label}`,
-          )
-        : "no release",
-    ),
+    el("li", {}, release),
     el("li", {}, link(g.compare_url, "compare", `compare ${label} on its host`)),
     el("li", {}, `${g.count} workspace${g.count === 1 ? "" : "s"}`),
   );
-  card.append(title, facts);
-  if (g.release?.notes) card.append(el("p", { class: "notes" }, value(g.release.notes, 200)));
-  const apply = el(
-    "button",
-    { type: "button", class: "apply", "aria-label": `Apply ${g.count}: ${label}, ${g.count} workspace(s)` },
-    `Apply ${g.count}`,
-  );
-  apply.addEventListener("click", () => decide(g, g.ids, "apply"));
-  const dismiss = el(
-    "button",
-    {
-      type: "button",
-      class: "dismiss",
-      "aria-label": `Dismiss ${g.count}: ${label}, ${g.count} workspace(s)`,
-    },
-    `Dismiss ${g.count}`,
-  );
-  dismiss.addEventListener("click", () => decide(g, g.ids, "dismiss"));
-  card.append(el("div", { class: "actions" }, apply, dismiss));
+}
 
+/** The group's workspaces, each with a checkbox, and actions on the chosen ones. */
+function workspaceDetails(g: Group, label: string, decide: Decide): HTMLElement {
   const rows = el("ul", { class: "rows" });
   g.ids.forEach((id, i) => {
     const box = el("input", {
@@ -104,43 +87,45 @@ export function groupCard(g: Group, decide: Decide): HTMLElement {
       value: id,
       "aria-label": `choose workspace ${g.workspace_ids[i] ?? ""}`,
     });
-    rows.append(
-      el(
-        "li",
-        { "data-id": id },
-        el(
-          "label",
-          {},
-          box,
-          " ",
-          value(g.workspace_ids[i] ?? "", 36),
-          " ",
-          value(g.plugin_names.length === 1 ? g.plugin_names[0] : "", 40, ""),
-        ),
-      ),
-    );
+    const plugin = value(g.plugin_names.length === 1 ? g.plugin_names[0] : "", 40, "");
+    const workspace = value(g.workspace_ids[i] ?? "", 36);
+    rows.append(el("li", { "data-id": id }, el("label", {}, box, " ", workspace, " ", plugin)));
   });
   const chosen = () => [...rows.querySelectorAll<HTMLInputElement>("input:checked")].map((b) => b.value);
-  const applyChosen = el(
-    "button",
-    { type: "button", "aria-label": `Apply chosen: ${label}` },
-    "Apply chosen",
-  );
-  applyChosen.addEventListener("click", () => chosen().length && decide(g, chosen(), "apply"));
-  const dismissChosen = el(
-    "button",
-    { type: "button", "aria-label": `Dismiss chosen: ${label}` },
-    "Dismiss chosen",
-  );
-  dismissChosen.addEventListener("click", () => chosen().length && decide(g, chosen(), "dismiss"));
-  const details = el(
+  const onChosen = (action: "apply" | "dismiss") => () => chosen().length && decide(g, chosen(), action);
+  return el(
     "details",
     {},
     el("summary", {}, `Workspaces (${g.count})`),
     rows,
-    el("div", { class: "actions" }, applyChosen, dismissChosen),
+    el(
+      "div",
+      { class: "actions" },
+      button("Apply chosen", `Apply chosen: ${label}`, onChosen("apply")),
+      button("Dismiss chosen", `Dismiss chosen: ${label}`, onChosen("dismiss")),
+    ),
   );
-  card.append(details);
+}
+
+export function groupCard(g: Group, decide: Decide): HTMLElement {
+  const name = repoName(g);
+  const label = `${plain(name)} ${plain(g.tracked_ref)}`;
+  const card = el("article", {
+    class: `group${g.suspicious ? " suspicious" : ""}`,
+    "data-ids": g.ids[0] ?? "",
+  });
+  card.append(groupTitle(g, name), groupFacts(g, label));
+  if (g.release?.notes) card.append(el("p", { class: "notes" }, value(g.release.notes, 200)));
+  const whole = `${g.count}: ${label}, ${g.count} workspace(s)`;
+  card.append(
+    el(
+      "div",
+      { class: "actions" },
+      button(`Apply ${g.count}`, `Apply ${whole}`, () => decide(g, g.ids, "apply"), "apply"),
+      button(`Dismiss ${g.count}`, `Dismiss ${whole}`, () => decide(g, g.ids, "dismiss"), "dismiss"),
+    ),
+    workspaceDetails(g, label, decide),
+  );
   return card;
 }
 
@@ -170,20 +155,16 @@ export function historyCard(r: Row, done: Done): HTMLElement {
     ),
   );
   if (r.status === "dismissed") {
-    const reopen = el(
-      "button",
-      { type: "button", "aria-label": `Reopen: ${plain(r.plugin_name)} of workspace ${r.workspace_id}` },
-      "Reopen",
-    );
-    reopen.addEventListener("click", async () => {
+    const reopen = async () => {
       try {
         await api("POST", `/admin/plugin-updates/${r.id}/reopen`);
         await done("status", `Reopened ${plain(r.plugin_name)}.`);
       } catch (error) {
         await done("error", (error as Error).message);
       }
-    });
-    card.append(el("div", { class: "actions" }, reopen));
+    };
+    const label = `Reopen: ${plain(r.plugin_name)} of workspace ${r.workspace_id}`;
+    card.append(el("div", { class: "actions" }, button("Reopen", label, reopen)));
   }
   return card;
 }

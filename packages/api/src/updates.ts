@@ -56,7 +56,7 @@ const listQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
-/** The queue: CONTRACT list, filtered and grouped lists (authenticated by the parent app). */
+/** The queue: the platform's pending list (docs/contracts.md), filtered and grouped lists (authenticated by the parent app). */
 export function updateRoutes(options: AppContext): Hono {
   const { sql } = options;
   const bases = options.webBases ?? {};

@@ -5,7 +5,7 @@ import { loadSecretJson } from "./secret-json";
  * Powertools' cache (`maxAgeSeconds`), so a rotation is picked up without a deploy.
  *
  * @example
- * const auth = { mode: "bearer", token: () => loadAdminToken(config.credentialsSecretArn) };
+ * const auth = { mode: "bearer", token: () => loadAdminToken(config.adminTokenSecretArn) };
  */
 export async function loadAdminToken(secretArn: string, maxAgeSeconds = 300): Promise<string> {
   const { adminToken } = await loadSecretJson({ secretId: secretArn, maxAgeSeconds });

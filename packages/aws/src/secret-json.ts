@@ -101,7 +101,7 @@ export interface LoadSecretJsonOptions {
  * from the environment when no secret is configured (local runs).
  *
  * @example
- * const { auth, giteaToken } = await loadSecretJson({ secretId: runtimeConfig().credentialsSecretArn });
+ * const { auth, giteaToken } = await loadSecretJson({ secretId: runtimeConfig().githubSecretArn });
  */
 export async function loadSecretJson(options: LoadSecretJsonOptions = {}): Promise<SecretJson> {
   if (!options.secretId) return secretJsonFromEnv(options.env);

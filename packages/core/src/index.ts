@@ -8,6 +8,7 @@ export * from "./metrics";
 export * from "./parse-result";
 export * from "./ports";
 export * from "./process-message";
+export * from "./recheck";
 export * from "./resolution";
 export * from "./review";
 export * from "./review-types";

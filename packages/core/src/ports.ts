@@ -54,9 +54,14 @@ export interface MetricsSink {
   add(name: MetricName, unit: MetricUnit, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
+/** Options of one send: `delaySeconds` holds the messages back (SQS DelaySeconds, 0 to 900). */
+export interface SendOptions {
+  readonly delaySeconds?: number;
+}
+
 /** Sends sweep messages; adapters honour their transport's limits (SQS: 10 entries, 1 MiB a call). */
 export interface MessageQueue {
-  send(messages: readonly SweepMessage[]): Promise<void>;
+  send(messages: readonly SweepMessage[], options?: SendOptions): Promise<void>;
 }
 
 export type StartSweepResult =
@@ -97,6 +102,8 @@ export interface RecordedMessage {
   readonly drift: { new: number; refreshed: number; superseded: number };
   /** Set when this delivery finished the sweep's last message. */
   readonly sweepCompleted?: { readonly durationMs: number };
+  /** Set when this delivery finished a webhook re-check: ms from its first delivery to now. */
+  readonly recheckDone?: { readonly latencyMs: number };
 }
 
 /** Port: everything the sweep flow reads from and writes to the database. */

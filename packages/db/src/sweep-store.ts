@@ -3,6 +3,7 @@ import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
 import { analyzeMappings, pagePluginRows, pruneMappings, recordMappings } from "./mapping-store";
 import { pgText } from "./pg-text";
+import { isRecheck, recordRecheckOutcomes } from "./recheck-store";
 import { createSweepRunStore, recordMessageDone } from "./sweep-run-store";
 import { createTargetStateStore, updateTargetStates } from "./target-state-store";
 
@@ -23,10 +24,12 @@ export function createSweepStore(sql: Sql): SweepStore {
       await analyzeMappings(sql);
       return pruned;
     },
-    // One transaction: drift rows, target rows, then the message row and the sweep's completion.
+    // One transaction: drift rows, target rows, then the message row and the sweep's completion. A webhook
+    // re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps'.
     recordOutcomes: (sweepId, seq, outcomes, options) =>
       sql.begin(async (raw) => {
         const tx = raw as unknown as Sql;
+        if (await isRecheck(tx, sweepId)) return recordRecheckOutcomes(tx, sweepId, seq, outcomes, options);
         const resolved = outcomes.flatMap((o) =>
           o.resolution.status === "resolved"
             ? [{ key: o.target.key, sha: o.resolution.sha, tag: pgText(o.resolution.tag) }]

@@ -11,7 +11,7 @@ import { type RawRow, rowSelect, toUpdateRow, type UpdateRow, type UpdateStatus 
 export type { PendingUpdate, UpdateRow, UpdateStatus } from "./review-rows";
 export const UPDATE_STATUSES: readonly UpdateStatus[] = ["pending", "applied", "dismissed", "superseded"];
 
-/** Every pending row, newest first (the CONTRACT route), each with every field of the decisions CONTRACT. */
+/** Every pending row, newest first (the platform's route), each with every field "Decisions" in docs/contracts.md names. */
 export async function listPendingUpdates(sql: Sql, bases: WebBases = {}): Promise<UpdateRow[]> {
   const rows = await sql<RawRow[]>`${rowSelect(sql)} WHERE q.status = 'pending'
     ORDER BY q.created_at DESC, q.id DESC`;

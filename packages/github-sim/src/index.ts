@@ -4,6 +4,13 @@ export type { GraphqlContext } from "./graphql-resolvers";
 export { RateBucket } from "./rate-limit";
 export type { SimCounters, SimRequestRecord } from "./request-log";
 export { type GitHubSim, type GitHubSimOptions, startGitHubSim } from "./server";
+export * from "./webhook-payloads";
+export {
+  type SentDelivery,
+  startWebhookSender,
+  type WebhookSender,
+  type WebhookSenderOptions,
+} from "./webhook-sender";
 export {
   type CommitOptions,
   type Comparison,
@@ -12,4 +19,5 @@ export {
   type SimRepo,
   type TagOptions,
   World,
+  type WorldChange,
 } from "./world";

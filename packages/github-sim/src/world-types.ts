@@ -71,3 +71,26 @@ export interface Comparison {
   readonly aheadBy: number;
   readonly behindBy: number;
 }
+
+/** Options for `World.tag`. */
+export interface TagOptions {
+  /** Commit SHA, branch name, or tag name the tag points at; default: the default branch head. */
+  readonly target?: string;
+  /** Create an annotated tag (a tag object with its own SHA). */
+  readonly annotated?: boolean;
+  /** For annotated tags: wrap the tag object in this many further tag objects (tag of a tag). Default 0. */
+  readonly nesting?: number;
+  /** Tag a fresh tree or blob instead of a commit (always annotated; `target` is ignored). */
+  readonly points?: "tree" | "blob";
+}
+
+/** A change to a repository's refs, as a host would announce it by webhook (null: the ref did not / no longer exists). */
+export type WorldChange =
+  | {
+      readonly kind: "branch" | "tag";
+      readonly repo: SimRepo;
+      readonly name: string;
+      readonly before: string | null;
+      readonly after: string | null;
+    }
+  | { readonly kind: "release"; readonly repo: SimRepo; readonly tag: string };

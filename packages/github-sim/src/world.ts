@@ -1,20 +1,16 @@
 import { createHash } from "node:crypto";
 import { compareRevisions } from "./world-compare";
-import type { CommitOptions, Comparison, SimRelease, SimRepo } from "./world-types";
+import type { CommitOptions, Comparison, SimRelease, SimRepo, TagOptions, WorldChange } from "./world-types";
 
-export type { CommitOptions, Comparison, SimObject, SimRelease, SimRepo } from "./world-types";
-
-/** Options for {@link World.tag}. */
-export interface TagOptions {
-  /** Commit SHA, branch name, or tag name the tag points at; default: the default branch head. */
-  readonly target?: string;
-  /** Create an annotated tag (a tag object with its own SHA). */
-  readonly annotated?: boolean;
-  /** For annotated tags: wrap the tag object in this many further tag objects (tag of a tag). Default 0. */
-  readonly nesting?: number;
-  /** Tag a fresh tree or blob instead of a commit (always annotated; `target` is ignored). */
-  readonly points?: "tree" | "blob";
-}
+export type {
+  CommitOptions,
+  Comparison,
+  SimObject,
+  SimRelease,
+  SimRepo,
+  TagOptions,
+  WorldChange,
+} from "./world-types";
 
 const keyOf = (fullName: string): string => fullName.toLowerCase();
 
@@ -35,6 +31,25 @@ export class World {
   private readonly renames = new Map<string, string>();
   private seq = 0;
   private nextId = 1;
+  private readonly listeners = new Set<(change: WorldChange) => void>();
+
+  /** Calls `listener` after every branch, tag or release change (the webhook sender uses it); returns an unsubscribe. */
+  onChange(listener: (change: WorldChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: WorldChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private setRef(repo: SimRepo, kind: "branch" | "tag", name: string, after: string | null): void {
+    const refs = kind === "branch" ? repo.branches : repo.tags;
+    const before = refs.get(name) ?? null;
+    if (after === null) refs.delete(name);
+    else refs.set(name, after);
+    if (before !== after) this.emit({ kind, repo, name, before, after });
+  }
 
   /** A fresh SHA-1 hex string, unique within this world. */
   newSha(label = "object"): string {
@@ -95,7 +110,7 @@ export class World {
     const name = branch ?? repo.defaultBranch;
     const parent = options.orphan ? undefined : repo.branches.get(name);
     const sha = this.addCommit(repo, message, parent ? [parent] : [], options.signature);
-    repo.branches.set(name, sha);
+    this.setRef(repo, "branch", name, sha);
     return sha;
   }
 
@@ -118,6 +133,8 @@ export class World {
       publishedAt: options.draft ? null : this.dateOf(this.seq),
     };
     repo.releases.set(tag, release);
+    // Announced like GitHub's `release` event (the webhook sender listens).
+    this.emit({ kind: "release", repo, tag });
     return release;
   }
 
@@ -137,12 +154,12 @@ export class World {
   setBranch(fullName: string, branch: string, target?: string): string {
     const repo = this.repo(fullName);
     const sha = this.commitOf(repo, target ?? repo.defaultBranch);
-    repo.branches.set(branch, sha);
+    this.setRef(repo, "branch", branch, sha);
     return sha;
   }
 
   deleteBranch(fullName: string, branch: string): void {
-    this.repo(fullName).branches.delete(branch);
+    this.setRef(this.repo(fullName), "branch", branch, null);
   }
 
   /**
@@ -174,9 +191,9 @@ export class World {
         ref = sha;
       }
     }
-    repo.tags.set(name, ref);
     this.seq += 1;
     repo.tagCreated.set(name, this.seq);
+    this.setRef(repo, "tag", name, ref);
     return { ref, commit };
   }
 
@@ -190,8 +207,8 @@ export class World {
 
   deleteTag(fullName: string, name: string): void {
     const repo = this.repo(fullName);
-    repo.tags.delete(name);
     repo.tagCreated.delete(name);
+    this.setRef(repo, "tag", name, null);
   }
 
   deleteRepo(fullName: string): void {

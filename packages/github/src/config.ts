@@ -1,3 +1,5 @@
+import type { Log } from "@drift/core";
+
 /** GitHub credentials: a token (PAT, fine-grained, or an installation token), or GitHub App credentials. */
 export type GitHubAuth =
   | { readonly token: string }
@@ -7,14 +9,6 @@ export type GitHubAuth =
       readonly privateKey: string;
       readonly installationId: string | number;
     };
-
-/** Where the resolver writes what it does. Compatible with Powertools' Logger and with `console`. */
-export interface ResolverLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
 
 /** Configuration of {@link createHostResolver}. Every field is optional. */
 export interface HostResolverConfig {
@@ -54,7 +48,8 @@ export interface HostResolverConfig {
   /** Minimum spacing of GraphQL requests per host (the throttling plugin's default is 1000 ms). Default 100 ms. */
   readonly graphqlMinIntervalMs?: number;
   readonly userAgent?: string;
-  readonly logger?: ResolverLogger;
+  /** Where the resolver writes what it does (the core `Log`: Powertools' Logger in Lambda, the CLI logger). */
+  readonly logger?: Log;
   /** fetch implementation (default: global fetch). */
   readonly fetch?: typeof fetch;
 }

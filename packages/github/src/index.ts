@@ -1,4 +1,4 @@
-export { type GitHubAuth, graphqlUrlFor, type HostResolverConfig, type ResolverLogger } from "./config";
+export { type GitHubAuth, graphqlUrlFor, type HostResolverConfig } from "./config";
 export {
   type BuiltQuery,
   buildRefsQuery,

@@ -1,5 +1,6 @@
+import type { Log } from "@drift/core";
 import { RateBudget } from "./budget";
-import { type HostResolverConfig, type ResolverLogger, type Settings, settingsOf } from "./config";
+import { type HostResolverConfig, type Settings, settingsOf } from "./config";
 import type { HostEnv } from "./host";
 import { type ClientOptions, createClient, type HttpObserver } from "./http";
 import { Semaphore } from "./limit";
@@ -20,7 +21,7 @@ export interface Counters {
 export class ResolverContext {
   readonly settings: Settings;
   readonly redact: Redactor;
-  readonly log: ResolverLogger;
+  readonly log: Log;
   readonly counters: Counters = { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 };
   readonly budgets: RateBudget[] = [];
 
@@ -89,9 +90,9 @@ export class ResolverContext {
 }
 
 /** Log calls go through the redactor, and a failing logger never fails a sweep. */
-function safeLogger(logger: ResolverLogger | undefined, redact: Redactor): ResolverLogger {
+function safeLogger(logger: Log | undefined, redact: Redactor): Log {
   const level =
-    (name: keyof ResolverLogger) =>
+    (name: keyof Log) =>
     (message: string, fields?: Record<string, unknown>): void => {
       if (!logger) return;
       try {

@@ -26,6 +26,10 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
   const { settings, redact, log, counters, budgets } = context;
   // Host clients are made on first use: a sweep with no Gitea target never builds a Gitea client.
   let github: GitHubHostClient | undefined;
+  const githubClient = (): GitHubHostClient => {
+    github ??= new GitHubHostClient(context);
+    return github;
+  };
   const gitea = new Map<string, GiteaHostClient>();
   const giteaHost = (host: string): GiteaHostClient => {
     const client = gitea.get(host) ?? new GiteaHostClient(context, host);
@@ -68,12 +72,7 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       }
       const shares: Promise<Map<string, Resolution>>[] = [];
       if (githubRequests.length)
-        shares.push(
-          guarded(githubRequests, () => {
-            github ??= new GitHubHostClient(context);
-            return github.resolve(githubRequests, signal);
-          }),
-        );
+        shares.push(guarded(githubRequests, () => githubClient().resolve(githubRequests, signal)));
       for (const [host, reqs] of giteaRequests)
         shares.push(guarded(reqs, () => giteaHost(host).resolve(reqs, signal)));
       for (const share of await Promise.all(shares))
@@ -81,23 +80,13 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       for (const key of distinct.keys())
         if (!results.has(key)) results.set(key, failure("transient", "no answer for this target"));
 
-      const kinds: Record<string, number> = {};
-      for (const r of results.values())
-        kinds[r.status === "resolved" ? "resolved" : r.kind] =
-          (kinds[r.status === "resolved" ? "resolved" : r.kind] ?? 0) + 1;
-      log.info("refs resolved", { targets: distinct.size, ...kinds, ...counters });
+      log.info("refs resolved", { targets: distinct.size, ...countKinds(results), ...counters });
       return results;
     },
 
     review: (requests, signal) =>
       fetchReviews(
-        {
-          github: () => {
-            github ??= new GitHubHostClient(context);
-            return github.review;
-          },
-          gitea: (host) => giteaHost(host).review,
-        },
+        { github: () => githubClient().review, gitea: (host) => giteaHost(host).review },
         requests,
         signal,
       ),
@@ -107,4 +96,14 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       return { ...counters, ...(remaining.length ? { budgetRemaining: Math.min(...remaining) } : {}) };
     },
   };
+}
+
+/** How many answers of each kind (`resolved`, or the failure kind), for the log line. */
+function countKinds(results: Map<string, Resolution>): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const r of results.values()) {
+    const kind = r.status === "resolved" ? "resolved" : r.kind;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
 }

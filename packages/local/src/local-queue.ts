@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { MessageQueue, SweepMessage } from "@drift/core";
+import type { MessageQueue, SendOptions, SweepMessage } from "@drift/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 export interface LocalQueueOptions {
@@ -17,6 +17,8 @@ interface Stored {
   readonly messageId: string;
   readonly body: string;
   readonly sentAt: number;
+  /** Not delivered before this time (SQS DelaySeconds). */
+  readonly visibleAt: number;
   receiveCount: number;
 }
 
@@ -46,17 +48,34 @@ export class LocalQueue implements MessageQueue {
     this.options = { batchSize: 5, concurrency: 2, maxReceives: 3, duplicateDeliveries: 1, ...options };
   }
 
-  async send(messages: readonly SweepMessage[]): Promise<void> {
+  async send(messages: readonly SweepMessage[], options?: SendOptions): Promise<void> {
     for (const m of messages) {
-      for (let i = 0; i < this.options.duplicateDeliveries; i++) this.sendRaw(JSON.stringify(m));
+      for (let i = 0; i < this.options.duplicateDeliveries; i++) {
+        this.sendRaw(JSON.stringify(m), options?.delaySeconds);
+      }
     }
   }
 
-  /** Enqueues any body, as a producer (or a broken one) could. */
-  sendRaw(body: string): string {
+  /** Enqueues any body, as a producer (or a broken one) could, optionally held back `delaySeconds`. */
+  sendRaw(body: string, delaySeconds = 0): string {
     const messageId = randomUUID();
-    this.ready.push({ messageId, body, sentAt: Date.now(), receiveCount: 0 });
+    const sentAt = Date.now();
+    this.ready.push({ messageId, body, sentAt, visibleAt: sentAt + delaySeconds * 1000, receiveCount: 0 });
     return messageId;
+  }
+
+  /** Takes up to `n` messages whose delay is over. */
+  private takeVisible(n: number): Stored[] {
+    const now = Date.now();
+    const taken: Stored[] = [];
+    for (let i = 0; i < this.ready.length && taken.length < n; ) {
+      const m = this.ready[i] as Stored;
+      if (m.visibleAt <= now) {
+        taken.push(m);
+        this.ready.splice(i, 1);
+      } else i++;
+    }
+    return taken;
   }
 
   get depth(): number {
@@ -68,7 +87,7 @@ export class LocalQueue implements MessageQueue {
     let acked = 0;
     const worker = async () => {
       for (;;) {
-        const batch = this.ready.splice(0, this.options.batchSize);
+        const batch = this.takeVisible(this.options.batchSize);
         if (batch.length === 0) return;
         for (const m of batch) m.receiveCount += 1;
         this.deliveries += batch.length;
@@ -93,6 +112,10 @@ export class LocalQueue implements MessageQueue {
     // and the loop below restarts workers while anything is left.
     while (this.ready.length > 0) {
       await Promise.all(Array.from({ length: this.options.concurrency }, worker));
+      // Only delayed messages left: wait until the first of them is due.
+      if (this.ready.length === 0) break;
+      const next = Math.min(...this.ready.map((m) => m.visibleAt));
+      if (next > Date.now()) await new Promise((r) => setTimeout(r, next - Date.now()));
     }
   }
 }

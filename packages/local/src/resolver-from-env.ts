@@ -2,7 +2,7 @@ import type { Log, Resolver } from "@drift/core";
 import { createHostResolver } from "@drift/github";
 
 /**
- * The resolver the CLI uses, configured from the CONTRACT environment: GITHUB_API_URL, GITHUB_TOKEN, GITEA_TOKEN.
+ * The resolver the CLI uses, configured from the environment the platform defines (docs/contracts.md): GITHUB_API_URL, GITHUB_TOKEN, GITEA_TOKEN.
  * Extra knobs: DRIFT_GITEA_API_URLS (JSON {host: apiBase}), DRIFT_GITHUB_RESERVE (budget floor).
  */
 export async function resolverFromEnv(env: NodeJS.ProcessEnv, log: Log): Promise<Resolver> {

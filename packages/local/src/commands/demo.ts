@@ -11,6 +11,7 @@ import { openDatabase } from "../database";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
 import { runLocalSweep } from "../runner";
+import { demoWebhookStep } from "./demo-webhook";
 import { groupTable } from "./pending";
 import { formatSummary } from "./sweep";
 
@@ -33,6 +34,7 @@ export const demoCommand: Command = {
     "reach the demo's data afterwards. Nothing leaves this machine.",
   ].join("\n"),
   async run(ctx) {
+    // size: the demo's script, step by step as the user sees it printed; splitting it would hide the story.
     parseArgs({ args: [...ctx.argv], options: {}, strict: true });
     const out = (line = "") => ctx.stdout.write(`${line}\n`);
     const dataDir = resolve(ctx.env.DRIFT_DATA_DIR ?? ".drift", "demo");
@@ -133,6 +135,7 @@ export const demoCommand: Command = {
         );
       }
       out();
+      await demoWebhookStep(out, db.sql, sim, resolver, log);
       const where = ctx.env.DATABASE_URL ? "" : `DRIFT_DATA_DIR=${relative(process.cwd(), dataDir) || "."} `;
       out("The demo's data stays; reach it with (the simulated GitHub is gone, so no further sweeps):");
       out(`  ${where}npx drift pending            # grouped, moved tags first (--wide, --json)`);

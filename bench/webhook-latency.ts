@@ -12,16 +12,11 @@ import type { Sql } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 import { startGitHubSim, startWebhookSender } from "@drift/github-sim";
 import { createLocalWebhooks, runLocalSweep } from "@drift/local";
+import { median } from "./common";
 
 const quiet: Log = silentLog;
 const TOKEN = "bench-token";
 const SECRET = "bench-webhook-secret";
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /** Runs the webhook latency benchmark on `sql` and prints its lines. */
 export async function webhookLatency(sql: Sql, kind: string): Promise<void> {

@@ -121,6 +121,30 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
       expect(packets.map((p) => p.status)).toEqual(["complete"]);
     });
 
+    it("does the incremental mapping pass: maps only a new row, then forgets it once deleted", async () => {
+      const store = createSweepStore(app);
+      const dispatch = createDispatcherHandler({
+        store,
+        queue: new LocalQueue(),
+        metrics: noMetrics,
+        log: quietLog,
+        config: { minIntervalMs: 0 },
+      });
+      const [id] = await insertPlugins(env.db.sql, [
+        {
+          plugin_name: "c",
+          source_raw: "github://role/a",
+          tracked_ref: "tag:v9",
+          installed_sha: "a".repeat(40),
+        },
+      ]);
+      expect(await dispatch({})).toMatchObject({ status: "dispatched", rowsMapped: 1 });
+      await env.db.sql`DELETE FROM workspace_plugins WHERE id = ${id ?? ""}`; // the platform deletes it
+      expect(await dispatch({})).toMatchObject({ status: "dispatched", rowsMapped: 0 });
+      const left = await app`SELECT 1 FROM drift_plugin_targets WHERE plugin_id = ${id ?? ""}`;
+      expect(left).toHaveLength(0);
+    });
+
     it("does the admin API's work: lists, apply (installed_sha), dismiss with a hold, reopen, bulk, history", async () => {
       const t = testAdminApp(app);
       const list = await call(t.app, "GET", "/admin/plugin-updates-pending");

@@ -101,9 +101,16 @@ describe(`a dismissal holds (${dbLabel})`, () => {
       .sql`UPDATE plugin_update_queue SET hold_until = now() + interval '1 hour' WHERE plugin_name = 'until'`;
     await sweep(env.db.sql, env.sim);
     expect(await pendingOf("until")).toEqual([]);
+    // A hold that runs out while nothing moves upstream: the sweep compares only what can have changed, and a
+    // hold that ran out since the target's last resolution is such a change.
     await env.db
-      .sql`UPDATE plugin_update_queue SET hold_until = now() - interval '1 second' WHERE plugin_name = 'until'`;
-    await sweep(env.db.sql, env.sim);
+      .sql`UPDATE plugin_update_queue SET hold_until = now() + interval '300 milliseconds' WHERE plugin_name = 'until'`;
+    const held = await sweep(env.db.sql, env.sim);
+    expect(held.drift.new).toBe(0);
+    expect(await pendingOf("until")).toEqual([]);
+    await new Promise((r) => setTimeout(r, 400));
+    const expired = await sweep(env.db.sql, env.sim);
+    expect(expired.drift).toMatchObject({ new: 1 });
     expect((await pendingOf("until")).map((r) => r.latest_sha)).toEqual([v2]);
 
     // The platform installs another commit: that is another drift, queued as usual.

@@ -10,9 +10,9 @@ import { LocalQueue, MetricsCollector } from "@drift/local";
 import type { SQSEvent } from "aws-lambda";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
-import { quietLog, simResolver, useSweepEnvironment } from "../support/pipeline";
-import { insertPlugins } from "../support/seed";
-import { cleanWebhookTables, webhookHarness } from "../support/webhooks";
+import { quietLog, simResolver, sweep, useSweepEnvironment } from "../support/pipeline";
+import { insertPlugins, mapAll } from "../support/seed";
+import { cleanWebhookTables, pendingRows, trackPlugins, webhookHarness } from "../support/webhooks";
 
 const env = useSweepEnvironment();
 beforeEach(() => cleanWebhookTables(env.db.sql));
@@ -94,5 +94,43 @@ describe(`re-checks and sweeps (${dbLabel})`, () => {
     expect(hooks.metrics.total("TargetsResolved")).toBe(1);
     const [pending] = await env.db.sql`SELECT latest_sha FROM plugin_update_queue WHERE status = 'pending'`;
     expect(pending?.latest_sha).toBe(moved);
+  });
+
+  // The worker compares only plugins whose verdict can have changed (drift-store.ts `applyDrift`): a re-check
+  // must see a branch move against the answer a sweep recorded, and a newly tracked plugin even without a move.
+  it("after a sweep resolved the branch, a re-check of a move opens the pending row; the next sweep keeps it", async () => {
+    const repo = "whb/after-sweep";
+    const w = env.sim.world;
+    w.createRepo(repo);
+    await trackPlugins(env.db.sql, w, repo, { early: "branch:main" });
+    const baseline = await sweep(env.db.sql, env.sim);
+    expect(baseline).toMatchObject({ status: "completed", pendingUpdates: 0 });
+    const before = w.revParse(w.repo(repo), "refs/heads/main") as string;
+
+    const hooks = webhookHarness(env.db.sql, env.sim, { windowMs: 0 });
+    const moved = w.commit(repo, "main");
+    const push = pushPayload(w.repo(repo), env.sim.url, "refs/heads/main", before, moved);
+    expect((await hooks.deliver("github", "push", push)).body).toEqual({ targets: 1 });
+    await hooks.idle();
+    expect(await pendingRows(env.db.sql)).toEqual({ early: moved });
+
+    // A plugin tracked after that, at the old commit: the branch does not move again, yet a re-check (another
+    // delivery of the same push) compares it, because it was mapped after the target's last resolution.
+    await insertPlugins(env.db.sql, [
+      {
+        plugin_name: "late",
+        source_raw: `github://${repo}`,
+        tracked_ref: "branch:main",
+        installed_sha: before,
+      },
+    ]);
+    await mapAll(env.db.sql);
+    expect((await hooks.deliver("github", "push", push)).body).toEqual({ targets: 1 });
+    await hooks.idle();
+    expect(await pendingRows(env.db.sql)).toEqual({ early: moved, late: moved });
+
+    const next = await sweep(env.db.sql, env.sim);
+    expect(next).toMatchObject({ status: "completed", drift: { new: 0, refreshed: 0, superseded: 0 } });
+    expect(await pendingRows(env.db.sql)).toEqual({ early: moved, late: moved });
   });
 });

@@ -69,7 +69,10 @@ export type StartSweepResult =
   | { readonly started: false; readonly reason: string; readonly otherSweepId?: string };
 
 export interface DispatchCounts {
+  /** Rows in workspace_plugins when the mapping pass ended. */
   rowsScanned: number;
+  /** Of which new or changed since the last pass: parsed and written in this one (the others cost nothing). */
+  rowsMapped: number;
   rowsSkipped: number;
   rowsInvalid: number;
   targetsDispatched: number;
@@ -109,11 +112,18 @@ export interface RecordedMessage {
 /** Port: everything the sweep flow reads from and writes to the database. */
 export interface SweepStore {
   startSweep(trigger: string, minIntervalMs: number): Promise<StartSweepResult>;
+  /**
+   * The next page (key order, after `afterId`) of the rows that need mapping: new rows and rows changed since
+   * their last mapping (decided by the store, set-based). Unchanged rows are never returned.
+   */
   pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]>;
   /** Records a page's mappings; supersedes pending updates of plugins re-pointed or no longer followed. */
   recordMappings(page: MappedPage): Promise<{ superseded: number }>;
-  /** Forgets deleted plugins' mappings (and refreshes planner statistics); returns how many were removed. */
-  pruneMappings(): Promise<number>;
+  /**
+   * Ends the mapping pass: forgets deleted plugins' mappings, refreshes planner statistics when `wrote`, and
+   * returns the table's totals (rows, rows skipped and invalid as now recorded).
+   */
+  finishMapping(wrote: boolean): Promise<{ rows: number; skipped: number; invalid: number; pruned: number }>;
   /** Distinct due targets in key order (keyset pagination), so refs of one repository are adjacent. */
   pageDueTargets(afterKey: string | null, limit: number): Promise<Target[]>;
   /** Records the messages about to be sent (before sending: a fast worker must find its row). */

@@ -34,8 +34,11 @@ export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, comp
  * The partial unique index `plugin_update_queue_pending_unique` is the ON CONFLICT arbiter, named through its
  * predicate (the Go sweeper this project replaces omitted the predicate, which Postgres rejects).
  *
- * Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is left
- * for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):
+ * Only what can have changed is compared: every follower of a target whose commit (or tag) differs from its
+ * previous resolution, and for the others only the plugins (re)mapped since then (the mapping pass remaps a row
+ * whose source_raw, tracked_ref or installed_sha changed). A sweep with nothing changed compares and writes no
+ * plugin; a follower whose dismissal hold has run out since is compared again. Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is
+ * left for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):
  * it may have changed since mapping. An abbreviated SHA matches the full SHA it prefixes (case-insensitive).
  */
 export async function applyDrift(
@@ -43,6 +46,7 @@ export async function applyDrift(
   resolved: readonly ResolvedTarget[],
   sweepId: string | null = null,
 ): Promise<DriftCounts> {
+  // size: one SQL statement (the set-based upsert is the point); its CTEs read in order, each commented.
   if (resolved.length === 0) return NO_DRIFT;
   const [row] = await sql<DriftCounts[]>`
     WITH resolved AS (
@@ -50,18 +54,50 @@ export async function applyDrift(
       FROM unnest(${resolved.map((r) => r.key)}::text[], ${resolved.map((r) => r.sha)}::text[],
                   ${resolved.map((r) => r.tag ?? null)}::text[]) AS r(target_key, sha, tag)
     ),
+    -- What the previous resolution said (drift_targets is updated after this statement, in the same transaction).
+    judged AS (
+      SELECT r.*, (t.last_resolved_at IS NULL OR r.sha IS DISTINCT FROM lower(t.last_sha)
+                   OR r.tag IS DISTINCT FROM t.last_tag) AS moved, t.last_resolved_at
+      FROM resolved r LEFT JOIN drift_targets t ON t.key = r.target_key
+    ),
+    -- Every follower of a target whose answer changed; of the others, only the followers (re)mapped since the
+    -- target was last resolved (a new row, a re-point, a changed installed_sha): the rest were compared then,
+    -- against the same answer, and nothing they are judged on has changed.
+    candidates AS (
+      SELECT j.sha, j.tag, m.* FROM judged j JOIN drift_plugin_targets m ON m.target_key = j.target_key
+      WHERE j.moved
+      UNION ALL
+      SELECT j.sha, j.tag, m.* FROM judged j
+      JOIN drift_plugin_targets m ON m.target_key = j.target_key AND m.mapped_at >= j.last_resolved_at
+      WHERE NOT j.moved
+      UNION ALL
+      -- And the followers whose dismissal hold ran out since their target was last resolved: the hold kept their
+      -- drift out then, and nothing else would bring it back. Driven from the few expired holds (their index); the
+      -- bound is the batch's earliest resolution less 10 minutes of clock skew between the database and the
+      -- function that stamped it (judging a plugin once more than needed changes nothing).
+      SELECT j.sha, j.tag, m.* FROM (
+        SELECT DISTINCT wp.id FROM plugin_update_queue d
+        JOIN workspace_plugins wp ON wp.workspace_id = d.workspace_id AND wp.plugin_name = d.plugin_name
+        WHERE d.status = 'dismissed' AND d.hold_until <= now()
+          AND d.hold_until > (SELECT min(last_resolved_at) FROM judged WHERE NOT moved) - interval '10 minutes'
+      ) e
+      JOIN drift_plugin_targets m ON m.plugin_id = e.id
+      JOIN judged j ON j.target_key = m.target_key
+      WHERE NOT j.moved AND m.mapped_at < j.last_resolved_at
+    ),
     compared AS (
-      SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, r.sha, r.tag,
-             m.drift_kind, r.target_key,
-             (starts_with(r.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), r.sha)) AS in_sync
-      FROM resolved r
-      JOIN drift_plugin_targets m ON m.target_key = r.target_key
-      JOIN workspace_plugins wp
-        ON wp.id = m.plugin_id AND wp.source_raw = m.source_raw AND wp.tracked_ref = m.tracked_ref
-      WHERE wp.installed_sha ~ '^[0-9A-Fa-f]{7,64}$'
+      SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, m.sha, m.tag, m.drift_kind,
+             m.target_key,
+             (starts_with(m.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), m.sha)) AS in_sync
+      FROM candidates m
+      -- One primary-key probe per candidate (LIMIT 1 keeps the lateral from being flattened into a hash join that
+      -- reads the whole table for a few hundred candidates: seconds per message at a million rows).
+      CROSS JOIN LATERAL (SELECT * FROM workspace_plugins x WHERE x.id = m.plugin_id LIMIT 1) wp
+      WHERE wp.source_raw = m.source_raw AND wp.tracked_ref = m.tracked_ref
+        AND wp.installed_sha ~ '^[0-9A-Fa-f]{7,64}$'
     ),
     -- A dismissal in force of this very drift (same installed and latest commit) holds it: no pending row.
-    judged AS (
+    verdicts AS (
       SELECT c.*, (NOT c.in_sync AND EXISTS (
         SELECT 1 FROM plugin_update_queue d
         WHERE d.workspace_id = c.workspace_id AND d.plugin_name = c.plugin_name AND d.status = 'dismissed'
@@ -76,7 +112,7 @@ export async function applyDrift(
          target_key)
       SELECT workspace_id, plugin_name, source_raw, tracked_ref, installed_sha, sha, drift_kind, tag, ${sweepId}::uuid,
              target_key
-      FROM judged WHERE NOT in_sync AND NOT held
+      FROM verdicts WHERE NOT in_sync AND NOT held
       ON CONFLICT (workspace_id, plugin_name) WHERE status = 'pending'
       DO UPDATE SET latest_sha = EXCLUDED.latest_sha, current_sha = EXCLUDED.current_sha,
         source_raw = EXCLUDED.source_raw, tracked_ref = EXCLUDED.tracked_ref, drift_kind = EXCLUDED.drift_kind,
@@ -93,7 +129,7 @@ export async function applyDrift(
     superseded AS (
       UPDATE plugin_update_queue q SET status = 'superseded', decided_at = now(), updated_at = now()
       FROM (
-        SELECT p.id FROM judged c
+        SELECT p.id FROM verdicts c
         CROSS JOIN LATERAL (
           SELECT x.id FROM plugin_update_queue x
           WHERE x.workspace_id = c.workspace_id AND x.plugin_name = c.plugin_name AND x.status = 'pending'

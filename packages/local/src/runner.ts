@@ -1,5 +1,6 @@
-import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
-import { type DispatchConfig, type Log, Metric, type Resolver } from "@drift/core";
+// The handlers alone: the package index also loads the AWS SDK clients, which a local sweep never uses.
+import { createDispatcherHandler, createWorkerHandler } from "@drift/aws/handlers";
+import { type DispatchConfig, type Log, Metric, type Resolver, type SweepStore } from "@drift/core";
 import { countPendingUpdates, createReviewStore, createSweepStore, type Sql, sweepTotals } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
@@ -11,6 +12,8 @@ export interface LocalSweepOptions {
   /** The in-process queue, or its options (a test may pass a queue holding extra messages). */
   readonly queue?: LocalQueueOptions | LocalQueue;
   readonly dispatch?: Partial<DispatchConfig>;
+  /** The store the handlers use (default: the Postgres store on `sql`; a test may wrap it to observe calls). */
+  readonly store?: SweepStore;
   /** Called as messages are acknowledged (progress display). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -23,7 +26,8 @@ export interface SweepSummary {
   readonly durationMs: number;
   /** Of which the dispatcher (mapping pass, paging due targets, sending). */
   readonly dispatchMs: number;
-  readonly rows: { scanned: number; skipped: number; invalid: number };
+  /** Rows in the table, of which `mapped` were new or changed (parsed and written), and skipped / invalid. */
+  readonly rows: { scanned: number; mapped: number; skipped: number; invalid: number };
   readonly targets: {
     dispatched: number;
     resolved: number;
@@ -43,7 +47,7 @@ export interface SweepSummary {
  */
 export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSummary> {
   const started = Date.now();
-  const store = createSweepStore(options.sql);
+  const store = options.store ?? createSweepStore(options.sql);
   const queue = options.queue instanceof LocalQueue ? options.queue : new LocalQueue(options.queue);
   const collector = new MetricsCollector();
   const metrics = { sink: collector, flush: () => {} };
@@ -62,6 +66,8 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     log: options.log,
   });
 
+  // Requests of the whole sweep: per-message metrics overlap when messages resolve concurrently.
+  const statsBefore = { ...options.resolver.stats() };
   const dispatched = await dispatcher({});
   const dispatchMs = Date.now() - started;
   if (dispatched.status === "skipped") {
@@ -77,12 +83,18 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
 
   const sweep = await sweepTotals(options.sql, dispatched.sweepId);
   if (!sweep) throw new Error(`sweep ${dispatched.sweepId} vanished`);
+  const stats = options.resolver.stats();
   return {
     status: sweep.status === "completed" ? "completed" : "incomplete",
     sweepId: dispatched.sweepId,
     durationMs: Date.now() - started,
     dispatchMs,
-    rows: { scanned: sweep.rows_scanned, skipped: sweep.rows_skipped, invalid: sweep.rows_invalid },
+    rows: {
+      scanned: sweep.rows_scanned,
+      mapped: dispatched.rowsMapped,
+      skipped: sweep.rows_skipped,
+      invalid: sweep.rows_invalid,
+    },
     targets: {
       dispatched: sweep.targets_dispatched,
       resolved: sweep.resolved,
@@ -97,8 +109,9 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     },
     drift: { new: sweep.new, refreshed: sweep.refreshed, superseded: sweep.superseded },
     github: {
-      requests: collector.total(Metric.GitHubRequests),
-      pointsUsed: collector.total(Metric.GitHubPointsUsed),
+      requests:
+        stats.graphqlRequests + stats.restRequests - statsBefore.graphqlRequests - statsBefore.restRequests,
+      pointsUsed: stats.pointsUsed - statsBefore.pointsUsed,
       budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
     },
     pendingUpdates: sweep.pending,
@@ -117,7 +130,7 @@ async function emptySummary(
     reason,
     durationMs,
     dispatchMs: durationMs,
-    rows: { scanned: 0, skipped: 0, invalid: 0 },
+    rows: { scanned: 0, mapped: 0, skipped: 0, invalid: 0 },
     targets: { dispatched: 0, resolved: 0, failed: 0, deferred: 0, failedByKind: {} },
     messages: { sent: 0, deliveries: 0, deadLettered: 0 },
     drift: { new: 0, refreshed: 0, superseded: 0 },

@@ -3,6 +3,7 @@ import sweeperState from "./002_sweeper_state";
 import eventOutbox from "./003_event_outbox";
 import queueSource from "./004_queue_source";
 import appRole from "./005_app_role";
+import incrementalMapping from "./006_incremental_mapping";
 import webhookRechecks from "./007_webhook_rechecks";
 import decisions from "./009_decisions";
 
@@ -13,6 +14,7 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "003_event_outbox", sql: eventOutbox },
   { id: "004_queue_source", sql: queueSource },
   { id: "005_app_role", sql: appRole },
+  { id: "006_incremental_mapping", sql: incrementalMapping },
   { id: "007_webhook_rechecks", sql: webhookRechecks },
   { id: "009_decisions", sql: decisions },
 ];

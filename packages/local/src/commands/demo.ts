@@ -23,7 +23,6 @@ const label = (g: UpdateGroup) =>
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "Offline end-to-end demo on a SIMULATED GitHub: seed, sweep, review, decide, sweep again",
   usage: [
     "drift demo",
     "",

@@ -6,7 +6,6 @@ import { openDatabase } from "../database";
 
 export const failingCommand: Command = {
   name: "failing",
-  summary: "Targets whose last lookup failed, most failures first (--json)",
   usage: [
     "drift failing [--json] [--wide]",
     "",

@@ -7,7 +7,6 @@ import { FILTER_FLAGS, FILTER_USAGE, filterOf } from "./list-filters";
 
 export const historyCommand: Command = {
   name: "history",
-  summary: "Decided updates (applied, dismissed, superseded): who, when, why (--json, filters)",
   usage: [
     "drift history [--json] [--wide] [--limit N] [--kind K] [--repo OWNER/NAME] [--workspace UUID] [--plugin NAME]",
     "",

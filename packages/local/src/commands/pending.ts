@@ -76,7 +76,6 @@ function shortAge(date: Date): string {
 
 export const pendingCommand: Command = {
   name: "pending",
-  summary: "Pending updates grouped by drift, moved tags first (--wide, --json, filters)",
   usage: [
     "drift pending [--json] [--wide] [--kind K] [--repo OWNER/NAME] [--workspace UUID] [--plugin NAME]",
     "",

@@ -3,7 +3,6 @@ import { runDecision } from "./decision";
 
 export const reopenCommand: Command = {
   name: "reopen",
-  summary: "Make a dismissed update pending again (same code as the admin API)",
   usage: [
     "drift reopen ID [--reason TEXT]",
     "",

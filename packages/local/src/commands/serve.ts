@@ -54,7 +54,6 @@ function nextSignal(): Promise<NodeJS.Signals> {
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Serve the admin API and page locally (the Lambda Function URL's app)",
   usage: [
     "drift serve [--port N] [--host 127.0.0.1]",
     "",

@@ -149,8 +149,10 @@ function emitMessageMetrics(
   m.add(Metric.TargetsResolved, "Count", result.resolved);
   m.add(Metric.TargetsDeferred, "Count", result.deferred);
   const byKind = new Map<string, number>();
+  // Once per target per sweep: a failure is counted when the sweep is done with the target, not at every
+  // delivery that retries it (a redelivered message would otherwise count it again).
   for (const o of outcomes) {
-    if (o.resolution.status === "failed" && o.resolution.kind !== "deferred") {
+    if (o.finished && o.resolution.status === "failed" && o.resolution.kind !== "deferred") {
       byKind.set(o.resolution.kind, (byKind.get(o.resolution.kind) ?? 0) + 1);
     }
   }

@@ -79,6 +79,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
       messages_sent: number;
       resolved: number;
       failed: number;
+      retrying: number;
       deferred: number;
       new: number;
       refreshed: number;
@@ -87,7 +88,9 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     }[]
   >`SELECT s.status, s.rows_scanned, s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent,
       coalesce(sum(m.targets_resolved), 0)::int AS resolved,
-      coalesce(sum(m.targets_failed + m.targets_retrying), 0)::int AS failed,
+      coalesce(sum(m.targets_failed), 0)::int AS failed,
+      -- Targets still retrying when their message stopped (dead-lettered): transient failures of this sweep.
+      coalesce(sum(m.targets_retrying) FILTER (WHERE m.status <> 'done'), 0)::int AS retrying,
       coalesce(sum(m.targets_deferred), 0)::int AS deferred,
       coalesce(sum(m.drift_new), 0)::int AS new, coalesce(sum(m.drift_refreshed), 0)::int AS refreshed,
       (s.drift_superseded + coalesce(sum(m.drift_superseded), 0))::int AS superseded,
@@ -104,9 +107,9 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     targets: {
       dispatched: sweep.targets_dispatched,
       resolved: sweep.resolved,
-      failed: sweep.failed,
+      failed: sweep.failed + sweep.retrying,
       deferred: sweep.deferred,
-      failedByKind: collector.byDimension(Metric.TargetsFailed, "FailureKind"),
+      failedByKind: failuresByKind(collector, sweep.retrying),
     },
     messages: {
       sent: sweep.messages_sent,
@@ -121,6 +124,13 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     },
     pendingUpdates: sweep.pending,
   };
+}
+
+/** Failures per kind, once per target: the workers' final ones, plus targets left retrying (transient). */
+function failuresByKind(collector: MetricsCollector, retrying: number): Record<string, number> {
+  const byKind = collector.byDimension(Metric.TargetsFailed, "FailureKind");
+  if (retrying > 0) byKind.transient = (byKind.transient ?? 0) + retrying;
+  return byKind;
 }
 
 async function emptySummary(

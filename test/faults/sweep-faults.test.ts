@@ -25,13 +25,16 @@ beforeEach(async () => {
     drift_row_problems, drift_sweeps, drift_sweep_messages`;
 });
 
+/** Redeliveries after a transient failure wait 50 ms × the delivery number here (15 s on SQS). */
+const FAST_RETRY = { transientRetryDelayMs: 50 };
+
 const label = process.env.DATABASE_URL ? "PostgreSQL behind PgBouncer" : "PGlite";
 
 describe(`the sweep under GitHub faults (${label})`, () => {
   it("case 3: failures count once per target per sweep, however many deliveries retried them", async () => {
     const world = await seedMovedBranches(db.direct, sim, "count", 2);
     sim.faults.add({ kind: "status", status: 500, scope: "graphql" });
-    const failing = await runSweep(db.sql, { resolver: simResolver(sim), log: quietLog });
+    const failing = await runSweep(db.sql, { resolver: simResolver(sim), log: quietLog, worker: FAST_RETRY });
     expect(failing).toMatchObject({ status: "completed", messages: { sent: 1, deliveries: 3 } });
     if (failing.status === "failed") throw new Error(failing.error);
     expect(failing.targets.failed).toBe(2);
@@ -47,5 +50,22 @@ describe(`the sweep under GitHub faults (${label})`, () => {
     expect(recovered).toMatchObject({ status: "completed", targets: { resolved: 2, failed: 0 } });
     await expectExactQueue(db.direct, world.expected);
     recordScenario({ faults: sim.faults.fired.status, expected: world.expected.length });
+  });
+
+  it("case 1: a secondary rate limit of 1 s hands the message back and the drift is found in the same sweep", async () => {
+    const world = await seedMovedBranches(db.direct, sim, "secondary", 3);
+    sim.faults.add({ kind: "secondaryRateLimit", retryAfterSeconds: 1, times: 1, scope: "graphql" });
+    const started = Date.now();
+    const result = await runSweep(db.sql, { resolver: simResolver(sim), log: quietLog, worker: FAST_RETRY });
+    expect(result).toMatchObject({
+      status: "completed",
+      targets: { resolved: 3, failed: 0 },
+      drift: { new: 3 },
+      messages: { deliveries: 2 },
+    });
+    // Redelivered after the limit (1 s), not at once, and not an hour later.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    await expectExactQueue(db.direct, world.expected);
+    recordScenario({ faults: sim.faults.fired.secondaryRateLimit, expected: world.expected.length });
   });
 });

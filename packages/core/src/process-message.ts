@@ -9,9 +9,21 @@ export interface WorkerConfig {
   /** Deliveries after which transient failures are accepted (left for the next sweep) instead of retried. */
   readonly maxAttempts: number;
   readonly backoff: BackoffPolicy;
+  /**
+   * A rate limit lifting within this long hands the message back to the queue, to be retried once it lifts (the
+   * drift is found within the hour); a later one is left for the sweep after the limit.
+   */
+  readonly requeueRateLimitedWithinMs: number;
+  /** Delay before a message with transient failures is redelivered: this, times the delivery number. */
+  readonly transientRetryDelayMs: number;
 }
 
-export const DEFAULT_WORKER_CONFIG: WorkerConfig = { maxAttempts: 3, backoff: DEFAULT_BACKOFF };
+export const DEFAULT_WORKER_CONFIG: WorkerConfig = {
+  maxAttempts: 3,
+  backoff: DEFAULT_BACKOFF,
+  requeueRateLimitedWithinMs: 20 * 60_000,
+  transientRetryDelayMs: 15_000,
+};
 
 export interface WorkerDeps {
   readonly store: SweepStore;
@@ -34,6 +46,8 @@ export interface MessageResult {
   readonly drift: { new: number; refreshed: number; superseded: number };
   /** True when the caller must report the message as failed so the queue redelivers it. */
   readonly retry: boolean;
+  /** With `retry`: redeliver no sooner than this (a rate limit's reset, or the transient retry delay). */
+  readonly retryAfterMs?: number;
 }
 
 /**
@@ -68,7 +82,7 @@ export async function processSweepMessage(
         message: "resolver returned no answer for this target",
       },
     );
-    return outcomeFor(target, resolution, state.get(target.key), message.sweepId, now, final, config.backoff);
+    return outcomeFor(target, resolution, state.get(target.key), message.sweepId, now, final, config);
   });
   const retrying = outcomes.filter((o) => !o.finished).length;
   const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, {
@@ -88,6 +102,7 @@ export async function processSweepMessage(
     alreadyDone: unique.length - todo.length,
     drift: recorded.drift,
     retry: retrying > 0,
+    ...(retrying > 0 ? { retryAfterMs: retryDelayMs(outcomes, now, attempt, config) } : {}),
   };
   emitMessageMetrics(deps, outcomes, result, statsBefore, recorded.sweepCompleted?.durationMs);
   deps.log.info("message processed", { ...result, attempt });
@@ -106,6 +121,16 @@ function checked(target: TargetOutcome["target"], resolution: Resolution): Resol
   return { status: "failed", kind: "invalid", message: "the host answered with a malformed commit id" };
 }
 
+/** When to redeliver a message with unfinished targets: after the latest rate limit it waits for, at least. */
+function retryDelayMs(outcomes: readonly TargetOutcome[], now: Date, attempt: number, config: WorkerConfig) {
+  let ms = config.transientRetryDelayMs * attempt;
+  for (const o of outcomes) {
+    if (!o.finished && o.resolution.status === "failed" && o.resolution.retryAt)
+      ms = Math.max(ms, o.resolution.retryAt.getTime() - now.getTime());
+  }
+  return ms;
+}
+
 function outcomeFor(
   target: TargetOutcome["target"],
   resolution: Resolution,
@@ -113,7 +138,7 @@ function outcomeFor(
   sweepId: string,
   now: Date,
   final: boolean,
-  backoff: BackoffPolicy,
+  config: WorkerConfig,
 ): TargetOutcome {
   if (resolution.status === "resolved") {
     return { target, resolution, consecutiveFailures: 0, nextCheckAt: null, finished: true };
@@ -125,15 +150,19 @@ function outcomeFor(
   // A failure counts once per sweep, however many deliveries it takes.
   const failures = prior?.lastAttemptSweepId === sweepId ? Math.max(before, 1) : before + 1;
   if (resolution.kind === "rate_limited") {
+    // Soon lifted: the message comes back after the limit and finds the drift within the hour.
+    const soon =
+      resolution.retryAt !== undefined &&
+      resolution.retryAt.getTime() - now.getTime() <= config.requeueRateLimitedWithinMs;
     return {
       target,
       resolution,
       consecutiveFailures: failures,
       nextCheckAt: resolution.retryAt ?? null,
-      finished: true,
+      finished: final || !soon,
     };
   }
-  const nextCheckAt = new Date(now.getTime() + backoffDelayMs(failures, backoff));
+  const nextCheckAt = new Date(now.getTime() + backoffDelayMs(failures, config.backoff));
   const finished = resolution.kind !== "transient" || final;
   return { target, resolution, consecutiveFailures: failures, nextCheckAt, finished };
 }

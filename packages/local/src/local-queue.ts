@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import type { RedeliveryDelay } from "@drift/aws";
 import type { MessageQueue, SweepMessage } from "@drift/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
@@ -11,6 +12,8 @@ export interface LocalQueueOptions {
   readonly maxReceives?: number;
   /** Enqueue every sent message this many times, as SQS's at-least-once delivery may (default 1). */
   readonly duplicateDeliveries?: number;
+  /** Longest redelivery delay honoured (a longer one is shortened to this; default 5 s: a CLI sweep waits). */
+  readonly maxRedeliveryDelayMs?: number;
 }
 
 interface Stored {
@@ -18,6 +21,8 @@ interface Stored {
   readonly body: string;
   readonly sentAt: number;
   receiveCount: number;
+  /** Not delivered before this time (epoch ms): a delayed redelivery. */
+  visibleAt: number;
 }
 
 export interface DeadLetter {
@@ -35,15 +40,24 @@ const QUEUE_ARN = "arn:aws:sqs:local:000000000000:drift-sweep-local";
  * batches to the worker handler, redelivers the records it reports in `batchItemFailures` (or all of them when it
  * throws), and moves a message to the dead-letter list after `maxReceives` deliveries.
  */
-export class LocalQueue implements MessageQueue {
+export class LocalQueue implements MessageQueue, RedeliveryDelay {
   readonly deadLetters: DeadLetter[] = [];
   private readonly ready: Stored[] = [];
+  /** Delays asked for records of the batch being handled, applied when they are requeued. */
+  private readonly delays = new Map<string, number>();
   private readonly options: Required<LocalQueueOptions>;
   deliveries = 0;
   invocations = 0;
 
   constructor(options: LocalQueueOptions = {}) {
-    this.options = { batchSize: 5, concurrency: 2, maxReceives: 3, duplicateDeliveries: 1, ...options };
+    this.options = {
+      batchSize: 5,
+      concurrency: 2,
+      maxReceives: 3,
+      duplicateDeliveries: 1,
+      maxRedeliveryDelayMs: 5_000,
+      ...options,
+    };
   }
 
   async send(messages: readonly SweepMessage[]): Promise<void> {
@@ -55,8 +69,13 @@ export class LocalQueue implements MessageQueue {
   /** Enqueues any body, as a producer (or a broken one) could. */
   sendRaw(body: string): string {
     const messageId = randomUUID();
-    this.ready.push({ messageId, body, sentAt: Date.now(), receiveCount: 0 });
+    this.ready.push({ messageId, body, sentAt: Date.now(), receiveCount: 0, visibleAt: 0 });
     return messageId;
+  }
+
+  /** The local ChangeMessageVisibility: the record comes back no sooner than `delayMs` from now. */
+  async retryAfter(record: SQSRecord, delayMs: number): Promise<void> {
+    this.delays.set(record.messageId, Math.min(Math.max(0, delayMs), this.options.maxRedeliveryDelayMs));
   }
 
   get depth(): number {
@@ -68,7 +87,7 @@ export class LocalQueue implements MessageQueue {
     let acked = 0;
     const worker = async () => {
       for (;;) {
-        const batch = this.ready.splice(0, this.options.batchSize);
+        const batch = this.takeVisible();
         if (batch.length === 0) return;
         for (const m of batch) m.receiveCount += 1;
         this.deliveries += batch.length;
@@ -84,7 +103,11 @@ export class LocalQueue implements MessageQueue {
           if (!failed.has(m.messageId)) acked += 1;
           else if (m.receiveCount >= this.options.maxReceives) {
             this.deadLetters.push({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount });
-          } else this.ready.push(m);
+          } else {
+            m.visibleAt = Date.now() + (this.delays.get(m.messageId) ?? 0);
+            this.ready.push(m);
+          }
+          this.delays.delete(m.messageId);
         }
         onProgress?.(acked);
       }
@@ -92,8 +115,24 @@ export class LocalQueue implements MessageQueue {
     // Workers stop when they find the queue empty; redelivered messages are picked up by whoever is still running,
     // and the loop below restarts workers while anything is left.
     while (this.ready.length > 0) {
+      const next = Math.min(...this.ready.map((m) => m.visibleAt));
+      if (next > Date.now()) await new Promise((resolve) => setTimeout(resolve, next - Date.now()));
       await Promise.all(Array.from({ length: this.options.concurrency }, worker));
     }
+  }
+
+  /** Up to a batch of the messages visible now, in queue order. */
+  private takeVisible(): Stored[] {
+    const now = Date.now();
+    const batch: Stored[] = [];
+    for (let i = 0; i < this.ready.length && batch.length < this.options.batchSize; ) {
+      const m = this.ready[i] as Stored;
+      if (m.visibleAt <= now) {
+        batch.push(m);
+        this.ready.splice(i, 1);
+      } else i++;
+    }
+    return batch;
   }
 }
 

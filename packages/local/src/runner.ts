@@ -1,5 +1,5 @@
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
-import { type DispatchConfig, type Log, Metric, type Resolver } from "@drift/core";
+import { type DispatchConfig, type Log, Metric, type Resolver, type WorkerConfig } from "@drift/core";
 import { createSweepStore, type Sql } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
@@ -11,6 +11,7 @@ export interface LocalSweepOptions {
   /** The in-process queue, or its options (a test may pass a queue holding extra messages). */
   readonly queue?: LocalQueueOptions | LocalQueue;
   readonly dispatch?: Partial<DispatchConfig>;
+  readonly worker?: Partial<WorkerConfig>;
   /** Called as messages are acknowledged (progress display). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -54,7 +55,14 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     log: options.log,
     config: { trigger: "cli", minIntervalMs: 0, ...options.dispatch },
   });
-  const worker = createWorkerHandler({ store, resolver: options.resolver, metrics, log: options.log });
+  const worker = createWorkerHandler({
+    store,
+    resolver: options.resolver,
+    metrics,
+    log: options.log,
+    redelivery: queue,
+    ...(options.worker ? { config: options.worker } : {}),
+  });
 
   const dispatched = await dispatcher({});
   const dispatchMs = Date.now() - started;

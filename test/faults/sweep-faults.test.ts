@@ -2,7 +2,8 @@
  * The sweep under GitHub faults (issue 10, cases 1, 2, 3 and 6): every scenario ends with an exact assertion on
  * the queue and the target state, and honest figures in the summary.
  */
-import type { GitHubSim } from "@drift/github-sim";
+import type { Fault, GitHubSim } from "@drift/github-sim";
+import { LocalQueue } from "@drift/local";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { quietLog, simResolver, startSim } from "../support/pipeline";
 import { createFaultDb, type FaultDb } from "./support/fault-db";
@@ -68,4 +69,112 @@ describe(`the sweep under GitHub faults (${label})`, () => {
     await expectExactQueue(db.direct, world.expected);
     recordScenario({ faults: sim.faults.fired.secondaryRateLimit, expected: world.expected.length });
   });
+
+  /** Faults that one sweep must absorb: each ends with the exact queue, every target resolved. */
+  const absorbed: { name: string; faults: Fault[]; timeoutMs?: number; repos?: number }[] = [
+    { name: "a burst of 503s", faults: [{ kind: "status", status: 503, times: 2, scope: "graphql" }] },
+    {
+      name: "three 502s on a batch of one repository",
+      faults: [{ kind: "status", status: 502, times: 3, scope: "graphql" }],
+      repos: 1,
+    },
+    { name: "a hung request", faults: [{ kind: "hang", times: 1, scope: "graphql" }], timeoutMs: 300 },
+    {
+      name: "a primary limit (403) lifting in 1 s",
+      faults: [{ kind: "primaryRateLimit", resetInSeconds: 1, times: 1, scope: "graphql" }],
+    },
+    {
+      name: "a secondary limit as a 429",
+      faults: [{ kind: "secondaryRateLimit", status: 429, retryAfterSeconds: 1, times: 1, scope: "graphql" }],
+    },
+    {
+      name: "a GraphQL error on one repository",
+      faults: [{ kind: "graphqlError", repository: "absorb5/r1", type: "INTERNAL", times: 1 }],
+    },
+    { name: "resource limits above 2 repositories", faults: [{ kind: "resourceLimit", maxRepositories: 2 }] },
+    { name: "GitHub's query timeout answer", faults: [{ kind: "queryTimeout", times: 1 }] },
+    {
+      name: "an HTML page from a proxy",
+      faults: [{ kind: "html", status: 502, times: 1, scope: "graphql" }],
+    },
+  ];
+  for (const [index, scenario] of absorbed.entries()) {
+    it(`absorbs ${scenario.name}: one sweep, the exact queue`, async () => {
+      const n = scenario.repos ?? 4;
+      const world = await seedMovedBranches(db.direct, sim, `absorb${index}`, n);
+      for (const f of scenario.faults) sim.faults.add(f);
+      const resolver = simResolver(sim, { requestTimeoutMs: scenario.timeoutMs ?? 5000 });
+      const result = await runSweep(db.sql, { resolver, log: quietLog, worker: FAST_RETRY });
+      expect(result).toMatchObject({ status: "completed", targets: { resolved: n, failed: 0 } });
+      await expectExactQueue(db.direct, world.expected);
+      const fired = Object.values(sim.faults.fired).reduce((a, b) => a + b, 0);
+      expect(fired).toBeGreaterThan(0);
+      recordScenario({ faults: fired, expected: n });
+    });
+  }
+
+  it("duplicate and out-of-order deliveries change nothing more", async () => {
+    const world = await seedMovedBranches(db.direct, sim, "dup", 5);
+    const sent: string[] = [];
+    const queue = new LocalQueue({ duplicateDeliveries: 2, batchSize: 1, concurrency: 3 });
+    const send = queue.send.bind(queue);
+    queue.send = async (messages) => {
+      for (const m of messages) sent.push(JSON.stringify(m));
+      return send(messages);
+    };
+    const first = await runSweep(db.sql, {
+      resolver: simResolver(sim),
+      log: quietLog,
+      queue,
+      dispatch: { reposPerMessage: 2 },
+    });
+    expect(first).toMatchObject({ status: "completed", drift: { new: 5 }, targets: { resolved: 5 } });
+    // A later sweep, then the first sweep's messages delivered again, late and in reverse order.
+    await runSweep(db.sql, { resolver: simResolver(sim), log: quietLog });
+    const late = new LocalQueue({ batchSize: 1, concurrency: 1 });
+    for (const body of [...sent].reverse()) late.sendRaw(body);
+    const replayed = await runSweep(db.sql, { resolver: simResolver(sim), log: quietLog, queue: late });
+    expect(replayed.status).toBe("completed");
+    await expectExactQueue(db.direct, world.expected);
+    recordScenario({ faults: sent.length * 2, expected: world.expected.length });
+  });
+
+  it("a tag moved while the sweep runs: the next sweep queues the newest commit, nothing stale", async () => {
+    const w = sim.world;
+    const rows = ["tagmove/a", "tagmove/b"].map((repo) => {
+      w.createRepo(repo);
+      const v1 = w.tag(repo, "v1").commit;
+      return { repo, v1 };
+    });
+    await insertPluginsFor(
+      rows.map((r) => ({ source_raw: `github://${r.repo}`, tracked_ref: "tag:v1", installed_sha: r.v1 })),
+    );
+    const resolver = simResolver(sim);
+    let moved: string[] = [];
+    const moving: typeof resolver = {
+      ...resolver,
+      stats: () => resolver.stats(),
+      async resolve(requests, signal) {
+        if (moved.length === 0)
+          moved = rows.map((r) => w.moveTag(r.repo, "v1", w.commit(r.repo, "main")).commit);
+        return resolver.resolve(requests, signal);
+      },
+    };
+    await runSweep(db.sql, { resolver: moving, log: quietLog });
+    await runSweep(db.sql, { resolver: simResolver(sim), log: quietLog });
+    const plugins = await db.direct<{ workspace_id: string; plugin_name: string; installed_sha: string }[]>`
+      SELECT workspace_id, plugin_name, installed_sha FROM workspace_plugins ORDER BY source_raw`;
+    await expectExactQueue(
+      db.direct,
+      plugins.map((p, i) => ({ ...p, current_sha: p.installed_sha, latest_sha: moved[i] as string })),
+    );
+    const kinds = await db.direct`SELECT DISTINCT drift_kind FROM plugin_update_queue`;
+    expect(kinds.map((k) => k.drift_kind)).toEqual(["tag_moved"]);
+    recordScenario({ faults: 2, expected: 2 });
+  });
 });
+
+async function insertPluginsFor(rows: { source_raw: string; tracked_ref: string; installed_sha: string }[]) {
+  const { insertPlugins } = await import("../support/seed");
+  await insertPlugins(db.direct, rows);
+}

@@ -13,7 +13,7 @@
 
 import { type Log, makeTarget, parseSource, parseTrackedRef } from "@drift/core";
 import type { Sql } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
 import { createTestDb } from "../test/support/db";
@@ -73,7 +73,7 @@ async function economy(sql: Sql, kind: string) {
     const installed = buildWorld(sim, 400);
     for (let r = 0; r < 400; r += 3) sim.world.commit(`bench/repo${r}`, "main"); // some drift
     const resolver = () =>
-      createGitHubResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
+      createHostResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
 
     for (const rows of [1000, 5000]) {
       const times: number[] = [];
@@ -98,7 +98,7 @@ async function economy(sql: Sql, kind: string) {
     }
 
     // The original design: every row looked up on its own, one after another (REST, as `git fetch` per row).
-    const naive = createGitHubResolver({
+    const naive = createHostResolver({
       githubApiUrl: sim.url,
       auth: { token: TOKEN },
       useGraphql: false,
@@ -174,7 +174,7 @@ async function scaleOnce(sql: Sql, kind: string, rows: number) {
     }, 20);
     const before = process.memoryUsage();
     const t1 = performance.now();
-    const resolver = createGitHubResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
+    const resolver = createHostResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
     const s = await runLocalSweep({ sql, resolver, log: quiet, queue: { concurrency: 2 } });
     const ms = performance.now() - t1;
     clearInterval(sample);

@@ -1,49 +1,29 @@
 /**
  * Admin API Lambda behind a Function URL: the same Hono app as `drift serve`, adapted with `hono/aws-lambda`.
- * Auth: bearer token from Secrets Manager (key `adminToken` of the credentials secret, cached 5 minutes, so a
+ * Auth: bearer token from Secrets Manager (key `adminToken` of the admin-token secret, cached 5 minutes, so a
  * rotation is picked up without a deploy), or IAM auth on the Function URL (AWS checked SigV4 already).
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { type AdminAppOptions, createAdminApp } from "@drift/api";
-import { createEventBridgeNotifier, loadGitHubCredentials, powertoolsLog } from "@drift/aws";
-import { METRICS_NAMESPACE, Metric } from "@drift/core";
-import { createSql } from "@drift/db";
-import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
-import { handle } from "hono/aws-lambda";
-import { runtimeConfig } from "./shared/runtime";
-
-/** Builds the Function URL handler around the admin app (tests pass their own database and notifier). */
-export function createApiHandler(options: AdminAppOptions & { onInvoke?: (context?: Context) => void }) {
-  const lambda = handle(createAdminApp(options));
-  type HonoEvent = Parameters<typeof lambda>[0];
-  // Function URL payloads are API Gateway v2 payloads; hono types a few requestContext fields more narrowly.
-  return async (event: LambdaFunctionURLEvent, context?: Context) => {
-    options.onInvoke?.(context);
-    return lambda(event as unknown as HonoEvent, context as never);
-  };
-}
-
-/** The admin token from the credentials secret (`adminToken`), through the shared, cached credentials loader. */
-export async function loadAdminToken(secretArn: string, maxAgeSeconds = 300): Promise<string> {
-  const { adminToken } = await loadGitHubCredentials({ secretId: secretArn, maxAgeSeconds });
-  if (!adminToken) throw new Error("the credentials secret has no adminToken");
-  return adminToken;
-}
+import { createAdminApp } from "@drift/api";
+import { createEventBridgeNotifier, createLambdaMetrics, loadAdminToken, powertoolsLog } from "@drift/aws";
+import { createApiHandler } from "@drift/aws/api-handler";
+import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { Metric } from "@drift/core";
 
 // Created once per container, outside the handler: warm invocations reuse the connection and clients.
 const config = runtimeConfig();
-const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
+const sql = createLambdaSql(config.databaseUrl);
 const logger = new Logger({ serviceName: "api" });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "api" });
+const metrics = createLambdaMetrics("api", config.stage);
 
-export const handler = createApiHandler({
+const app = createAdminApp({
   sql,
   auth:
     config.adminAuth === "iam"
       ? { mode: "iam" }
-      : { mode: "bearer", token: () => loadAdminToken(config.credentialsSecretArn) },
+      : { mode: "bearer", token: () => loadAdminToken(config.adminTokenSecretArn) },
   corsOrigins: config.corsOrigins,
   notifier: createEventBridgeNotifier({
     client: new EventBridgeClient({}),
@@ -58,6 +38,9 @@ export const handler = createApiHandler({
         MetricUnit.Count,
         1,
       ),
+});
+
+export const handler = createApiHandler(app, {
   onInvoke: (context) => {
     if (context) logger.addContext(context);
   },

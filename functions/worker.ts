@@ -1,28 +1,27 @@
 /** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
 import {
+  createLambdaMetrics,
   createWorkerHandler,
   credentialsResolver,
   powertoolsHandlerMetrics,
   powertoolsLog,
 } from "@drift/aws";
-import { METRICS_NAMESPACE } from "@drift/core";
-import { createSql, createSweepStore } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
-import { runtimeConfig } from "./shared/runtime";
+import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { createSweepStore } from "@drift/db";
+import { createHostResolver } from "@drift/github";
 
 // Everything below is built once per container and reused by warm invocations.
 const config = runtimeConfig();
-const sql = createSql({ url: config.databaseUrl, max: 1, prepare: false });
+const sql = createLambdaSql(config.databaseUrl);
 const log = powertoolsLog(new Logger({ serviceName: "worker" }));
 
 // Credentials come from Secrets Manager through Powertools' cache; the resolver is rebuilt when they change
 // (rotation), and a cold start never blocks on them.
 const resolver = credentialsResolver({
-  secretId: config.credentialsSecretArn,
+  secretId: config.githubSecretArn,
   create: (credentials) =>
-    createGitHubResolver({
+    createHostResolver({
       githubApiUrl: config.githubApiUrl,
       ...(credentials.auth ? { auth: credentials.auth } : {}),
       ...(credentials.giteaToken ? { giteaToken: credentials.giteaToken } : {}),
@@ -33,6 +32,6 @@ const resolver = credentialsResolver({
 export const handler = createWorkerHandler({
   store: createSweepStore(sql),
   resolver,
-  metrics: powertoolsHandlerMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "worker" })),
+  metrics: powertoolsHandlerMetrics(createLambdaMetrics("worker", config.stage)),
   log,
 });

@@ -1,8 +1,11 @@
 /**
- * The four alarms of the product: DLQ not empty, failure ratio high, rate budget low, no completed sweep in two
- * hours. Pure specifications: infra/observability.ts creates them with the SNS topic as their action.
+ * The alarms of the product: DLQ not empty, failure ratio high, rate budget low, no completed sweep in two hours,
+ * and the dispatcher failing or running close to its timeout. Pure specifications: infra/observability.ts creates
+ * them with the SNS topic as their action. Product metrics are queried with the stage's `stage` dimension, so one
+ * stage's sweeps never satisfy (or trip) another stage's alarms.
  */
 import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
+import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
 import {
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
@@ -19,6 +22,7 @@ export const FAILURE_RATIO_MIN_TARGETS = 20;
 /** Deployed references the alarms need. */
 export interface AlarmRefs {
   readonly dlqName: $util.Input<string>;
+  readonly dispatcherFunctionName: $util.Input<string>;
 }
 
 /** One alarm of the product; `args` are the MetricAlarm arguments without the actions. */
@@ -30,12 +34,16 @@ export interface AlarmSpec {
   >;
 }
 
-function productDims(metric: MetricName, extra: Record<string, string> = {}) {
-  return { service: onlyService(metric), ...extra };
-}
-
-/** The four alarms: DLQ not empty, failure ratio high, rate budget low, no completed sweep in 2 hours. */
+/** The six alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration. */
 export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[] {
+  // Long on purpose: one literal per alarm, so each reads as CloudWatch will show it.
+  const { stage } = settings;
+  // Exactly the dimension set the code emits: service (and FailureKind), and the stage.
+  const productDims = (metric: MetricName, extra: Record<string, string> = {}) => ({
+    service: onlyService(metric),
+    stage,
+    ...extra,
+  });
   const failedQueries = COUNTED_FAILURE_KINDS.map((kind) => ({
     id: `failed_${kind}`,
     returnData: false,
@@ -124,7 +132,7 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
             metric: {
               namespace: METRICS_NAMESPACE,
               metricName: Metric.SweepsCompleted,
-              dimensions: { service },
+              dimensions: { service, stage },
               stat: "Sum",
               period: 2 * HOUR,
             },
@@ -143,6 +151,43 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
         comparisonOperator: "LessThanThreshold",
         // No data at all is exactly the failure this alarm exists for.
         treatMissingData: "breaching",
+      },
+    },
+    ...dispatcherAlarms(refs),
+  ];
+}
+
+/** The dispatcher failed (errors are not retried: the next hour is the retry), or ran close to its timeout. */
+function dispatcherAlarms(refs: AlarmRefs): AlarmSpec[] {
+  const lambda = { namespace: "AWS/Lambda", dimensions: { FunctionName: refs.dispatcherFunctionName } };
+  return [
+    {
+      name: "DispatcherErrors",
+      args: {
+        alarmDescription:
+          "The dispatcher failed: this hour's sweep did not (fully) dispatch. Its logs say why; the next hour retries.",
+        ...lambda,
+        metricName: "Errors",
+        statistic: "Sum",
+        period: HOUR,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      },
+    },
+    {
+      name: "DispatcherSlow",
+      args: {
+        alarmDescription: `A dispatch took over ${DISPATCHER_SLOW_SECONDS} s of its ${DISPATCHER_TIMEOUT_SECONDS} s timeout: raise the dispatcher's timeout and memory (infra/functions/dispatcher.ts) before it times out.`,
+        ...lambda,
+        metricName: "Duration",
+        statistic: "Maximum",
+        period: HOUR,
+        evaluationPeriods: 1,
+        threshold: DISPATCHER_SLOW_SECONDS * 1000,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
       },
     },
   ];

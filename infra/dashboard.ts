@@ -4,6 +4,7 @@
  */
 import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
+import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
 import {
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
@@ -35,29 +36,44 @@ export interface DashboardWidget {
   readonly properties: Record<string, unknown> & { metrics?: MetricLine[] };
 }
 
-/** A product metric as a dashboard line, with exactly the dimension set the code emits (one service). */
-function product(metric: MetricName, options: Record<string, unknown> = {}, dims: string[] = []): MetricLine {
-  return [METRICS_NAMESPACE, metric, "service", onlyService(metric), ...dims, options];
-}
-
-/** One dashboard line per service that emits `metric`, labelled with the service. */
-function perService(metric: MetricName, options: Record<string, unknown> = {}): MetricLine[] {
-  return METRIC_SERVICE[metric].map((service) => [
+/**
+ * The product metric lines of one stage, with exactly the dimension set the code emits: `service` (one), the
+ * `stage`, and FailureKind for TargetsFailed.
+ */
+function productLines(stage: string) {
+  const product = (
+    metric: MetricName,
+    options: Record<string, unknown> = {},
+    dims: string[] = [],
+  ): MetricLine => [
     METRICS_NAMESPACE,
     metric,
     "service",
-    service,
-    { label: `${metric} (${service})`, ...options },
-  ]);
-}
-
-function failedByKind(stat: string, kinds: readonly FailureKind[], visible: boolean): MetricLine[] {
-  return kinds.map((kind) =>
-    product(Metric.TargetsFailed, { id: `failed_${kind}`, label: `failed: ${kind}`, stat, visible }, [
-      "FailureKind",
-      kind,
-    ]),
-  );
+    onlyService(metric),
+    "stage",
+    stage,
+    ...dims,
+    options,
+  ];
+  /** One dashboard line per service that emits `metric`, labelled with the service. */
+  const perService = (metric: MetricName, options: Record<string, unknown> = {}): MetricLine[] =>
+    METRIC_SERVICE[metric].map((service) => [
+      METRICS_NAMESPACE,
+      metric,
+      "service",
+      service,
+      "stage",
+      stage,
+      { label: `${metric} (${service})`, ...options },
+    ]);
+  const failedByKind = (stat: string, kinds: readonly FailureKind[], visible: boolean): MetricLine[] =>
+    kinds.map((kind) =>
+      product(Metric.TargetsFailed, { id: `failed_${kind}`, label: `failed: ${kind}`, stat, visible }, [
+        "FailureKind",
+        kind,
+      ]),
+    );
+  return { product, perService, failedByKind };
 }
 
 /**
@@ -67,7 +83,9 @@ function failedByKind(stat: string, kinds: readonly FailureKind[], visible: bool
  * new aws.cloudwatch.Dashboard("Dashboard", { dashboardName, dashboardBody: JSON.stringify(dashboardBody(refs)) });
  */
 export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[] } {
+  // Long on purpose: one `row(...)` per dashboard row, read top to bottom as operators see the dashboard.
   const { region } = refs;
+  const { product, perService, failedByKind } = productLines(refs.stage);
   const hourly = { region, period: HOUR, view: "timeSeries", stacked: false };
   const widgets: DashboardWidget[] = [];
   let y = 0;
@@ -221,6 +239,22 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
       ],
     },
   );
+  row({
+    title: "Dispatcher duration (ms) against its timeout",
+    props: {
+      period: HOUR,
+      stat: "Maximum",
+      annotations: {
+        horizontal: [
+          { label: "DispatcherSlow alarm", value: DISPATCHER_SLOW_SECONDS * 1000 },
+          { label: "timeout", value: DISPATCHER_TIMEOUT_SECONDS * 1000 },
+        ],
+      },
+    },
+    metrics: [
+      ["AWS/Lambda", "Duration", "FunctionName", refs.dispatcherFunctionName, { label: "dispatcher" }],
+    ],
+  });
   row(
     {
       title: "Admin API: updates applied / dismissed",

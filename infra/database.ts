@@ -1,46 +1,98 @@
+import { APP_ROLE, AWS_SSLMODE, DATABASE_LINKS } from "../packages/aws/src/runtime-env";
 import type { StageSettings } from "./stage";
 
-/** The linkable that carries the database credentials to the functions (read as `Resource.Database`). */
-export const DATABASE_LINK_NAME = "Database";
+/** The linkable that carries the owner's login (read as `Resource.Database` by the migrate function only). */
+export const DATABASE_LINK_NAME = DATABASE_LINKS.owner;
+
+/** The two logins the functions are linked to: the owner (migrate) and the application role (the others). */
+export interface Databases {
+  readonly owner: sst.aws.Postgres | sst.Linkable<Record<string, unknown>>;
+  readonly app: sst.Linkable<Record<string, unknown>>;
+  /** The Secrets Manager secret `{username, password}` of the application role (absent: no role login). */
+  readonly appSecret: aws.secretsmanager.Secret | undefined;
+}
+
+type Login = { username: string; password: string };
+
+/**
+ * The application role's secret `{"username": "drift_app", "password": …}`. The password is drawn once from
+ * Secrets Manager's generator and kept: later deploys draw another but `ignoreChanges` keeps the stored one.
+ * The migrate function sets it on the role (migration 005_app_role creates the role).
+ */
+function appRoleSecret(settings: StageSettings) {
+  const secret = new aws.secretsmanager.Secret("AppDbCredentials", {
+    name: `${$app.name}/${$app.stage}/db-app`,
+    description: `Login of the least-privilege database role ${APP_ROLE} (dispatcher, worker, API)`,
+    recoveryWindowInDays: settings.production ? 30 : 0,
+  });
+  const generated = aws.secretsmanager.getRandomPasswordOutput({
+    passwordLength: 40,
+    excludePunctuation: true,
+  });
+  const version = new aws.secretsmanager.SecretVersion(
+    "AppDbCredentialsValue",
+    {
+      secretId: secret.id,
+      secretString: $jsonStringify({ username: APP_ROLE, password: generated.randomPassword }),
+    },
+    { ignoreChanges: ["secretString"] },
+  );
+  const login = $jsonParse(version.secretString.apply((text) => text ?? "{}")) as $util.Output<Login>;
+  return { secret, version, password: $util.secret(login.apply((c) => c.password)) };
+}
+
+/** The `AppDatabase` link: the owner's endpoint with the application role's login, TLS verified. */
+function appLink(
+  endpoint: { host: $util.Input<string>; port: $util.Input<number>; database: $util.Input<string> },
+  login: { username: $util.Input<string>; password: $util.Input<string> },
+) {
+  return new sst.Linkable(DATABASE_LINKS.app, {
+    properties: { ...endpoint, ...login, sslmode: AWS_SSLMODE },
+  });
+}
 
 /**
  * The Postgres the sweeper uses, always reached through an RDS Proxy: Lambda scales connections with
  * concurrency, the proxy pools them (the functions use postgres.js with `prepare: false` and `max: 1`, and no
- * session state, so the proxy never pins).
+ * session state, so the proxy never pins). Every connection verifies the proxy's certificate (`verify-full`).
  *
- * - bundled: an RDS Postgres 17 instance with SST's RDS Proxy, in this app's VPC.
- * - external: the platform's own database behind its RDS Proxy; credentials come from the Secrets Manager
- *   secret the proxy uses, read at deploy time and shipped in SST's encrypted link (never a plain env var).
+ * - bundled: an RDS Postgres 17 instance with SST's RDS Proxy, in this app's VPC. The proxy knows two logins:
+ *   the master user (migrate only) and the application role `drift_app` (its secret is an SST proxy credential).
+ * - external: the platform's own database behind its RDS Proxy; the owner's login comes from the secret the
+ *   proxy uses, read at deploy time and shipped in SST's encrypted link (never a plain env var). The functions
+ *   log in as the application role when DRIFT_EXTERNAL_DB_APP_SECRET_ARN names its secret (registered with the
+ *   platform's proxy by its operators), else as the owner.
  */
-export function createDatabase(settings: StageSettings, vpc: sst.aws.Vpc | undefined) {
+export function createDatabase(settings: StageSettings, vpc: sst.aws.Vpc | undefined): Databases {
   const db = settings.database;
   if (db.kind === "external") {
-    const secret = aws.secretsmanager.getSecretVersionOutput({ secretId: db.credentialsSecretArn });
-    const credentials = $jsonParse(secret.secretString) as $util.Output<{
-      username: string;
-      password: string;
-    }>;
-    return new sst.Linkable(DATABASE_LINK_NAME, {
-      properties: {
-        host: db.host,
-        port: db.port,
-        database: db.database,
-        username: credentials.apply((c) => c.username),
-        password: $util.secret(credentials.apply((c) => c.password)),
-      },
+    const read = (secretId: string) =>
+      $jsonParse(aws.secretsmanager.getSecretVersionOutput({ secretId }).secretString) as $util.Output<Login>;
+    const endpoint = { host: db.host, port: db.port, database: db.database };
+    const loginOf = (secret: $util.Output<Login>) => ({
+      username: secret.apply((c) => c.username),
+      password: $util.secret(secret.apply((c) => c.password)),
     });
+    const ownerLogin = loginOf(read(db.ownerSecretArn));
+    const owner = new sst.Linkable(DATABASE_LINK_NAME, {
+      properties: { ...endpoint, ...ownerLogin, sslmode: AWS_SSLMODE },
+    });
+    const app = appLink(endpoint, db.appSecretArn ? loginOf(read(db.appSecretArn)) : ownerLogin);
+    return { owner, app, appSecret: undefined };
   }
   if (!vpc) throw new Error("the bundled database needs the app's VPC");
-  return new sst.aws.Postgres(DATABASE_LINK_NAME, {
+  const role = appRoleSecret(settings);
+  const owner = new sst.aws.Postgres(DATABASE_LINK_NAME, {
     vpc,
     version: "17",
     instance: db.instance,
     storage: db.storage,
     multiAz: db.multiAz,
-    proxy: true,
+    // SST stores this login in a secret of its own and registers it with the proxy (auth + read permission).
+    proxy: { credentials: [{ username: APP_ROLE, password: role.password }] },
     database: "drift",
     transform: {
-      // Clients connect with sslmode=require; the proxy refuses anything else.
+      // Clients connect with sslmode=verify-full; the proxy refuses anything without TLS.
       proxy: (args) => {
         args.requireTls = true;
       },
@@ -53,4 +105,9 @@ export function createDatabase(settings: StageSettings, vpc: sst.aws.Vpc | undef
       },
     },
   });
+  const app = appLink(
+    { host: owner.host, port: owner.port, database: owner.database },
+    { username: APP_ROLE, password: role.password },
+  );
+  return { owner, app, appSecret: role.secret };
 }

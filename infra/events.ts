@@ -1,6 +1,6 @@
 /** The `source` of every event the sweeper publishes. */
 export const EVENT_SOURCE = "plugin-drift-sweeper";
-/** The `detail-type` of the event the admin API sends after an update is applied (CONTRACT). */
+/** The `detail-type` of the event the admin API sends after an update is applied (the platform listens for it: docs/contracts.md). */
 export const UPDATE_APPLIED_DETAIL_TYPE = "plugin.update.applied";
 
 /**

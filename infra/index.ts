@@ -19,15 +19,15 @@ import { stageSettings } from "./stage";
 export function deploy(env: Readonly<Record<string, string | undefined>> = process.env) {
   const settings = stageSettings($app.stage, env);
   const network = createNetwork(settings);
-  const database = createDatabase(settings, network.vpc);
-  const ctx = { settings, network: network.functions, database };
+  const databases = createDatabase(settings, network.vpc);
+  const ctx = { settings, network: network.functions, databases };
 
   const secrets = createSecrets(settings);
   const bus = createEventBus();
   const { queue, dlq } = createQueues();
 
   // Migrations first: nothing below should run against a schema it does not have.
-  const migration = createMigration(ctx, [database]);
+  const migration = createMigration(ctx, [databases.owner, databases.app]);
   const afterMigration = { ...ctx, after: [migration.invocation] };
   const dispatcher = createDispatcher(afterMigration, queue, bus);
   const worker = createWorker(afterMigration, queue, secrets.github);
@@ -53,6 +53,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
     eventBusName: bus.name,
     githubSecretArn: secrets.github.arn,
     adminTokenSecretArn: secrets.adminToken.arn,
+    appDbSecretArn: databases.appSecret?.arn,
     alarmTopicArn: observability.topic.arn,
     dashboard: observability.dashboard.dashboardName,
     migrationResult: migration.invocation.result,

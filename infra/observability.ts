@@ -1,12 +1,12 @@
 /**
- * What operators watch: one CloudWatch dashboard (infra/dashboard.ts), four alarms (infra/alarms.ts), and the SNS
+ * What operators watch: one CloudWatch dashboard (infra/dashboard.ts), six alarms (infra/alarms.ts), and the SNS
  * topic the alarms notify. Which function emits which metric: infra/product-metrics.ts.
  */
 import { alarmSpecs } from "./alarms";
 import { dashboardBody } from "./dashboard";
 import type { StageSettings } from "./stage";
 
-// Re-exported: callers (test/infra.test.ts) import the pieces from here, as before the split.
+// Re-exported: callers (test/infra/stack.test.ts) import the pieces from here, as before the split.
 export {
   type AlarmRefs,
   type AlarmSpec,

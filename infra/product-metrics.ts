@@ -3,9 +3,10 @@
  * (infra/alarms.ts).
  *
  * The product's metrics are Embedded Metric Format lines written by Powertools Metrics in namespace
- * METRICS_NAMESPACE with the dimension `service` (POWERTOOLS_SERVICE_NAME, set per function in infra/functions).
- * CloudWatch matches dimension sets exactly, so every query names `service` (and `FailureKind` for
- * TargetsFailed) exactly as the code emits it. METRIC_SERVICE says which function emits which metric.
+ * METRICS_NAMESPACE with the dimensions `service` (POWERTOOLS_SERVICE_NAME, set per function in infra/functions)
+ * and `stage` (DRIFT_STAGE, a Powertools default dimension: packages/aws createLambdaMetrics). CloudWatch matches
+ * dimension sets exactly, so every query names `service`, `stage` (and `FailureKind` for TargetsFailed) exactly
+ * as the code emits them. METRIC_SERVICE says which function emits which metric.
  */
 import type { MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";

@@ -26,8 +26,13 @@ export type DatabaseSettings =
       readonly host: string;
       readonly port: number;
       readonly database: string;
-      /** Secrets Manager secret `{"username","password"}` (the one the RDS Proxy itself uses). */
-      readonly credentialsSecretArn: string;
+      /** Secrets Manager secret `{"username","password"}` of the owner (the one the RDS Proxy uses): migrate only. */
+      readonly ownerSecretArn: string;
+      /**
+       * Secret `{"username": "drift_app","password"}` of the application role, registered with the proxy: what
+       * the dispatcher, worker and API log in as. Unset: they log in as the owner.
+       */
+      readonly appSecretArn: string | undefined;
       /** Private subnets (with a NAT route) and security groups that reach the proxy. */
       readonly privateSubnets: readonly string[];
       readonly securityGroups: readonly string[];
@@ -144,7 +149,8 @@ function database(env: Env, production: boolean): DatabaseSettings {
       host: required(env, "DRIFT_EXTERNAL_DB_HOST", why),
       port: integer(env, "DRIFT_EXTERNAL_DB_PORT", 5432, 1, 65535),
       database: required(env, "DRIFT_EXTERNAL_DB_NAME", why),
-      credentialsSecretArn: required(env, "DRIFT_EXTERNAL_DB_SECRET_ARN", why),
+      ownerSecretArn: required(env, "DRIFT_EXTERNAL_DB_SECRET_ARN", why),
+      appSecretArn: env.DRIFT_EXTERNAL_DB_APP_SECRET_ARN?.trim() || undefined,
       privateSubnets,
       securityGroups,
     };

@@ -142,7 +142,8 @@ export const PLACEHOLDER_ENV: Readonly<Record<string, string>> = {
   DRIFT_DB_USER: "drift",
   DRIFT_DB_PASSWORD: "unused",
   DRIFT_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/000000000000/q",
-  DRIFT_CREDENTIALS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:000000000000:secret:s",
+  DRIFT_GITHUB_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:000000000000:secret:github",
+  DRIFT_ADMIN_TOKEN_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:000000000000:secret:admin",
   DRIFT_EVENT_BUS_NAME: "bus",
 };
 

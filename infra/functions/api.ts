@@ -1,3 +1,4 @@
+import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
 import { publishTo } from "../events";
 import { readSecret } from "../secrets";
 import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
@@ -23,11 +24,12 @@ export function createApi(
     "Api",
     {
       ...baseFunctionArgs(ctx, "api", {
-        DRIFT_ADMIN_AUTH: adminAuth,
-        DRIFT_CORS_ORIGINS: bearer ? corsOrigins.join(",") : "",
-        DRIFT_EVENT_BUS_NAME: bus.name,
+        [RUNTIME_ENV.adminAuth]: adminAuth,
+        [RUNTIME_ENV.corsOrigins]: bearer ? corsOrigins.join(",") : "",
+        [RUNTIME_ENV.eventBusName]: bus.name,
+        // Powertools Parameters cache of the admin token: a rotated token is picked up within five minutes.
         ...(bearer
-          ? { DRIFT_CREDENTIALS_SECRET_ARN: adminTokenSecret.arn, POWERTOOLS_PARAMETERS_MAX_AGE: "300" }
+          ? { [RUNTIME_ENV.adminTokenSecretArn]: adminTokenSecret.arn, POWERTOOLS_PARAMETERS_MAX_AGE: "300" }
           : {}),
       }),
       description: "Plugin drift sweeper: admin API (pending updates, apply, dismiss)",

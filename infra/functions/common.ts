@@ -1,4 +1,6 @@
+import { RUNTIME_ENV, type RuntimeEnvName } from "../../packages/aws/src/runtime-env";
 import { METRICS_NAMESPACE } from "../../packages/core/src/metrics";
+import type { Databases } from "../database";
 import type { FunctionNetwork } from "../network";
 import type { StageSettings } from "../stage";
 
@@ -17,15 +19,23 @@ export const HANDLERS = {
   migrate: "functions/migrate.handler",
 } as const satisfies Record<ServiceName, string>;
 
-/** What every function is built from: the stage, the network and the database link. */
+/** What every function is built from: the stage, the network and the database logins. */
 export interface FunctionContext {
   readonly settings: StageSettings;
   readonly network: FunctionNetwork;
-  /** Linked, so SST ships the credentials in its encrypted resource file (`Resource.Database`). */
-  readonly database: sst.aws.Postgres | sst.Linkable<Record<string, unknown>>;
+  /** Linked, so SST ships the logins in its encrypted resource file (`Resource.Database`, `.AppDatabase`). */
+  readonly databases: Databases;
   /** Resources to create or update first (the migration run: no new code against an old schema). */
   readonly after?: $util.Input<$util.Resource>[];
 }
+
+/**
+ * Environment variables of a function: names from RUNTIME_ENV (the list the runtime parses) or Powertools'
+ * own settings; any other name does not compile.
+ */
+export type RuntimeEnvironment = Partial<
+  Record<RuntimeEnvName | `POWERTOOLS_${string}`, $util.Input<string>>
+>;
 
 /** Resource options of a function: deploy it after `ctx.after`. */
 export function functionOptions(ctx: FunctionContext): $util.ComponentResourceOptions {
@@ -33,26 +43,30 @@ export function functionOptions(ctx: FunctionContext): $util.ComponentResourceOp
 }
 
 /**
- * The arguments every handler shares. Only the database is linked here; each function adds exactly the
- * permissions and environment it needs (functions/shared/runtime.ts reads them).
+ * The arguments every handler shares. The migrate function logs in as the owner (and is linked to the
+ * application role's login to set its password); every other function only as the application role. Each
+ * function adds exactly the permissions and environment it needs (packages/aws/src/runtime-config.ts reads them).
  */
 export function baseFunctionArgs(
   ctx: FunctionContext,
   service: ServiceName,
-  environment: Record<string, $util.Input<string>> = {},
+  environment: RuntimeEnvironment = {},
 ): sst.aws.FunctionArgs {
+  const { owner, app } = ctx.databases;
   return {
     handler: HANDLERS[service],
     runtime: RUNTIME,
     architecture: ARCHITECTURE,
     vpc: ctx.network,
-    link: [ctx.database],
+    link: service === "migrate" ? [owner, app] : [app],
     logging: { retention: ctx.settings.logRetention },
     nodejs: { format: "esm", minify: true },
     environment: {
       POWERTOOLS_SERVICE_NAME: service,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: ctx.settings.production ? "INFO" : "DEBUG",
+      // The `stage` dimension of every metric: stages of one account and region never share a series.
+      [RUNTIME_ENV.stage]: ctx.settings.stage,
       ...environment,
     },
   };

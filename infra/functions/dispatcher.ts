@@ -1,6 +1,18 @@
+import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
 import { publishTo } from "../events";
 import { sendTo } from "../queue";
 import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
+
+/**
+ * The dispatcher's size, from a measurement (docs/deploy.md, "Dispatcher sizing"; scripts/dispatcher-sizing.ts):
+ * the first sweep of 1,000,000 rows took 55-78 s wall and 12-14 s of CPU under a 0.58 vCPU quota (what 1,024 MB
+ * buys), most of it waiting for PostgreSQL; peak RSS 300 MiB. 10 minutes leaves over seven times the slowest run;
+ * the Duration alarm fires at 70 % of it.
+ */
+export const DISPATCHER_MEMORY_MB = 1024;
+export const DISPATCHER_TIMEOUT_SECONDS = 600;
+/** Maximum duration (seconds) above which the DispatcherSlow alarm fires: 70 % of the timeout. */
+export const DISPATCHER_SLOW_SECONDS = Math.round(DISPATCHER_TIMEOUT_SECONDS * 0.7);
 
 /**
  * The dispatcher: started by the hourly schedule, pages the due targets and fans them out to the queue.
@@ -10,12 +22,15 @@ export function createDispatcher(ctx: FunctionContext, queue: sst.aws.Queue, bus
   return new sst.aws.Function(
     "Dispatcher",
     {
-      ...baseFunctionArgs(ctx, "dispatcher", { DRIFT_QUEUE_URL: queue.url, DRIFT_EVENT_BUS_NAME: bus.name }),
+      ...baseFunctionArgs(ctx, "dispatcher", {
+        [RUNTIME_ENV.queueUrl]: queue.url,
+        [RUNTIME_ENV.eventBusName]: bus.name,
+      }),
       description: "Plugin drift sweeper: pages due targets and sends them to the sweep queue",
-      timeout: "5 minutes",
-      memory: "1024 MB",
+      timeout: `${DISPATCHER_TIMEOUT_SECONDS} seconds`,
+      memory: `${DISPATCHER_MEMORY_MB} MB`,
       // No async retries: the next hourly run is the retry, and a retry after a partial fan-out would only be
-      // refused by the sweep's overlap guard. A dispatcher that keeps failing trips the no-sweep alarm.
+      // refused by the sweep's overlap guard. A dispatcher that keeps failing trips DispatcherErrors at once.
       retries: 0,
       // The bus: it republishes `plugin.update.applied` events whose publish failed after an apply (outbox).
       permissions: [sendTo(queue), publishTo(bus)],

@@ -1,3 +1,4 @@
+import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
 import { WORKER_BATCH_SIZE, WORKER_BATCH_WINDOW_SECONDS, WORKER_TIMEOUT_SECONDS } from "../queue";
 import { readSecret } from "../secrets";
 import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
@@ -18,8 +19,8 @@ export function createWorker(
   const subscriber = queue.subscribe(
     {
       ...baseFunctionArgs(ctx, "worker", {
-        DRIFT_CREDENTIALS_SECRET_ARN: githubSecret.arn,
-        GITHUB_API_URL: ctx.settings.githubApiUrl,
+        [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
+        [RUNTIME_ENV.githubApiUrl]: ctx.settings.githubApiUrl,
         // Powertools Parameters cache: a rotated secret is picked up within five minutes (the worker rebuilds its
         // resolver when the credentials it reads change).
         POWERTOOLS_PARAMETERS_MAX_AGE: "300",

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type AdminEvent, type AdminLogger, createAdminApp, type Notifier } from "@drift/api";
+import { createAdminApp } from "@drift/api";
+import type { Log, Notifier, PlatformEvent } from "@drift/core";
 import type { Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { sha } from "./seed";
@@ -56,21 +57,28 @@ export async function seedUpdate(sql: Sql, seed: UpdateSeed = {}): Promise<Seede
 }
 
 /** A logger that keeps every line (as JSON text) so tests can search them. */
-export function captureLogger(): AdminLogger & { readonly lines: string[]; text(): string } {
+export function captureLogger(): Log & { readonly lines: string[]; text(): string } {
   const lines: string[] = [];
   const log =
     (level: string) =>
     (message: string, fields: Record<string, unknown> = {}) =>
       lines.push(JSON.stringify({ level, message, ...fields }));
-  return { lines, text: () => lines.join("\n"), info: log("info"), warn: log("warn"), error: log("error") };
+  return {
+    lines,
+    text: () => lines.join("\n"),
+    debug: log("debug"),
+    info: log("info"),
+    warn: log("warn"),
+    error: log("error"),
+  };
 }
 
 /** A notifier that records what it was asked to publish, and can be told to fail. */
-export function recordingNotifier(): Notifier & { readonly events: AdminEvent[]; failNext: number } {
+export function recordingNotifier(): Notifier & { readonly events: PlatformEvent[]; failNext: number } {
   const notifier = {
-    events: [] as AdminEvent[],
+    events: [] as PlatformEvent[],
     failNext: 0,
-    async publish(event: AdminEvent) {
+    async publish(event: PlatformEvent) {
       if (notifier.failNext > 0) {
         notifier.failNext--;
         throw new Error("simulated publish failure");

@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import { createSql, migrate, type Sql } from "@drift/db";
 import { startEmbeddedPostgres } from "@drift/db/embedded";
 
+/** The database the suite runs on, for test names: real PostgreSQL when DATABASE_URL is set, else embedded PGlite. */
+export const dbLabel: string = process.env.DATABASE_URL ? "PostgreSQL" : "PGlite";
+
 /** A migrated, isolated database for one test file: a fresh PGlite, or a fresh schema on DATABASE_URL. */
 export interface TestDb {
   readonly sql: Sql;

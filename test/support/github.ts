@@ -1,10 +1,12 @@
-import { makeTarget, parseSource, parseTrackedRef, type Resolution, type Target } from "@drift/core";
 import {
-  createGitHubResolver,
-  type GitHubResolver,
-  type GitHubResolverConfig,
-  type ResolverLogger,
-} from "@drift/github";
+  type Log,
+  makeTarget,
+  parseSource,
+  parseTrackedRef,
+  type Resolution,
+  type Target,
+} from "@drift/core";
+import { createHostResolver, type HostResolver, type HostResolverConfig } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 
 /** Shaped like a real classic PAT so that pattern-based redaction is exercised too. */
@@ -24,8 +26,8 @@ export function startSim(options: Parameters<typeof startGitHubSim>[0] = {}): Pr
 }
 
 /** A resolver pointed at the simulator, with test-friendly timings (short back-off, no request spacing). */
-export function resolverFor(sim: GitHubSim, overrides: GitHubResolverConfig = {}): GitHubResolver {
-  return createGitHubResolver({
+export function resolverFor(sim: GitHubSim, overrides: HostResolverConfig = {}): HostResolver {
+  return createHostResolver({
     githubApiUrl: sim.url,
     auth: { token: TOKEN },
     giteaApiUrls: { [sim.host]: sim.giteaUrl },
@@ -46,7 +48,7 @@ export interface LogLine {
 }
 
 /** A logger that keeps every line (all levels). */
-export function captureLogger(): ResolverLogger & { lines: LogLine[] } {
+export function captureLogger(): Log & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     lines.push({ level, message, ...(fields ? { fields } : {}) });
@@ -56,7 +58,7 @@ export function captureLogger(): ResolverLogger & { lines: LogLine[] } {
 
 /** Resolves and returns the results, asserting one entry per distinct key. */
 export async function resolveAll(
-  resolver: GitHubResolver,
+  resolver: HostResolver,
   targets: readonly Target[],
 ): Promise<Map<string, Resolution>> {
   const results = await resolver.resolve(targets.map((t) => ({ target: t })));

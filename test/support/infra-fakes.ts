@@ -124,6 +124,10 @@ export function installInfraFakes(stage: string, appName = "plugin-drift-sweeper
       case "aws.cloudwatch.Dashboard":
         base.dashboardName = new FakeOutput(args.dashboardName);
         break;
+      case "aws.secretsmanager.SecretVersion":
+        // The stored value: what the resource's `secretString` output holds after the deploy.
+        base.secretString = new FakeOutput(resolve(args.secretString));
+        break;
       case "aws.lambda.Invocation":
         base.result = new FakeOutput('{"applied":[]}');
         break;
@@ -192,6 +196,10 @@ export function installInfraFakes(stage: string, appName = "plugin-drift-sweeper
       getRegionOutput: () => ({ region: new FakeOutput("eu-west-1") }),
       secretsmanager: strict("aws.secretsmanager", {
         Secret: component("aws.secretsmanager.Secret"),
+        SecretVersion: component("aws.secretsmanager.SecretVersion"),
+        getRandomPasswordOutput: (args: { passwordLength?: number }) => ({
+          randomPassword: new FakeOutput(`generated-${args.passwordLength ?? 32}-char-password`),
+        }),
         getSecretVersionOutput: (args: { secretId: string }) => ({
           secretString: new FakeOutput(
             JSON.stringify({ username: "platform", password: `pw-from-${args.secretId}` }),

@@ -1,10 +1,11 @@
 import type { Log } from "@drift/core";
 import type { Sql } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { type GitHubSim, startGitHubSim } from "@drift/github-sim";
 import { type LocalSweepOptions, runLocalSweep } from "@drift/local";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createTestDb, type TestDb } from "./db";
+import { insertPlugins, type PluginSeed } from "./seed";
 
 export const TOKEN = "ghp_pipelineTestToken0123456789";
 
@@ -15,8 +16,8 @@ export async function startSim(): Promise<GitHubSim> {
 }
 
 /** The real resolver (real Octokit over HTTP) pointed at the simulator, with fast retries for tests. */
-export function simResolver(sim: GitHubSim, overrides: Parameters<typeof createGitHubResolver>[0] = {}) {
-  return createGitHubResolver({
+export function simResolver(sim: GitHubSim, overrides: Parameters<typeof createHostResolver>[0] = {}) {
+  return createHostResolver({
     githubApiUrl: sim.url,
     auth: { token: TOKEN },
     giteaToken: TOKEN,
@@ -65,4 +66,24 @@ export function useSweepEnvironment(options: { clean?: boolean } = {}): {
     });
   }
   return env;
+}
+
+/**
+ * Given: repository `repo` on the simulator, its main branch one commit past the commit a plugin is installed at.
+ * The plugin (`github://REPO`, tracking `branch:main`, unless `plugin` says otherwise) has drifted.
+ * Returns the installed and the latest commit.
+ */
+export async function givenDriftedPlugin(
+  env: { readonly db: TestDb; readonly sim: GitHubSim },
+  repo: string,
+  plugin: Partial<PluginSeed> = {},
+): Promise<{ installed: string; latest: string }> {
+  const world = env.sim.world;
+  world.createRepo(repo);
+  const installed = world.revParse(world.repo(repo), "refs/heads/main") as string;
+  const latest = world.commit(repo, "main");
+  await insertPlugins(env.db.sql, [
+    { source_raw: `github://${repo}`, tracked_ref: "branch:main", installed_sha: installed, ...plugin },
+  ]);
+  return { installed, latest };
 }

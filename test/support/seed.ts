@@ -14,7 +14,7 @@ export interface PluginSeed {
   installed_sha?: string | null;
 }
 
-/** Inserts workspace_plugins rows the way the platform does (only CONTRACT columns). Returns their ids. */
+/** Inserts workspace_plugins rows the way the platform does (only the columns the platform fills in). Returns their ids. */
 export async function insertPlugins(sql: Sql, rows: readonly PluginSeed[]): Promise<string[]> {
   const full = rows.map((r) => ({
     workspace_id: r.workspace_id ?? randomUUID(),

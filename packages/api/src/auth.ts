@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { Log } from "@drift/core";
 import type { MiddlewareHandler } from "hono";
 import { errorBody } from "./errors";
-import type { AdminLogger } from "./logger";
 
 /**
  * How the admin routes are protected. `bearer`: `Authorization: Bearer TOKEN`, where the token is a string or a
@@ -21,7 +21,7 @@ export function tokensMatch(presented: string, expected: string): boolean {
 const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
 
 /** Rejects requests without the right bearer token with 401. Never logs or echoes the token. */
-export function adminAuth(auth: AdminAuth, logger: AdminLogger): MiddlewareHandler {
+export function adminAuth(auth: AdminAuth, logger: Log): MiddlewareHandler {
   if (auth.mode === "iam") return async (_c, next) => next();
   if (typeof auth.token === "string" && auth.token.length === 0) {
     throw new Error("admin auth: the bearer token is empty");

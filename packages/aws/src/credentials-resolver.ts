@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Resolver, ResolverStats } from "@drift/core";
-import { type GitHubCredentials, loadGitHubCredentials } from "./github-credentials";
+import { loadSecretJson, type SecretJson } from "./secret-json";
+
+/** The worker's part of the GitHub credentials secret: what `createHostResolver` needs. */
+export type GitHubCredentials = Pick<SecretJson, "auth" | "giteaToken">;
 
 export interface CredentialsResolverOptions {
   /** Secrets Manager secret (name or ARN) with the GitHub credentials; "" reads the environment instead. */
@@ -22,7 +25,7 @@ export function credentialsResolver(options: CredentialsResolverOptions): Resolv
   const retired: ResolverStats = { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 };
 
   const resolverForNow = async (): Promise<Resolver> => {
-    const credentials = await loadGitHubCredentials({
+    const { adminToken: _notOurs, ...credentials }: SecretJson = await loadSecretJson({
       secretId: options.secretId,
       maxAgeSeconds: options.maxAgeSeconds ?? 300,
     });

@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { AdminEvent, Notifier } from "@drift/api";
+import type { Notifier, PlatformEvent } from "@drift/core";
 
 export interface EventBridgeNotifierOptions {
   readonly client: EventBridgeClient;
@@ -25,7 +25,7 @@ export class EventPublishError extends Error {
 export function createEventBridgeNotifier(options: EventBridgeNotifierOptions): Notifier {
   const source = options.source ?? "plugin-drift-sweeper";
   return {
-    async publish(event: AdminEvent) {
+    async publish(event: PlatformEvent) {
       const out = await options.client.send(
         new PutEventsCommand({
           Entries: [

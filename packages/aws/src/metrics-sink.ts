@@ -1,9 +1,9 @@
-import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { MetricsSink } from "@drift/core";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRICS_NAMESPACE, type MetricsSink } from "@drift/core";
 
 /**
  * Metrics through Powertools (CloudWatch Embedded Metric Format on stdout). Metrics with extra dimensions
- * (FailureKind) go out as single metrics so the shared dimension set stays `service` only.
+ * (FailureKind) go out as single metrics so the shared dimension set stays `service` and `stage` only.
  */
 export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
   return {
@@ -18,4 +18,15 @@ export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
       single.addMetric(name, u, value);
     },
   };
+}
+
+/**
+ * The Powertools Metrics of one function: namespace METRICS_NAMESPACE, dimensions `service` and `stage` on every
+ * metric (single metrics included), so the stages of one account and region never share a series.
+ *
+ * @example
+ * const metrics = createLambdaMetrics("worker", runtimeConfig().stage);
+ */
+export function createLambdaMetrics(service: string, stage: string): Metrics {
+  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service, defaultDimensions: { stage } });
 }

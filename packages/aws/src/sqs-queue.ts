@@ -4,7 +4,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { MessageQueue, SweepMessage } from "@drift/core";
+import { chunkItems, type MessageQueue, type SweepMessage } from "@drift/core";
 import type { SQSRecord } from "aws-lambda";
 import type { RedeliveryDelay } from "./handlers";
 
@@ -70,22 +70,12 @@ export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
 
 /** Splits messages into SendMessageBatch calls of ≤ 10 entries and ≤ 1 MiB of bodies. */
 export function packBatches(messages: readonly SweepMessage[]): SendMessageBatchRequestEntry[][] {
-  const batches: SendMessageBatchRequestEntry[][] = [];
-  let current: SendMessageBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const body = JSON.stringify(m);
-    const size = Buffer.byteLength(body);
-    if (current.length > 0 && (current.length >= SQS_MAX_ENTRIES || bytes + size > SQS_MAX_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push({ Id: `m${m.seq}`, MessageBody: body });
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  const entries = messages.map((m) => ({ Id: `m${m.seq}`, MessageBody: JSON.stringify(m) }));
+  return chunkItems(entries, {
+    maxItems: SQS_MAX_ENTRIES,
+    maxWeight: SQS_MAX_BATCH_BYTES,
+    weightOf: (e) => Buffer.byteLength(e.MessageBody),
+  });
 }
 
 /** SQS caps a message's visibility timeout at 12 hours. */

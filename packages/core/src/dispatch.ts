@@ -1,3 +1,4 @@
+import { ChunkPacker } from "./chunk";
 import { mapPluginRows } from "./mapping";
 import { Metric } from "./metrics";
 import type { DispatchCounts, Log, MessageQueue, MetricsSink, SweepStore } from "./ports";
@@ -141,10 +142,20 @@ async function sendDueTargets(
   beat: () => Promise<void>,
 ): Promise<void> {
   const pending: SweepMessage[] = [];
-  let current: SweepMessage["targets"] = [];
-  let repos = new Set<string>();
-  let bytes = 0;
   let seq = 0;
+  const packer = new ChunkPacker<SweepMessage["targets"][number]>({
+    maxItems: config.maxTargetsPerMessage,
+    maxWeight: config.maxMessageBytes,
+    // Bytes, not UTF-16 units: SQS limits the encoded message (+1 for the comma between entries).
+    weightOf: (entry) => Buffer.byteLength(JSON.stringify(entry)) + 1,
+    groups: {
+      max: config.reposPerMessage,
+      keyOf: (e) => repoKey({ provider: e.p, host: e.h, owner: e.o, repo: e.r }),
+    },
+  });
+  const closeMessage = (targets: SweepMessage["targets"] | undefined) => {
+    if (targets) pending.push({ v: 1, sweepId, seq: seq++, targets });
+  };
 
   const flushSends = async (force: boolean) => {
     while (pending.length >= config.sendBatchSize || (force && pending.length > 0)) {
@@ -157,40 +168,18 @@ async function sendDueTargets(
       counts.messagesSent += batch.length;
     }
   };
-  const closeMessage = () => {
-    if (current.length === 0) return;
-    pending.push({ v: 1, sweepId, seq: seq++, targets: current });
-    current = [];
-    repos = new Set();
-    bytes = 0;
-  };
-
   let after: string | null = null;
   for (;;) {
     await beat();
     const targets = await store.pageDueTargets(after, config.targetPageSize);
     if (targets.length === 0) break;
     for (const target of targets) {
-      const entry = toMessageTarget(target);
-      // Bytes, not UTF-16 units: SQS limits the encoded message.
-      const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
-      const repo = repoKey(target);
-      const newRepo = !repos.has(repo);
-      if (
-        (newRepo && repos.size >= config.reposPerMessage) ||
-        current.length >= config.maxTargetsPerMessage ||
-        bytes + size > config.maxMessageBytes
-      ) {
-        closeMessage();
-      }
-      current.push(entry);
-      repos.add(repo);
-      bytes += size;
+      closeMessage(packer.add(toMessageTarget(target)));
       counts.targetsDispatched += 1;
     }
     after = targets[targets.length - 1]?.key ?? null;
     await flushSends(false);
   }
-  closeMessage();
+  closeMessage(packer.flush());
   await flushSends(true);
 }

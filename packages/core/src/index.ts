@@ -1,5 +1,7 @@
 export * from "./backoff";
+export * from "./chunk";
 export * from "./dispatch";
+export * from "./log-notifier";
 export * from "./mapping";
 export * from "./metrics";
 export * from "./parse-result";
@@ -11,3 +13,4 @@ export * from "./source";
 export * from "./sweep-message";
 export * from "./target";
 export * from "./tracked-ref";
+export * from "./uuid";

@@ -113,7 +113,7 @@ const COMMIT_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/i;
 
 /**
  * A commit id that is not 40 or 64 hex characters would become a false drift: refuse it at the boundary.
- * (A `sha:` pin resolves to itself and may be abbreviated, 7 to 64 characters, as the CONTRACT allows.)
+ * (A `sha:` pin resolves to itself and may be abbreviated, 7 to 64 characters, as the platform's row format allows.)
  */
 function checked(target: TargetOutcome["target"], resolution: Resolution): Resolution {
   if (resolution.status !== "resolved") return resolution;

@@ -34,7 +34,7 @@ function ownerRepo(provider: Provider, host: string, path: string, raw: string):
 }
 
 /**
- * Parses `source_raw` as the CONTRACT defines it.
+ * Parses `source_raw` as the platform defines it (docs/contracts.md).
  *
  * @example
  * parseSource("github://acme/lint-plugin#v1.2.0") // ok: github acme/lint-plugin

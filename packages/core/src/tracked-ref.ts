@@ -32,7 +32,7 @@ export function isValidRefName(name: string): boolean {
 }
 
 /**
- * Parses `tracked_ref` per the CONTRACT: `none`, `tag:NAME`, `tag:latest`, `semver:RANGE`, `ref:NAME`,
+ * Parses `tracked_ref` as the platform defines it (docs/contracts.md): `none`, `tag:NAME`, `tag:latest`, `semver:RANGE`, `ref:NAME`,
  * `branch:NAME`, `sha:HEX`.
  */
 export function parseTrackedRef(raw: string | null | undefined): Parsed<TrackedRef> {

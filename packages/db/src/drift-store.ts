@@ -24,13 +24,13 @@ export interface DriftCounts {
 export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, compared: 0 };
 
 /**
- * Applies the CONTRACT drift semantics for a batch of resolved targets in ONE statement, whatever the number of
+ * Applies the platform's drift semantics (docs/contracts.md) for a batch of resolved targets in ONE statement, whatever the number of
  * targets or of plugins that follow them:
  * - a plugin whose installed commit differs from the resolved one gets a pending row (inserted, or refreshed when
  *   its latest/current SHA changed; left alone when equal, so replays change nothing);
  * - a plugin back in sync has its pending row superseded.
  * The partial unique index `plugin_update_queue_pending_unique` is the ON CONFLICT arbiter, named through its
- * predicate (the original sweeper omitted the predicate, which Postgres rejects).
+ * predicate (the Go sweeper this project replaces omitted the predicate, which Postgres rejects).
  *
  * Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is left
  * for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):

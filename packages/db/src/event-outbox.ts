@@ -1,3 +1,4 @@
+import { type Log, type Notifier, silentLog } from "@drift/core";
 import type postgres from "postgres";
 import type { Sql } from "./client";
 
@@ -66,4 +67,36 @@ export async function drainEventOutbox(
     }
     return { published, failed: 0 };
   }) as Promise<DrainResult>;
+}
+
+/**
+ * Publishes every unpublished outbox event through the notifier: after an apply commits, hourly from the
+ * dispatcher, and when `drift serve` starts, so an event left behind by a crash does not wait for the next apply.
+ * Never throws: a failed publish stays in the outbox, is logged, and is retried by the next call.
+ *
+ * @example
+ * await publishPendingEvents(sql, notifier, log);
+ */
+export async function publishPendingEvents(
+  sql: Sql,
+  notifier: Notifier,
+  log: Log = silentLog,
+): Promise<DrainResult> {
+  try {
+    const result = await drainEventOutbox(sql, (event) =>
+      notifier.publish({
+        id: event.id,
+        type: event.event_type,
+        detail: event.detail,
+        time: event.created_at,
+      }),
+    );
+    if (result.failed > 0) {
+      log.warn("event publish failed; kept in the outbox for the next attempt", { error: result.error });
+    }
+    return result;
+  } catch (error) {
+    log.warn("event outbox drain failed; the next attempt retries", { error: (error as Error).message });
+    return { published: 0, failed: 0, error: (error as Error).message };
+  }
 }

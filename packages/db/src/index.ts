@@ -1,4 +1,5 @@
 export * from "./client";
+export * from "./decision-store";
 export * from "./drift-store";
 export * from "./event-outbox";
 export * from "./mapping-store";

@@ -1,6 +1,6 @@
 import type { Sql } from "./client";
 
-/** Read-only reports for operators (admin API): failing targets and the latest sweep run. */
+/** Read-only reports for operators (admin API, `drift sweep`): failing targets, the latest sweep run, a sweep's totals. */
 
 /** A target whose last resolution failed. */
 export interface FailingTarget {
@@ -93,4 +93,50 @@ export async function latestSweepSummary(sql: Sql): Promise<SweepSummary | null>
     targets: { resolved: row.targets_resolved, failed: row.targets_failed, deferred: row.targets_deferred },
     drift: { new: row.drift_new, refreshed: row.drift_refreshed, superseded: row.drift_superseded },
   };
+}
+
+/** One sweep's totals as `drift sweep` reports them (its counters plus the sum of its messages'). */
+export interface SweepTotals {
+  readonly status: string;
+  readonly rows_scanned: number;
+  readonly rows_skipped: number;
+  readonly rows_invalid: number;
+  readonly targets_dispatched: number;
+  readonly messages_sent: number;
+  readonly resolved: number;
+  /** Failed for good, or still retrying when their message stopped: each target once. */
+  readonly failed: number;
+  /** Of which still retrying (their message was dead-lettered before its last attempt). */
+  readonly retrying: number;
+  readonly deferred: number;
+  readonly new: number;
+  readonly refreshed: number;
+  readonly superseded: number;
+  /** Pending updates now (all of them, not only this sweep's). */
+  readonly pending: number;
+}
+
+/** The totals of sweep `sweepId`, or null when there is no such sweep. */
+export async function sweepTotals(sql: Sql, sweepId: string): Promise<SweepTotals | null> {
+  const [row] = await sql<SweepTotals[]>`
+    SELECT s.status, s.rows_scanned, s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent,
+      coalesce(sum(m.targets_resolved), 0)::int AS resolved,
+      -- Once per target: failed for good, or still retrying when their message stopped (dead-lettered).
+      coalesce(sum(m.targets_failed), 0)::int
+        + coalesce(sum(m.targets_retrying) FILTER (WHERE m.status <> 'done'), 0)::int AS failed,
+      coalesce(sum(m.targets_retrying) FILTER (WHERE m.status <> 'done'), 0)::int AS retrying,
+      coalesce(sum(m.targets_deferred), 0)::int AS deferred,
+      coalesce(sum(m.drift_new), 0)::int AS new, coalesce(sum(m.drift_refreshed), 0)::int AS refreshed,
+      (s.drift_superseded + coalesce(sum(m.drift_superseded), 0))::int AS superseded,
+      (SELECT count(*)::int FROM plugin_update_queue WHERE status = 'pending') AS pending
+    FROM drift_sweeps s LEFT JOIN drift_sweep_messages m ON m.sweep_id = s.id
+    WHERE s.id = ${sweepId} GROUP BY s.id`;
+  return row ?? null;
+}
+
+/** How many updates are pending now. */
+export async function countPendingUpdates(sql: Sql): Promise<number> {
+  const [row] = await sql<{ pending: number }[]>`
+    SELECT count(*)::int AS pending FROM plugin_update_queue WHERE status = 'pending'`;
+  return row?.pending ?? 0;
 }

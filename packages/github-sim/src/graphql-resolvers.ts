@@ -78,6 +78,7 @@ interface RefsArgs {
 }
 
 function refsConnection(ctx: GraphqlContext, repo: SimRepo, args: RefsArgs) {
+  // size: GitHub's connection rules (first/last, after/before, orderBy) read best as one sequence, as documented.
   const world = ctx.world;
   if (args.first == null && args.last == null) {
     throw new TypedError(

@@ -81,6 +81,7 @@ const TIMEOUT_MESSAGE =
  * failures, `type: NOT_FOUND` plus a null alias for a missing repository.
  */
 export function executeGraphql(ctx: GraphqlContext, body: unknown): GraphqlOutcome {
+  // size: the steps of one GraphQL request (parse, validate, cost, limits, execute) in the order GitHub applies them.
   const request = (body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
   const none = { cost: 0, repositoryFields: 0 };
   if (typeof request.query !== "string" || request.query.trim() === "") {

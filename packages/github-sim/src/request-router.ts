@@ -49,6 +49,7 @@ export async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  // size: one request's whole path (faults, rate budget, route, log) in the order a real host applies them.
   const { world, faults, budgets, log } = state;
   const url = new URL(req.url ?? "/", state.base);
   const method = req.method ?? "GET";

@@ -1,3 +1,4 @@
+// size: the simulator's REST surface for both hosts (GitHub and Gitea) with their shared paging and ETag rules.
 import { createHash } from "node:crypto";
 import type { RateBucket } from "./rate-limit";
 import type { SimRepo, World } from "./world";
@@ -124,6 +125,7 @@ const isResponse = (x: SimRepo | SimResponse): x is SimResponse => "status" in x
 
 /** GitHub REST: the endpoints the resolver and the demo use. */
 export function handleGithubRest(ctx: RestContext, req: RestRequest): SimResponse {
+  // size: a route table: one `if` per simulated endpoint, read top to bottom.
   const s = req.segments;
   if (req.method === "POST" && s[0] === "app" && s[1] === "installations" && s[3] === "access_tokens") {
     // The App's JWT is checked for shape only; the installation receives the configured token.
@@ -214,6 +216,7 @@ export function handleGithubRest(ctx: RestContext, req: RestRequest): SimRespons
  * objects (`git/tags/{sha}`, peeled to the commit), single commits by ref.
  */
 export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse {
+  // size: a route table: one `if` per simulated endpoint, read top to bottom.
   const s = req.segments;
   if (req.method !== "GET" || s[0] !== "repos" || s.length < 3) return giteaNotFound("route");
   const found = repoOr(ctx, req, giteaNotFound("repository"));

@@ -1,4 +1,4 @@
-import type { ResolverLogger } from "./config";
+import type { Log } from "@drift/core";
 
 /** Clean full-size answers in a row before the batch grows. */
 const GROW_AFTER = 3;
@@ -21,7 +21,7 @@ export class AdaptiveBatchSize {
 
   constructor(
     private readonly max: number,
-    private readonly log: ResolverLogger,
+    private readonly log: Log,
   ) {
     this.size = max;
   }

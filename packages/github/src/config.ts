@@ -1,3 +1,5 @@
+import type { Log } from "@drift/core";
+
 /** GitHub credentials: a token (PAT, fine-grained, or an installation token), or GitHub App credentials. */
 export type GitHubAuth =
   | { readonly token: string }
@@ -8,16 +10,8 @@ export type GitHubAuth =
       readonly installationId: string | number;
     };
 
-/** Where the resolver writes what it does. Compatible with Powertools' Logger and with `console`. */
-export interface ResolverLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** Configuration of {@link createGitHubResolver}. Every field is optional. */
-export interface GitHubResolverConfig {
+/** Configuration of {@link createHostResolver}. Every field is optional. */
+export interface HostResolverConfig {
   /** REST base of github.com or GHES (`https://ghe.example.com/api/v3`). Default `https://api.github.com`. */
   readonly githubApiUrl?: string;
   /** GraphQL endpoint; default derived: `/graphql` beside the REST base, `/api/graphql` for a GHES `/api/v3` URL. */
@@ -54,7 +48,8 @@ export interface GitHubResolverConfig {
   /** Minimum spacing of GraphQL requests per host (the throttling plugin's default is 1000 ms). Default 100 ms. */
   readonly graphqlMinIntervalMs?: number;
   readonly userAgent?: string;
-  readonly logger?: ResolverLogger;
+  /** Where the resolver writes what it does (the core `Log`: Powertools' Logger in Lambda, the CLI logger). */
+  readonly logger?: Log;
   /** fetch implementation (default: global fetch). */
   readonly fetch?: typeof fetch;
 }
@@ -85,7 +80,7 @@ const positive = (value: number | undefined, fallback: number, min = 1): number 
   value !== undefined && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
 
 /** Fills defaults and clamps nonsense (a negative timeout, zero concurrency) to safe values. */
-export function settingsOf(config: GitHubResolverConfig): Settings {
+export function settingsOf(config: HostResolverConfig): Settings {
   const githubApiUrl = (config.githubApiUrl ?? "https://api.github.com").replace(/\/+$/, "");
   return {
     githubApiUrl,

@@ -44,6 +44,13 @@ export function resetFromHeaders(headers: Record<string, string | undefined> | u
   return Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 3_600_000);
 }
 
+const classified = (f: Failure, extra: Partial<Classified> = {}): Classified => ({
+  failure: f,
+  hostWide: false,
+  heavy: false,
+  ...extra,
+});
+
 /**
  * Maps an error thrown by Octokit (or by our fetch wrapper) to a typed failure. The message is built from the
  * status and a redacted, shortened server message: never from the error object (it holds request options).
@@ -51,15 +58,9 @@ export function resetFromHeaders(headers: Record<string, string | undefined> | u
 export function classifyError(error: unknown, what: string, redact: Redactor): Classified {
   const e = (error ?? {}) as ErrorLike;
   const said = redact.text(String(e.message ?? "")).slice(0, 200);
-  const plain = (kind: FailureKind, message: string, extra: Partial<Classified> = {}): Classified => ({
-    failure: failure(kind, message),
-    hostWide: false,
-    heavy: false,
-    ...extra,
-  });
   if (error instanceof RequestTimeoutError)
-    return plain("transient", `${what}: ${error.message}`, { heavy: true });
-  if (e.name === "AbortError") return plain("transient", `${what}: aborted`);
+    return classified(failure("transient", `${what}: ${error.message}`), { heavy: true });
+  if (e.name === "AbortError") return classified(failure("transient", `${what}: aborted`));
 
   const status = e.status ?? e.response?.status;
   const url = (error as { request?: { url?: unknown } })?.request?.url;
@@ -69,28 +70,28 @@ export function classifyError(error: unknown, what: string, redact: Redactor): C
     status !== undefined
   ) {
     // The App could not get an installation token: a credentials problem for every target, never "not found".
-    return {
-      failure: failure("forbidden", `${what}: GitHub App authentication failed (${status})`),
+    return classified(failure("forbidden", `${what}: GitHub App authentication failed (${status})`), {
       hostWide: true,
-      heavy: false,
       status,
-    };
+    });
   }
+  return rateLimitOf(e, status, what, said) ?? byStatus(e, status, what, said);
+}
+
+/** A primary (remaining 0, or a RATE_LIMITED GraphQL error) or secondary (429, retry-after) rate limit. */
+function rateLimitOf(
+  e: ErrorLike,
+  status: number | undefined,
+  what: string,
+  said: string,
+): Classified | undefined {
   const rateLimited = graphqlErrorTypes(e.response?.data).some(
     (t) => t === "RATE_LIMITED" || t === "RATE_LIMIT",
   );
   if (rateLimited || ((status === 403 || status === 429) && header(e, "x-ratelimit-remaining") === "0")) {
     const retryAt = resetFromHeaders(e.response?.headers);
-    return {
-      failure: failure(
-        "rate_limited",
-        `${what}: rate limit exhausted until ${retryAt.toISOString()}`,
-        retryAt,
-      ),
-      hostWide: true,
-      heavy: false,
-      status,
-    };
+    const message = `${what}: rate limit exhausted until ${retryAt.toISOString()}`;
+    return classified(failure("rate_limited", message, retryAt), { hostWide: true, status });
   }
   if (
     status === 429 ||
@@ -99,49 +100,41 @@ export function classifyError(error: unknown, what: string, redact: Redactor): C
   ) {
     const seconds = Number(header(e, "retry-after"));
     const retryAt = new Date(Date.now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000);
-    return {
-      failure: failure(
-        "rate_limited",
-        `${what}: secondary rate limit, retry after ${retryAt.toISOString()}`,
-        retryAt,
-      ),
-      hostWide: true,
-      heavy: false,
-      status,
-    };
+    const message = `${what}: secondary rate limit, retry after ${retryAt.toISOString()}`;
+    return classified(failure("rate_limited", message, retryAt), { hostWide: true, status });
   }
+  return undefined;
+}
+
+/** Every other error, by HTTP status. */
+function byStatus(e: ErrorLike, status: number | undefined, what: string, said: string): Classified {
   switch (status) {
     case 401:
-      return {
-        // Our credentials, not this target: the sweep must not back the targets off for it.
-        failure: { ...failure("forbidden", `${what}: credentials rejected (401)`), scope: "host" },
-        hostWide: true,
-        heavy: false,
-        status,
-      };
+      // Our credentials, not this target: the sweep must not back the targets off for it.
+      return classified(
+        { ...failure("forbidden", `${what}: credentials rejected (401)`), scope: "host" },
+        { hostWide: true, status },
+      );
     case 403:
-      return plain("forbidden", `${what}: access denied (403) ${said}`.trim(), { status });
+      return classified(failure("forbidden", `${what}: access denied (403) ${said}`.trim()), { status });
     case 404:
     case 410:
     case 422:
-      return plain("not_found", `${what}: not found (${status})`, { status });
+      return classified(failure("not_found", `${what}: not found (${status})`), { status });
     case 400:
-      return plain("invalid", `${what}: rejected as invalid (400) ${said}`.trim(), { status });
+      return classified(failure("invalid", `${what}: rejected as invalid (400) ${said}`.trim()), { status });
     case 451:
-      return plain("forbidden", `${what}: unavailable for legal reasons (451)`, { status });
+      return classified(failure("forbidden", `${what}: unavailable for legal reasons (451)`), { status });
   }
   if (status === 500 && e.response === undefined)
-    return plain("transient", `${what}: network error${said ? `: ${said}` : ""}`, { status });
+    return classified(failure("transient", `${what}: network error${said ? `: ${said}` : ""}`), { status });
   if (status !== undefined && status >= 500) {
     const heavy = status === 502 || status === 504 || TIMEOUT_TEXT.test(said);
-    return plain("transient", `${what}: server error ${status} after retries${said ? `: ${said}` : ""}`, {
-      heavy,
-      status,
-    });
+    const message = `${what}: server error ${status} after retries${said ? `: ${said}` : ""}`;
+    return classified(failure("transient", message), { heavy, status });
   }
-  return plain(
-    "transient",
-    `${what}: request failed${status ? ` (${status})` : ""}${said ? `: ${said}` : ""}`,
+  return classified(
+    failure("transient", `${what}: request failed${status ? ` (${status})` : ""}${said ? `: ${said}` : ""}`),
     { status },
   );
 }

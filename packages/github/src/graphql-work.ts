@@ -1,3 +1,4 @@
+import { chunkItems } from "@drift/core";
 import type { Failure } from "./errors";
 import type { Phase, RepoPlan } from "./graphql-plan";
 import type { RepoSelection } from "./graphql-query";
@@ -30,19 +31,9 @@ export function packQueries(
   maxRepositories: number,
   maxRefs: number,
 ): WorkItem[][] {
-  const chunks: WorkItem[][] = [];
-  let current: WorkItem[] = [];
-  let refs = 0;
-  for (const item of items) {
-    const weight = (item.selection.refs?.length ?? 0) + (item.selection.objects?.length ?? 0);
-    if (current.length > 0 && (current.length >= maxRepositories || refs + weight > maxRefs)) {
-      chunks.push(current);
-      current = [];
-      refs = 0;
-    }
-    current.push(item);
-    refs += weight;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkItems(items, {
+    maxItems: maxRepositories,
+    maxWeight: maxRefs,
+    weightOf: (item) => (item.selection.refs?.length ?? 0) + (item.selection.objects?.length ?? 0),
+  });
 }

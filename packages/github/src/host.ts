@@ -1,6 +1,6 @@
-import type { Resolution, Target } from "@drift/core";
+import type { Log, Resolution, Target } from "@drift/core";
 import type { RateBudget } from "./budget";
-import type { ResolverLogger, Settings } from "./config";
+import type { Settings } from "./config";
 import { type Failure, failure } from "./errors";
 import type { ResolverOctokitClient } from "./http";
 import type { Semaphore } from "./limit";
@@ -13,7 +13,7 @@ export interface HostEnv {
   readonly budget: RateBudget;
   readonly limiter: Semaphore;
   readonly redact: Redactor;
-  readonly log: ResolverLogger;
+  readonly log: Log;
   readonly settings: Settings;
   /** GraphQL points reported by `rateLimit { cost }`. */
   readonly onPoints: (points: number) => void;

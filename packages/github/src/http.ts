@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type { Log } from "@drift/core";
 import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 // The light build (no Redis clustering), the one the Octokit plugins use as well.
 import Bottleneck from "bottleneck/light.js";
-import type { GitHubAuth, ResolverLogger, Settings } from "./config";
+import type { GitHubAuth, Settings } from "./config";
 
 /** Octokit with the throttling and retry plugins, as every host client of the resolver uses it. */
 export const ResolverOctokit = Octokit.plugin(throttling, retry);
@@ -59,7 +60,7 @@ export interface ClientOptions {
   readonly auth?: GitHubAuth;
   readonly settings: Settings;
   /** Already redacting. */
-  readonly log: ResolverLogger;
+  readonly log: Log;
   readonly observer: HttpObserver;
   readonly fetch?: typeof fetch;
 }

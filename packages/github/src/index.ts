@@ -1,4 +1,4 @@
-export { type GitHubAuth, type GitHubResolverConfig, graphqlUrlFor, type ResolverLogger } from "./config";
+export { type GitHubAuth, graphqlUrlFor, type HostResolverConfig } from "./config";
 export {
   type BuiltQuery,
   buildRefsQuery,
@@ -8,5 +8,5 @@ export {
   TAG_PAGE_SIZE,
 } from "./graphql-query";
 export { REDACTED, Redactor } from "./redact";
-export { createGitHubResolver, type GitHubResolver } from "./resolver";
+export { createHostResolver, type HostResolver } from "./resolver";
 export { pickLatest, pickSatisfying, tagVersion } from "./tags";

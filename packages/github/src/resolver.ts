@@ -1,53 +1,14 @@
 import type { Resolution, ResolveRequest, Resolver, ResolverStats } from "@drift/core";
-import { RateBudget } from "./budget";
-import { type GitHubResolverConfig, type ResolverLogger, type Settings, settingsOf } from "./config";
+import type { HostResolverConfig } from "./config";
 import { failure } from "./errors";
-import { GraphqlBatcher } from "./graphql-resolver";
-import type { HostEnv } from "./host";
-import { createClient, type HttpObserver } from "./http";
-import { Semaphore } from "./limit";
-import { Redactor } from "./redact";
-import { RestResolver } from "./rest-resolver";
+import { GiteaHostClient } from "./gitea-host-client";
+import { GitHubHostClient } from "./github-host-client";
+import { ResolverContext } from "./resolver-context";
 
 /** The resolver, plus what tests and metrics like to see of its adaptive state. */
-export interface GitHubResolver extends Resolver {
+export interface HostResolver extends Resolver {
   /** Repositories per GraphQL query right now (shrinks on resource limits, grows back). */
   readonly repositoriesPerQuery: number;
-}
-
-interface Counters {
-  graphqlRequests: number;
-  restRequests: number;
-  pointsUsed: number;
-  notModified: number;
-}
-
-/** Log calls go through the redactor, and a failing logger never fails a sweep. */
-function safeLogger(logger: ResolverLogger | undefined, redact: Redactor): ResolverLogger {
-  const level =
-    (name: keyof ResolverLogger) =>
-    (message: string, fields?: Record<string, unknown>): void => {
-      if (!logger) return;
-      try {
-        const clean = redact.fields(fields);
-        if (clean) logger[name](redact.text(message), clean);
-        else logger[name](redact.text(message));
-      } catch {
-        // logging must never break resolution
-      }
-    };
-  return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
-}
-
-function secretsOf(config: GitHubResolverConfig): string[] {
-  const auth = config.auth;
-  const fromAuth = !auth ? [] : "token" in auth ? [auth.token] : [auth.privateKey];
-  return [...fromAuth, config.giteaToken ?? "", ...Object.values(config.giteaTokens ?? {})];
-}
-
-interface HostClients {
-  readonly graphql?: GraphqlBatcher;
-  readonly rest: RestResolver;
 }
 
 /**
@@ -55,111 +16,20 @@ interface HostClients {
  * (REST). Create one per process and reuse it: its adaptive batch size, rate budgets and clients persist.
  *
  * @example
- * const resolver = createGitHubResolver({ auth: { token: process.env.GITHUB_TOKEN ?? "" }, reserve: 200 });
+ * const resolver = createHostResolver({ auth: { token: process.env.GITHUB_TOKEN ?? "" }, reserve: 200 });
  * const results = await resolver.resolve([{ target }]);
  * results.get(target.key); // { status: "resolved", sha } or { status: "failed", kind, message }
  */
-export function createGitHubResolver(config: GitHubResolverConfig = {}): GitHubResolver {
-  const settings: Settings = settingsOf(config);
-  const redact = new Redactor(secretsOf(config));
-  const log = safeLogger(config.logger, redact);
-  const counters: Counters = { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 };
-  const budgets: RateBudget[] = [];
-  const newBudget = () => {
-    const b = new RateBudget(settings.reserve);
-    budgets.push(b);
-    return b;
-  };
-
-  const observer = (
-    isGithub: boolean,
-    byResource: (resource: string | null, url: string) => RateBudget,
-  ): HttpObserver => ({
-    onRequest(url) {
-      if (isGithub && url === settings.githubGraphqlUrl) counters.graphqlRequests += 1;
-      else counters.restRequests += 1;
-    },
-    onResponse(url, response) {
-      const isGraphql = isGithub && url === settings.githubGraphqlUrl;
-      if (response.status === 304) counters.notModified += 1;
-      else if (isGithub && !isGraphql) counters.pointsUsed += 1; // GraphQL points come from rateLimit.cost
-      const remaining = response.headers.get("x-ratelimit-remaining");
-      if (remaining !== null) {
-        const reset = Number(response.headers.get("x-ratelimit-reset"));
-        const resetAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined;
-        byResource(response.headers.get("x-ratelimit-resource"), url).observe(Number(remaining), resetAt);
-      }
-    },
-  });
-
-  let github: HostClients | undefined;
-  const githubHost = (): HostClients => {
-    if (github) return github;
-    const graphqlBudget = newBudget();
-    const coreBudget = newBudget();
-    const client = createClient({
-      baseUrl: settings.githubApiUrl,
-      auth: config.auth,
-      settings,
-      log,
-      fetch: config.fetch,
-      observer: observer(true, (resource, url) =>
-        resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget,
-      ),
-    });
-    const shared = { client, limiter: new Semaphore(settings.maxConcurrencyPerHost), redact, log, settings };
-    const onPoints = (points: number) => {
-      counters.pointsUsed += points;
-    };
-    const graphql = settings.useGraphql
-      ? new GraphqlBatcher({ ...shared, budget: graphqlBudget, onPoints }, settings.githubGraphqlUrl)
-      : undefined;
-    github = { graphql, rest: new RestResolver({ ...shared, budget: coreBudget, onPoints }, "github") };
-    return github;
-  };
-
-  const gitea = new Map<string, HostClients>();
-  const giteaHost = (host: string): HostClients => {
-    const existing = gitea.get(host);
-    if (existing) return existing;
-    const budget = newBudget();
-    const token = config.giteaTokens?.[host] ?? config.giteaToken;
-    const client = createClient({
-      baseUrl: (config.giteaApiUrls?.[host] ?? `https://${host}/api/v1`).replace(/\/+$/, ""),
-      ...(token ? { auth: { token } } : {}),
-      settings,
-      log,
-      fetch: config.fetch,
-      observer: observer(false, () => budget),
-    });
-    const env: HostEnv = {
-      client,
-      budget,
-      limiter: new Semaphore(settings.maxConcurrencyPerHost),
-      redact,
-      log,
-      settings,
-      onPoints: () => {},
-    };
-    const clients = { rest: new RestResolver(env, "gitea") };
-    gitea.set(host, clients);
-    return clients;
-  };
-
-  const resolveGithub = async (
-    requests: ResolveRequest[],
-    signal?: AbortSignal,
-  ): Promise<Map<string, Resolution>> => {
-    const host = githubHost();
-    if (host.graphql && !host.graphql.unavailable) {
-      const results = await host.graphql.resolve(
-        requests.map((r) => r.target),
-        signal,
-      );
-      if (!host.graphql.unavailable) return results;
-      log.warn("GitHub GraphQL endpoint unavailable: resolving through REST");
-    }
-    return host.rest.resolve(requests, signal);
+export function createHostResolver(config: HostResolverConfig = {}): HostResolver {
+  const context = new ResolverContext(config);
+  const { settings, redact, log, counters, budgets } = context;
+  // Host clients are made on first use: a sweep with no Gitea target never builds a Gitea client.
+  let github: GitHubHostClient | undefined;
+  const gitea = new Map<string, GiteaHostClient>();
+  const giteaHost = (host: string): GiteaHostClient => {
+    const client = gitea.get(host) ?? new GiteaHostClient(context, host);
+    gitea.set(host, client);
+    return client;
   };
 
   /** Runs one host's share; an unexpected exception fails that share (transient), never the call. */
@@ -177,7 +47,7 @@ export function createGitHubResolver(config: GitHubResolverConfig = {}): GitHubR
 
   return {
     get repositoriesPerQuery() {
-      return github?.graphql?.batchSize ?? settings.repositoriesPerQuery;
+      return github?.batchSize ?? settings.repositoriesPerQuery;
     },
 
     async resolve(
@@ -197,9 +67,14 @@ export function createGitHubResolver(config: GitHubResolverConfig = {}): GitHubR
       }
       const shares: Promise<Map<string, Resolution>>[] = [];
       if (githubRequests.length)
-        shares.push(guarded(githubRequests, () => resolveGithub(githubRequests, signal)));
+        shares.push(
+          guarded(githubRequests, () => {
+            github ??= new GitHubHostClient(context);
+            return github.resolve(githubRequests, signal);
+          }),
+        );
       for (const [host, reqs] of giteaRequests)
-        shares.push(guarded(reqs, () => giteaHost(host).rest.resolve(reqs, signal)));
+        shares.push(guarded(reqs, () => giteaHost(host).resolve(reqs, signal)));
       for (const share of await Promise.all(shares))
         for (const [key, value] of share) results.set(key, value);
       for (const key of distinct.keys())

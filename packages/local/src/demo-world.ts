@@ -18,6 +18,7 @@ const KINDS = ["tag:latest", "semver:^1", "branch:main", "ref:main", "tag:v1.0.0
  * new releases, commits on main, a force-moved tag and a deleted repository.
  */
 export async function seedDemo(sql: Sql, world: World, giteaHost: string): Promise<DemoStory> {
+  // size: mostly data (the demo's plugins and the history of their repositories), one story in one place.
   const names = [
     "lint-rules",
     "formatter",

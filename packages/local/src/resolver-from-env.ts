@@ -1,8 +1,8 @@
 import type { Log, Resolver } from "@drift/core";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 
 /**
- * The resolver the CLI uses, configured from the CONTRACT environment: GITHUB_API_URL, GITHUB_TOKEN, GITEA_TOKEN.
+ * The resolver the CLI uses, configured from the environment the platform defines (docs/contracts.md): GITHUB_API_URL, GITHUB_TOKEN, GITEA_TOKEN.
  * Extra knobs: DRIFT_GITEA_API_URLS (JSON {host: apiBase}), DRIFT_GITHUB_RESERVE (budget floor).
  */
 export async function resolverFromEnv(env: NodeJS.ProcessEnv, log: Log): Promise<Resolver> {
@@ -15,7 +15,7 @@ export async function resolverFromEnv(env: NodeJS.ProcessEnv, log: Log): Promise
     }
   }
   const reserve = env.DRIFT_GITHUB_RESERVE ? Number(env.DRIFT_GITHUB_RESERVE) : undefined;
-  return createGitHubResolver({
+  return createHostResolver({
     githubApiUrl: env.GITHUB_API_URL || "https://api.github.com",
     ...(env.GITHUB_TOKEN ? { auth: { token: env.GITHUB_TOKEN } } : {}),
     ...(env.GITEA_TOKEN ? { giteaToken: env.GITEA_TOKEN } : {}),

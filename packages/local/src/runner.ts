@@ -1,6 +1,6 @@
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
 import { type DispatchConfig, type Log, Metric, type Resolver, type WorkerConfig } from "@drift/core";
-import { createSweepStore, type Sql } from "@drift/db";
+import { countPendingUpdates, createSweepStore, type Sql, sweepTotals } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
 
@@ -77,34 +77,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
   const total = queue.depth;
   await queue.drain(worker, (done) => options.onProgress?.(done, total));
 
-  const [sweep] = await options.sql<
-    {
-      status: string;
-      rows_scanned: number;
-      rows_skipped: number;
-      rows_invalid: number;
-      targets_dispatched: number;
-      messages_sent: number;
-      resolved: number;
-      failed: number;
-      retrying: number;
-      deferred: number;
-      new: number;
-      refreshed: number;
-      superseded: number;
-      pending: number;
-    }[]
-  >`SELECT s.status, s.rows_scanned, s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent,
-      coalesce(sum(m.targets_resolved), 0)::int AS resolved,
-      coalesce(sum(m.targets_failed), 0)::int AS failed,
-      -- Targets still retrying when their message stopped (dead-lettered): transient failures of this sweep.
-      coalesce(sum(m.targets_retrying) FILTER (WHERE m.status <> 'done'), 0)::int AS retrying,
-      coalesce(sum(m.targets_deferred), 0)::int AS deferred,
-      coalesce(sum(m.drift_new), 0)::int AS new, coalesce(sum(m.drift_refreshed), 0)::int AS refreshed,
-      (s.drift_superseded + coalesce(sum(m.drift_superseded), 0))::int AS superseded,
-      (SELECT count(*)::int FROM plugin_update_queue WHERE status = 'pending') AS pending
-    FROM drift_sweeps s LEFT JOIN drift_sweep_messages m ON m.sweep_id = s.id
-    WHERE s.id = ${dispatched.sweepId} GROUP BY s.id`;
+  const sweep = await sweepTotals(options.sql, dispatched.sweepId);
   if (!sweep) throw new Error(`sweep ${dispatched.sweepId} vanished`);
   return {
     status: sweep.status === "completed" ? "completed" : "incomplete",
@@ -115,7 +88,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     targets: {
       dispatched: sweep.targets_dispatched,
       resolved: sweep.resolved,
-      failed: sweep.failed + sweep.retrying,
+      failed: sweep.failed,
       deferred: sweep.deferred,
       failedByKind: failuresByKind(collector, sweep.retrying),
     },
@@ -147,9 +120,6 @@ async function emptySummary(
   durationMs: number,
   sql: Sql,
 ): Promise<SweepSummary> {
-  const [row] = await sql<
-    { pending: number }[]
-  >`SELECT count(*)::int AS pending FROM plugin_update_queue WHERE status = 'pending'`;
   return {
     status: "skipped",
     sweepId,
@@ -161,6 +131,6 @@ async function emptySummary(
     messages: { sent: 0, deliveries: 0, deadLettered: 0 },
     drift: { new: 0, refreshed: 0, superseded: 0 },
     github: { requests: 0, pointsUsed: 0, budgetRemaining: null },
-    pendingUpdates: row?.pending ?? 0,
+    pendingUpdates: await countPendingUpdates(sql),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The CONTRACT tables, written so that they also apply cleanly over the original platform's tables:
+ * The platform's tables (docs/contracts.md), written so that they also apply cleanly over the tables the Go sweeper
+ * this project replaces left behind:
  * every statement is IF NOT EXISTS, and the status check is widened to allow `superseded`.
  */
 export default /* sql */ `
@@ -36,7 +37,7 @@ ALTER TABLE plugin_update_queue
   ADD COLUMN IF NOT EXISTS decided_at timestamptz,
   ADD COLUMN IF NOT EXISTS sweep_id uuid;
 
--- The original may carry a status check without 'superseded': replace it with one that has all four.
+-- The Go sweeper's table may carry a status check without 'superseded': replace it with one that has all four.
 DO $$
 DECLARE c record;
 BEGIN

@@ -2,6 +2,7 @@ import contractTables from "./001_contract_tables";
 import sweeperState from "./002_sweeper_state";
 import eventOutbox from "./003_event_outbox";
 import queueSource from "./004_queue_source";
+import appRole from "./005_app_role";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -9,4 +10,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "002_sweeper_state", sql: sweeperState },
   { id: "003_event_outbox", sql: eventOutbox },
   { id: "004_queue_source", sql: queueSource },
+  { id: "005_app_role", sql: appRole },
 ];

@@ -1,9 +1,10 @@
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createAdminApp, type Notifier } from "@drift/api";
+import { createAdminApp } from "@drift/api";
+import type { Notifier } from "@drift/core";
 import { listPendingUpdates } from "@drift/db";
-import { createGitHubResolver } from "@drift/github";
+import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
@@ -26,6 +27,7 @@ export const demoCommand: Command = {
     "prints the pending updates and applies one through the admin API. Nothing leaves this machine.",
   ].join("\n"),
   async run(ctx) {
+    // size: the demo's script, step by step as the user sees it printed; splitting it would hide the story.
     parseArgs({ args: [...ctx.argv], options: {}, strict: true });
     const out = (line = "") => ctx.stdout.write(`${line}\n`);
     const dataDir = resolve(ctx.env.DRIFT_DATA_DIR ?? ".drift", "demo");
@@ -44,7 +46,7 @@ export const demoCommand: Command = {
       out();
 
       const log = createCliLogger("warn", ctx.stderr);
-      const resolver = createGitHubResolver({
+      const resolver = createHostResolver({
         githubApiUrl: sim.url,
         auth: { token: DEMO_TOKEN },
         giteaToken: DEMO_TOKEN,

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { listUpdates, type UpdateCursor, type UpdateRow } from "@drift/db";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
-import { printable } from "./apply";
+import { printable } from "./decision";
 
 /** Every pending update, newest first, walking the keyset pages of the admin store. */
 async function allPending(sql: Parameters<typeof listUpdates>[0]): Promise<UpdateRow[]> {

@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
-import { type AdminLogger, createAdminApp, createLogNotifier, publishPendingEvents } from "@drift/api";
+import { createAdminApp } from "@drift/api";
 import { startAdminServer } from "@drift/api/node-server";
-import type { Sql } from "@drift/db";
+import { createLogNotifier, type Log } from "@drift/core";
+import { publishPendingEvents, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
@@ -11,7 +12,7 @@ import { createCliLogger, parseLogLevel } from "../logger";
  * The admin app exactly as `drift serve` wires it: bearer ADMIN_TOKEN, CORS origins from DRIFT_CORS_ORIGINS
  * (comma-separated), events as log lines. Tests use it to serve a test database the same way.
  */
-export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: AdminLogger): Hono {
+export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): Hono {
   const token = env.ADMIN_TOKEN;
   if (!token) throw new UsageError("ADMIN_TOKEN is not set");
   return createAdminApp({

@@ -1,0 +1,21 @@
+import type { Log, Notifier } from "@drift/core";
+import type { Sql } from "@drift/db";
+import type { AdminAuth } from "./auth";
+
+/** What the admin app is built from (the Lambda, `drift serve` and tests each pass their own). */
+export interface AdminAppOptions {
+  readonly sql: Sql;
+  readonly auth: AdminAuth;
+  /** Origins allowed to call the API from a browser (exact match, e.g. `https://admin.example.com`). */
+  readonly corsOrigins: readonly string[];
+  /** Publishes `plugin.update.applied` after an apply commits (from the outbox). */
+  readonly notifier: Notifier;
+  readonly logger?: Log;
+  /** Called once per state change (for metrics: UpdatesApplied / UpdatesDismissed). */
+  readonly onDecision?: (decision: "applied" | "dismissed") => void;
+  /** Largest request body accepted, in bytes (default 16 KiB); larger is 413. */
+  readonly maxBodyBytes?: number;
+}
+
+/** The options every sub-app reads, with the logger defaulted. */
+export type AppContext = AdminAppOptions & { readonly logger: Log };

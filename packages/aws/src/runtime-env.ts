@@ -1,0 +1,54 @@
+/**
+ * What infra/ hands each Lambda and the runtime (runtime-config.ts) reads: environment variable names, SST link
+ * names and the limits both sides must agree on. Pure constants with no imports, so infra/ can use them without
+ * loading any handler code.
+ */
+
+/** The environment variables infra/ sets and runtime-config.ts parses: the one list of their names. */
+export const RUNTIME_ENV = {
+  /** Overrides of the database link for local runs and tests (never set by infra/). */
+  dbHost: "DRIFT_DB_HOST",
+  dbPort: "DRIFT_DB_PORT",
+  dbName: "DRIFT_DB_NAME",
+  dbUser: "DRIFT_DB_USER",
+  dbPassword: "DRIFT_DB_PASSWORD",
+  dbSslMode: "DRIFT_DB_SSLMODE",
+  /** The stage: the `stage` dimension of every metric (infra/functions/common.ts sets it for every function). */
+  stage: "DRIFT_STAGE",
+  queueUrl: "DRIFT_QUEUE_URL",
+  /** Worker: the Secrets Manager secret with the GitHub (and Gitea) credentials. */
+  githubSecretArn: "DRIFT_GITHUB_SECRET_ARN",
+  /** API in bearer mode: the Secrets Manager secret with the admin token. */
+  adminTokenSecretArn: "DRIFT_ADMIN_TOKEN_SECRET_ARN",
+  eventBusName: "DRIFT_EVENT_BUS_NAME",
+  githubApiUrl: "GITHUB_API_URL",
+  adminAuth: "DRIFT_ADMIN_AUTH",
+  corsOrigins: "DRIFT_CORS_ORIGINS",
+} as const;
+
+/** Names of the variables of {@link RUNTIME_ENV}. */
+export type RuntimeEnvName = (typeof RUNTIME_ENV)[keyof typeof RUNTIME_ENV];
+
+/**
+ * SST links that carry database logins (SST ships them encrypted in the bundle, so no password is ever a plain
+ * environment variable). Each has `host, port, database, username, password, sslmode`.
+ * - `Database`: the owner (RDS master user, or the external database's owner): the migrate function only.
+ * - `AppDatabase`: the application role (`drift_app`, least privilege): dispatcher, worker and API. The migrate
+ *   function is linked to it too, to set the role's password.
+ */
+export const DATABASE_LINKS = { owner: "Database", app: "AppDatabase" } as const;
+
+/** The least-privilege role the functions log in as (created by migration 005_app_role). */
+export const APP_ROLE = "drift_app";
+
+/**
+ * TLS mode of every connection in AWS: certificate chain and host name verified against Node's trust store
+ * (RDS Proxy presents an ACM certificate chaining to Amazon Root CA 1, which Node ships).
+ */
+export const AWS_SSLMODE = "verify-full";
+
+/**
+ * How long the migrate step keeps retrying a database that is not ready yet (a new RDS Proxy whose target is
+ * still registering). infra/functions/migrate.ts gives the function this plus room for the migrations.
+ */
+export const MIGRATE_MAX_WAIT_MS = 6 * 60_000;

@@ -1,0 +1,22 @@
+import type { Resolution, ResolveRequest } from "@drift/core";
+import type { ResolverContext } from "./resolver-context";
+import { RestResolver } from "./rest-resolver";
+
+/** One Gitea/Forgejo host: REST, with its own token (or the shared one), API base, budget and concurrency limit. */
+export class GiteaHostClient {
+  private readonly rest: RestResolver;
+
+  constructor(context: ResolverContext, host: string) {
+    const { config } = context;
+    const budget = context.newBudget();
+    const token = config.giteaTokens?.[host] ?? config.giteaToken;
+    const baseUrl = (config.giteaApiUrls?.[host] ?? `https://${host}/api/v1`).replace(/\/+$/, "");
+    const env = context.hostEnv({ baseUrl, ...(token ? { auth: { token } } : {}) }, false, () => budget);
+    this.rest = new RestResolver({ ...env, budget, onPoints: () => {} }, "gitea");
+  }
+
+  /** Resolves non-`sha` requests of this host (distinct keys). */
+  resolve(requests: ResolveRequest[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
+    return this.rest.resolve(requests, signal);
+  }
+}

@@ -1,0 +1,53 @@
+import type { Resolution, ResolveRequest } from "@drift/core";
+import { GraphQLBatcher } from "./graphql-batcher";
+import type { ResolverContext } from "./resolver-context";
+import { RestResolver } from "./rest-resolver";
+
+/**
+ * github.com or GHES: batched GraphQL queries (unless disabled), REST when GraphQL is off or the endpoint turns out
+ * missing. GraphQL points and REST requests are separate rate budgets; both share one concurrency limit.
+ */
+export class GitHubHostClient {
+  private readonly graphql?: GraphQLBatcher;
+  private readonly rest: RestResolver;
+
+  constructor(private readonly context: ResolverContext) {
+    const { settings, config, counters } = context;
+    const graphqlBudget = context.newBudget();
+    const coreBudget = context.newBudget();
+    const shared = context.hostEnv(
+      { baseUrl: settings.githubApiUrl, auth: config.auth },
+      true,
+      (resource, url) =>
+        resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget,
+    );
+    const onPoints = (points: number) => {
+      counters.pointsUsed += points;
+    };
+    if (settings.useGraphql)
+      this.graphql = new GraphQLBatcher(
+        { ...shared, budget: graphqlBudget, onPoints },
+        settings.githubGraphqlUrl,
+      );
+    this.rest = new RestResolver({ ...shared, budget: coreBudget, onPoints }, "github");
+  }
+
+  /** Repositories per GraphQL query right now; undefined without GraphQL. */
+  get batchSize(): number | undefined {
+    return this.graphql?.batchSize;
+  }
+
+  /** Resolves non-`sha` GitHub requests (distinct keys). */
+  async resolve(requests: ResolveRequest[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
+    const graphql = this.graphql;
+    if (graphql && !graphql.unavailable) {
+      const results = await graphql.resolve(
+        requests.map((r) => r.target),
+        signal,
+      );
+      if (!graphql.unavailable) return results;
+      this.context.log.warn("GitHub GraphQL endpoint unavailable: resolving through REST");
+    }
+    return this.rest.resolve(requests, signal);
+  }
+}

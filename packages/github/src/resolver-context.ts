@@ -1,0 +1,113 @@
+import type { Log } from "@drift/core";
+import { RateBudget } from "./budget";
+import { type HostResolverConfig, type Settings, settingsOf } from "./config";
+import type { HostEnv } from "./host";
+import { type ClientOptions, createClient, type HttpObserver } from "./http";
+import { Semaphore } from "./limit";
+import { Redactor } from "./redact";
+
+/** Requests and points of one resolver, summed over its hosts (reported by `stats()` and the log). */
+export interface Counters {
+  graphqlRequests: number;
+  restRequests: number;
+  pointsUsed: number;
+  notModified: number;
+}
+
+/**
+ * What every host client of one resolver shares: settings, the redactor, the logger, the counters and the rate
+ * budgets (the lowest remaining one is reported).
+ */
+export class ResolverContext {
+  readonly settings: Settings;
+  readonly redact: Redactor;
+  readonly log: Log;
+  readonly counters: Counters = { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 };
+  readonly budgets: RateBudget[] = [];
+
+  constructor(readonly config: HostResolverConfig) {
+    this.settings = settingsOf(config);
+    this.redact = new Redactor(secretsOf(config));
+    this.log = safeLogger(config.logger, this.redact);
+  }
+
+  /** A new rate budget, counted in `stats()`. */
+  newBudget(): RateBudget {
+    const budget = new RateBudget(this.settings.reserve);
+    this.budgets.push(budget);
+    return budget;
+  }
+
+  /**
+   * The Octokit client of one host and the environment its engines share (one concurrency limit per host).
+   * `byResource` picks the budget a response's rate-limit headers belong to.
+   */
+  hostEnv(
+    client: Pick<ClientOptions, "baseUrl" | "auth">,
+    isGithub: boolean,
+    byResource: (resource: string | null, url: string) => RateBudget,
+  ): Omit<HostEnv, "budget" | "onPoints"> {
+    const { settings, redact, log } = this;
+    return {
+      client: createClient({
+        ...client,
+        settings,
+        log,
+        fetch: this.config.fetch,
+        observer: this.observer(isGithub, byResource),
+      }),
+      limiter: new Semaphore(settings.maxConcurrencyPerHost),
+      redact,
+      log,
+      settings,
+    };
+  }
+
+  /** Counts every attempt and feeds rate-limit headers to the budget they belong to. */
+  private observer(
+    isGithub: boolean,
+    byResource: (resource: string | null, url: string) => RateBudget,
+  ): HttpObserver {
+    const { counters, settings } = this;
+    return {
+      onRequest(url) {
+        if (isGithub && url === settings.githubGraphqlUrl) counters.graphqlRequests += 1;
+        else counters.restRequests += 1;
+      },
+      onResponse(url, response) {
+        const isGraphql = isGithub && url === settings.githubGraphqlUrl;
+        if (response.status === 304) counters.notModified += 1;
+        else if (isGithub && !isGraphql) counters.pointsUsed += 1; // GraphQL points come from rateLimit.cost
+        const remaining = response.headers.get("x-ratelimit-remaining");
+        if (remaining !== null) {
+          const reset = Number(response.headers.get("x-ratelimit-reset"));
+          const resetAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined;
+          byResource(response.headers.get("x-ratelimit-resource"), url).observe(Number(remaining), resetAt);
+        }
+      },
+    };
+  }
+}
+
+/** Log calls go through the redactor, and a failing logger never fails a sweep. */
+function safeLogger(logger: Log | undefined, redact: Redactor): Log {
+  const level =
+    (name: keyof Log) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      if (!logger) return;
+      try {
+        const clean = redact.fields(fields);
+        if (clean) logger[name](redact.text(message), clean);
+        else logger[name](redact.text(message));
+      } catch {
+        // logging must never break resolution
+      }
+    };
+  return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
+}
+
+function secretsOf(config: HostResolverConfig): string[] {
+  const auth = config.auth;
+  const fromAuth = !auth ? [] : "token" in auth ? [auth.token] : [auth.privateKey];
+  return [...fromAuth, config.giteaToken ?? "", ...Object.values(config.giteaTokens ?? {})];
+}

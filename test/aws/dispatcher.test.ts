@@ -1,0 +1,75 @@
+/**
+ * The dispatcher handler beyond the happy path: its housekeeping republishes events an apply left in the outbox,
+ * and messages stay under the byte cap with multi-byte ref names. (Edge cases found in review.)
+ */
+import { createDispatcherHandler } from "@drift/aws";
+import { createSweepStore, decide, publishPendingEvents } from "@drift/db";
+import { LocalQueue } from "@drift/local";
+import { describe, expect, it } from "vitest";
+import { dbLabel } from "../support/db";
+import { givenDriftedPlugin, quietLog, sweep, useSweepEnvironment } from "../support/pipeline";
+import { insertPlugins } from "../support/seed";
+
+const env = useSweepEnvironment();
+
+describe(`dispatcher handler (${dbLabel})`, () => {
+  it("the hourly dispatch republishes events an apply left in the outbox, and housekeeping never fails it", async () => {
+    await givenDriftedPlugin(env, "outbox/tool", { plugin_name: "t" });
+    await sweep(env.db.sql, env.sim);
+    const [pending] = await env.db.sql`SELECT id FROM plugin_update_queue WHERE status = 'pending'`;
+    // Applied, but the publish after commit never happened (the function died, EventBridge was down…).
+    expect(await decide(env.db.sql, pending?.id, "apply")).toMatchObject({ kind: "applied" });
+
+    const published: string[] = [];
+    const handler = (afterDispatch: () => Promise<unknown>) =>
+      createDispatcherHandler({
+        store: createSweepStore(env.db.sql),
+        queue: new LocalQueue(),
+        metrics: { sink: { add() {} }, flush() {} },
+        log: quietLog,
+        config: { minIntervalMs: 0 },
+        afterDispatch,
+      });
+    const failing = await handler(() => Promise.reject(new Error("bus down")))({});
+    expect(failing.status).toBe("dispatched");
+    await handler(() =>
+      publishPendingEvents(env.db.sql, {
+        publish: async (e) => void published.push(`${e.type} ${e.detail.queue_id}`),
+      }),
+    )({});
+    expect(published).toEqual([`plugin.update.applied ${pending?.id}`]);
+  });
+
+  it("messages stay under the byte cap with multi-byte ref names", async () => {
+    env.sim.world.createRepo("wide/names");
+    const names = Array.from({ length: 300 }, (_, i) => `${"界".repeat(60)}-${i}`);
+    await insertPlugins(
+      env.db.sql,
+      names.map((n, i) => ({
+        plugin_name: `p${i}`,
+        source_raw: "github://wide/names",
+        tracked_ref: `tag:${n}`,
+        installed_sha: "abcdef1",
+      })),
+    );
+    const queue = new LocalQueue();
+    const cap = 20_000;
+    const dispatch = createDispatcherHandler({
+      store: createSweepStore(env.db.sql),
+      queue,
+      metrics: { sink: { add() {} }, flush() {} },
+      log: quietLog,
+      config: { minIntervalMs: 0, maxMessageBytes: cap },
+    });
+    const summary = await dispatch({});
+    expect(summary).toMatchObject({ status: "dispatched", targetsDispatched: 300 });
+    const sizes: number[] = [];
+    await queue.drain(async (event) => {
+      for (const r of event.Records) sizes.push(Buffer.byteLength(r.body));
+      return { batchItemFailures: [] };
+    });
+    expect(sizes.length).toBeGreaterThan(1);
+    // The cap bounds the targets part; the envelope (version, sweep id, seq) adds well under 200 bytes.
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(cap + 200);
+  });
+});

@@ -1,0 +1,50 @@
+import { migrate } from "@drift/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, dbLabel, type TestDb } from "../support/db";
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await createTestDb();
+});
+afterAll(async () => db?.close());
+
+describe(`migrations (${dbLabel})`, () => {
+  it("are idempotent: a second and third run apply nothing and change no table", async () => {
+    const snapshot = () =>
+      db.sql`SELECT table_name, column_name, data_type FROM information_schema.columns
+             WHERE table_schema = current_schema() ORDER BY 1, 2`;
+    const before = await snapshot();
+    const second = await migrate(db.sql);
+    const third = await migrate(db.sql);
+    expect(second.applied).toEqual([]);
+    expect(third.applied).toEqual([]);
+    expect(second.alreadyApplied.length).toBeGreaterThanOrEqual(2);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("creates the platform's partial unique index with its predicate", async () => {
+    const [idx] = await db.sql`SELECT indexdef FROM pg_indexes
+      WHERE indexname = 'plugin_update_queue_pending_unique' AND schemaname = current_schema()`;
+    expect(idx?.indexdef).toMatch(
+      /UNIQUE INDEX .* \(workspace_id, plugin_name\) WHERE \(status = 'pending'::text\)/,
+    );
+  });
+
+  it("accepts rows written the platform's way (only the platform's columns, defaults for the rest)", async () => {
+    await db.sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw)
+                 VALUES (gen_random_uuid(), 'p', 'github://a/b')`;
+    const [row] =
+      await db.sql`SELECT tracked_ref, installed_sha FROM workspace_plugins WHERE plugin_name = 'p'`;
+    expect(row).toEqual({ tracked_ref: "none", installed_sha: null });
+  });
+
+  it("allows status superseded and rejects an unknown status", async () => {
+    const ws = "00000000-0000-4000-8000-000000000001";
+    await db.sql`INSERT INTO plugin_update_queue (workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status)
+                 VALUES (${ws}, 'x', 'tag:v1', 'aaaaaaa', 'bbbbbbb', 'superseded')`;
+    await expect(
+      db.sql`INSERT INTO plugin_update_queue (workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status)
+             VALUES (${ws}, 'y', 'tag:v1', 'aaaaaaa', 'bbbbbbb', 'bogus')`,
+    ).rejects.toThrow(/check constraint/);
+  });
+});

@@ -132,6 +132,20 @@ describe(`drift sweep killed at random points (${process.env.DATABASE_URL ? "Pos
     expect(JSON.parse(taken.stdout)).toMatchObject({ status: "completed" });
     const [old] = await db.withSql((sql) => sql`SELECT status FROM drift_sweeps WHERE id = ${dead}`);
     expect(old?.status).toBe("abandoned");
-    recordScenario({ faults: 1 });
+
+    // Silent for longer than the heartbeat limit (2 min): dead for sure, taken over without being asked.
+    const silent = await db.withSql(async (sql) => {
+      const [row] = await sql<{ id: string }[]>`
+        INSERT INTO drift_sweeps (trigger, started_at, heartbeat_at)
+        VALUES ('schedule', now() - interval '10 minutes', now() - interval '3 minutes') RETURNING id`;
+      return row?.id as string;
+    });
+    const next = await drift(["sweep", "--json"], env);
+    expect(next.code, next.stderr).toBe(0);
+    const [gone] = await db.withSql(
+      (sql) => sql`SELECT status, error FROM drift_sweeps WHERE id = ${silent}`,
+    );
+    expect(gone).toEqual({ status: "abandoned", error: "dispatcher died (no heartbeat)" });
+    recordScenario({ faults: 2 });
   });
 });

@@ -85,7 +85,7 @@ export async function dispatchSweep(
     messagesSent: 0,
     driftSuperseded: 0,
   };
-  const beat = () => store.heartbeat?.(sweepId) ?? Promise.resolve();
+  const beat = () => store.heartbeat(sweepId);
   try {
     await mapAllRows(store, config, counts, beat);
     await store.pruneMappings();

@@ -115,7 +115,7 @@ export interface SweepStore {
    */
   startSweep(trigger: string, minIntervalMs: number, options?: StartSweepOptions): Promise<StartSweepResult>;
   /** Records that the dispatch of `sweepId` is alive (called after every page of work). */
-  heartbeat?(sweepId: string): Promise<void>;
+  heartbeat(sweepId: string): Promise<void>;
   pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]>;
   /** Records a page's mappings; supersedes pending updates of plugins re-pointed or no longer followed. */
   recordMappings(page: MappedPage): Promise<{ superseded: number }>;

@@ -172,6 +172,28 @@ describe(`the sweep under GitHub faults (${label})`, () => {
     expect(kinds.map((k) => k.drift_kind)).toEqual(["tag_moved"]);
     recordScenario({ faults: 2, expected: 2 });
   });
+
+  it("case 6: 4 GraphQL requests costing 4 points are reported as 4 and 4, at every concurrency", async () => {
+    for (const concurrency of [1, 2, 4]) {
+      await db.direct`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
+        drift_sweeps, drift_sweep_messages`;
+      await seedMovedBranches(db.direct, sim, `counted${concurrency}`, 4);
+      sim.resetCounters();
+      const result = await runSweep(db.sql, {
+        resolver: simResolver(sim),
+        log: quietLog,
+        dispatch: { reposPerMessage: 1 },
+        queue: { concurrency, batchSize: 1 },
+      });
+      expect(sim.counters.graphql).toBe(4);
+      expect(result).toMatchObject({
+        status: "completed",
+        messages: { sent: 4 },
+        github: { requests: 4, pointsUsed: 4 },
+      });
+    }
+    recordScenario({ expected: 12 });
+  });
 });
 
 async function insertPluginsFor(rows: { source_raw: string; tracked_ref: string; installed_sha: string }[]) {

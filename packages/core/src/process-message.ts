@@ -1,7 +1,7 @@
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
 import { Metric } from "./metrics";
 import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from "./ports";
-import type { Resolution, Resolver, ResolverStats } from "./resolution";
+import type { Resolution, Resolver, ResolveUsage } from "./resolution";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
 
@@ -67,9 +67,14 @@ export async function processSweepMessage(
   const state = await deps.store.loadTargetState(unique.map((t) => t.key));
   const todo = unique.filter((t) => state.get(t.key)?.lastSweepId !== message.sweepId);
 
-  const statsBefore = { ...deps.resolver.stats() };
+  // Counted by the resolver per request it makes for this call (other messages share the resolver).
+  const usage: ResolveUsage = { requests: 0, points: 0 };
   const resolutions = todo.length
-    ? await deps.resolver.resolve(todo.map((target) => ({ target, known: state.get(target.key) })))
+    ? await deps.resolver.resolve(
+        todo.map((target) => ({ target, known: state.get(target.key) })),
+        undefined,
+        usage,
+      )
     : new Map<string, Resolution>();
 
   const final = attempt >= config.maxAttempts;
@@ -104,7 +109,7 @@ export async function processSweepMessage(
     retry: retrying > 0,
     ...(retrying > 0 ? { retryAfterMs: retryDelayMs(outcomes, now, attempt, config) } : {}),
   };
-  emitMessageMetrics(deps, outcomes, result, statsBefore, recorded.sweepCompleted?.durationMs);
+  emitMessageMetrics(deps, outcomes, result, usage, recorded.sweepCompleted?.durationMs);
   deps.log.info("message processed", { ...result, attempt });
   return result;
 }
@@ -171,7 +176,7 @@ function emitMessageMetrics(
   deps: WorkerDeps,
   outcomes: readonly TargetOutcome[],
   result: MessageResult,
-  before: ResolverStats,
+  usage: ResolveUsage,
   sweepDurationMs: number | undefined,
 ): void {
   const m = deps.metrics;
@@ -189,11 +194,9 @@ function emitMessageMetrics(
   m.add(Metric.DriftNew, "Count", result.drift.new);
   m.add(Metric.DriftRefreshed, "Count", result.drift.refreshed);
   m.add(Metric.DriftSuperseded, "Count", result.drift.superseded);
-  // The resolver lives across warm invocations: report this message's share of its counters.
+  m.add(Metric.GitHubRequests, "Count", usage.requests);
+  m.add(Metric.GitHubPointsUsed, "Count", usage.points);
   const stats = deps.resolver.stats();
-  const requests = stats.graphqlRequests + stats.restRequests - before.graphqlRequests - before.restRequests;
-  m.add(Metric.GitHubRequests, "Count", requests);
-  m.add(Metric.GitHubPointsUsed, "Count", stats.pointsUsed - before.pointsUsed);
   if (stats.budgetRemaining !== undefined) m.add(Metric.RateBudgetRemaining, "Count", stats.budgetRemaining);
   if (sweepDurationMs !== undefined) {
     m.add(Metric.SweepsCompleted, "Count", 1);

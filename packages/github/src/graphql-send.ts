@@ -100,7 +100,7 @@ export class GraphqlSender {
         const rate = data?.rateLimit as Answer["rate"];
         if (typeof rate?.remaining === "number")
           budget.observe(rate.remaining, rate.resetAt ? new Date(rate.resetAt) : undefined);
-        if (typeof rate?.cost === "number") this.env.onPoints(rate.cost);
+        if (typeof rate?.cost === "number") this.env.onPoints(rate.cost, call.signal);
         let rateLimited: Failure | undefined;
         if (graphqlErrorTypes(body).some((t) => t === "RATE_LIMITED" || t === "RATE_LIMIT")) {
           const retryAt = resetFromHeaders(answer.headers as Record<string, string | undefined>);

@@ -103,7 +103,12 @@ describe(`the sweep under GitHub faults (${label})`, () => {
       const n = scenario.repos ?? 4;
       const world = await seedMovedBranches(db.direct, sim, `absorb${index}`, n);
       for (const f of scenario.faults) sim.faults.add(f);
-      const resolver = simResolver(sim, { requestTimeoutMs: scenario.timeoutMs ?? 5000 });
+      // The production retry count (2), with short waits.
+      const resolver = simResolver(sim, {
+        requestTimeoutMs: scenario.timeoutMs ?? 5000,
+        retries: 2,
+        retryBaseDelayMs: 20,
+      });
       const result = await runSweep(db.sql, { resolver, log: quietLog, worker: FAST_RETRY });
       expect(result).toMatchObject({ status: "completed", targets: { resolved: n, failed: 0 } });
       await expectExactQueue(db.direct, world.expected);

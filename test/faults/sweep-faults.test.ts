@@ -53,11 +53,33 @@ describe(`the sweep under GitHub faults (${label})`, () => {
     recordScenario({ faults: sim.faults.fired.status, expected: world.expected.length });
   });
 
-  it("case 1: a secondary rate limit of 1 s hands the message back and the drift is found in the same sweep", async () => {
+  it("case 1: a secondary rate limit of 1 s is waited for in the invocation: found in the same delivery", async () => {
     const world = await seedMovedBranches(db.direct, sim, "secondary", 3);
     sim.faults.add({ kind: "secondaryRateLimit", retryAfterSeconds: 1, times: 1, scope: "graphql" });
     const started = Date.now();
     const result = await runSweep(db.sql, { resolver: simResolver(sim), log: quietLog, worker: FAST_RETRY });
+    expect(result).toMatchObject({
+      status: "completed",
+      targets: { resolved: 3, failed: 0 },
+      drift: { new: 3 },
+      messages: { deliveries: 1 },
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    await expectExactQueue(db.direct, world.expected);
+    recordScenario({ faults: sim.faults.fired.secondaryRateLimit, expected: world.expected.length });
+  });
+
+  it("case 1: with too little of the invocation left to wait, the message is handed back and redelivered after the limit", async () => {
+    const world = await seedMovedBranches(db.direct, sim, "handback", 3);
+    sim.faults.add({ kind: "secondaryRateLimit", retryAfterSeconds: 1, times: 1, scope: "graphql" });
+    const started = Date.now();
+    const result = await runSweep(db.sql, {
+      resolver: simResolver(sim),
+      log: quietLog,
+      worker: FAST_RETRY,
+      // 20 s per invocation: a 1 s wait plus the 30 s kept free would run past it.
+      queue: { invocationTimeoutMs: 20_000 },
+    });
     expect(result).toMatchObject({
       status: "completed",
       targets: { resolved: 3, failed: 0 },

@@ -104,11 +104,17 @@ async function delayRedelivery(deps: WorkerHandlerDeps, record: SQSRecord, delay
  */
 export function createWorkerHandler(deps: WorkerHandlerDeps) {
   const config = { ...DEFAULT_WORKER_CONFIG, ...deps.config };
-  const recordHandler = async (record: SQSRecord) => {
+  const recordHandler = async (record: SQSRecord, context?: Context) => {
     const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
     try {
       const result = await processSweepMessage(
-        { store: deps.store, resolver: deps.resolver, metrics: deps.metrics.sink, log: deps.log },
+        {
+          store: deps.store,
+          resolver: deps.resolver,
+          metrics: deps.metrics.sink,
+          log: deps.log,
+          ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+        },
         record.body,
         attempt,
         config,

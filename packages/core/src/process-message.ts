@@ -4,6 +4,7 @@ import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from ".
 import type { Resolution, Resolver, ResolveUsage } from "./resolution";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
+import type { Target } from "./target";
 
 export interface WorkerConfig {
   /** Deliveries after which transient failures are accepted (left for the next sweep) instead of retried. */
@@ -16,6 +17,10 @@ export interface WorkerConfig {
   readonly requeueRateLimitedWithinMs: number;
   /** Delay before a message with transient failures is redelivered: this, times the delivery number. */
   readonly transientRetryDelayMs: number;
+  /** Longest rate-limit wait spent inside the invocation (a longer one hands the message back instead). */
+  readonly maxRateLimitWaitMs: number;
+  /** Time kept free after such a wait, to resolve again and record: the wait never runs into the timeout. */
+  readonly invocationReserveMs: number;
 }
 
 export const DEFAULT_WORKER_CONFIG: WorkerConfig = {
@@ -23,6 +28,8 @@ export const DEFAULT_WORKER_CONFIG: WorkerConfig = {
   backoff: DEFAULT_BACKOFF,
   requeueRateLimitedWithinMs: 20 * 60_000,
   transientRetryDelayMs: 15_000,
+  maxRateLimitWaitMs: 10_000,
+  invocationReserveMs: 30_000,
 };
 
 export interface WorkerDeps {
@@ -31,6 +38,8 @@ export interface WorkerDeps {
   readonly metrics: MetricsSink;
   readonly log: Log;
   readonly now?: () => Date;
+  /** What is left of the invocation (Lambda's getRemainingTimeInMillis); unknown: never wait in it. */
+  readonly remainingMs?: () => number;
 }
 
 export interface MessageResult {
@@ -69,13 +78,14 @@ export async function processSweepMessage(
 
   // Counted by the resolver per request it makes for this call (other messages share the resolver).
   const usage: ResolveUsage = { requests: 0, points: 0 };
-  const resolutions = todo.length
-    ? await deps.resolver.resolve(
-        todo.map((target) => ({ target, known: state.get(target.key) })),
-        undefined,
-        usage,
-      )
-    : new Map<string, Resolution>();
+  const resolve = (targets: typeof todo) =>
+    deps.resolver.resolve(
+      targets.map((target) => ({ target, known: state.get(target.key) })),
+      undefined,
+      usage,
+    );
+  const resolutions = todo.length ? await resolve(todo) : new Map<string, Resolution>();
+  await retryAfterShortLimit(deps, config, todo, resolutions, resolve);
 
   const final = attempt >= config.maxAttempts;
   const outcomes: TargetOutcome[] = todo.map((target) => {
@@ -112,6 +122,37 @@ export async function processSweepMessage(
   emitMessageMetrics(deps, outcomes, result, usage, recorded.sweepCompleted?.durationMs);
   deps.log.info("message processed", { ...result, attempt });
   return result;
+}
+
+/**
+ * A rate limit lifting soon compared with what is left of the invocation (a secondary limit's `retry-after: 1`):
+ * wait for it here and resolve those targets once more, instead of handing the message back. Never waits past
+ * the invocation's end less `invocationReserveMs`.
+ */
+async function retryAfterShortLimit(
+  deps: WorkerDeps,
+  config: WorkerConfig,
+  todo: readonly Target[],
+  resolutions: Map<string, Resolution>,
+  resolve: (targets: Target[]) => Promise<Map<string, Resolution>>,
+): Promise<void> {
+  const limited = todo.filter((t) => {
+    const r = resolutions.get(t.key);
+    return r?.status === "failed" && r.kind === "rate_limited" && r.retryAt !== undefined;
+  });
+  if (limited.length === 0 || !deps.remainingMs) return;
+  const now = Date.now();
+  const waitMs = Math.max(
+    0,
+    ...limited.map((t) => {
+      const r = resolutions.get(t.key);
+      return r?.status === "failed" && r.retryAt ? r.retryAt.getTime() - now : 0;
+    }),
+  );
+  if (waitMs > config.maxRateLimitWaitMs || waitMs + config.invocationReserveMs > deps.remainingMs()) return;
+  deps.log.info("waiting for a rate limit inside the invocation", { waitMs, targets: limited.length });
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+  for (const [key, value] of await resolve(limited)) resolutions.set(key, value);
 }
 
 const COMMIT_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/i;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { RedeliveryDelay } from "@drift/aws";
 import type { MessageQueue, SweepMessage } from "@drift/core";
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 export interface LocalQueueOptions {
   /** Records per worker invocation (the SQS event source's batch size). */
@@ -12,6 +12,8 @@ export interface LocalQueueOptions {
   readonly maxReceives?: number;
   /** Enqueue every sent message this many times, as SQS's at-least-once delivery may (default 1). */
   readonly duplicateDeliveries?: number;
+  /** Each invocation's time limit, told to the worker as Lambda's remaining time (default 120 s, the worker's). */
+  readonly invocationTimeoutMs?: number;
   /** Longest redelivery delay honoured (a longer one is shortened to this; default 5 s: a CLI sweep waits). */
   readonly maxRedeliveryDelayMs?: number;
 }
@@ -31,7 +33,7 @@ export interface DeadLetter {
   readonly receiveCount: number;
 }
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+export type SqsHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse | undefined>;
 
 const QUEUE_ARN = "arn:aws:sqs:local:000000000000:drift-sweep-local";
 
@@ -56,6 +58,7 @@ export class LocalQueue implements MessageQueue, RedeliveryDelay {
       maxReceives: 3,
       duplicateDeliveries: 1,
       maxRedeliveryDelayMs: 5_000,
+      invocationTimeoutMs: 120_000,
       ...options,
     };
   }
@@ -94,7 +97,7 @@ export class LocalQueue implements MessageQueue, RedeliveryDelay {
         this.invocations += 1;
         let failed: Set<string>;
         try {
-          const response = await handler(toEvent(batch));
+          const response = await handler(toEvent(batch), invocationContext(this.options.invocationTimeoutMs));
           failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch {
           failed = new Set(batch.map((m) => m.messageId));
@@ -134,6 +137,25 @@ export class LocalQueue implements MessageQueue, RedeliveryDelay {
     }
     return batch;
   }
+}
+
+/** The Lambda context of one local invocation: what the worker reads of it is the time left. */
+function invocationContext(timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "drift-worker-local",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:drift-worker-local",
+    memoryLimitInMB: "1024",
+    awsRequestId: randomUUID(),
+    logGroupName: "local",
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
 }
 
 function toEvent(batch: readonly Stored[]): SQSEvent {

@@ -1,6 +1,6 @@
 /**
  * The alarms of the product: DLQ not empty, failure ratio high, rate budget low, no completed sweep in two hours,
- * and the dispatcher failing or running close to its timeout. Pure specifications: infra/observability.ts creates
+ * the dispatcher failing or running close to its timeout, and webhook deliveries refused for their signature. Pure specifications: infra/observability.ts creates
  * them with the SNS topic as their action. Product metrics are queried with the stage's `stage` dimension, so one
  * stage's sweeps never satisfy (or trip) another stage's alarms.
  */
@@ -34,7 +34,10 @@ export interface AlarmSpec {
   >;
 }
 
-/** The six alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration. */
+/**
+ * The seven alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
+ * signatures refused.
+ */
 export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[] {
   // Long on purpose: one literal per alarm, so each reads as CloudWatch will show it.
   const { stage } = settings;
@@ -154,7 +157,34 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
       },
     },
     ...dispatcherAlarms(refs),
+    webhookSignatureAlarm(stage),
   ];
+}
+
+/** Deliveries refused in an hour above which the webhook secret is probably out of step with the hosts. */
+export const WEBHOOK_REJECTED_THRESHOLD = 10;
+
+/**
+ * Webhook deliveries refused for their signature: a secret rotated on one side only (every delivery is then
+ * refused, and detection falls back to the hourly sweep), or someone probing the public URL.
+ */
+function webhookSignatureAlarm(stage: string): AlarmSpec {
+  const metric = Metric.WebhookSignatureRejected;
+  return {
+    name: "WebhookSignaturesRejected",
+    args: {
+      alarmDescription: `More than ${WEBHOOK_REJECTED_THRESHOLD} webhook deliveries in an hour had a signature that did not match: the webhook secret and the hosts' secret differ (rotate both together, docs/deploy.md), or the URL is being probed. Detection falls back to the hourly sweep meanwhile.`,
+      namespace: METRICS_NAMESPACE,
+      metricName: metric,
+      dimensions: { service: onlyService(metric), stage },
+      statistic: "Sum",
+      period: HOUR,
+      evaluationPeriods: 1,
+      threshold: WEBHOOK_REJECTED_THRESHOLD,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+    },
+  };
 }
 
 /** The dispatcher failed (errors are not retried: the next hour is the retry), or ran close to its timeout. */

@@ -11,6 +11,7 @@ import {
   HOUR,
   METRIC_SERVICE,
   onlyService,
+  WEBHOOK_EVENTS,
 } from "./product-metrics";
 
 /** Plain values the dashboard needs (resolved from the deployment's outputs). */
@@ -267,6 +268,27 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
       metrics: [
         ["AWS/Lambda", "Invocations", "FunctionName", refs.apiFunctionName],
         ["AWS/Lambda", "Errors", "FunctionName", refs.apiFunctionName],
+      ],
+    },
+  );
+  row(
+    {
+      title: "Webhooks: deliveries by event, rejected signatures, re-checks queued",
+      props: { period: 300, stat: "Sum" },
+      metrics: [
+        ...WEBHOOK_EVENTS.map((event) =>
+          product(Metric.WebhookDeliveries, { label: `deliveries: ${event}` }, ["Event", event]),
+        ),
+        product(Metric.WebhookSignatureRejected, { label: "rejected signatures" }),
+        product(Metric.RechecksQueued, { label: "re-checks queued", yAxis: "right" }),
+      ],
+    },
+    {
+      title: "Webhook detection latency (ms, delivery to recorded drift)",
+      props: { period: 300 },
+      metrics: [
+        product(Metric.DetectionLatency, { stat: "p50", label: "median" }),
+        product(Metric.DetectionLatency, { stat: "p99", label: "p99" }),
       ],
     },
   );

@@ -14,6 +14,7 @@ import { createQueues } from "./queue";
 import { createSchedule } from "./schedule";
 import { createSecrets } from "./secrets";
 import { stageSettings } from "./stage";
+import { createWebhook } from "./webhook";
 
 /** Creates every resource of the stage and returns the outputs `sst deploy` prints. */
 export function deploy(env: Readonly<Record<string, string | undefined>> = process.env) {
@@ -32,6 +33,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
   const dispatcher = createDispatcher(afterMigration, queue, bus);
   const worker = createWorker(afterMigration, queue, secrets.github);
   const api = createApi(afterMigration, bus, secrets.adminToken);
+  const webhook = createWebhook(afterMigration, queue);
   createSchedule(settings, dispatcher);
 
   const observability = createObservability(settings, {
@@ -44,6 +46,8 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
 
   return {
     apiUrl: api.url,
+    webhookUrl: webhook.url,
+    webhookSecretArn: webhook.secret.arn,
     adminAuth: settings.adminAuth,
     scheduleEnabled: settings.scheduleEnabled,
     dispatcherFunctionName: dispatcher.name,

@@ -12,7 +12,7 @@ import type { MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
 
 /** The services that emit product metrics. */
-export type MetricService = "dispatcher" | "worker" | "api";
+export type MetricService = "dispatcher" | "worker" | "api" | "webhook";
 
 /**
  * The functions (values of the `service` dimension) that emit each metric. Typed over every metric name, so a
@@ -41,7 +41,15 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   MessagesRejected: ["worker"],
   UpdatesApplied: ["api"],
   UpdatesDismissed: ["api"],
+  WebhookDeliveries: ["webhook"],
+  WebhookSignatureRejected: ["webhook"],
+  RechecksQueued: ["webhook"],
+  // Measured when the worker records a re-check's outcome.
+  DetectionLatency: ["worker"],
 };
+
+/** The `Event` dimension values of WebhookDeliveries (packages/api/src/webhooks: the re-check events, ping, other). */
+export const WEBHOOK_EVENTS = ["push", "create", "delete", "release", "ping", "other"] as const;
 
 /** The one service that emits `metric` (for queries that need a single series, e.g. alarm inputs). */
 export function onlyService(metric: MetricName): MetricService {

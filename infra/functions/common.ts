@@ -5,7 +5,7 @@ import type { FunctionNetwork } from "../network";
 import type { StageSettings } from "../stage";
 
 /** The `service` dimension of every metric a function emits (Powertools reads POWERTOOLS_SERVICE_NAME). */
-export type ServiceName = "dispatcher" | "worker" | "api" | "migrate";
+export type ServiceName = "dispatcher" | "worker" | "api" | "migrate" | "webhook";
 
 /** Lambda runtime and architecture of every handler (Graviton: cheaper per GB-second, same code). */
 export const RUNTIME = "nodejs22.x";
@@ -17,6 +17,7 @@ export const HANDLERS = {
   worker: "functions/worker.handler",
   api: "functions/api.handler",
   migrate: "functions/migrate.handler",
+  webhook: "functions/webhook.handler",
 } as const satisfies Record<ServiceName, string>;
 
 /** What every function is built from: the stage, the network and the database logins. */

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, testAdminApp } from "../support/api";
 import { quietLog, simResolver, useSweepEnvironment } from "../support/pipeline";
 import { insertPlugins } from "../support/seed";
+import { pendingRows, trackPlugins, webhookHarness } from "../support/webhooks";
 
 const env = useSweepEnvironment({ clean: false });
 const onServer = Boolean(process.env.DATABASE_URL);
@@ -27,7 +28,14 @@ const columnPrivilege = async (sql: Sql, table: string, column: string, what: st
 describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, () => {
   it("may read and write its own tables, read workspace_plugins and update only installed_sha there", async () => {
     const sql = env.db.sql;
-    for (const table of ["drift_targets", "drift_plugin_targets", "drift_sweeps", "drift_event_outbox"]) {
+    const webhookTables = ["drift_webhook_deliveries", "drift_rechecks", "drift_recheck_guards"];
+    for (const table of [
+      "drift_targets",
+      "drift_plugin_targets",
+      "drift_sweeps",
+      "drift_event_outbox",
+      ...webhookTables,
+    ]) {
       for (const what of ["SELECT", "INSERT", "UPDATE", "DELETE"]) {
         expect(await privilege(sql, table, what), `${what} on ${table}`).toBe(true);
       }
@@ -103,6 +111,30 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
       expect(pending).toHaveLength(2);
     });
 
+    it("does the incremental mapping pass: maps only a new row, then forgets it once deleted", async () => {
+      const store = createSweepStore(app);
+      const dispatch = createDispatcherHandler({
+        store,
+        queue: new LocalQueue(),
+        metrics: noMetrics,
+        log: quietLog,
+        config: { minIntervalMs: 0 },
+      });
+      const [id] = await insertPlugins(env.db.sql, [
+        {
+          plugin_name: "c",
+          source_raw: "github://role/a",
+          tracked_ref: "tag:v9",
+          installed_sha: "a".repeat(40),
+        },
+      ]);
+      expect(await dispatch({})).toMatchObject({ status: "dispatched", rowsMapped: 1 });
+      await env.db.sql`DELETE FROM workspace_plugins WHERE id = ${id ?? ""}`; // the platform deletes it
+      expect(await dispatch({})).toMatchObject({ status: "dispatched", rowsMapped: 0 });
+      const left = await app`SELECT 1 FROM drift_plugin_targets WHERE plugin_id = ${id ?? ""}`;
+      expect(left).toHaveLength(0);
+    });
+
     it("does the admin API's work: list, apply (installed_sha), dismiss, with the event in the outbox", async () => {
       const t = testAdminApp(app);
       const list = await call(t.app, "GET", "/admin/plugin-updates-pending");
@@ -114,6 +146,25 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
       const dismissed = await call(t.app, "POST", `/admin/plugin-updates/${second?.id}/dismiss`);
       expect(dismissed.status, dismissed.text).toBe(200);
       expect(t.notifier.events.map((e) => e.type)).toEqual(["plugin.update.applied"]);
+    });
+
+    it("does the webhook receiver's work: dedupe, affected targets, coalescing guard, re-check recorded", async () => {
+      const { sim } = env;
+      sim.world.createRepo("role/hook");
+      await trackPlugins(env.db.sql, sim.world, "role/hook", { h: "branch:main" });
+      const hooks = webhookHarness(app, sim);
+      const head = sim.world.commit("role/hook", "main");
+      const payload = { ref: "refs/heads/main", after: head, repository: { full_name: "role/hook" } };
+      const first = await hooks.deliver("github", "push", payload, { deliveryId: "role-1" });
+      expect(first).toEqual({ status: 202, body: { targets: 1 } });
+      await hooks.idle();
+      const again = await hooks.deliver("github", "push", payload, { deliveryId: "role-1" });
+      expect(again.body).toMatchObject({ duplicate: true });
+      expect((await pendingRows(app)).h).toBe(head);
+      const [done] = await app<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM drift_rechecks WHERE done_at IS NOT NULL`;
+      expect(done?.n).toBe(1);
     });
 
     it("cannot delete or rewrite the platform's rows, drop or truncate tables, or touch the migrations", async () => {

@@ -22,6 +22,13 @@ describe(`migrations (${dbLabel})`, () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("an up-to-date check does not hide a missing migration: a schema missing one gets it applied", async () => {
+    await db.sql`DELETE FROM drift_migrations WHERE id = '006_incremental_mapping'`;
+    const again = await migrate(db.sql);
+    expect(again.applied).toEqual(["006_incremental_mapping"]);
+    expect((await migrate(db.sql)).applied).toEqual([]);
+  });
+
   it("creates the platform's partial unique index with its predicate", async () => {
     const [idx] = await db.sql`SELECT indexdef FROM pg_indexes
       WHERE indexname = 'plugin_update_queue_pending_unique' AND schemaname = current_schema()`;

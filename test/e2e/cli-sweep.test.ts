@@ -1,20 +1,18 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { GitHubSim } from "@drift/github-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliDatabase, createCliDatabase, runDrift } from "../support/api-cli";
+import { type CliDatabase, createCliDatabase, DRIFT_FROM_SOURCE, runDrift } from "../support/api-cli";
 import { dbLabel } from "../support/db";
 import { startSim, TOKEN } from "../support/pipeline";
 
-const DRIFT_BIN = fileURLToPath(new URL("../../packages/local/bin/drift.mjs", import.meta.url));
 const run = promisify(execFile);
 
 /** Runs the real `drift` binary in a child process (as `npx drift` would) and returns its exit code and output. */
 async function drift(args: string[], env: NodeJS.ProcessEnv) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [DRIFT_BIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...DRIFT_FROM_SOURCE, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       maxBuffer: 16 * 1024 * 1024,
       timeout: 120_000,

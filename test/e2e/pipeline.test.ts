@@ -122,7 +122,7 @@ describe(`sweep pipeline end to end (${dbLabel})`, () => {
 
     const first = await sweep(env.db.sql, env.sim);
     expect(first.status).toBe("completed");
-    expect(first.rows).toEqual({ scanned: 13, skipped: 2, invalid: 0 });
+    expect(first.rows).toEqual({ scanned: 13, mapped: 13, skipped: 2, invalid: 0 });
     expect(first.targets).toMatchObject({ dispatched: 9, resolved: 7, failed: 2, deferred: 0 });
     expect(first.targets.failedByKind).toEqual({ not_found: 2 });
     const pending = await env.db

@@ -92,7 +92,7 @@ describe("sst.config.ts", () => {
       expect(await config.app({ stage: "alice" })).toMatchObject({ removal: "remove", protect: false });
       const outputs = await config.run();
       expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["apiUrl", "alarmTopicArn", "dashboard"]));
-      expect(fakes.ofType("sst.aws.Function")).toHaveLength(4);
+      expect(fakes.ofType("sst.aws.Function")).toHaveLength(5);
     } finally {
       delete g.$config;
     }
@@ -431,6 +431,8 @@ describe("dashboard", () => {
         if (metric === Metric.TargetsFailed) {
           expect(dims[4]).toBe("FailureKind");
           expect(FAILURE_KINDS).toContain(dims[5]);
+        } else if (metric === Metric.WebhookDeliveries) {
+          expect(dims[4]).toBe("Event"); // checked further in test/infra/webhook.test.ts
         } else {
           expect(dims).toHaveLength(4);
         }
@@ -478,7 +480,15 @@ describe("dashboard", () => {
     const emitters: Record<string, string[]> = {
       dispatcher: [join(ROOT, "packages/core/src/dispatch.ts"), ...handlerFile("dispatcher")],
       worker: [join(ROOT, "packages/core/src/process-message.ts"), ...handlerFile("worker")],
-      api: [...walk(join(ROOT, "packages/api/src")), ...handlerFile("api")],
+      api: [
+        ...walk(join(ROOT, "packages/api/src")).filter((f) => !f.includes(join("src", "webhooks"))),
+        ...handlerFile("api"),
+      ],
+      webhook: [
+        ...walk(join(ROOT, "packages/api/src/webhooks")),
+        join(ROOT, "packages/core/src/recheck.ts"),
+        ...handlerFile("webhook"),
+      ],
     };
     const wrong: string[] = [];
     for (const [service, files] of Object.entries(emitters)) {
@@ -518,7 +528,7 @@ describe("alarms", () => {
     return { f, topicArn, byName };
   }
 
-  it("exist for the six conditions, each notifying the SNS topic", () => {
+  it("exist for the seven conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
       [
@@ -528,6 +538,7 @@ describe("alarms", () => {
         "AlarmRateBudgetLow",
         "AlarmDispatcherErrors",
         "AlarmDispatcherSlow",
+        "AlarmWebhookSignaturesRejected",
       ].sort(),
     );
     for (const [name, args] of byName) {

@@ -1,14 +1,11 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, seedUpdate } from "../support/api";
-import { type CliDatabase, createCliDatabase, runDrift } from "../support/api-cli";
+import { type CliDatabase, createCliDatabase, DRIFT_FROM_SOURCE, runDrift } from "../support/api-cli";
 import { dbLabel } from "../support/db";
 import { sha } from "../support/seed";
-
-const DRIFT_BIN = fileURLToPath(new URL("../../packages/local/bin/drift.mjs", import.meta.url));
 
 let db: CliDatabase;
 beforeAll(async () => {
@@ -90,7 +87,10 @@ describe(`drift pending/apply/dismiss/serve (${dbLabel})`, () => {
     const u = await db.withSql((sql) => seedUpdate(sql, { current_sha: sha("serve-current") }));
     const env: NodeJS.ProcessEnv = { ...process.env, ...db.env, ADMIN_TOKEN, DRIFT_LOG_LEVEL: "info" };
     if (!db.env.DATABASE_URL) delete env.DATABASE_URL;
-    const child = spawn(process.execPath, [DRIFT_BIN, "serve", "--port", "0"], { env, stdio: "pipe" });
+    const child = spawn(process.execPath, [...DRIFT_FROM_SOURCE, "serve", "--port", "0"], {
+      env,
+      stdio: "pipe",
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => {

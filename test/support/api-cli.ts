@@ -2,9 +2,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import type { Sql } from "@drift/db";
 import { main, openDatabase } from "@drift/local";
 import { createTestDb } from "./db";
+
+/**
+ * Node arguments that run the `drift` process from its TypeScript source (tests run on sources; the built bin,
+ * packages/local/bin/drift.mjs, has a test of its own): `spawn(process.execPath, [...DRIFT_FROM_SOURCE, "sweep"])`.
+ */
+export const DRIFT_FROM_SOURCE: readonly string[] = [
+  "--import",
+  "tsx",
+  fileURLToPath(new URL("../../packages/local/src/main.ts", import.meta.url)),
+];
 
 /**
  * A database the `drift` CLI opens by itself, the way it does for users: the embedded PGlite under a temporary

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mapPluginRows } from "@drift/core";
 import type { Sql } from "@drift/db";
-import { pagePluginRows, recordMappings } from "@drift/db";
+import { createRowPager, recordMappings } from "@drift/db";
 
 /** A deterministic 40-hex commit id for a label. */
 export const sha = (label: string): string => createHash("sha1").update(label).digest("hex");
@@ -37,12 +37,13 @@ export async function insertPlugins(sql: Sql, rows: readonly PluginSeed[]): Prom
   return ids;
 }
 
-/** Runs the dispatcher's mapping pass over the whole table; returns the counts. */
+/** Runs the dispatcher's mapping pass (the rows new or changed since the last); returns the counts. */
 export async function mapAll(sql: Sql, pageSize = 1000) {
   let after: string | null = null;
   const counts = { scanned: 0, mapped: 0, skipped: 0, invalid: 0 };
+  const pagePluginRows = createRowPager(sql);
   for (;;) {
-    const rows = await pagePluginRows(sql, after, pageSize);
+    const rows = await pagePluginRows(after, pageSize);
     if (rows.length === 0) return counts;
     const page = mapPluginRows(rows);
     await recordMappings(sql, page);

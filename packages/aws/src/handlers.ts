@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Metrics } from "@aws-lambda-powertools/metrics";
 import {
   DEFAULT_DISPATCH_CONFIG,
   DEFAULT_WORKER_CONFIG,
@@ -17,17 +16,11 @@ import {
   type WorkerConfig,
 } from "@drift/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { powertoolsMetricsSink } from "./metrics-sink";
 
 /** Where a handler's metrics go, and how they are flushed at the end of an invocation. */
 export interface HandlerMetrics {
   readonly sink: MetricsSink;
   flush(): void;
-}
-
-/** Powertools Metrics as a HandlerMetrics (EMF on stdout, flushed per invocation). */
-export function powertoolsHandlerMetrics(metrics: Metrics): HandlerMetrics {
-  return { sink: powertoolsMetricsSink(metrics), flush: () => metrics.publishStoredMetrics() };
 }
 
 export interface DispatcherHandlerDeps {

@@ -6,3 +6,4 @@ export * from "./log";
 export * from "./metrics-sink";
 export * from "./secret-json";
 export * from "./sqs-queue";
+export * from "./webhook-secrets";

@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRICS_NAMESPACE, type MetricsSink } from "@drift/core";
+import type { HandlerMetrics } from "./handlers";
 
 /**
  * Metrics through Powertools (CloudWatch Embedded Metric Format on stdout). Metrics with extra dimensions
@@ -18,6 +19,11 @@ export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
       single.addMetric(name, u, value);
     },
   };
+}
+
+/** Powertools Metrics as a HandlerMetrics (EMF on stdout, flushed per invocation). */
+export function powertoolsHandlerMetrics(metrics: Metrics): HandlerMetrics {
+  return { sink: powertoolsMetricsSink(metrics), flush: () => metrics.publishStoredMetrics() };
 }
 
 /**

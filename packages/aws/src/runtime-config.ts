@@ -28,12 +28,14 @@ export interface RuntimeConfig {
   readonly stage: string;
   /** postgres:// URL of the RDS Proxy endpoint, logged in as the application role. */
   readonly databaseUrl: string;
-  /** Sweep queue URL (dispatcher only; "" elsewhere). */
+  /** Sweep queue URL (dispatcher and webhook receiver only; "" elsewhere). */
   readonly queueUrl: string;
   /** Secrets Manager secret with the GitHub / Gitea credentials (worker only; "" reads the environment). */
   readonly githubSecretArn: string;
   /** Secrets Manager secret with the admin token (API in bearer mode only; "" reads ADMIN_TOKEN). */
   readonly adminTokenSecretArn: string;
+  /** Secrets Manager secret with the webhook HMAC secrets (webhook receiver only; "" leaves both routes unset). */
+  readonly webhookSecretArn: string;
   readonly eventBusName: string;
   readonly githubApiUrl: string;
   readonly adminAuth: "bearer" | "iam";
@@ -118,6 +120,7 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
     queueUrl: env[RUNTIME_ENV.queueUrl] ?? "",
     githubSecretArn: env[RUNTIME_ENV.githubSecretArn] ?? "",
     adminTokenSecretArn: env[RUNTIME_ENV.adminTokenSecretArn] ?? "",
+    webhookSecretArn: env[RUNTIME_ENV.webhookSecretArn] ?? "",
     eventBusName: env[RUNTIME_ENV.eventBusName] ?? "default",
     githubApiUrl: env[RUNTIME_ENV.githubApiUrl] ?? "https://api.github.com",
     adminAuth: env[RUNTIME_ENV.adminAuth] === "iam" ? "iam" : "bearer",

@@ -20,6 +20,8 @@ export const RUNTIME_ENV = {
   githubSecretArn: "DRIFT_GITHUB_SECRET_ARN",
   /** API in bearer mode: the Secrets Manager secret with the admin token. */
   adminTokenSecretArn: "DRIFT_ADMIN_TOKEN_SECRET_ARN",
+  /** Webhook receiver: the Secrets Manager secret with the HMAC secrets of its routes. */
+  webhookSecretArn: "DRIFT_WEBHOOK_SECRET_ARN",
   eventBusName: "DRIFT_EVENT_BUS_NAME",
   githubApiUrl: "GITHUB_API_URL",
   adminAuth: "DRIFT_ADMIN_AUTH",

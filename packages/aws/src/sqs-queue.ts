@@ -35,8 +35,8 @@ export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
   const maxAttempts = options.maxAttempts ?? 5;
   const delay = options.retryDelayMs ?? 200;
   return {
-    async send(messages) {
-      for (const batch of packBatches(messages)) {
+    async send(messages, sendOptions) {
+      for (const batch of packBatches(messages, sendOptions?.delaySeconds)) {
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
           if (attempt > maxAttempts) {
@@ -68,9 +68,16 @@ export function createSqsQueue(options: SqsQueueOptions): MessageQueue {
   };
 }
 
-/** Splits messages into SendMessageBatch calls of ≤ 10 entries and ≤ 1 MiB of bodies. */
-export function packBatches(messages: readonly SweepMessage[]): SendMessageBatchRequestEntry[][] {
-  const entries = messages.map((m) => ({ Id: `m${m.seq}`, MessageBody: JSON.stringify(m) }));
+/** Splits messages into SendMessageBatch calls of ≤ 10 entries and ≤ 1 MiB of bodies (DelaySeconds on each, if any). */
+export function packBatches(
+  messages: readonly SweepMessage[],
+  delaySeconds?: number,
+): SendMessageBatchRequestEntry[][] {
+  const entries = messages.map((m) => ({
+    Id: `m${m.seq}`,
+    MessageBody: JSON.stringify(m),
+    ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+  }));
   return chunkItems(entries, {
     maxItems: SQS_MAX_ENTRIES,
     maxWeight: SQS_MAX_BATCH_BYTES,

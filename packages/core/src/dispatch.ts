@@ -58,8 +58,8 @@ export type DispatchSummary =
   | { readonly status: "skipped"; readonly reason: string; readonly otherSweepId?: string };
 
 /**
- * The dispatcher's job: start a sweep (at most one at a time), map every workspace plugin to its target (pages of
- * rows, keyset order, set-based writes), then page the distinct due targets and pack them into messages of about
+ * The dispatcher's job: start a sweep (at most one at a time), map each new or changed workspace plugin to its
+ * target (pages of rows, keyset order, set-based writes; unchanged rows cost nothing), then page the distinct due targets and pack them into messages of about
  * `reposPerMessage` repositories each. Memory holds one page and one batch of messages, whatever the table size.
  */
 export async function dispatchSweep(
@@ -79,6 +79,7 @@ export async function dispatchSweep(
   metrics.add(Metric.SweepsStarted, "Count", 1);
   const counts: DispatchCounts = {
     rowsScanned: 0,
+    rowsMapped: 0,
     rowsSkipped: 0,
     rowsInvalid: 0,
     targetsDispatched: 0,
@@ -88,7 +89,10 @@ export async function dispatchSweep(
   const beat = () => store.heartbeat(sweepId);
   try {
     await mapAllRows(store, config, counts, beat);
-    await store.pruneMappings();
+    const totals = await store.finishMapping(counts.rowsMapped > 0);
+    counts.rowsScanned = totals.rows;
+    counts.rowsSkipped = totals.skipped;
+    counts.rowsInvalid = totals.invalid;
     await sendDueTargets(store, queue, config, sweepId, counts, beat);
     const done = await store.finishDispatch(sweepId, counts);
     metrics.add(Metric.RowsScanned, "Count", counts.rowsScanned);
@@ -111,6 +115,7 @@ export async function dispatchSweep(
   }
 }
 
+/** Maps the rows that are new or changed since the last pass (the store selects them). */
 async function mapAllRows(
   store: SweepStore,
   config: DispatchConfig,
@@ -122,13 +127,8 @@ async function mapAllRows(
     await beat();
     const rows = await store.pagePluginRows(after, config.rowPageSize);
     if (rows.length === 0) return;
-    const page = mapPluginRows(rows);
-    counts.driftSuperseded += (await store.recordMappings(page)).superseded;
-    counts.rowsScanned += rows.length;
-    for (const p of page.problems) {
-      if (p.status === "skipped") counts.rowsSkipped += 1;
-      else counts.rowsInvalid += 1;
-    }
+    counts.driftSuperseded += (await store.recordMappings(mapPluginRows(rows))).superseded;
+    counts.rowsMapped += rows.length;
     after = rows[rows.length - 1]?.id ?? null;
   }
 }

@@ -7,6 +7,7 @@ export * from "./metrics";
 export * from "./parse-result";
 export * from "./ports";
 export * from "./process-message";
+export * from "./recheck";
 export * from "./resolution";
 export * from "./sha";
 export * from "./source";

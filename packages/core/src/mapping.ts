@@ -5,21 +5,27 @@ import type { DriftKind } from "./tracked-ref";
 export interface PluginMapping {
   readonly pluginId: string;
   readonly target: Target;
-  /** The row's source_raw / tracked_ref at mapping time: a row changed since is never matched stale. */
+  /**
+   * The row's source_raw / tracked_ref / installed_sha (as stored) at mapping time: a row changed since is never
+   * matched stale, and is mapped (and compared) again.
+   */
   readonly sourceRaw: string;
   readonly trackedRef: string;
+  readonly installedSha: string;
   readonly driftKind: DriftKind;
-  /** Already recorded exactly so: nothing to write. */
-  readonly unchanged: boolean;
 }
 
-/** A row that is not followed, and why. */
+/**
+ * A row that is not followed, and why, with the columns it was decided on: the row is looked at again only
+ * when one of them changes (an installed_sha filled in later, a source re-pointed).
+ */
 export interface RowProblem {
   readonly pluginId: string;
   readonly status: "skipped" | "invalid";
   readonly reason: string;
-  /** Already recorded exactly so: nothing to write. */
-  readonly unchanged: boolean;
+  readonly sourceRaw: string | null;
+  readonly trackedRef: string | null;
+  readonly installedSha: string | null;
 }
 
 export interface MappedPage {
@@ -33,28 +39,24 @@ export function mapPluginRows(rows: readonly PluginRow[]): MappedPage {
   const problems: RowProblem[] = [];
   for (const row of rows) {
     const c = classifyRow(row);
-    const r = row.recorded;
     if (c.status === "ok") {
-      const sourceRaw = row.source_raw ?? "";
-      const trackedRef = row.tracked_ref ?? "";
-      const unchanged =
-        r?.target_key === c.value.target.key &&
-        r.source_raw === sourceRaw &&
-        r.tracked_ref === trackedRef &&
-        r.drift_kind === c.value.driftKind &&
-        r.problem_status == null;
       mappings.push({
         pluginId: row.id,
         target: c.value.target,
-        sourceRaw,
-        trackedRef,
+        sourceRaw: row.source_raw ?? "",
+        trackedRef: row.tracked_ref ?? "",
+        installedSha: row.installed_sha ?? "",
         driftKind: c.value.driftKind,
-        unchanged,
       });
     } else {
-      const unchanged =
-        r?.target_key == null && r?.problem_status === c.status && r.problem_reason === c.reason;
-      problems.push({ pluginId: row.id, status: c.status, reason: c.reason, unchanged });
+      problems.push({
+        pluginId: row.id,
+        status: c.status,
+        reason: c.reason,
+        sourceRaw: row.source_raw,
+        trackedRef: row.tracked_ref,
+        installedSha: row.installed_sha,
+      });
     }
   }
   return { mappings, problems };

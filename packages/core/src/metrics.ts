@@ -31,6 +31,14 @@ export const Metric = {
   SweepDuration: "SweepDuration",
   UpdatesApplied: "UpdatesApplied",
   UpdatesDismissed: "UpdatesDismissed",
+  /** Signed webhook deliveries accepted; dimension `Event` (push, create, delete, release, ping, other). */
+  WebhookDeliveries: "WebhookDeliveries",
+  /** Webhook deliveries refused for a missing or wrong signature (401). */
+  WebhookSignatureRejected: "WebhookSignatureRejected",
+  /** Re-check messages queued by webhooks (after dedupe and per-repository coalescing). */
+  RechecksQueued: "RechecksQueued",
+  /** Milliseconds from the first webhook delivery a re-check covers to its drift being recorded. */
+  DetectionLatency: "DetectionLatency",
 } as const;
 
 export type MetricName = (typeof Metric)[keyof typeof Metric];

@@ -54,9 +54,14 @@ export interface MetricsSink {
   add(name: MetricName, unit: MetricUnit, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
+/** Options of one send: `delaySeconds` holds the messages back (SQS DelaySeconds, 0 to 900). */
+export interface SendOptions {
+  readonly delaySeconds?: number;
+}
+
 /** Sends sweep messages; adapters honour their transport's limits (SQS: 10 entries, 1 MiB a call). */
 export interface MessageQueue {
-  send(messages: readonly SweepMessage[]): Promise<void>;
+  send(messages: readonly SweepMessage[], options?: SendOptions): Promise<void>;
 }
 
 /** How a start treats a sweep already dispatching. */
@@ -72,7 +77,10 @@ export type StartSweepResult =
   | { readonly started: false; readonly reason: string; readonly otherSweepId?: string };
 
 export interface DispatchCounts {
+  /** Rows in workspace_plugins when the mapping pass ended. */
   rowsScanned: number;
+  /** Of which new or changed since the last pass: parsed and written in this one (the others cost nothing). */
+  rowsMapped: number;
   rowsSkipped: number;
   rowsInvalid: number;
   targetsDispatched: number;
@@ -105,6 +113,8 @@ export interface RecordedMessage {
   readonly drift: { new: number; refreshed: number; superseded: number };
   /** Set when this delivery finished the sweep's last message. */
   readonly sweepCompleted?: { readonly durationMs: number };
+  /** Set when this delivery finished a webhook re-check: ms from its first delivery to now. */
+  readonly recheckDone?: { readonly latencyMs: number };
 }
 
 /** Port: everything the sweep flow reads from and writes to the database. */
@@ -116,11 +126,18 @@ export interface SweepStore {
   startSweep(trigger: string, minIntervalMs: number, options?: StartSweepOptions): Promise<StartSweepResult>;
   /** Records that the dispatch of `sweepId` is alive (called after every page of work). */
   heartbeat(sweepId: string): Promise<void>;
+  /**
+   * The next page (key order, after `afterId`) of the rows that need mapping: new rows and rows changed since
+   * their last mapping (decided by the store, set-based). Unchanged rows are never returned.
+   */
   pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]>;
   /** Records a page's mappings; supersedes pending updates of plugins re-pointed or no longer followed. */
   recordMappings(page: MappedPage): Promise<{ superseded: number }>;
-  /** Forgets deleted plugins' mappings (and refreshes planner statistics); returns how many were removed. */
-  pruneMappings(): Promise<number>;
+  /**
+   * Ends the mapping pass: forgets deleted plugins' mappings, refreshes planner statistics when `wrote`, and
+   * returns the table's totals (rows, rows skipped and invalid as now recorded).
+   */
+  finishMapping(wrote: boolean): Promise<{ rows: number; skipped: number; invalid: number; pruned: number }>;
   /** Distinct due targets in key order (keyset pagination), so refs of one repository are adjacent. */
   pageDueTargets(afterKey: string | null, limit: number): Promise<Target[]>;
   /** Records the messages about to be sent (before sending: a fast worker must find its row). */

@@ -120,6 +120,8 @@ export async function processSweepMessage(
     ...(retrying > 0 ? { retryAfterMs: retryDelayMs(outcomes, now, attempt, config) } : {}),
   };
   emitMessageMetrics(deps, outcomes, result, usage, recorded.sweepCompleted?.durationMs);
+  if (recorded.recheckDone)
+    deps.metrics.add(Metric.DetectionLatency, "Milliseconds", recorded.recheckDone.latencyMs);
   deps.log.info("message processed", { ...result, attempt });
   return result;
 }

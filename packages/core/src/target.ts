@@ -38,18 +38,6 @@ export interface PluginRow {
   readonly source_raw: string | null;
   readonly tracked_ref: string | null;
   readonly installed_sha: string | null;
-  /** What the last mapping pass recorded for this row, if anything (lets an unchanged row cost no write). */
-  readonly recorded?: RecordedMapping | null;
-}
-
-/** A row's recorded mapping or problem, as the store read it beside the row. */
-export interface RecordedMapping {
-  readonly target_key: string | null;
-  readonly source_raw: string | null;
-  readonly tracked_ref: string | null;
-  readonly drift_kind: string | null;
-  readonly problem_status: string | null;
-  readonly problem_reason: string | null;
 }
 
 export type RowClassification = Parsed<{ target: Target; installedSha: string; driftKind: DriftKind }>;

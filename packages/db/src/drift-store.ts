@@ -32,8 +32,11 @@ export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, comp
  * The partial unique index `plugin_update_queue_pending_unique` is the ON CONFLICT arbiter, named through its
  * predicate (the Go sweeper this project replaces omitted the predicate, which Postgres rejects).
  *
- * Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is left
- * for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):
+ * Only what can have changed is compared: every follower of a target whose commit (or tag) differs from its
+ * previous resolution, and for the others only the plugins (re)mapped since then (the mapping pass remaps a row
+ * whose source_raw, tracked_ref or installed_sha changed). A sweep with nothing changed compares and writes no
+ * plugin. Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is
+ * left for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):
  * it may have changed since mapping. An abbreviated SHA matches the full SHA it prefixes (case-insensitive).
  */
 export async function applyDrift(
@@ -48,14 +51,32 @@ export async function applyDrift(
       FROM unnest(${resolved.map((r) => r.key)}::text[], ${resolved.map((r) => r.sha)}::text[],
                   ${resolved.map((r) => r.tag ?? null)}::text[]) AS r(target_key, sha, tag)
     ),
+    -- What the previous resolution said (drift_targets is updated after this statement, in the same transaction).
+    judged AS (
+      SELECT r.*, (t.last_resolved_at IS NULL OR r.sha IS DISTINCT FROM lower(t.last_sha)
+                   OR r.tag IS DISTINCT FROM t.last_tag) AS moved, t.last_resolved_at
+      FROM resolved r LEFT JOIN drift_targets t ON t.key = r.target_key
+    ),
+    -- Every follower of a target whose answer changed; of the others, only the followers (re)mapped since the
+    -- target was last resolved (a new row, a re-point, a changed installed_sha): the rest were compared then,
+    -- against the same answer, and nothing they are judged on has changed.
+    candidates AS (
+      SELECT j.sha, j.tag, m.* FROM judged j JOIN drift_plugin_targets m ON m.target_key = j.target_key
+      WHERE j.moved
+      UNION ALL
+      SELECT j.sha, j.tag, m.* FROM judged j
+      JOIN drift_plugin_targets m ON m.target_key = j.target_key AND m.mapped_at >= j.last_resolved_at
+      WHERE NOT j.moved
+    ),
     compared AS (
-      SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, r.sha, r.tag, m.drift_kind,
-             (starts_with(r.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), r.sha)) AS in_sync
-      FROM resolved r
-      JOIN drift_plugin_targets m ON m.target_key = r.target_key
-      JOIN workspace_plugins wp
-        ON wp.id = m.plugin_id AND wp.source_raw = m.source_raw AND wp.tracked_ref = m.tracked_ref
-      WHERE wp.installed_sha ~ '^[0-9A-Fa-f]{7,64}$'
+      SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, m.sha, m.tag, m.drift_kind,
+             (starts_with(m.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), m.sha)) AS in_sync
+      FROM candidates m
+      -- One primary-key probe per candidate (LIMIT 1 keeps the lateral from being flattened into a hash join that
+      -- reads the whole table for a few hundred candidates: seconds per message at a million rows).
+      CROSS JOIN LATERAL (SELECT * FROM workspace_plugins x WHERE x.id = m.plugin_id LIMIT 1) wp
+      WHERE wp.source_raw = m.source_raw AND wp.tracked_ref = m.tracked_ref
+        AND wp.installed_sha ~ '^[0-9A-Fa-f]{7,64}$'
     ),
     upserted AS (
       INSERT INTO plugin_update_queue AS q

@@ -4,4 +4,11 @@ export type { GraphqlContext } from "./graphql-resolvers";
 export { RateBucket } from "./rate-limit";
 export type { SimCounters, SimRequestRecord } from "./request-log";
 export { type GitHubSim, type GitHubSimOptions, startGitHubSim } from "./server";
-export { type SimObject, type SimRepo, type TagOptions, World } from "./world";
+export * from "./webhook-payloads";
+export {
+  type SentDelivery,
+  startWebhookSender,
+  type WebhookSender,
+  type WebhookSenderOptions,
+} from "./webhook-sender";
+export { type SimObject, type SimRepo, type TagOptions, World, type WorldChange } from "./world";

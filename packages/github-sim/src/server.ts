@@ -5,6 +5,7 @@ import { githubGraphqlSchema } from "./graphql";
 import { RateBucket } from "./rate-limit";
 import { RequestLog, type SimCounters, type SimRequestRecord } from "./request-log";
 import { handleRequest, type SimState } from "./request-router";
+import { startWebhookSender, type WebhookSender, type WebhookSenderOptions } from "./webhook-sender";
 import { World } from "./world";
 
 export interface GitHubSimOptions {
@@ -22,6 +23,8 @@ export interface GitHubSimOptions {
   readonly world?: World;
   /** How many requests {@link GitHubSim.requests} keeps (default 5000). */
   readonly requestLogSize?: number;
+  /** Send signed webhooks to these URLs whenever the world changes (`webBase` defaults to the simulator's URL). */
+  readonly webhooks?: readonly (Omit<WebhookSenderOptions, "webBase"> & { webBase?: string })[];
 }
 
 export interface GitHubSim {
@@ -39,6 +42,8 @@ export interface GitHubSim {
   readonly counters: SimCounters;
   readonly requests: SimRequestRecord[];
   readonly budgets: { readonly graphql: RateBucket; readonly core: RateBucket };
+  /** The webhook senders configured in the options, in order. */
+  readonly webhooks: readonly WebhookSender[];
   setLatency(ms: number): void;
   resetCounters(): void;
   close(): Promise<void>;
@@ -87,6 +92,9 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
   state.base = base;
+  const webhooks = (options.webhooks ?? []).map((w) =>
+    startWebhookSender(state.world, { webBase: base, ...w }),
+  );
 
   return {
     url: base,
@@ -103,6 +111,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
       return log.requests;
     },
     budgets: state.budgets,
+    webhooks,
     setLatency(ms: number) {
       state.latencyMs = ms;
     },
@@ -111,6 +120,7 @@ export async function startGitHubSim(options: GitHubSimOptions = {}): Promise<Gi
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const w of webhooks) w.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

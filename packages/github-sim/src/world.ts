@@ -41,6 +41,17 @@ export interface TagOptions {
   readonly points?: "tree" | "blob";
 }
 
+/** A change to a repository's refs, as a host would announce it by webhook (null: the ref did not / no longer exists). */
+export type WorldChange =
+  | {
+      readonly kind: "branch" | "tag";
+      readonly repo: SimRepo;
+      readonly name: string;
+      readonly before: string | null;
+      readonly after: string | null;
+    }
+  | { readonly kind: "release"; readonly repo: SimRepo; readonly tag: string };
+
 const keyOf = (fullName: string): string => fullName.toLowerCase();
 
 function splitFullName(fullName: string): [string, string] {
@@ -60,6 +71,32 @@ export class World {
   private readonly renames = new Map<string, string>();
   private seq = 0;
   private nextId = 1;
+  private readonly listeners = new Set<(change: WorldChange) => void>();
+
+  /** Calls `listener` after every branch, tag or release change (the webhook sender uses it); returns an unsubscribe. */
+  onChange(listener: (change: WorldChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: WorldChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private setRef(repo: SimRepo, kind: "branch" | "tag", name: string, after: string | null): void {
+    const refs = kind === "branch" ? repo.branches : repo.tags;
+    const before = refs.get(name) ?? null;
+    if (after === null) refs.delete(name);
+    else refs.set(name, after);
+    if (before !== after) this.emit({ kind, repo, name, before, after });
+  }
+
+  /** Publishes a release of an existing tag (announced like GitHub's `release` event; not stored). */
+  publishRelease(fullName: string, tag: string): void {
+    const repo = this.repo(fullName);
+    if (!repo.tags.has(tag)) throw new Error(`no tag ${tag} in ${fullName}`);
+    this.emit({ kind: "release", repo, tag });
+  }
 
   /** A fresh SHA-1 hex string, unique within this world. */
   newSha(label = "object"): string {
@@ -117,7 +154,7 @@ export class World {
   commit(fullName: string, branch?: string, message = "change"): string {
     const repo = this.repo(fullName);
     const sha = this.addCommit(repo, message);
-    repo.branches.set(branch ?? repo.defaultBranch, sha);
+    this.setRef(repo, "branch", branch ?? repo.defaultBranch, sha);
     return sha;
   }
 
@@ -125,12 +162,12 @@ export class World {
   setBranch(fullName: string, branch: string, target?: string): string {
     const repo = this.repo(fullName);
     const sha = this.commitOf(repo, target ?? repo.defaultBranch);
-    repo.branches.set(branch, sha);
+    this.setRef(repo, "branch", branch, sha);
     return sha;
   }
 
   deleteBranch(fullName: string, branch: string): void {
-    this.repo(fullName).branches.delete(branch);
+    this.setRef(this.repo(fullName), "branch", branch, null);
   }
 
   /**
@@ -155,9 +192,9 @@ export class World {
         ref = sha;
       }
     }
-    repo.tags.set(name, ref);
     this.seq += 1;
     repo.tagCreated.set(name, this.seq);
+    this.setRef(repo, "tag", name, ref);
     return { ref, commit };
   }
 
@@ -171,8 +208,8 @@ export class World {
 
   deleteTag(fullName: string, name: string): void {
     const repo = this.repo(fullName);
-    repo.tags.delete(name);
     repo.tagCreated.delete(name);
+    this.setRef(repo, "tag", name, null);
   }
 
   deleteRepo(fullName: string): void {

@@ -29,7 +29,7 @@ export interface HostResolverConfig {
   readonly reserve?: number;
   /** Per HTTP attempt. Default 15000 ms. */
   readonly requestTimeoutMs?: number;
-  /** Requests in flight per host. Default 4. */
+  /** Requests in flight per host. Default 8 (DEFAULT_MAX_CONCURRENCY_PER_HOST). */
   readonly maxConcurrencyPerHost?: number;
   /** Upper bound (and start) of repositories per GraphQL query; shrinks on resource limits/timeouts. Default 100. */
   readonly repositoriesPerQuery?: number;
@@ -45,7 +45,10 @@ export interface HostResolverConfig {
   readonly retryBaseDelayMs?: number;
   /** Wait for a rate limit only when it lifts within this many seconds (once). Default 0: never sleep in a sweep. */
   readonly maxRateLimitWaitSeconds?: number;
-  /** Minimum spacing of GraphQL requests per host (the throttling plugin's default is 1000 ms). Default 100 ms. */
+  /**
+   * Minimum spacing of GraphQL request starts per host (the throttling plugin's default is 1000 ms). Default 30 ms:
+   * GitHub's secondary limit of 2,000 GraphQL points a minute is one request per 30 ms; queries still overlap.
+   */
   readonly graphqlMinIntervalMs?: number;
   readonly userAgent?: string;
   /** Where the resolver writes what it does (the core `Log`: Powertools' Logger in Lambda, the CLI logger). */
@@ -76,6 +79,12 @@ export function graphqlUrlFor(apiUrl: string): string {
   return /\/api\/v3$/.test(base) ? base.replace(/\/api\/v3$/, "/api/graphql") : `${base}/graphql`;
 }
 
+/**
+ * GitHub requests in flight per host by default: every query of a sweep at once on most installations, far
+ * below the secondary rate limit's 100 concurrent requests.
+ */
+export const DEFAULT_MAX_CONCURRENCY_PER_HOST = 8;
+
 const positive = (value: number | undefined, fallback: number, min = 1): number =>
   value !== undefined && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
 
@@ -88,13 +97,13 @@ export function settingsOf(config: HostResolverConfig): Settings {
     useGraphql: config.useGraphql !== false,
     reserve: positive(config.reserve, 200, 0),
     requestTimeoutMs: positive(config.requestTimeoutMs, 15_000),
-    maxConcurrencyPerHost: positive(config.maxConcurrencyPerHost, 4),
+    maxConcurrencyPerHost: positive(config.maxConcurrencyPerHost, DEFAULT_MAX_CONCURRENCY_PER_HOST),
     repositoriesPerQuery: positive(config.repositoriesPerQuery, 100),
     refsPerQuery: positive(config.refsPerQuery, 500),
     retries: positive(config.retries, 2, 0),
     retryBaseDelayMs: positive(config.retryBaseDelayMs, 1000, 0),
     maxRateLimitWaitSeconds: positive(config.maxRateLimitWaitSeconds, 0, 0),
-    graphqlMinIntervalMs: positive(config.graphqlMinIntervalMs, 100, 0),
+    graphqlMinIntervalMs: positive(config.graphqlMinIntervalMs, 30, 0),
     userAgent: config.userAgent ?? "plugin-drift-sweeper",
   };
 }

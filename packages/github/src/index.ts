@@ -1,4 +1,9 @@
-export { type GitHubAuth, graphqlUrlFor, type HostResolverConfig } from "./config";
+export {
+  DEFAULT_MAX_CONCURRENCY_PER_HOST,
+  type GitHubAuth,
+  graphqlUrlFor,
+  type HostResolverConfig,
+} from "./config";
 export {
   type BuiltQuery,
   buildRefsQuery,

@@ -1,24 +1,59 @@
 import type { Command, CommandContext } from "./command";
 import { UsageError } from "./command";
-import { applyCommand } from "./commands/apply";
-import { demoCommand } from "./commands/demo";
-import { dismissCommand } from "./commands/dismiss";
-import { migrateCommand } from "./commands/migrate";
-import { pendingCommand } from "./commands/pending";
-import { serveCommand } from "./commands/serve";
-import { sweepCommand } from "./commands/sweep";
-import { trackCommand } from "./commands/track";
 
-/** Every `drift` command. Add new ones here (one file per command in ./commands). */
-export const COMMANDS: readonly Command[] = [
-  migrateCommand,
-  sweepCommand,
-  trackCommand,
-  demoCommand,
-  pendingCommand,
-  applyCommand,
-  dismissCommand,
-  serveCommand,
+/** A command as `drift --help` lists it; its module (and what it imports) loads only when it runs. */
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for `drift --help`. */
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+/**
+ * Every `drift` command. Add new ones here (one file per command in ./commands). Imports are dynamic so that
+ * `drift --help` loads no database driver, HTTP client or AWS code, and each command loads only its own.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "migrate",
+    summary: "Create or upgrade the database schema (idempotent)",
+    load: async () => (await import("./commands/migrate")).migrateCommand,
+  },
+  {
+    name: "sweep",
+    summary: "Run one full sweep now (dispatcher → local queue → workers, the Lambda code path)",
+    load: async () => (await import("./commands/sweep")).sweepCommand,
+  },
+  {
+    name: "track",
+    summary: "Install or re-point a workspace plugin (writes workspace_plugins like the platform does)",
+    load: async () => (await import("./commands/track")).trackCommand,
+  },
+  {
+    name: "demo",
+    summary: "Offline end-to-end demo on a SIMULATED GitHub: seed, sweep, list, apply",
+    load: async () => (await import("./commands/demo")).demoCommand,
+  },
+  {
+    name: "pending",
+    summary: "List pending updates, newest first (--json for a JSON array)",
+    load: async () => (await import("./commands/pending")).pendingCommand,
+  },
+  {
+    name: "apply",
+    summary: "Apply a pending update (installs the approved commit; same code as the admin API)",
+    load: async () => (await import("./commands/apply")).applyCommand,
+  },
+  {
+    name: "dismiss",
+    summary: "Dismiss a pending update (same code as the admin API)",
+    load: async () => (await import("./commands/dismiss")).dismissCommand,
+  },
+  {
+    name: "serve",
+    summary: "Serve the admin API and page locally (the Lambda Function URL's app)",
+    load: async () => (await import("./commands/serve")).serveCommand,
+  },
 ];
 
 function help(): string {
@@ -46,11 +81,12 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     (name ? stdout : stderr).write(help());
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     stderr.write(`drift: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     stdout.write(`${command.usage}\n`);
     return 0;

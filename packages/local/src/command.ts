@@ -8,8 +8,6 @@ export interface CommandContext {
 
 export interface Command {
   readonly name: string;
-  /** One line for `drift --help`. */
-  readonly summary: string;
   /** Full usage for `drift NAME --help`. */
   readonly usage: string;
   /** Returns the process exit code. Throw a UsageError for bad flags. */

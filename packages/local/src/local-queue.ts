@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { RedeliveryDelay } from "@drift/aws";
-import type { MessageQueue, SweepMessage } from "@drift/core";
+import type { MessageQueue, SendOptions, SweepMessage } from "@drift/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 export interface LocalQueueOptions {
@@ -22,9 +22,9 @@ interface Stored {
   readonly messageId: string;
   readonly body: string;
   readonly sentAt: number;
-  receiveCount: number;
-  /** Not delivered before this time (epoch ms): a delayed redelivery. */
+  /** Not delivered before this time (SQS DelaySeconds). */
   visibleAt: number;
+  receiveCount: number;
 }
 
 export interface DeadLetter {
@@ -63,22 +63,39 @@ export class LocalQueue implements MessageQueue, RedeliveryDelay {
     };
   }
 
-  async send(messages: readonly SweepMessage[]): Promise<void> {
-    for (const m of messages) {
-      for (let i = 0; i < this.options.duplicateDeliveries; i++) this.sendRaw(JSON.stringify(m));
-    }
-  }
-
-  /** Enqueues any body, as a producer (or a broken one) could. */
-  sendRaw(body: string): string {
-    const messageId = randomUUID();
-    this.ready.push({ messageId, body, sentAt: Date.now(), receiveCount: 0, visibleAt: 0 });
-    return messageId;
-  }
-
   /** The local ChangeMessageVisibility: the record comes back no sooner than `delayMs` from now. */
   async retryAfter(record: SQSRecord, delayMs: number): Promise<void> {
     this.delays.set(record.messageId, Math.min(Math.max(0, delayMs), this.options.maxRedeliveryDelayMs));
+  }
+
+  async send(messages: readonly SweepMessage[], options?: SendOptions): Promise<void> {
+    for (const m of messages) {
+      for (let i = 0; i < this.options.duplicateDeliveries; i++) {
+        this.sendRaw(JSON.stringify(m), options?.delaySeconds);
+      }
+    }
+  }
+
+  /** Enqueues any body, as a producer (or a broken one) could, optionally held back `delaySeconds`. */
+  sendRaw(body: string, delaySeconds = 0): string {
+    const messageId = randomUUID();
+    const sentAt = Date.now();
+    this.ready.push({ messageId, body, sentAt, visibleAt: sentAt + delaySeconds * 1000, receiveCount: 0 });
+    return messageId;
+  }
+
+  /** Takes up to `n` messages whose delay is over. */
+  private takeVisible(n: number): Stored[] {
+    const now = Date.now();
+    const taken: Stored[] = [];
+    for (let i = 0; i < this.ready.length && taken.length < n; ) {
+      const m = this.ready[i] as Stored;
+      if (m.visibleAt <= now) {
+        taken.push(m);
+        this.ready.splice(i, 1);
+      } else i++;
+    }
+    return taken;
   }
 
   get depth(): number {
@@ -90,7 +107,7 @@ export class LocalQueue implements MessageQueue, RedeliveryDelay {
     let acked = 0;
     const worker = async () => {
       for (;;) {
-        const batch = this.takeVisible();
+        const batch = this.takeVisible(this.options.batchSize);
         if (batch.length === 0) return;
         for (const m of batch) m.receiveCount += 1;
         this.deliveries += batch.length;
@@ -118,24 +135,12 @@ export class LocalQueue implements MessageQueue, RedeliveryDelay {
     // Workers stop when they find the queue empty; redelivered messages are picked up by whoever is still running,
     // and the loop below restarts workers while anything is left.
     while (this.ready.length > 0) {
-      const next = Math.min(...this.ready.map((m) => m.visibleAt));
-      if (next > Date.now()) await new Promise((resolve) => setTimeout(resolve, next - Date.now()));
       await Promise.all(Array.from({ length: this.options.concurrency }, worker));
+      // Only delayed messages left: wait until the first of them is due.
+      if (this.ready.length === 0) break;
+      const next = Math.min(...this.ready.map((m) => m.visibleAt));
+      if (next > Date.now()) await new Promise((r) => setTimeout(r, next - Date.now()));
     }
-  }
-
-  /** Up to a batch of the messages visible now, in queue order. */
-  private takeVisible(): Stored[] {
-    const now = Date.now();
-    const batch: Stored[] = [];
-    for (let i = 0; i < this.ready.length && batch.length < this.options.batchSize; ) {
-      const m = this.ready[i] as Stored;
-      if (m.visibleAt <= now) {
-        batch.push(m);
-        this.ready.splice(i, 1);
-      } else i++;
-    }
-    return batch;
   }
 }
 

@@ -1,5 +1,13 @@
-import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
-import { type DispatchConfig, type Log, Metric, type Resolver, type WorkerConfig } from "@drift/core";
+// The handlers alone: the package index also loads the AWS SDK clients, which a local sweep never uses.
+import { createDispatcherHandler, createWorkerHandler } from "@drift/aws/handlers";
+import {
+  type DispatchConfig,
+  type Log,
+  Metric,
+  type Resolver,
+  type SweepStore,
+  type WorkerConfig,
+} from "@drift/core";
 import { countPendingUpdates, createSweepStore, type Sql, sweepTotals } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
@@ -12,6 +20,8 @@ export interface LocalSweepOptions {
   readonly queue?: LocalQueueOptions | LocalQueue;
   readonly dispatch?: Partial<DispatchConfig>;
   readonly worker?: Partial<WorkerConfig>;
+  /** The store the handlers use (default: the Postgres store on `sql`; a test may wrap it to observe calls). */
+  readonly store?: SweepStore;
   /** Called as messages are acknowledged (progress display). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -24,7 +34,8 @@ export interface SweepSummary {
   readonly durationMs: number;
   /** Of which the dispatcher (mapping pass, paging due targets, sending). */
   readonly dispatchMs: number;
-  readonly rows: { scanned: number; skipped: number; invalid: number };
+  /** Rows in the table, of which `mapped` were new or changed (parsed and written), and skipped / invalid. */
+  readonly rows: { scanned: number; mapped: number; skipped: number; invalid: number };
   readonly targets: {
     dispatched: number;
     resolved: number;
@@ -44,7 +55,7 @@ export interface SweepSummary {
  */
 export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSummary> {
   const started = Date.now();
-  const store = createSweepStore(options.sql);
+  const store = options.store ?? createSweepStore(options.sql);
   const queue = options.queue instanceof LocalQueue ? options.queue : new LocalQueue(options.queue);
   const collector = new MetricsCollector();
   const metrics = { sink: collector, flush: () => {} };
@@ -84,7 +95,12 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     sweepId: dispatched.sweepId,
     durationMs: Date.now() - started,
     dispatchMs,
-    rows: { scanned: sweep.rows_scanned, skipped: sweep.rows_skipped, invalid: sweep.rows_invalid },
+    rows: {
+      scanned: sweep.rows_scanned,
+      mapped: dispatched.rowsMapped,
+      skipped: sweep.rows_skipped,
+      invalid: sweep.rows_invalid,
+    },
     targets: {
       dispatched: sweep.targets_dispatched,
       resolved: sweep.resolved,
@@ -99,6 +115,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     },
     drift: { new: sweep.new, refreshed: sweep.refreshed, superseded: sweep.superseded },
     github: {
+      // What the metrics say: each message counts the requests it made (ResolveUsage), never another's.
       requests: collector.total(Metric.GitHubRequests),
       pointsUsed: collector.total(Metric.GitHubPointsUsed),
       budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
@@ -126,7 +143,7 @@ async function emptySummary(
     reason,
     durationMs,
     dispatchMs: durationMs,
-    rows: { scanned: 0, skipped: 0, invalid: 0 },
+    rows: { scanned: 0, mapped: 0, skipped: 0, invalid: 0 },
     targets: { dispatched: 0, resolved: 0, failed: 0, deferred: 0, failedByKind: {} },
     messages: { sent: 0, deliveries: 0, deadLettered: 0 },
     drift: { new: 0, refreshed: 0, superseded: 0 },

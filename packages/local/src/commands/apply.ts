@@ -3,7 +3,6 @@ import { runDecision } from "./decision";
 
 export const applyCommand: Command = {
   name: "apply",
-  summary: "Apply a pending update (installs the approved commit; same code as the admin API)",
   usage: [
     "drift apply ID",
     "",

@@ -11,6 +11,7 @@ import { openDatabase } from "../database";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
 import { runLocalSweep } from "../runner";
+import { demoWebhookStep } from "./demo-webhook";
 import { formatSummary } from "./sweep";
 
 const DEMO_TOKEN = "demo-github-token";
@@ -18,7 +19,6 @@ const DEMO_ADMIN_TOKEN = "demo-admin-token";
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "Offline end-to-end demo on a SIMULATED GitHub: seed, sweep, list, apply",
   usage: [
     "drift demo [--keep]",
     "",
@@ -114,6 +114,7 @@ export const demoCommand: Command = {
         `-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`,
       );
       out();
+      await demoWebhookStep(out, db.sql, sim, resolver, log);
       out(
         "Try it yourself: ADMIN_TOKEN=secret npx drift serve --port 8080   then open http://127.0.0.1:8080/admin/",
       );

@@ -3,7 +3,6 @@ import { runDecision } from "./decision";
 
 export const dismissCommand: Command = {
   name: "dismiss",
-  summary: "Dismiss a pending update (same code as the admin API)",
   usage: [
     "drift dismiss ID",
     "",

@@ -4,7 +4,6 @@ import { openDatabase } from "../database";
 
 export const migrateCommand: Command = {
   name: "migrate",
-  summary: "Create or upgrade the database schema (idempotent)",
   usage:
     "drift migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded database under .drift/).",
   async run(ctx) {

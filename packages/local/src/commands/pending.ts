@@ -56,7 +56,6 @@ function table(rows: readonly UpdateRow[]): string {
 
 export const pendingCommand: Command = {
   name: "pending",
-  summary: "List pending updates, newest first (--json for a JSON array)",
   usage: [
     "drift pending [--json]",
     "",

@@ -1,12 +1,15 @@
 import { parseArgs } from "node:util";
 import { createAdminApp } from "@drift/api";
 import { startAdminServer } from "@drift/api/node-server";
+import { withWebhooks } from "@drift/api/webhooks";
 import { createLogNotifier, type Log } from "@drift/core";
 import { publishPendingEvents, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
+import { createLocalWebhooks } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
+import { resolverFromEnv } from "../resolver-from-env";
 
 /**
  * The admin app exactly as `drift serve` wires it: bearer ADMIN_TOKEN, CORS origins from DRIFT_CORS_ORIGINS
@@ -50,7 +53,6 @@ function nextSignal(): Promise<NodeJS.Signals> {
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Serve the admin API and page locally (the Lambda Function URL's app)",
   usage: [
     "drift serve [--port N] [--host 127.0.0.1]",
     "",
@@ -59,6 +61,8 @@ export const serveCommand: Command = {
     "",
     "Requires ADMIN_TOKEN (the bearer token the API and the page ask for). DRIFT_CORS_ORIGINS: comma-separated",
     "origins allowed to call the API from another site. Admin page: http://HOST:PORT/admin/",
+    "Webhooks: POST /webhooks/github (GITHUB_WEBHOOK_SECRET) and /webhooks/gitea (GITEA_WEBHOOK_SECRET) re-check",
+    "the affected targets at once, in process (resolved with GITHUB_API_URL / GITHUB_TOKEN / GITEA_TOKEN).",
   ].join("\n"),
   async run(ctx) {
     const { values } = parseArgs({
@@ -80,7 +84,14 @@ export const serveCommand: Command = {
     const db = await openDatabase({ env: ctx.env });
     let server: Awaited<ReturnType<typeof startAdminServer>>;
     try {
-      server = await startAdminServer(createServeApp(db.sql, ctx.env, logger), { host: values.host, port });
+      const webhooks = createLocalWebhooks({
+        sql: db.sql,
+        resolver: await resolverFromEnv(ctx.env, logger),
+        log: logger,
+        env: ctx.env,
+      });
+      const app = withWebhooks(createServeApp(db.sql, ctx.env, logger), webhooks.app);
+      server = await startAdminServer(app, { host: values.host, port });
     } catch (error) {
       await db.close();
       throw error;

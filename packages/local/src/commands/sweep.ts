@@ -8,7 +8,6 @@ import { runLocalSweep, type SweepSummary } from "../runner";
 
 export const sweepCommand: Command = {
   name: "sweep",
-  summary: "Run one full sweep now (dispatcher → local queue → workers, the Lambda code path)",
   usage: [
     "drift sweep [--json] [--concurrency N] [--takeover] [--verbose]",
     "",
@@ -101,7 +100,10 @@ export function formatSummary(s: SweepSummary): string {
     .join(", ");
   const rows: [string, string][] = [
     ["sweep", `${s.sweepId} (${s.status}, ${(s.durationMs / 1000).toFixed(1)} s)`],
-    ["rows", `${s.rows.scanned} scanned, ${s.rows.skipped} skipped, ${s.rows.invalid} invalid`],
+    [
+      "rows",
+      `${s.rows.scanned} scanned, ${s.rows.mapped} new or changed, ${s.rows.skipped} skipped, ${s.rows.invalid} invalid`,
+    ],
     [
       "targets",
       `${s.targets.dispatched} dispatched, ${s.targets.resolved} resolved, ${s.targets.failed} failed, ${s.targets.deferred} deferred`,

@@ -5,7 +5,6 @@ import { openDatabase } from "../database";
 
 export const trackCommand: Command = {
   name: "track",
-  summary: "Install or re-point a workspace plugin (writes workspace_plugins like the platform does)",
   usage: [
     "drift track WORKSPACE_ID PLUGIN SOURCE --ref TRACKED_REF [--installed SHA]",
     "",

@@ -1,0 +1,124 @@
+/**
+ * W1: 10,000 rows following 1,000 targets on 400 repositories, 10% drifted, 100 ms simulated latency per GitHub
+ * request. The whole `drift sweep --json` process (built bin, median of several first sweeps on freshly seeded
+ * rows), against the original algorithm (one lookup per row in turn, timed on a sample and scaled) and the
+ * network floor (ceil(queries / in flight) × latency).
+ */
+import { makeTarget, parseSource, parseTrackedRef, type Target } from "@drift/core";
+import type { Sql } from "@drift/db";
+import { createHostResolver, DEFAULT_MAX_CONCURRENCY_PER_HOST } from "@drift/github";
+import { startGitHubSim } from "@drift/github-sim";
+import type { SweepSummary } from "@drift/local";
+import { median, quiet, round, TOKEN, timeDrift, urlWithSchema } from "./common";
+import { buildW1World, seedW1, w1Target } from "./world";
+
+export interface W1Result {
+  readonly rows: number;
+  readonly targets: number;
+  readonly repositories: number;
+  readonly latencyMs: number;
+  readonly runs: number;
+  /** Whole-process `drift sweep --json`, each a first sweep over freshly seeded rows. */
+  readonly processMs: { readonly median: number; readonly all: readonly number[] };
+  /** Time inside the sweep (the summary's durationMs), median. */
+  readonly sweepMs: number;
+  readonly graphqlRequests: number;
+  readonly maxRepositoriesPerQuery: number;
+  readonly driftFound: number;
+  readonly original: {
+    readonly sampleRows: number;
+    readonly sampleMs: number;
+    readonly scaledMs: number;
+    readonly requests: number;
+  };
+  readonly floor: { readonly queries: number; readonly inFlight: number; readonly ms: number };
+  readonly requestRatio: number;
+  readonly timeRatio: number;
+  readonly vsFloor: number;
+}
+
+/** The i-th W1 target as the resolver takes it. */
+function w1TargetOf(i: number): Target {
+  const t = w1Target(i);
+  const src = parseSource(t.source);
+  const ref = parseTrackedRef(t.ref);
+  if (src.status !== "ok" || ref.status !== "ok") throw new Error("bad bench target");
+  return makeTarget(src.value, ref.value);
+}
+
+export async function benchW1(
+  db: { sql: Sql; url: string; schema: string | undefined },
+  options: { runs: number; rows?: number; latencyMs?: number; sampleRows?: number },
+): Promise<W1Result> {
+  const rows = options.rows ?? 10_000;
+  const latencyMs = options.latencyMs ?? 100;
+  const sim = await startGitHubSim({ token: TOKEN, latencyMs });
+  try {
+    const installed = buildW1World(sim);
+    const env = {
+      DATABASE_URL: urlWithSchema(db.url, db.schema),
+      GITHUB_API_URL: sim.url,
+      GITHUB_TOKEN: TOKEN,
+    };
+    // Warm the simulator (it builds GitHub's schema on its first query), so runs measure the sweeper, not it.
+    const warm = createHostResolver({ githubApiUrl: sim.url, auth: { token: TOKEN }, logger: quiet });
+    await warm.resolve([{ target: w1TargetOf(0) }]);
+    const times: number[] = [];
+    const inside: number[] = [];
+    let summary: SweepSummary | undefined;
+    let graphql = 0;
+    for (let run = 0; run < options.runs; run++) {
+      await seedW1(db.sql, rows, installed);
+      sim.resetCounters();
+      const r = await timeDrift(["sweep", "--json"], env);
+      summary = JSON.parse(r.stdout) as SweepSummary;
+      if (summary.status !== "completed") throw new Error(`W1 sweep ${summary.status}`);
+      times.push(r.ms);
+      inside.push(summary.durationMs);
+      graphql = sim.counters.graphql;
+    }
+    const maxRepos = sim.counters.maxRepositoriesPerQuery;
+
+    // The original algorithm: every row looked up on its own, one after another (REST, as `git fetch` per row).
+    const sampleRows = options.sampleRows ?? 30;
+    const naive = createHostResolver({
+      githubApiUrl: sim.url,
+      auth: { token: TOKEN },
+      useGraphql: false,
+      logger: quiet,
+    });
+    sim.resetCounters();
+    const t0 = performance.now();
+    for (let i = 0; i < sampleRows; i++) await naive.resolve([{ target: w1TargetOf(i % 1000) }]);
+    const sampleMs = performance.now() - t0;
+    const perRowRequests = sim.counters.rest / sampleRows;
+    const original = {
+      sampleRows,
+      sampleMs: round(sampleMs),
+      scaledMs: round((sampleMs * rows) / sampleRows),
+      requests: Math.round(perRowRequests * rows),
+    };
+    const inFlight = DEFAULT_MAX_CONCURRENCY_PER_HOST;
+    const floorMs = Math.ceil(graphql / inFlight) * latencyMs;
+    const ours = median(times);
+    return {
+      rows,
+      targets: 1000,
+      repositories: 400,
+      latencyMs,
+      runs: options.runs,
+      processMs: { median: round(ours), all: times.map((t) => round(t)) },
+      sweepMs: round(median(inside)),
+      graphqlRequests: graphql,
+      maxRepositoriesPerQuery: maxRepos,
+      driftFound: summary?.drift.new ?? 0,
+      original,
+      floor: { queries: graphql, inFlight, ms: floorMs },
+      requestRatio: round(original.requests / Math.max(1, graphql)),
+      timeRatio: round(original.scaledMs / ours),
+      vsFloor: round(ours / floorMs, 2),
+    };
+  } finally {
+    await sim.close();
+  }
+}

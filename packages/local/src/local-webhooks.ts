@@ -1,0 +1,45 @@
+import { createWebhookApp } from "@drift/api/webhooks";
+import { createWorkerHandler } from "@drift/aws";
+import type { Log, MetricsSink, Resolver } from "@drift/core";
+import { createRecheckStore, createSweepStore, type Sql } from "@drift/db";
+import type { Hono } from "hono";
+import { InProcessQueue } from "./in-process-queue";
+import { MetricsCollector } from "./metrics-collector";
+
+export interface LocalWebhooksOptions {
+  readonly sql: Sql;
+  readonly resolver: Resolver;
+  readonly log: Log;
+  /** GITHUB_WEBHOOK_SECRET, GITEA_WEBHOOK_SECRET; DRIFT_RECHECK_WINDOW_MS (coalescing window, default 5000). */
+  readonly env: NodeJS.ProcessEnv;
+  readonly metrics?: MetricsSink;
+}
+
+/**
+ * The webhook receiver as `drift serve` runs it: the same app as the webhook Lambda, whose re-checks go through
+ * an in-process queue to the very worker handler a sweep uses. `idle()` waits for queued re-checks.
+ */
+export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono; idle(): Promise<void> } {
+  const metrics = options.metrics ?? new MetricsCollector();
+  const worker = createWorkerHandler({
+    store: createSweepStore(options.sql),
+    resolver: options.resolver,
+    metrics: { sink: metrics, flush() {} },
+    log: options.log,
+  });
+  const queue = new InProcessQueue(worker, {}, (error) =>
+    options.log.error("in-process re-check failed", { error: (error as Error).message }),
+  );
+  const window = Number(options.env.DRIFT_RECHECK_WINDOW_MS);
+  const app = createWebhookApp({
+    store: createRecheckStore(options.sql),
+    queue,
+    secrets: { github: options.env.GITHUB_WEBHOOK_SECRET, gitea: options.env.GITEA_WEBHOOK_SECRET },
+    metrics,
+    log: options.log,
+    ...(Number.isFinite(window) && window >= 0 && options.env.DRIFT_RECHECK_WINDOW_MS
+      ? { recheck: { windowMs: window } }
+      : {}),
+  });
+  return { app, idle: () => queue.idle() };
+}

@@ -4,9 +4,15 @@
  * Pure: no SST globals, so `app()` in sst.config.ts and the tests can call it. Deploy-time overrides come from
  * the environment of `sst deploy` (SST also loads `.env` and `.env.<stage>`); docs/deploy.md lists them.
  */
+import {
+  type AdminAuthMode,
+  parseAdminAuthMode,
+  parseCorsOrigins,
+  SettingError,
+} from "../packages/core/src/settings";
 
 /** How the admin API authenticates: a bearer token checked by the app, or AWS IAM on the Function URL. */
-export type AdminAuth = "bearer" | "iam";
+export type AdminAuth = AdminAuthMode;
 
 /** CloudWatch Logs retention, in the words SST's `logging.retention` accepts. */
 export type LogRetention = "1 week" | "1 month" | "3 months";
@@ -108,18 +114,20 @@ function required(env: Env, name: string, why: string): string {
   return value;
 }
 
+/** The shared security-setting parsers (packages/core/src/settings.ts), their errors as StageSettingsError. */
+function security<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof SettingError) throw new StageSettingsError(error.message);
+    throw error;
+  }
+}
+
 function origins(env: Env, fallback: readonly string[]): readonly string[] {
   if (env.DRIFT_CORS_ORIGINS === undefined) return fallback;
-  const values = list(env.DRIFT_CORS_ORIGINS);
-  for (const origin of values) {
-    // Function URL CORS takes exact origins (or "*"); a path or a typo would silently block the admin UI.
-    if (origin !== "*" && !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
-      throw new StageSettingsError(
-        `DRIFT_CORS_ORIGINS: "${origin}" is not an origin like https://admin.example.com`,
-      );
-    }
-  }
-  return values;
+  // Exact https origins only (never "*": in bearer mode it silently blocks every browser; never "null").
+  return security(() => parseCorsOrigins(env.DRIFT_CORS_ORIGINS));
 }
 
 function apiUrl(env: Env): string {
@@ -167,10 +175,7 @@ function database(env: Env, production: boolean): DatabaseSettings {
  */
 export function stageSettings(stage: string, env: Env = {}): StageSettings {
   const production = isProductionStage(stage);
-  const adminAuth = env.DRIFT_ADMIN_AUTH?.trim() || "bearer";
-  if (adminAuth !== "bearer" && adminAuth !== "iam") {
-    throw new StageSettingsError(`DRIFT_ADMIN_AUTH must be bearer or iam, got "${adminAuth}"`);
-  }
+  const adminAuth = security(() => parseAdminAuthMode(env.DRIFT_ADMIN_AUTH));
   return {
     stage,
     production,

@@ -121,11 +121,13 @@ describe(`drift track / sweep as a user runs them (${dbLabel})`, () => {
       GITHUB_TOKEN: TOKEN,
     });
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({
-      status: "skipped",
-      reason: "another sweep is dispatching",
-    });
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ status: "skipped" });
+    expect(summary.reason).toMatch(
+      /^another sweep \(\S+\) has been dispatching for \d+ s, last heartbeat \d+ s ago$/,
+    );
     expect(result.stderr).toContain("not started");
+    expect(result.stderr).toContain("drift sweep --takeover");
     await db.withSql((sql) => sql`DELETE FROM drift_sweeps WHERE status = 'dispatching'`);
   });
 

@@ -98,7 +98,7 @@ describe("runtimeConfig", () => {
   });
 
   it("defaults to bearer auth, the default bus, github.com and the stage 'local'", () => {
-    const config = runtimeConfig({ DRIFT_ADMIN_AUTH: "something-else" });
+    const config = runtimeConfig({});
     expect(config).toMatchObject({
       stage: "local",
       adminAuth: "bearer",
@@ -106,6 +106,10 @@ describe("runtimeConfig", () => {
       githubApiUrl: "https://api.github.com",
       corsOrigins: [],
     });
+  });
+
+  it("refuses an unknown DRIFT_ADMIN_AUTH rather than falling back (one parser with drift serve and infra)", () => {
+    expect(() => runtimeConfig({ DRIFT_ADMIN_AUTH: "something-else" })).toThrow(/^DRIFT_ADMIN_AUTH: /);
   });
 });
 

@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { adminAuth } from "./auth";
 import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
+import { setHsts } from "./hsts";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { reportingRoutes } from "./reporting";
@@ -52,6 +53,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     c.header("Cache-Control", "no-store");
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
+    setHsts(c);
     // Path only: a query string is the caller's, and could carry anything.
     logger.info("request", {
       method: c.req.method,

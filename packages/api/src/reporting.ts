@@ -14,7 +14,7 @@ export function reportingRoutes({ sql }: AppContext): Hono {
   const app = new Hono();
   app.get("/admin/targets/failing", async (c) => {
     const parsed = z.safeParse(failingQuery, c.req.query());
-    if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error));
+    if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error, "query parameter"));
     return c.json(await listFailingTargets(sql, { limit: parsed.data.limit }));
   });
   app.get("/admin/sweeps/latest", async (c) => c.json({ sweep: await latestSweepSummary(sql) }));

@@ -66,7 +66,7 @@ export function updateRoutes(options: AppContext): Hono {
 
   app.get("/admin/plugin-updates", async (c) => {
     const parsed = z.safeParse(listQuery, c.req.query());
-    if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error));
+    if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error, "query parameter"));
     const q = parsed.data;
     const after = q.cursor === undefined ? null : decodeUpdateCursor(q.cursor);
     if (q.cursor !== undefined && !after)

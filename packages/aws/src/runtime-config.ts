@@ -8,6 +8,7 @@
  * - Everything else: plain environment variables set per function in infra/functions/*.ts, each function
  *   getting only what it uses.
  */
+import { parseAdminAuthMode, parseCorsOrigins } from "@drift/core";
 import { createSql, type Sql } from "@drift/db/client";
 import { Resource } from "sst/resource";
 import { AWS_SSLMODE, DATABASE_LINKS, RUNTIME_ENV } from "./runtime-env";
@@ -123,11 +124,9 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
     webhookSecretArn: env[RUNTIME_ENV.webhookSecretArn] ?? "",
     eventBusName: env[RUNTIME_ENV.eventBusName] ?? "default",
     githubApiUrl: env[RUNTIME_ENV.githubApiUrl] ?? "https://api.github.com",
-    adminAuth: env[RUNTIME_ENV.adminAuth] === "iam" ? "iam" : "bearer",
-    corsOrigins: (env[RUNTIME_ENV.corsOrigins] ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
+    // The parsers every runtime uses: a bad security setting throws at cold start, naming the variable.
+    adminAuth: parseAdminAuthMode(env[RUNTIME_ENV.adminAuth], RUNTIME_ENV.adminAuth),
+    corsOrigins: parseCorsOrigins(env[RUNTIME_ENV.corsOrigins], RUNTIME_ENV.corsOrigins),
   };
   if (env === process.env) cached = config;
   return config;

@@ -12,6 +12,7 @@ export * from "./recheck";
 export * from "./resolution";
 export * from "./review";
 export * from "./review-types";
+export * from "./settings";
 export * from "./sha";
 export * from "./source";
 export * from "./sweep-message";

@@ -3,6 +3,9 @@ import { invalid, ok, type Parsed, preview, skipped } from "./parse-result";
 /** A valid commit id is 7 to 64 hex characters (abbreviated SHA-1 up to full SHA-256). */
 export const SHA_PATTERN = /^[0-9a-fA-F]{7,64}$/;
 
+/** A full commit id: 40 (SHA-1) or 64 (SHA-256) hex characters, the only value an apply may install. */
+export const isFullCommitSha = (value: string): boolean => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value);
+
 /** Parses `installed_sha`: NULL or '' is unknown (skipped); anything but 7–64 hex is invalid. Lower-cases. */
 export function parseInstalledSha(raw: string | null | undefined): Parsed<string> {
   if (raw == null || raw === "") return skipped("installed commit unknown");

@@ -1,4 +1,10 @@
-import { type Log, type Notifier, PLUGIN_UPDATE_APPLIED, type PluginUpdateApplied } from "@drift/core";
+import {
+  isFullCommitSha,
+  type Log,
+  type Notifier,
+  PLUGIN_UPDATE_APPLIED,
+  type PluginUpdateApplied,
+} from "@drift/core";
 import type postgres from "postgres";
 import type { Sql } from "./client";
 import { publishPendingEvents, writeOutboxEvent } from "./event-outbox";
@@ -48,6 +54,7 @@ const CONFLICT_CODES = {
   cooling_down: "cooling_down",
   pending: "update_pending",
   pending_exists: "pending_exists",
+  invalid_latest_sha: "invalid_latest_sha",
 } as const;
 
 export type ConflictReason = keyof typeof CONFLICT_CODES;
@@ -122,8 +129,9 @@ async function retryingTransaction<T>(
  *
  * - apply: the plugin's installed_sha becomes exactly the approved latest_sha (never a fresh resolve), the row
  *   becomes applied, and the `plugin.update.applied` event is written to the outbox (publish it after commit:
- *   {@link decideAndPublish}). Refused when the plugin row is gone, follows another source or ref, or its
- *   installed_sha is no longer the one the drift was detected against.
+ *   {@link decideAndPublish}). Refused when the latest_sha is not a full commit id (40 or 64 hex), the plugin
+ *   row is gone, follows another source or ref, or its installed_sha is no longer the one the drift was
+ *   detected against.
  * - dismiss: the row becomes dismissed.
  *
  * @param id A UUID (validated by the caller).
@@ -152,7 +160,8 @@ export async function decide(
         "cooling_down",
         `update ${id} is not ready yet (ready_at is in the future); force to apply now`,
       );
-    return action === "apply" ? applyPending(tx, row, options) : dismissPending(tx, row, options);
+    if (action === "apply") return applyPending(tx, row, options);
+    return { kind: "dismissed", update: decided(row, await markDecided(tx, row, "dismissed", options)) };
   });
 }
 
@@ -176,14 +185,6 @@ async function markDecided(
       hold_until = ${holdUntil}
     WHERE id = ${row.id} RETURNING decided_at`;
   return done?.decided_at ?? null;
-}
-
-async function dismissPending(
-  tx: postgres.TransactionSql,
-  row: LockedQueueRow,
-  options: DecisionOptions,
-): Promise<DecisionOutcome> {
-  return { kind: "dismissed", update: decided(row, await markDecided(tx, row, "dismissed", options)) };
 }
 
 /**
@@ -223,6 +224,13 @@ async function applyPending(
   row: LockedQueueRow,
   options: DecisionOptions,
 ): Promise<DecisionOutcome> {
+  // The queue table is shared with the platform: only a full commit id is ever installed (never echoed back).
+  if (!isFullCommitSha(row.latest_sha)) {
+    return conflict(
+      "invalid_latest_sha",
+      `update ${row.id} has no valid latest_sha (40 or 64 hex characters)`,
+    );
+  }
   const [plugin] = await tx<
     { id: string; installed_sha: string | null; source_raw: string; tracked_ref: string }[]
   >`

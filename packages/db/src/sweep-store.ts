@@ -33,8 +33,10 @@ export function createSweepStore(sql: Sql, options: { mappingListCap?: number } 
             : [],
         );
         const drift = await applyDrift(tx, resolved, sweepId);
-        await updateTargetStates(tx, sweepId, outcomes);
-        return recordMessageDone(tx, sweepId, seq, outcomes, options, drift);
+        const finishedNow = await updateTargetStates(tx, sweepId, outcomes);
+        // Counted once per target: a duplicate delivery that lost the race counts nothing it did not finish.
+        const counted = outcomes.filter((o) => !o.finished || finishedNow.has(o.target.key));
+        return recordMessageDone(tx, sweepId, seq, counted, options, drift);
       }),
   };
 }

@@ -25,8 +25,9 @@ export class GitHubHostClient {
       (resource, url) =>
         resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget,
     );
-    const onPoints = (points: number) => {
+    const onPoints = (points: number, signal?: AbortSignal) => {
       counters.pointsUsed += points;
+      context.usageOf(signal).points += points;
     };
     if (settings.useGraphql)
       this.graphql = new GraphQLBatcher(

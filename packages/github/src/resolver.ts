@@ -1,4 +1,4 @@
-import type { Resolution, ResolveRequest, Resolver, ResolverStats } from "@drift/core";
+import type { Resolution, ResolveRequest, Resolver, ResolverStats, ResolveUsage } from "@drift/core";
 import type { HostResolverConfig } from "./config";
 import { failure } from "./errors";
 import { GiteaHostClient } from "./gitea-host-client";
@@ -57,8 +57,12 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
 
     async resolve(
       requests: readonly ResolveRequest[],
-      signal?: AbortSignal,
+      outer?: AbortSignal,
+      usage: ResolveUsage = { requests: 0, points: 0 },
     ): Promise<Map<string, Resolution>> {
+      // A signal of this call's own: its requests carry it down to fetch, where they are counted into `usage`.
+      const signal = callSignal(outer);
+      context.track(signal, usage);
       const results = new Map<string, Resolution>();
       const distinct = new Map<string, ResolveRequest>();
       for (const r of requests) if (!distinct.has(r.target.key)) distinct.set(r.target.key, r);
@@ -106,4 +110,12 @@ function countKinds(results: Map<string, Resolution>): Record<string, number> {
     kinds[kind] = (kinds[kind] ?? 0) + 1;
   }
   return kinds;
+}
+
+/** A signal that aborts with `outer` (if any) and identifies one resolve call. */
+function callSignal(outer: AbortSignal | undefined): AbortSignal {
+  const controller = new AbortController();
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
+  return controller.signal;
 }

@@ -1,6 +1,6 @@
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createWorkerHandler } from "@drift/aws";
-import type { Log, MetricsSink, Resolver } from "@drift/core";
+import { type Log, type MetricsSink, parseWebhookSecret, type Resolver } from "@drift/core";
 import { createRecheckStore, createReviewStore, createSweepStore, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { InProcessQueue } from "./in-process-queue";
@@ -13,6 +13,13 @@ export interface LocalWebhooksOptions {
   /** GITHUB_WEBHOOK_SECRET, GITEA_WEBHOOK_SECRET; DRIFT_RECHECK_WINDOW_MS (coalescing window, default 5000). */
   readonly env: NodeJS.ProcessEnv;
   readonly metrics?: MetricsSink;
+}
+
+/** GITHUB_WEBHOOK_SECRET and GITEA_WEBHOOK_SECRET, read with the shared settings parser (@drift/core). */
+export function webhookSecretsOf(env: NodeJS.ProcessEnv): { github?: string; gitea?: string } {
+  const github = parseWebhookSecret(env.GITHUB_WEBHOOK_SECRET, "GITHUB_WEBHOOK_SECRET");
+  const gitea = parseWebhookSecret(env.GITEA_WEBHOOK_SECRET, "GITEA_WEBHOOK_SECRET");
+  return { ...(github ? { github } : {}), ...(gitea ? { gitea } : {}) };
 }
 
 /**
@@ -36,7 +43,7 @@ export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono;
   const app = createWebhookApp({
     store: createRecheckStore(options.sql),
     queue,
-    secrets: { github: options.env.GITHUB_WEBHOOK_SECRET, gitea: options.env.GITEA_WEBHOOK_SECRET },
+    secrets: webhookSecretsOf(options.env),
     metrics,
     log: options.log,
     ...(Number.isFinite(window) && window >= 0 && options.env.DRIFT_RECHECK_WINDOW_MS

@@ -1,6 +1,13 @@
 // The handlers alone: the package index also loads the AWS SDK clients, which a local sweep never uses.
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws/handlers";
-import { type DispatchConfig, type Log, Metric, type Resolver, type SweepStore } from "@drift/core";
+import {
+  type DispatchConfig,
+  type Log,
+  Metric,
+  type Resolver,
+  type SweepStore,
+  type WorkerConfig,
+} from "@drift/core";
 import { countPendingUpdates, createReviewStore, createSweepStore, type Sql, sweepTotals } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
@@ -12,6 +19,7 @@ export interface LocalSweepOptions {
   /** The in-process queue, or its options (a test may pass a queue holding extra messages). */
   readonly queue?: LocalQueueOptions | LocalQueue;
   readonly dispatch?: Partial<DispatchConfig>;
+  readonly worker?: Partial<WorkerConfig>;
   /** The store the handlers use (default: the Postgres store on `sql`; a test may wrap it to observe calls). */
   readonly store?: SweepStore;
   /** Called as messages are acknowledged (progress display). */
@@ -64,10 +72,10 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     reviews: createReviewStore(options.sql),
     metrics,
     log: options.log,
+    redelivery: queue,
+    ...(options.worker ? { config: options.worker } : {}),
   });
 
-  // Requests of the whole sweep: per-message metrics overlap when messages resolve concurrently.
-  const statsBefore = { ...options.resolver.stats() };
   const dispatched = await dispatcher({});
   const dispatchMs = Date.now() - started;
   if (dispatched.status === "skipped") {
@@ -83,7 +91,6 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
 
   const sweep = await sweepTotals(options.sql, dispatched.sweepId);
   if (!sweep) throw new Error(`sweep ${dispatched.sweepId} vanished`);
-  const stats = options.resolver.stats();
   return {
     status: sweep.status === "completed" ? "completed" : "incomplete",
     sweepId: dispatched.sweepId,
@@ -100,7 +107,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
       resolved: sweep.resolved,
       failed: sweep.failed,
       deferred: sweep.deferred,
-      failedByKind: collector.byDimension(Metric.TargetsFailed, "FailureKind"),
+      failedByKind: failuresByKind(collector, sweep.retrying),
     },
     messages: {
       sent: sweep.messages_sent,
@@ -109,13 +116,20 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     },
     drift: { new: sweep.new, refreshed: sweep.refreshed, superseded: sweep.superseded },
     github: {
-      requests:
-        stats.graphqlRequests + stats.restRequests - statsBefore.graphqlRequests - statsBefore.restRequests,
-      pointsUsed: stats.pointsUsed - statsBefore.pointsUsed,
+      // What the metrics say: each message counts the requests it made (ResolveUsage), never another's.
+      requests: collector.total(Metric.GitHubRequests),
+      pointsUsed: collector.total(Metric.GitHubPointsUsed),
       budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
     },
     pendingUpdates: sweep.pending,
   };
+}
+
+/** Failures per kind, once per target: the workers' final ones, plus targets left retrying (transient). */
+function failuresByKind(collector: MetricsCollector, retrying: number): Record<string, number> {
+  const byKind = collector.byDimension(Metric.TargetsFailed, "FailureKind");
+  if (retrying > 0) byKind.transient = (byKind.transient ?? 0) + retrying;
+  return byKind;
 }
 
 async function emptySummary(

@@ -11,6 +11,7 @@ import {
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { errorBody, fail } from "../errors";
+import { setHsts } from "../hsts";
 import { changeOf, isRecheckEvent, MalformedPayloadError } from "./events";
 import { verifySignature } from "./verify";
 
@@ -116,6 +117,10 @@ async function checkDelivery(
  */
 export function createWebhookApp(options: WebhookAppOptions): Hono {
   const app = new Hono();
+  app.use(async (c, next) => {
+    setHsts(c);
+    await next();
+  });
   const log = options.log ?? quiet;
   const metrics: MetricsSink = options.metrics ?? { add() {} };
   const recheck: RecheckConfig = { ...DEFAULT_RECHECK_CONFIG, ...options.recheck };

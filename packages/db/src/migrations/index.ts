@@ -5,6 +5,7 @@ import queueSource from "./004_queue_source";
 import appRole from "./005_app_role";
 import incrementalMapping from "./006_incremental_mapping";
 import webhookRechecks from "./007_webhook_rechecks";
+import sweepHeartbeat from "./008_sweep_heartbeat";
 import decisions from "./009_decisions";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
@@ -16,5 +17,6 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "005_app_role", sql: appRole },
   { id: "006_incremental_mapping", sql: incrementalMapping },
   { id: "007_webhook_rechecks", sql: webhookRechecks },
+  { id: "008_sweep_heartbeat", sql: sweepHeartbeat },
   { id: "009_decisions", sql: decisions },
 ];

@@ -2,29 +2,52 @@ import { parseArgs } from "node:util";
 import { createAdminApp } from "@drift/api";
 import { startAdminServer } from "@drift/api/node-server";
 import { withWebhooks } from "@drift/api/webhooks";
-import { createLogNotifier, githubWebBase, type Log } from "@drift/core";
+import {
+  createLogNotifier,
+  githubWebBase,
+  type Log,
+  parseAdminToken,
+  parseCorsOrigins,
+  SettingError,
+} from "@drift/core";
 import { publishPendingEvents, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
-import { createLocalWebhooks } from "../local-webhooks";
+import { createLocalWebhooks, webhookSecretsOf } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
 
+/** The security settings of `drift serve`, read with the parsers every runtime uses (@drift/core). */
+export interface ServeSettings {
+  readonly token: string;
+  readonly corsOrigins: readonly string[];
+  readonly webhookSecrets: { readonly github?: string; readonly gitea?: string };
+}
+
+/**
+ * Reads ADMIN_TOKEN, DRIFT_CORS_ORIGINS (comma-separated exact origins) and the webhook secrets.
+ *
+ * @throws {SettingError} for a bad value; the message names the variable.
+ */
+export function serveSettings(env: NodeJS.ProcessEnv): ServeSettings {
+  return {
+    token: parseAdminToken(env.ADMIN_TOKEN),
+    corsOrigins: parseCorsOrigins(env.DRIFT_CORS_ORIGINS),
+    webhookSecrets: webhookSecretsOf(env),
+  };
+}
+
 /**
  * The admin app exactly as `drift serve` wires it: bearer ADMIN_TOKEN, CORS origins from DRIFT_CORS_ORIGINS
- * (comma-separated), events as log lines. Tests use it to serve a test database the same way.
+ * ({@link serveSettings}), events as log lines. Tests use it to serve a test database the same way.
  */
 export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): Hono {
-  const token = env.ADMIN_TOKEN;
-  if (!token) throw new UsageError("ADMIN_TOKEN is not set");
+  const { token, corsOrigins } = serveSettings(env);
   return createAdminApp({
     sql,
     auth: { mode: "bearer", token },
-    corsOrigins: (env.DRIFT_CORS_ORIGINS ?? "")
-      .split(",")
-      .map((o) => o.trim())
-      .filter(Boolean),
+    corsOrigins,
     notifier: createLogNotifier(logger),
     webBases: { github: githubWebBase(env.GITHUB_API_URL || "https://api.github.com") },
     logger,
@@ -61,7 +84,8 @@ export const serveCommand: Command = {
     "  --host  address to listen on (default 127.0.0.1)",
     "",
     "Requires ADMIN_TOKEN (the bearer token the API and the page ask for). DRIFT_CORS_ORIGINS: comma-separated",
-    "origins allowed to call the API from another site. Admin page: http://HOST:PORT/admin/",
+    "exact origins allowed to call the API from another site (https://…; http:// only for localhost/127.0.0.1;",
+    "never * or null). Admin page: http://HOST:PORT/admin/",
     "Webhooks: POST /webhooks/github (GITHUB_WEBHOOK_SECRET) and /webhooks/gitea (GITEA_WEBHOOK_SECRET) re-check",
     "the affected targets at once, in process (resolved with GITHUB_API_URL / GITHUB_TOKEN / GITEA_TOKEN).",
   ].join("\n"),
@@ -78,6 +102,14 @@ export const serveCommand: Command = {
         "drift serve: ADMIN_TOKEN is not set. The admin API can change installed plugins, so it does not run\n" +
           "without a token. Set one, e.g.  ADMIN_TOKEN=$(openssl rand -hex 24) npx drift serve\n",
       );
+      return 2;
+    }
+    // Checked before anything opens: a bad security setting stops the start, naming the variable.
+    try {
+      serveSettings(ctx.env);
+    } catch (error) {
+      if (!(error instanceof SettingError)) throw error;
+      ctx.stderr.write(`drift serve: ${error.message}\n`);
       return 2;
     }
     const logger = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);

@@ -125,7 +125,7 @@ export async function processSweepMessage(
   // After the drift rows are committed: a packet never delays or blocks them (and never fails the message).
   const fetch = deps.resolver.review;
   if (deps.reviews && fetch)
-    await reviewDrifts({ store: deps.reviews, fetch }, unique, resolutions, deps.log);
+    await reviewDrifts({ store: deps.reviews, fetch, usage }, unique, resolutions, deps.log);
   emitMessageMetrics(deps, outcomes, result, usage, recorded.sweepCompleted?.durationMs);
   if (recorded.recheckDone)
     deps.metrics.add(Metric.DetectionLatency, "Milliseconds", recorded.recheckDone.latencyMs);

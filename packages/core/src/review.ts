@@ -78,6 +78,8 @@ export interface ReviewDeps {
   readonly store: ReviewStore;
   /** Keyed by {@link reviewKey}(target key, latest SHA); an absent key counts as failed. */
   readonly fetch: ReviewFetch;
+  /** Where the fetch's requests and points are counted (the message's GitHub figures). */
+  readonly usage?: { requests: number; points: number };
 }
 
 /** What one review step did. */
@@ -121,7 +123,7 @@ export async function reviewDrifts(
         currents: w.needCompare ? [...request.currents, w.currentSha] : request.currents,
       });
     }
-    const answers = await deps.fetch([...requests.values()]);
+    const answers = await deps.fetch([...requests.values()], undefined, deps.usage);
     const records = [...requests.entries()].map(([key, r]) =>
       recordOf(r, answers.get(key), resolutions.get(r.target.key), wanted),
     );

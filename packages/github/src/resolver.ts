@@ -88,12 +88,15 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       return results;
     },
 
-    review: (requests, signal) =>
-      fetchReviews(
+    review: (requests, outer, usage = { requests: 0, points: 0 }) => {
+      const signal = callSignal(outer);
+      context.track(signal, usage);
+      return fetchReviews(
         { github: () => githubClient().review, gitea: (host) => giteaHost(host).review },
         requests,
         signal,
-      ),
+      );
+    },
 
     stats(): ResolverStats {
       const remaining = budgets.map((b) => b.lastRemaining).filter((n): n is number => n !== undefined);

@@ -61,8 +61,7 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       usage: ResolveUsage = { requests: 0, points: 0 },
     ): Promise<Map<string, Resolution>> {
       // A signal of this call's own: its requests carry it down to fetch, where they are counted into `usage`.
-      const signal = callSignal(outer);
-      context.track(signal, usage);
+      const signal = trackedSignal(context, outer, usage);
       const results = new Map<string, Resolution>();
       const distinct = new Map<string, ResolveRequest>();
       for (const r of requests) if (!distinct.has(r.target.key)) distinct.set(r.target.key, r);
@@ -88,15 +87,12 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       return results;
     },
 
-    review: (requests, outer, usage = { requests: 0, points: 0 }) => {
-      const signal = callSignal(outer);
-      context.track(signal, usage);
-      return fetchReviews(
+    review: (requests, outer, usage = { requests: 0, points: 0 }) =>
+      fetchReviews(
         { github: () => githubClient().review, gitea: (host) => giteaHost(host).review },
         requests,
-        signal,
-      );
-    },
+        trackedSignal(context, outer, usage),
+      ),
 
     stats(): ResolverStats {
       const remaining = budgets.map((b) => b.lastRemaining).filter((n): n is number => n !== undefined);
@@ -121,4 +117,11 @@ function callSignal(outer: AbortSignal | undefined): AbortSignal {
   if (outer?.aborted) controller.abort(outer.reason);
   else outer?.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
   return controller.signal;
+}
+
+/** A call's own signal, whose requests are counted into `usage`. */
+function trackedSignal(context: ResolverContext, outer: AbortSignal | undefined, usage: ResolveUsage) {
+  const signal = callSignal(outer);
+  context.track(signal, usage);
+  return signal;
 }

@@ -11,6 +11,8 @@
  *   - Lambda: bundle sizes and module init times.
  *
  *   - Webhook detection latency (issue 13): push to pending row, printed after the table.
+ *   - Review packets (issue 11): the requests and points they add per 1,000 drifted targets, printed after it.
+ *     (W1's later runs find the packets of its drift already stored: they are fetched once per drift.)
  *
  * `npm run bench -- --quick` skips the 1,000,000-row run. Needs DATABASE_URL (PostgreSQL; an isolated schema is
  * created and dropped): the measured `drift` processes connect to it themselves.
@@ -20,8 +22,9 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildCli } from "../scripts/build-cli";
 import { createTestDb } from "../test/support/db";
-import { median, round, timeDrift, timeProcess } from "./common";
+import { median, quiet, round, timeDrift, timeProcess } from "./common";
 import { benchLambda } from "./lambda";
+import { packetCost } from "./packet-cost";
 import { benchScale, type ScaleResult } from "./scale";
 import { benchW1 } from "./w1";
 import { webhookLatency } from "./webhook-latency";
@@ -191,6 +194,7 @@ async function main() {
     console.log(table(rows));
     console.log(`\nwritten to ${RESULTS}`);
     await webhookLatency(db.sql, dbKind);
+    await packetCost(db.sql, dbKind, quiet);
   } finally {
     await db.close();
   }

@@ -10,7 +10,7 @@ import {
   powertoolsLog,
 } from "@drift/aws";
 import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
-import { createSweepStore } from "@drift/db";
+import { createReviewStore, createSweepStore } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 
 // Everything below is built once per container and reused by warm invocations.
@@ -34,6 +34,7 @@ const resolver = credentialsResolver({
 export const handler = createWorkerHandler({
   store: createSweepStore(sql),
   resolver,
+  reviews: createReviewStore(sql),
   metrics: powertoolsHandlerMetrics(createLambdaMetrics("worker", config.stage)),
   log,
   // A message waiting for a rate limit (or a transient retry) comes back after it, not after the 722 s timeout.

@@ -321,7 +321,10 @@ describe(`sweep pipeline end to end (${dbLabel})`, () => {
     env.sim.resetCounters();
     const result = await sweep(env.db.sql, env.sim, { resolver: simResolver(env.sim) });
     expect(result.targets.dispatched).toBe(2);
-    expect(env.sim.counters.graphql).toBe(1);
+    // One query resolves both targets; one more fetches the review packets of both drifts (one repository).
+    const queries = env.sim.requests.filter((r) => r.scope === "graphql");
+    expect(queries.filter((r) => !r.query?.includes("ReviewPackets"))).toHaveLength(1);
+    expect(queries.filter((r) => r.query?.includes("ReviewPackets"))).toHaveLength(1);
     expect(result.drift.new).toBe(300);
   });
 });

@@ -206,8 +206,11 @@ describe(`the sweep under GitHub faults (${label})`, () => {
         drift_sweeps, drift_sweep_messages`;
       await seedMovedBranches(db.direct, sim, `counted${concurrency}`, 4);
       sim.resetCounters();
+      // Resolution alone (the resolver without `review`): review packets, counted the same way, are
+      // test/db/review-packet.test.ts's subject.
+      const full = simResolver(sim);
       const result = await runSweep(db.sql, {
-        resolver: simResolver(sim),
+        resolver: { resolve: full.resolve.bind(full), stats: full.stats.bind(full) },
         log: quietLog,
         dispatch: { reposPerMessage: 1 },
         queue: { concurrency, batchSize: 1 },

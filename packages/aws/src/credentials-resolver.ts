@@ -47,6 +47,10 @@ export function credentialsResolver(options: CredentialsResolverOptions): Resolv
     async resolve(requests, signal) {
       return (await resolverForNow()).resolve(requests, signal);
     },
+    async review(requests, signal) {
+      const resolver = await resolverForNow();
+      return resolver.review ? resolver.review(requests, signal) : new Map();
+    },
     stats() {
       const s = current?.resolver.stats();
       return {

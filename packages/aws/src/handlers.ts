@@ -12,6 +12,7 @@ import {
   type MetricsSink,
   processSweepMessage,
   type Resolver,
+  type ReviewStore,
   type SweepStore,
   type WorkerConfig,
 } from "@drift/core";
@@ -67,6 +68,8 @@ export interface RedeliveryDelay {
 export interface WorkerHandlerDeps {
   readonly store: SweepStore;
   readonly resolver: Resolver;
+  /** Where review packets of drifts are kept (gathered when the resolver offers `review`). */
+  readonly reviews?: ReviewStore;
   readonly metrics: HandlerMetrics;
   readonly log: Log;
   readonly config?: Partial<WorkerConfig>;
@@ -106,6 +109,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
           resolver: deps.resolver,
           metrics: deps.metrics.sink,
           log: deps.log,
+          ...(deps.reviews ? { reviews: deps.reviews } : {}),
           ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
         },
         record.body,

@@ -2,6 +2,7 @@ import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
 import { Metric } from "./metrics";
 import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from "./ports";
 import type { Resolution, Resolver, ResolveUsage } from "./resolution";
+import { type ReviewStore, reviewDrifts } from "./review";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
 import type { Target } from "./target";
@@ -38,6 +39,8 @@ export interface WorkerDeps {
   readonly metrics: MetricsSink;
   readonly log: Log;
   readonly now?: () => Date;
+  /** Where review packets are kept; with a resolver that offers `review`, drifts get their packet. */
+  readonly reviews?: ReviewStore;
   /** What is left of the invocation (Lambda's getRemainingTimeInMillis); unknown: never wait in it. */
   readonly remainingMs?: () => number;
 }
@@ -119,6 +122,10 @@ export async function processSweepMessage(
     retry: retrying > 0,
     ...(retrying > 0 ? { retryAfterMs: retryDelayMs(outcomes, now, attempt, config) } : {}),
   };
+  // After the drift rows are committed: a packet never delays or blocks them (and never fails the message).
+  const fetch = deps.resolver.review;
+  if (deps.reviews && fetch)
+    await reviewDrifts({ store: deps.reviews, fetch, usage }, unique, resolutions, deps.log);
   emitMessageMetrics(deps, outcomes, result, usage, recorded.sweepCompleted?.durationMs);
   if (recorded.recheckDone)
     deps.metrics.add(Metric.DetectionLatency, "Milliseconds", recorded.recheckDone.latencyMs);

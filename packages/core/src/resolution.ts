@@ -1,3 +1,4 @@
+import type { ReviewFetch } from "./review-types";
 import type { Target } from "./target";
 
 /** Why a target could not be resolved this time. None of these changes a queue row. */
@@ -33,6 +34,8 @@ export type Resolution =
       readonly tag?: string;
       /** REST ETag to send as If-None-Match next time. */
       readonly etag?: string;
+      /** For tag:latest / semver: the tag list it was chosen from (name → commit), for the review packet. */
+      readonly tags?: readonly ListedCommitTag[];
     }
   | {
       readonly status: "failed";
@@ -46,6 +49,12 @@ export type Resolution =
        */
       readonly scope?: "target" | "host";
     };
+
+/** A tag of the repository and the commit it points at (a tag object's own id when it was not peeled). */
+export interface ListedCommitTag {
+  readonly name: string;
+  readonly sha: string;
+}
 
 /** What the sweeper already knows about a target from earlier sweeps (enables REST conditional requests). */
 export interface KnownState {
@@ -90,4 +99,6 @@ export interface Resolver {
     usage?: ResolveUsage,
   ): Promise<Map<string, Resolution>>;
   stats(): ResolverStats;
+  /** Review packets of drifts, through the same clients and rate budget (counted in stats). Optional. */
+  readonly review?: ReviewFetch;
 }

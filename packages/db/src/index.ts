@@ -6,5 +6,8 @@ export * from "./mapping-store";
 export * from "./migrate";
 export * from "./recheck-store";
 export * from "./reporting-store";
+export * from "./review-rows";
+export * from "./review-store";
 export * from "./sweep-store";
+export * from "./update-groups";
 export * from "./update-store";

@@ -19,6 +19,8 @@ export interface GraphqlContext {
   readonly bucket: RateBucket;
   /** Set for one query: its `ref`/`refs` fields fail with this resource-limit type (fault `answer: "fields"`). */
   readonly limitFields?: string;
+  /** Web address of the host (for `url` fields); default https://github.com. */
+  readonly webBase?: string;
 }
 
 const limited = (ctx: GraphqlContext) => {
@@ -40,6 +42,7 @@ function objectNode(world: World, repo: SimRepo, sha: string): Record<string, un
       messageHeadline: object.message,
       committedDate: object.date,
       authoredDate: object.date,
+      signature: signatureNode(object.signature),
     };
   }
   if (object.type !== "tag") return { __typename: object.type === "tree" ? "Tree" : "Blob", ...common };
@@ -48,9 +51,29 @@ function objectNode(world: World, repo: SimRepo, sha: string): Record<string, un
     ...common,
     name: object.name,
     message: object.message,
+    tagger: { name: "Sim Tagger", email: "tagger@example.com", date: object.date },
     target: () => objectNode(world, repo, object.target),
   };
 }
+
+/** `Commit.signature`: null for an unsigned commit, else a GPG signature with GitHub's verdict. */
+function signatureNode(signature: "valid" | "invalid" | undefined) {
+  if (!signature) return null;
+  return {
+    __typename: "GpgSignature",
+    isValid: signature === "valid",
+    state: signature === "valid" ? "VALID" : "BAD_SIG",
+    email: "committer@example.com",
+    payload: "tree 0",
+    signature: "-----BEGIN PGP SIGNATURE-----",
+    signer: null,
+    wasSignedByGitHub: false,
+    keyId: "0000000000000000",
+  };
+}
+
+const webRepo = (ctx: GraphqlContext, repo: SimRepo) =>
+  `${ctx.webBase ?? "https://github.com"}/${repo.owner}/${repo.name}`;
 
 function refNode(world: World, repo: SimRepo, prefix: "refs/heads/" | "refs/tags/", name: string) {
   const sha = (prefix === "refs/heads/" ? repo.branches : repo.tags).get(name);
@@ -188,6 +211,7 @@ const resolvers: Resolvers = {
         nameWithOwner: `${repo.owner}/${repo.name}`,
         isArchived: false,
         isPrivate: false,
+        url: webRepo(ctx, repo),
       };
     },
     rateLimit: (src) => src.rateLimit as Record<string, unknown>,
@@ -217,6 +241,24 @@ const resolvers: Resolvers = {
       if (!rev) return null;
       const sha = ctx.world.revParse(repo, rev);
       return sha ? objectNode(ctx.world, repo, sha) : null;
+    },
+    release: (src, args, ctx) => {
+      const repo = src.repo as SimRepo;
+      const r = repo.releases.get((args as { tagName: string }).tagName);
+      if (!r || r.draft) return null;
+      return {
+        __typename: "Release",
+        id: `RE_${r.id}`,
+        name: r.name,
+        tagName: r.tag,
+        description: r.body,
+        isPrerelease: r.prerelease,
+        isDraft: r.draft,
+        isLatest: false,
+        publishedAt: r.publishedAt,
+        createdAt: r.publishedAt,
+        url: `${webRepo(ctx, repo)}/releases/tag/${encodeURIComponent(r.tag)}`,
+      };
     },
     defaultBranchRef: (src, _args, ctx) => {
       const repo = src.repo as SimRepo;

@@ -11,4 +11,13 @@ export {
   type WebhookSender,
   type WebhookSenderOptions,
 } from "./webhook-sender";
-export { type SimObject, type SimRepo, type TagOptions, World, type WorldChange } from "./world";
+export {
+  type CommitOptions,
+  type Comparison,
+  type SimObject,
+  type SimRelease,
+  type SimRepo,
+  type TagOptions,
+  World,
+  type WorldChange,
+} from "./world";

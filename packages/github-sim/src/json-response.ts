@@ -1,4 +1,4 @@
-import type { SimResponse } from "./rest";
+import type { SimResponse } from "./rest-types";
 
 /** A JSON answer, as GitHub sends it. */
 export const jsonResponse = (

@@ -116,7 +116,7 @@ export async function handleRequest(
         }),
       );
     }
-    const outcome = executeGraphql({ world, faults, bucket: budgets.graphql }, parsed);
+    const outcome = executeGraphql({ world, faults, bucket: budgets.graphql, webBase: state.base }, parsed);
     counters.points += outcome.cost;
     counters.maxRepositoriesPerQuery = Math.max(counters.maxRepositoriesPerQuery, outcome.repositoryFields);
     const refused = (outcome.body as { errors?: { type?: string }[] }).errors?.some(

@@ -1,34 +1,10 @@
 // size: the simulator's REST surface for both hosts (GitHub and Gitea) with their shared paging and ETag rules.
 import { createHash } from "node:crypto";
-import type { RateBucket } from "./rate-limit";
-import type { SimRepo, World } from "./world";
+import { commitDetail, giteaReviewRest, githubReviewRest } from "./rest-review";
+import type { RestContext, RestRequest, SimResponse } from "./rest-types";
+import type { SimRepo } from "./world";
 
-/** What a REST handler answers; the server writes it. */
-export interface SimResponse {
-  status: number;
-  headers: Record<string, string>;
-  body?: string;
-  /** False for answers that do not count against the rate limit (304 Not Modified). */
-  charge?: boolean;
-}
-
-export interface RestRequest {
-  readonly method: string;
-  /** Decoded path segments after the API prefix, e.g. ["repos", "acme", "lint", "commits", "v1"]. */
-  readonly segments: readonly string[];
-  readonly query: URLSearchParams;
-  readonly headers: Record<string, string | string[] | undefined>;
-  /** Absolute base of this API for links, e.g. http://127.0.0.1:5000 or http://127.0.0.1:5000/api/v1 */
-  readonly base: string;
-}
-
-export interface RestContext {
-  readonly world: World;
-  /** GitHub's REST bucket; undefined on Gitea (no rate-limit headers). */
-  readonly bucket?: RateBucket;
-  /** Token an App installation receives (GitHub only). */
-  readonly installationToken?: string;
-}
+export type { RestContext, RestRequest, SimResponse } from "./rest-types";
 
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): SimResponse => ({
   status,
@@ -170,10 +146,11 @@ export function handleGithubRest(ctx: RestContext, req: RestRequest): SimRespons
     if ((header(req, "accept") ?? "").includes("application/vnd.github.sha")) {
       return conditional(req, sha, "application/vnd.github.sha; charset=utf-8");
     }
-    const commit = repo.objects.get(sha);
-    const message = commit?.type === "commit" ? commit.message : "";
-    return conditional(req, JSON.stringify({ sha, commit: { message } }), "application/json; charset=utf-8");
+    const commit = commitDetail(repo, sha, false);
+    return conditional(req, JSON.stringify({ sha, commit }), "application/json; charset=utf-8");
   }
+  const review = githubReviewRest(ctx, req, repo);
+  if (review) return review;
   if (resource === "tags" && s.length === 4) {
     const names = [...repo.tags.keys()].sort(byNameDesc);
     const { items, headers } = paginate(req, names, "per_page", 30, 100);
@@ -291,7 +268,14 @@ export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse
       object: { type: "commit", sha: commit, url: commitUrl(commit) },
     });
   }
-  const commitJson = (sha: string) => ({ sha, url: commitUrl(sha), commit: { message: "" } });
+  const commitJson = (sha: string) => ({
+    sha,
+    url: commitUrl(sha),
+    created: commitDetail(repo, sha, true).committer.date,
+    commit: commitDetail(repo, sha, true),
+  });
+  const review = giteaReviewRest(ctx, req, repo);
+  if (review) return review;
   if (resource === "git" && s[4] === "commits" && s.length === 6) {
     const object = ctx.world.revParse(repo, s[5] as string);
     const sha = object ? ctx.world.peel(repo, object) : undefined;

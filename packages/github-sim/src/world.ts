@@ -1,56 +1,16 @@
 import { createHash } from "node:crypto";
+import { compareRevisions } from "./world-compare";
+import type { CommitOptions, Comparison, SimRelease, SimRepo, TagOptions, WorldChange } from "./world-types";
 
-/** A git object the simulated host stores: commits, and annotated tag objects (which have their own SHA). */
-export type SimObject =
-  | { readonly type: "commit"; readonly sha: string; readonly message: string; readonly date: string }
-  | {
-      readonly type: "tag";
-      readonly sha: string;
-      readonly name: string;
-      /** SHA of the tagged object: a commit, or another tag object (tag of a tag). */
-      readonly target: string;
-      readonly message: string;
-    }
-  /** A tree or blob: only reachable through a tag (a tag of a tree is legal git, but no commit). */
-  | { readonly type: "tree" | "blob"; readonly sha: string };
-
-/** One repository of the simulated world. Mutate it through {@link World}'s helpers. */
-export interface SimRepo {
-  readonly id: number;
-  owner: string;
-  name: string;
-  defaultBranch: string;
-  /** branch name → commit SHA */
-  readonly branches: Map<string, string>;
-  /** tag name → object SHA (a commit for lightweight tags, a tag object for annotated ones) */
-  readonly tags: Map<string, string>;
-  /** tag name → when it was (re)created, as a world-wide sequence number (Gitea lists newest first) */
-  readonly tagCreated: Map<string, number>;
-  readonly objects: Map<string, SimObject>;
-}
-
-/** Options for {@link World.tag}. */
-export interface TagOptions {
-  /** Commit SHA, branch name, or tag name the tag points at; default: the default branch head. */
-  readonly target?: string;
-  /** Create an annotated tag (a tag object with its own SHA). */
-  readonly annotated?: boolean;
-  /** For annotated tags: wrap the tag object in this many further tag objects (tag of a tag). Default 0. */
-  readonly nesting?: number;
-  /** Tag a fresh tree or blob instead of a commit (always annotated; `target` is ignored). */
-  readonly points?: "tree" | "blob";
-}
-
-/** A change to a repository's refs, as a host would announce it by webhook (null: the ref did not / no longer exists). */
-export type WorldChange =
-  | {
-      readonly kind: "branch" | "tag";
-      readonly repo: SimRepo;
-      readonly name: string;
-      readonly before: string | null;
-      readonly after: string | null;
-    }
-  | { readonly kind: "release"; readonly repo: SimRepo; readonly tag: string };
+export type {
+  CommitOptions,
+  Comparison,
+  SimObject,
+  SimRelease,
+  SimRepo,
+  TagOptions,
+  WorldChange,
+} from "./world-types";
 
 const keyOf = (fullName: string): string => fullName.toLowerCase();
 
@@ -91,13 +51,6 @@ export class World {
     if (before !== after) this.emit({ kind, repo, name, before, after });
   }
 
-  /** Publishes a release of an existing tag (announced like GitHub's `release` event; not stored). */
-  publishRelease(fullName: string, tag: string): void {
-    const repo = this.repo(fullName);
-    if (!repo.tags.has(tag)) throw new Error(`no tag ${tag} in ${fullName}`);
-    this.emit({ kind: "release", repo, tag });
-  }
-
   /** A fresh SHA-1 hex string, unique within this world. */
   newSha(label = "object"): string {
     this.seq += 1;
@@ -118,10 +71,11 @@ export class World {
       tags: new Map(),
       tagCreated: new Map(),
       objects: new Map(),
+      releases: new Map(),
     };
     this.repos.set(keyOf(fullName), repo);
     this.renames.delete(keyOf(fullName));
-    const sha = this.addCommit(repo, "initial commit");
+    const sha = this.addCommit(repo, "initial commit", []);
     repo.branches.set(defaultBranch, sha);
     return repo;
   }
@@ -151,11 +105,49 @@ export class World {
   }
 
   /** Adds a commit on top of `branch` (default: the default branch; created if missing) and returns its SHA. */
-  commit(fullName: string, branch?: string, message = "change"): string {
+  commit(fullName: string, branch?: string, message = "change", options: CommitOptions = {}): string {
     const repo = this.repo(fullName);
-    const sha = this.addCommit(repo, message);
-    this.setRef(repo, "branch", branch ?? repo.defaultBranch, sha);
+    const name = branch ?? repo.defaultBranch;
+    const parent = options.orphan ? undefined : repo.branches.get(name);
+    const sha = this.addCommit(repo, message, parent ? [parent] : [], options.signature);
+    this.setRef(repo, "branch", name, sha);
     return sha;
+  }
+
+  /** Publishes (or replaces) the release of an existing tag. */
+  release(
+    fullName: string,
+    tag: string,
+    options: { name?: string; body?: string; prerelease?: boolean; draft?: boolean } = {},
+  ): SimRelease {
+    const repo = this.repo(fullName);
+    if (!repo.tags.has(tag)) throw new Error(`no tag ${tag} in ${fullName}`);
+    this.seq += 1;
+    const release: SimRelease = {
+      id: this.seq,
+      tag,
+      name: options.name ?? tag,
+      body: options.body ?? "",
+      prerelease: options.prerelease ?? false,
+      draft: options.draft ?? false,
+      publishedAt: options.draft ? null : this.dateOf(this.seq),
+    };
+    repo.releases.set(tag, release);
+    // Announced like GitHub's `release` event (the webhook sender listens).
+    this.emit({ kind: "release", repo, tag });
+    return release;
+  }
+
+  /**
+   * Compares two commits (any revision) like the hosts' compare endpoints; undefined when either is unknown or
+   * the histories share no commit.
+   */
+  compare(repo: SimRepo, base: string, head: string): Comparison | undefined {
+    const commitAt = (rev: string) => {
+      const object = this.revParse(repo, rev);
+      return object ? this.peel(repo, object) : undefined;
+    };
+    return compareRevisions(repo, commitAt, base, head);
   }
 
   /** Creates or resets a branch to a commit (default: the default branch head). */
@@ -188,7 +180,14 @@ export class World {
       const levels = 1 + Math.max(0, options.nesting ?? 0);
       for (let i = 0; i < levels; i++) {
         const sha = this.newSha(`tag ${name}`);
-        repo.objects.set(sha, { type: "tag", sha, name, target: ref, message: `tag ${name}` });
+        repo.objects.set(sha, {
+          type: "tag",
+          sha,
+          name,
+          target: ref,
+          message: `tag ${name}`,
+          date: this.dateOf(this.seq),
+        });
         ref = sha;
       }
     }
@@ -262,15 +261,27 @@ export class World {
     return undefined;
   }
 
-  private addCommit(repo: SimRepo, message: string): string {
+  private addCommit(
+    repo: SimRepo,
+    message: string,
+    parents: readonly string[],
+    signature?: "valid" | "invalid",
+  ): string {
     const sha = this.newSha(`commit ${repo.owner}/${repo.name} ${message}`);
     repo.objects.set(sha, {
       type: "commit",
       sha,
       message,
-      date: new Date(Date.UTC(2024, 0, 1) + this.seq * 1000).toISOString(),
+      date: this.dateOf(this.seq),
+      parents,
+      ...(signature ? { signature } : {}),
     });
     return sha;
+  }
+
+  /** Dates advance one second per world event, so they order like the events. */
+  private dateOf(seq: number): string {
+    return new Date(Date.UTC(2024, 0, 1) + seq * 1000).toISOString();
   }
 
   /** A commit SHA from a SHA, branch or tag name (tags peeled). */

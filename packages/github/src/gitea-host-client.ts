@@ -1,10 +1,14 @@
 import type { Resolution, ResolveRequest } from "@drift/core";
+import { giteaWebBase } from "@drift/core";
 import type { ResolverContext } from "./resolver-context";
 import { RestResolver } from "./rest-resolver";
+import type { ReviewHost } from "./review-packet";
 
 /** One Gitea/Forgejo host: REST, with its own token (or the shared one), API base, budget and concurrency limit. */
 export class GiteaHostClient {
   private readonly rest: RestResolver;
+  /** The same client and budget, for review packets. */
+  readonly review: ReviewHost;
 
   constructor(context: ResolverContext, host: string) {
     const { config } = context;
@@ -12,7 +16,13 @@ export class GiteaHostClient {
     const token = config.giteaTokens?.[host] ?? config.giteaToken;
     const baseUrl = (config.giteaApiUrls?.[host] ?? `https://${host}/api/v1`).replace(/\/+$/, "");
     const env = context.hostEnv({ baseUrl, ...(token ? { auth: { token } } : {}) }, false, () => budget);
-    this.rest = new RestResolver({ ...env, budget, onPoints: () => {} }, "gitea");
+    const restEnv = { ...env, budget, onPoints: () => {} };
+    this.rest = new RestResolver(restEnv, "gitea");
+    this.review = {
+      flavour: "gitea",
+      rest: restEnv,
+      webBase: giteaWebBase(host, config.giteaApiUrls?.[host]),
+    };
   }
 
   /** Resolves non-`sha` requests of this host (distinct keys). */

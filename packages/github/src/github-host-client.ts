@@ -1,7 +1,9 @@
 import type { Resolution, ResolveRequest } from "@drift/core";
+import { githubWebBase } from "@drift/core";
 import { GraphQLBatcher } from "./graphql-batcher";
 import type { ResolverContext } from "./resolver-context";
 import { RestResolver } from "./rest-resolver";
+import type { ReviewHost } from "./review-packet";
 
 /**
  * github.com or GHES: batched GraphQL queries (unless disabled), REST when GraphQL is off or the endpoint turns out
@@ -10,6 +12,8 @@ import { RestResolver } from "./rest-resolver";
 export class GitHubHostClient {
   private readonly graphql?: GraphQLBatcher;
   private readonly rest: RestResolver;
+  /** The same clients and budgets, for review packets. */
+  readonly review: ReviewHost;
 
   constructor(private readonly context: ResolverContext) {
     const { settings, config, counters } = context;
@@ -30,7 +34,16 @@ export class GitHubHostClient {
         { ...shared, budget: graphqlBudget, onPoints },
         settings.githubGraphqlUrl,
       );
-    this.rest = new RestResolver({ ...shared, budget: coreBudget, onPoints }, "github");
+    const restEnv = { ...shared, budget: coreBudget, onPoints };
+    this.rest = new RestResolver(restEnv, "github");
+    this.review = {
+      flavour: "github",
+      rest: restEnv,
+      webBase: githubWebBase(settings.githubApiUrl),
+      ...(settings.useGraphql
+        ? { graphql: { env: { ...shared, budget: graphqlBudget, onPoints }, url: settings.githubGraphqlUrl } }
+        : {}),
+    };
   }
 
   /** Repositories per GraphQL query right now; undefined without GraphQL. */

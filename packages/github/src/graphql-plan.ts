@@ -1,4 +1,4 @@
-import type { Resolution, Target, TrackedRef } from "@drift/core";
+import type { ListedCommitTag, Resolution, Target, TrackedRef } from "@drift/core";
 import { type Failure, failure } from "./errors";
 import { type BuiltRepo, type Peeled, type RepoSelection, readPeeled } from "./graphql-query";
 import { label, resolved } from "./host";
@@ -43,6 +43,7 @@ export class RepoPlan {
   /** tag object id → what it points at (answers of follow-up `object(oid:)` queries) */
   private readonly peels = new Map<string, Peeled>();
   peelFailure?: Failure;
+  private tagIndex?: ListedCommitTag[];
   /** target key → the tag chosen for tag:latest / semver */
   private readonly choices = new Map<string, ListedTag<Peeled | undefined> | undefined>();
 
@@ -200,7 +201,7 @@ export class RepoPlan {
             ref.type === "latest" ? `no stable semver tag ${at}` : `no tag ${at} satisfies ${ref.range}`,
           );
         }
-        return this.fromPeeled(choice.target, `tag ${choice.name} ${at}`, choice.name);
+        return this.fromPeeled(choice.target, `tag ${choice.name} ${at}`, choice.name, this.tagCommits());
       }
       case "sha":
         return resolved(ref.sha);
@@ -218,10 +219,25 @@ export class RepoPlan {
     return current;
   }
 
-  private fromPeeled(p: Peeled | undefined, what: string, tag?: string): Resolution {
+  /** The listed tags that peel to a commit (the review packet names the installed commit from them). */
+  private tagCommits(): ListedCommitTag[] {
+    this.tagIndex ??= this.tags.flatMap((t) => {
+      const end = t.target && this.follow(t.target);
+      return end?.kind === "commit" ? [{ name: t.name, sha: end.sha }] : [];
+    });
+    return this.tagIndex;
+  }
+
+  private fromPeeled(
+    p: Peeled | undefined,
+    what: string,
+    tag?: string,
+    tags?: readonly ListedCommitTag[],
+  ): Resolution {
     if (!p) return failure("transient", `${what}: unexpected answer from GitHub`);
     const end = this.follow(p);
-    if (end.kind === "commit") return resolved(end.sha, tag !== undefined ? { tag } : {});
+    if (end.kind === "commit")
+      return resolved(end.sha, tag !== undefined ? { tag, ...(tags ? { tags } : {}) } : {});
     if (end.kind === "other") return failure("invalid", `${what} points to a ${end.type}, not a commit`);
     return this.peelFailure ?? failure("transient", `${what}: tag chain too deep to peel`);
   }

@@ -1,4 +1,4 @@
-import type { Log, Resolution, Target } from "@drift/core";
+import type { ListedCommitTag, Log, Resolution, Target } from "@drift/core";
 import type { RateBudget } from "./budget";
 import type { Settings } from "./config";
 import { type Failure, failure } from "./errors";
@@ -51,11 +51,15 @@ export const abortDeferral = (): Failure => deferred("the sweep was stopped befo
 
 export const label = (t: Pick<Target, "owner" | "repo">): string => `${t.owner}/${t.repo}`;
 
-export const resolved = (sha: string, extra: { tag?: string; etag?: string } = {}): Resolution => ({
+export const resolved = (
+  sha: string,
+  extra: { tag?: string; etag?: string; tags?: readonly ListedCommitTag[] } = {},
+): Resolution => ({
   status: "resolved",
   sha: sha.toLowerCase(),
   ...(extra.tag !== undefined ? { tag: extra.tag } : {}),
   ...(extra.etag ? { etag: extra.etag } : {}),
+  ...(extra.tags ? { tags: extra.tags } : {}),
 });
 
 /** A full commit id (SHA-1 or SHA-256). */

@@ -14,4 +14,6 @@ export {
 } from "./graphql-query";
 export { REDACTED, Redactor } from "./redact";
 export { createHostResolver, type HostResolver } from "./resolver";
+export { fetchReviews, PACKET_REPOS_PER_QUERY, type ReviewHost, type ReviewHosts } from "./review-packet";
+export { buildPacketQuery, type PacketSelection } from "./review-packet-query";
 export { pickLatest, pickSatisfying, tagVersion } from "./tags";

@@ -4,6 +4,7 @@ import { failure } from "./errors";
 import { GiteaHostClient } from "./gitea-host-client";
 import { GitHubHostClient } from "./github-host-client";
 import { ResolverContext } from "./resolver-context";
+import { fetchReviews } from "./review-packet";
 
 /** The resolver, plus what tests and metrics like to see of its adaptive state. */
 export interface HostResolver extends Resolver {
@@ -25,6 +26,10 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
   const { settings, redact, log, counters, budgets } = context;
   // Host clients are made on first use: a sweep with no Gitea target never builds a Gitea client.
   let github: GitHubHostClient | undefined;
+  const githubClient = (): GitHubHostClient => {
+    github ??= new GitHubHostClient(context);
+    return github;
+  };
   const gitea = new Map<string, GiteaHostClient>();
   const giteaHost = (host: string): GiteaHostClient => {
     const client = gitea.get(host) ?? new GiteaHostClient(context, host);
@@ -56,8 +61,7 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       usage: ResolveUsage = { requests: 0, points: 0 },
     ): Promise<Map<string, Resolution>> {
       // A signal of this call's own: its requests carry it down to fetch, where they are counted into `usage`.
-      const signal = callSignal(outer);
-      context.track(signal, usage);
+      const signal = trackedSignal(context, outer, usage);
       const results = new Map<string, Resolution>();
       const distinct = new Map<string, ResolveRequest>();
       for (const r of requests) if (!distinct.has(r.target.key)) distinct.set(r.target.key, r);
@@ -71,12 +75,7 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       }
       const shares: Promise<Map<string, Resolution>>[] = [];
       if (githubRequests.length)
-        shares.push(
-          guarded(githubRequests, () => {
-            github ??= new GitHubHostClient(context);
-            return github.resolve(githubRequests, signal);
-          }),
-        );
+        shares.push(guarded(githubRequests, () => githubClient().resolve(githubRequests, signal)));
       for (const [host, reqs] of giteaRequests)
         shares.push(guarded(reqs, () => giteaHost(host).resolve(reqs, signal)));
       for (const share of await Promise.all(shares))
@@ -84,13 +83,16 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       for (const key of distinct.keys())
         if (!results.has(key)) results.set(key, failure("transient", "no answer for this target"));
 
-      const kinds: Record<string, number> = {};
-      for (const r of results.values())
-        kinds[r.status === "resolved" ? "resolved" : r.kind] =
-          (kinds[r.status === "resolved" ? "resolved" : r.kind] ?? 0) + 1;
-      log.info("refs resolved", { targets: distinct.size, ...kinds, ...counters });
+      log.info("refs resolved", { targets: distinct.size, ...countKinds(results), ...counters });
       return results;
     },
+
+    review: (requests, outer, usage = { requests: 0, points: 0 }) =>
+      fetchReviews(
+        { github: () => githubClient().review, gitea: (host) => giteaHost(host).review },
+        requests,
+        trackedSignal(context, outer, usage),
+      ),
 
     stats(): ResolverStats {
       const remaining = budgets.map((b) => b.lastRemaining).filter((n): n is number => n !== undefined);
@@ -99,10 +101,27 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
   };
 }
 
+/** How many answers of each kind (`resolved`, or the failure kind), for the log line. */
+function countKinds(results: Map<string, Resolution>): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const r of results.values()) {
+    const kind = r.status === "resolved" ? "resolved" : r.kind;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
 /** A signal that aborts with `outer` (if any) and identifies one resolve call. */
 function callSignal(outer: AbortSignal | undefined): AbortSignal {
   const controller = new AbortController();
   if (outer?.aborted) controller.abort(outer.reason);
   else outer?.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
   return controller.signal;
+}
+
+/** A call's own signal, whose requests are counted into `usage`. */
+function trackedSignal(context: ResolverContext, outer: AbortSignal | undefined, usage: ResolveUsage) {
+  const signal = callSignal(outer);
+  context.track(signal, usage);
+  return signal;
 }

@@ -103,7 +103,11 @@ export class RestResolver {
             );
           }
           const end = await this.commitOf(t, choice.target, `tag ${choice.name} in ${label(t)}`, call);
-          if (end.status === "resolved") return resolved(end.sha, { tag: choice.name });
+          if (end.status === "resolved")
+            return resolved(end.sha, {
+              tag: choice.name,
+              tags: tags.map((t) => ({ name: t.name, sha: t.target.sha })),
+            });
           if (end.kind !== "invalid") return end;
           candidates = candidates.filter((c) => c !== choice);
         }

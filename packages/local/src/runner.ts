@@ -8,7 +8,7 @@ import {
   type SweepStore,
   type WorkerConfig,
 } from "@drift/core";
-import { countPendingUpdates, createSweepStore, type Sql, sweepTotals } from "@drift/db";
+import { countPendingUpdates, createReviewStore, createSweepStore, type Sql, sweepTotals } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
 
@@ -69,6 +69,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
   const worker = createWorkerHandler({
     store,
     resolver: options.resolver,
+    reviews: createReviewStore(options.sql),
     metrics,
     log: options.log,
     redelivery: queue,

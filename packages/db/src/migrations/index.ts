@@ -6,6 +6,7 @@ import appRole from "./005_app_role";
 import incrementalMapping from "./006_incremental_mapping";
 import webhookRechecks from "./007_webhook_rechecks";
 import sweepHeartbeat from "./008_sweep_heartbeat";
+import decisions from "./009_decisions";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "006_incremental_mapping", sql: incrementalMapping },
   { id: "007_webhook_rechecks", sql: webhookRechecks },
   { id: "008_sweep_heartbeat", sql: sweepHeartbeat },
+  { id: "009_decisions", sql: decisions },
 ];

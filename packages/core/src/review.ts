@@ -1,0 +1,173 @@
+import type { Log } from "./ports";
+import type { Resolution } from "./resolution";
+import type {
+  CommitReview,
+  CompareReview,
+  Fetched,
+  ReviewAnswer,
+  ReviewFetch,
+  ReviewRequest,
+} from "./review-types";
+import type { Target } from "./target";
+
+/**
+ * The review packet of a drift: what an operator needs to decide on it (repository, versions, commits ahead, the
+ * new commit's date and signature, the release). Gathered once per distinct drift after the drift row is
+ * recorded; a packet that cannot be fetched leaves its fields null and is retried by a later sweep. It never
+ * delays or blocks the drift row. Null always means "not known", never a guess.
+ */
+
+/** A pending drift whose packet (or comparison) is missing, or failed and still worth another try. */
+export interface WantedReview {
+  readonly targetKey: string;
+  readonly currentSha: string;
+  readonly latestSha: string;
+  readonly resolvedTag: string | null;
+  readonly needCommit: boolean;
+  readonly needCompare: boolean;
+}
+
+/** What the store keeps of one drift's packet. */
+export interface ReviewRecord {
+  readonly targetKey: string;
+  readonly latestSha: string;
+  readonly commit?: { readonly toVersion: string | null; readonly result: Fetched<CommitReview> };
+  readonly compares: readonly {
+    readonly currentSha: string;
+    readonly fromVersion: string | null;
+    readonly result: Fetched<CompareReview>;
+  }[];
+}
+
+/** Port: where packets are kept (joined into queue rows on read). */
+export interface ReviewStore {
+  wantedReviews(targetKeys: readonly string[]): Promise<WantedReview[]>;
+  recordReviews(records: readonly ReviewRecord[]): Promise<void>;
+}
+
+export const reviewKey = (targetKey: string, latestSha: string): string => `${targetKey}\n${latestSha}`;
+
+/** The name of the version a target moves to: the chosen tag, or the tracked tag or branch name. */
+export function toVersionOf(target: Pick<Target, "ref">, resolvedTag: string | null): string | null {
+  const ref = target.ref;
+  if (ref.type === "latest" || ref.type === "semver") return resolvedTag;
+  if (ref.type === "sha") return null;
+  return ref.name;
+}
+
+/** The tag whose release belongs to the new commit, when there is one to look up. */
+function releaseTagOf(target: Target, resolvedTag: string | null): string | null {
+  const ref = target.ref;
+  if (ref.type === "latest" || ref.type === "semver") return resolvedTag;
+  return ref.type === "tag" ? ref.name : null;
+}
+
+/** The installed commit's tag, from the tag list fetched to resolve `tag:latest` / `semver:` (prefix match). */
+export function fromVersionOf(resolution: Resolution | undefined, currentSha: string): string | null {
+  if (resolution?.status !== "resolved" || !resolution.tags) return null;
+  const current = currentSha.toLowerCase();
+  const names = resolution.tags
+    .filter((t) => t.sha.toLowerCase().startsWith(current))
+    .map((t) => t.name)
+    .sort();
+  // Several tags on one commit (v1.2.0 and 1.2.0): the first by name, so the answer does not depend on order.
+  return names[0] ?? null;
+}
+
+export interface ReviewDeps {
+  readonly store: ReviewStore;
+  /** Keyed by {@link reviewKey}(target key, latest SHA); an absent key counts as failed. */
+  readonly fetch: ReviewFetch;
+  /** Where the fetch's requests and points are counted (the message's GitHub figures). */
+  readonly usage?: { requests: number; points: number };
+}
+
+/** What one review step did. */
+export interface ReviewCounts {
+  readonly drifts: number;
+  readonly fetched: number;
+  readonly failed: number;
+}
+
+const NONE: ReviewCounts = { drifts: 0, fetched: 0, failed: 0 };
+
+/**
+ * Gathers the packets still wanted for the drifts of these targets and records them. Runs after the drift rows
+ * are committed; never throws (a failure is logged and the packets stay wanted for a later sweep).
+ */
+export async function reviewDrifts(
+  deps: ReviewDeps,
+  targets: readonly Target[],
+  resolutions: ReadonlyMap<string, Resolution>,
+  log: Log,
+): Promise<ReviewCounts> {
+  try {
+    const wanted = await deps.store.wantedReviews(targets.map((t) => t.key));
+    if (wanted.length === 0) return NONE;
+    const byKey = new Map(targets.map((t) => [t.key, t]));
+    const requests = new Map<string, ReviewRequest & { currents: string[] }>();
+    for (const w of wanted) {
+      const target = byKey.get(w.targetKey);
+      if (!target) continue;
+      const key = reviewKey(w.targetKey, w.latestSha);
+      const request = requests.get(key) ?? {
+        target,
+        latestSha: w.latestSha,
+        releaseTag: releaseTagOf(target, w.resolvedTag),
+        commit: false,
+        currents: [],
+      };
+      requests.set(key, {
+        ...request,
+        commit: request.commit || w.needCommit,
+        currents: w.needCompare ? [...request.currents, w.currentSha] : request.currents,
+      });
+    }
+    const answers = await deps.fetch([...requests.values()], undefined, deps.usage);
+    const records = [...requests.entries()].map(([key, r]) =>
+      recordOf(r, answers.get(key), resolutions.get(r.target.key), wanted),
+    );
+    await deps.store.recordReviews(records);
+    const results = records.flatMap((r) => [
+      ...(r.commit ? [r.commit.result] : []),
+      ...r.compares.map((c) => c.result),
+    ]);
+    const failed = results.filter((r) => !r.ok).length;
+    const counts = { drifts: requests.size, fetched: results.length - failed, failed };
+    log.info("review packets", counts);
+    return counts;
+  } catch (error) {
+    log.warn("review packets not gathered; a later sweep retries", {
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    return NONE;
+  }
+}
+
+const missing = { ok: false, error: "no answer for this drift" } as const;
+
+function recordOf(
+  request: ReviewRequest,
+  answer: ReviewAnswer | undefined,
+  resolution: Resolution | undefined,
+  wanted: readonly WantedReview[],
+): ReviewRecord {
+  const tag = wanted.find((w) => w.targetKey === request.target.key && w.latestSha === request.latestSha);
+  return {
+    targetKey: request.target.key,
+    latestSha: request.latestSha,
+    ...(request.commit
+      ? {
+          commit: {
+            toVersion: toVersionOf(request.target, tag?.resolvedTag ?? null),
+            result: answer?.commit ?? missing,
+          },
+        }
+      : {}),
+    compares: request.currents.map((currentSha) => ({
+      currentSha,
+      fromVersion: fromVersionOf(resolution, currentSha),
+      result: answer?.compares.get(currentSha) ?? missing,
+    })),
+  };
+}

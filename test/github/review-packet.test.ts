@@ -1,0 +1,110 @@
+import {
+  giteaWebBase,
+  githubWebBase,
+  makeTarget,
+  parseSource,
+  parseTrackedRef,
+  type ReviewRequest,
+} from "@drift/core";
+import { buildPacketQuery } from "@drift/github";
+import type { GitHubSim } from "@drift/github-sim";
+import { validate } from "@octokit/graphql-schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolverFor, startSim } from "../support/github";
+
+const messages = (query: string) => validate(query).map((e) => e.message);
+
+function request(
+  source: string,
+  ref: string,
+  latestSha: string,
+  extra: Partial<ReviewRequest> = {},
+): ReviewRequest {
+  const s = parseSource(source);
+  const r = parseTrackedRef(ref);
+  if (s.status !== "ok" || r.status !== "ok") throw new Error("bad test target");
+  return {
+    target: makeTarget(s.value, r.value),
+    latestSha,
+    releaseTag: null,
+    commit: true,
+    currents: [],
+    ...extra,
+  };
+}
+
+let sim: GitHubSim;
+beforeAll(async () => {
+  sim = await startSim();
+});
+afterAll(async () => sim?.close());
+
+describe("review packet requests on GitHub", () => {
+  it("every packet document is valid against GitHub's published schema, names only in variables", () => {
+    const shapes = [
+      { commits: ["ab".repeat(20)], releases: [] },
+      { commits: ["ab".repeat(20), "cd".repeat(20)], releases: ['v1.0.0"}{$x', "v2"] },
+      { commits: [], releases: ["v3"] },
+    ];
+    for (const repos of [1, 3])
+      for (const shape of shapes) {
+        const built = buildPacketQuery(
+          Array.from({ length: repos }, (_, i) => ({ owner: `o${i}`, name: "lint", ...shape })),
+        );
+        expect(messages(built.query)).toEqual([]);
+        const declared = [...built.query.matchAll(/\$(\w+):/g)].map((m) => m[1]).sort();
+        expect(Object.keys(built.variables).sort()).toEqual(declared);
+        expect(built.query).not.toContain("v1.0.0");
+      }
+  });
+
+  it("many repositories share one query; the documents actually sent validate", async () => {
+    const reqs: ReviewRequest[] = [];
+    for (let i = 0; i < 60; i++) {
+      const repo = `many/r${i}`;
+      sim.world.createRepo(repo);
+      const sha = sim.world.commit(repo);
+      sim.world.tag(repo, "v1.0.0");
+      sim.world.release(repo, "v1.0.0", { body: "n" });
+      reqs.push(request(`github://${repo}`, "tag:latest", sha, { releaseTag: "v1.0.0" }));
+    }
+    const before = sim.counters.graphql;
+    const answers = await resolverFor(sim).review?.(reqs);
+    // 60 repositories: 2 queries of at most 50.
+    expect(sim.counters.graphql - before).toBe(2);
+    expect([...(answers?.values() ?? [])].every((a) => a.commit?.ok)).toBe(true);
+    const sent = sim.requests.filter((r) => r.query?.includes("ReviewPackets"));
+    expect(sent).toHaveLength(2);
+    for (const r of sent) expect(messages(r.query as string)).toEqual([]);
+  });
+
+  it("a failing GraphQL endpoint answers failures for every drift of the query, never throws", async () => {
+    sim.world.createRepo("down/one");
+    const sha = sim.world.commit("down/one");
+    sim.faults.add({ kind: "status", status: 502, scope: "graphql", times: 10 });
+    const resolver = resolverFor(sim, { retries: 0 });
+    const answers = await resolver.review?.([
+      request("github://down/one", "branch:main", sha, { currents: [sha] }),
+    ]);
+    sim.faults.clear();
+    const answer = [...(answers?.values() ?? [])][0];
+    expect(answer?.commit).toMatchObject({ ok: false });
+    // The comparison is REST and independent: identical commits, 0 ahead.
+    expect(answer?.compares.get(sha)).toEqual({ ok: true, value: { commitsAhead: 0, related: true } });
+  });
+
+  it("an unknown repository fails its own drifts only; web addresses follow the API URL", async () => {
+    sim.world.createRepo("here/ok");
+    const sha = sim.world.commit("here/ok");
+    const answers = await resolverFor(sim).review?.([
+      request("github://here/ok", "branch:main", sha),
+      request("github://here/missing", "branch:main", sha),
+    ]);
+    const list = [...(answers?.values() ?? [])];
+    expect(list.map((a) => a.commit?.ok)).toEqual([true, false]);
+    expect(githubWebBase("https://api.github.com")).toBe("https://github.com");
+    expect(githubWebBase("https://ghe.example.com/api/v3/")).toBe("https://ghe.example.com");
+    expect(giteaWebBase("git.example.com", undefined)).toBe("https://git.example.com");
+    expect(giteaWebBase("git.example.com", "https://git.example.com/api/v1")).toBe("https://git.example.com");
+  });
+});

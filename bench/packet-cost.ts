@@ -5,11 +5,11 @@ import { startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
 
 /**
- * Section 3 of `npm run bench`: what review packets add to a sweep. 1,000 drifted targets on 400 repositories,
+ * Printed by `npm run bench`: what review packets add to a sweep. 1,000 drifted targets on 400 repositories,
  * swept once without packets and once with them (fresh tables each time): the difference in requests and points.
  */
 export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<void> {
-  console.log(`\n## 3. Review packet cost: 1,000 drifted targets on 400 repositories (${kind})`);
+  console.log(`\n## Review packet cost: 1,000 drifted targets on 400 repositories (${kind})`);
   const token = "bench-token";
   const sim = await startGitHubSim({ token });
   try {

@@ -11,7 +11,8 @@
  *   - Lambda: bundle sizes and module init times.
  *
  *   - Webhook detection latency (issue 13): push to pending row, printed after the table.
- *   - Review packets (issue 12): the requests and points they add per 1,000 drifted targets, printed after that.
+ *   - Review packets (issue 11): the requests and points they add per 1,000 drifted targets, printed after it.
+ *     (W1's later runs find the packets of its drift already stored: they are fetched once per drift.)
  *
  * `npm run bench -- --quick` skips the 1,000,000-row run. Needs DATABASE_URL (PostgreSQL; an isolated schema is
  * created and dropped): the measured `drift` processes connect to it themselves.
@@ -19,17 +20,15 @@
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import type { Log } from "@drift/core";
 import { buildCli } from "../scripts/build-cli";
 import { createTestDb } from "../test/support/db";
-import { median, round, timeDrift, timeProcess } from "./common";
+import { median, quiet, round, timeDrift, timeProcess } from "./common";
 import { benchLambda } from "./lambda";
 import { packetCost } from "./packet-cost";
 import { benchScale, type ScaleResult } from "./scale";
 import { benchW1 } from "./w1";
 import { webhookLatency } from "./webhook-latency";
 
-const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 const RESULTS = fileURLToPath(new URL("./results.json", import.meta.url));
 const quick = process.argv.includes("--quick");
 

@@ -10,7 +10,7 @@ import { createAdminApp } from "@drift/api";
 import { createEventBridgeNotifier, createLambdaMetrics, loadAdminToken, powertoolsLog } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
 import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
-import { Metric } from "@drift/core";
+import { githubWebBase, Metric } from "@drift/core";
 
 // Created once per container, outside the handler: warm invocations reuse the connection and clients.
 const config = runtimeConfig();
@@ -25,6 +25,8 @@ const app = createAdminApp({
       ? { mode: "iam" }
       : { mode: "bearer", token: () => loadAdminToken(config.adminTokenSecretArn) },
   corsOrigins: config.corsOrigins,
+  // Repository links of rows whose review packet is not fetched yet.
+  webBases: { github: githubWebBase(config.githubApiUrl) },
   notifier: createEventBridgeNotifier({
     client: new EventBridgeClient({}),
     eventBusName: config.eventBusName,

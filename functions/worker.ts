@@ -1,7 +1,9 @@
 /** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
 import { Logger } from "@aws-lambda-powertools/logger";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   createLambdaMetrics,
+  createSqsRedeliveryDelay,
   createWorkerHandler,
   credentialsResolver,
   powertoolsHandlerMetrics,
@@ -40,4 +42,6 @@ export const handler = createWorkerHandler({
   policies: createPolicyStep(sql, { defaultAgeMs: minReleaseAgeMs, log }),
   metrics: powertoolsHandlerMetrics(createLambdaMetrics("worker", config.stage)),
   log,
+  // A message waiting for a rate limit (or a transient retry) comes back after it, not after the 722 s timeout.
+  redelivery: createSqsRedeliveryDelay(new SQSClient({})),
 });

@@ -27,6 +27,8 @@ export function createApi(
         [RUNTIME_ENV.adminAuth]: adminAuth,
         [RUNTIME_ENV.corsOrigins]: bearer ? corsOrigins.join(",") : "",
         [RUNTIME_ENV.eventBusName]: bus.name,
+        // Repository links of rows whose review packet is not fetched yet.
+        [RUNTIME_ENV.githubApiUrl]: ctx.settings.githubApiUrl,
         // Powertools Parameters cache of the admin token: a rotated token is picked up within five minutes.
         ...(bearer
           ? { [RUNTIME_ENV.adminTokenSecretArn]: adminTokenSecret.arn, POWERTOOLS_PARAMETERS_MAX_AGE: "300" }

@@ -24,6 +24,24 @@ beforeEach(async () => {
   await db.sql`DELETE FROM plugin_update_queue`;
 });
 
+const DECISION_KEYS = [
+  "source_raw",
+  "drift_kind",
+  "repository",
+  "compare_url",
+  "from_version",
+  "to_version",
+  "commits_ahead",
+  "committed_at",
+  "release",
+  "signature",
+  "ready_at",
+  "hold_until",
+  "updated_at",
+  "decided_at",
+  "decided_by",
+  "decision_reason",
+];
 const CONTRACT_KEYS = [
   "created_at",
   "current_sha",
@@ -53,8 +71,9 @@ describe(`admin API routes (${dbLabel})`, () => {
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
     const body = res.json();
     expect(body.map((r: { id: string }) => r.id)).toEqual([newer.id, older.id]);
-    expect(Object.keys(body[0]).sort()).toEqual(CONTRACT_KEYS);
-    expect(body[1]).toEqual({
+    // The CONTRACT fields, and (decisions CONTRACT) every field of the review.
+    expect(Object.keys(body[0])).toEqual(expect.arrayContaining([...CONTRACT_KEYS, ...DECISION_KEYS]));
+    expect(body[1]).toMatchObject({
       id: older.id,
       workspace_id: older.workspace_id,
       plugin_name: older.plugin_name,
@@ -299,8 +318,12 @@ describe(`admin API routes (${dbLabel})`, () => {
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("default-src 'none'");
-    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    // The script is the bundled client from the same origin: no inline script at all.
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toMatch(/style-src 'sha256-[A-Za-z0-9+/=]+'/);
     expect(csp).not.toContain("unsafe-inline");
+    const js = await call(t.app, "GET", "/admin/app.js", { token: null });
+    expect([js.status, js.headers.get("content-type")]).toEqual([200, "text/javascript; charset=utf-8"]);
     expect(res.text).toContain('id="token-form"');
     expect(res.text).not.toContain("innerHTML");
     expect((await call(t.app, "GET", "/admin", { token: null })).status).toBe(308);

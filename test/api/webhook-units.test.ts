@@ -130,7 +130,7 @@ describe("github-sim webhooks", () => {
       sim.world.createRepo("acme/tool");
       const after = sim.world.commit("acme/tool", "main");
       sim.world.tag("acme/tool", "v1.0.0");
-      sim.world.publishRelease("acme/tool", "v1.0.0");
+      sim.world.release("acme/tool", "v1.0.0");
       sim.world.deleteTag("acme/tool", "v1.0.0");
       await sim.webhooks[0]?.idle();
       expect(received.map((r) => r.headers["x-gitea-event"])).toEqual([

@@ -6,7 +6,7 @@
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws";
 import { createMigrateHandler } from "@drift/aws/migrate";
 import { APP_ROLE } from "@drift/aws/runtime-env";
-import { createSql, createSweepStore, type Sql } from "@drift/db";
+import { createReviewStore, createSql, createSweepStore, type Sql } from "@drift/db";
 import { LocalQueue } from "@drift/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, testAdminApp } from "../support/api";
@@ -34,6 +34,8 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
       "drift_plugin_targets",
       "drift_sweeps",
       "drift_event_outbox",
+      "drift_review_packets",
+      "drift_review_compares",
       ...webhookTables,
     ]) {
       for (const what of ["SELECT", "INSERT", "UPDATE", "DELETE"]) {
@@ -90,7 +92,7 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
     });
     afterAll(async () => app?.end());
 
-    it("does the sweeper's work: dispatch, resolve, record drift", async () => {
+    it("does the sweeper's work: dispatch, resolve, record drift and its review packet", async () => {
       const { sim } = env;
       sim.world.createRepo("role/a");
       const old = sim.world.revParse(sim.world.repo("role/a"), "refs/heads/main") as string;
@@ -105,10 +107,18 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
       const summary = await dispatch({});
       expect(summary).toMatchObject({ status: "dispatched", targetsDispatched: 1 });
       await queue.drain(
-        createWorkerHandler({ store, resolver: simResolver(sim), metrics: noMetrics, log: quietLog }),
+        createWorkerHandler({
+          store,
+          resolver: simResolver(sim),
+          reviews: createReviewStore(app),
+          metrics: noMetrics,
+          log: quietLog,
+        }),
       );
       const pending = await app`SELECT id FROM plugin_update_queue WHERE status = 'pending'`;
       expect(pending).toHaveLength(2);
+      const packets = await app`SELECT status FROM drift_review_packets`;
+      expect(packets.map((p) => p.status)).toEqual(["complete"]);
     });
 
     it("does the incremental mapping pass: maps only a new row, then forgets it once deleted", async () => {
@@ -135,16 +145,32 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
       expect(left).toHaveLength(0);
     });
 
-    it("does the admin API's work: list, apply (installed_sha), dismiss, with the event in the outbox", async () => {
+    it("does the admin API's work: lists, apply (installed_sha), dismiss with a hold, reopen, bulk, history", async () => {
       const t = testAdminApp(app);
       const list = await call(t.app, "GET", "/admin/plugin-updates-pending");
       expect(list.status).toBe(200);
-      const [first, second] = list.json() as { id: string; latest_sha: string }[];
+      const [first, second] = list.json() as { id: string; latest_sha: string; signature: string | null }[];
+      expect(first?.signature).toBe("unsigned");
+      const grouped = await call(t.app, "GET", "/admin/plugin-updates?group=true");
+      expect(grouped.status, grouped.text).toBe(200);
       const applied = await call(t.app, "POST", `/admin/plugin-updates/${first?.id}/apply`);
       expect(applied.status, applied.text).toBe(200);
       expect(applied.json()).toMatchObject({ status: "applied", installed_sha: first?.latest_sha });
-      const dismissed = await call(t.app, "POST", `/admin/plugin-updates/${second?.id}/dismiss`);
+      const until = new Date(Date.now() + 86_400_000).toISOString();
+      const dismissed = await call(t.app, "POST", `/admin/plugin-updates/${second?.id}/dismiss`, {
+        body: JSON.stringify({ reason: "not now", until }),
+        headers: { "content-type": "application/json" },
+      });
       expect(dismissed.status, dismissed.text).toBe(200);
+      const reopened = await call(t.app, "POST", `/admin/plugin-updates/${second?.id}/reopen`);
+      expect(reopened.status, reopened.text).toBe(200);
+      const bulk = await call(t.app, "POST", "/admin/plugin-updates/bulk", {
+        body: JSON.stringify({ action: "dismiss", ids: [second?.id] }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(bulk.json()).toEqual({ results: [{ id: second?.id, status: "dismissed" }] });
+      const history = await call(t.app, "GET", "/admin/plugin-updates?history=true");
+      expect((history.json() as { items: unknown[] }).items).toHaveLength(2);
       expect(t.notifier.events.map((e) => e.type)).toEqual(["plugin.update.applied"]);
     });
 

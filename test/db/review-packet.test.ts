@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
+import { dbLabel } from "../support/db";
 import { simResolver, sweep, useSweepEnvironment } from "../support/pipeline";
 import { clearPackets, packets } from "../support/review";
 import { insertPlugins } from "../support/seed";
 
 const env = useSweepEnvironment();
-const label = process.env.DATABASE_URL ? "PostgreSQL" : "PGlite";
 beforeEach(async () => {
   await clearPackets(env.db.sql);
   env.sim.faults.clear();
@@ -16,7 +16,7 @@ const dateOf = (repo: string, sha: string) => {
   return o?.type === "commit" ? new Date(o.date) : undefined;
 };
 
-describe(`review packets (${label})`, () => {
+describe(`review packets (${dbLabel})`, () => {
   it("GitHub (GraphQL and REST) and Gitea give the same true fields, and null where nothing is known", async () => {
     const w = env.sim.world;
     const giteaSource = (repo: string) => `gitea://${env.sim.host}/${repo}`;

@@ -1,24 +1,76 @@
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { type AdminServer, startAdminServer } from "@drift/api/node-server";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServeApp } from "../../packages/local/src/commands/serve";
 import { ADMIN_TOKEN, captureLogger, type SeededUpdate, seedUpdate } from "../support/api";
 import { createTestDb, dbLabel, type TestDb } from "../support/db";
+import { sha } from "../support/seed";
 
 const CHROMIUM = process.env.DRIFT_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("../artifacts/", import.meta.url));
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const hasChromium = existsSync(CHROMIUM);
 const required = process.env.DRIFT_REQUIRE_BROWSER === "1";
 const skipReason = `SKIPPED: ${CHROMIUM} not found (install it with: apt-get install -y chromium; CI installs it)`;
 if (!hasChromium && !required) console.warn(`browser-admin: ${skipReason}`);
 
+const BIDI_NAME = "lint\u202Egnp.exe\u200F\u2066rtl #5";
+const LONG_NAME = `long-${"x".repeat(18_000)}`;
+const KEY = "github:github/acme/fleet#tag:latest";
+
 let db: TestDb;
 let server: AdminServer;
 let browser: Browser;
 const logger = captureLogger();
-const seeded: Record<"apply" | "dismiss" | "keep" | "moved" | "hostile", SeededUpdate> = {} as never;
+const fleet: SeededUpdate[] = [];
+const seeded = {} as Record<"moved" | "linter" | "bidi" | "long" | "html", SeededUpdate>;
+
+async function seedWorld(): Promise<void> {
+  const [cur, next] = [sha("fleet-cur"), sha("fleet-next")];
+  const at = (day: number) => new Date(Date.now() - day * 86_400_000);
+  for (let i = 0; i < 40; i++)
+    fleet.push(
+      await seedUpdate(db.sql, {
+        plugin_name: "fleet",
+        current_sha: cur,
+        latest_sha: next,
+        resolved_tag: "v1.1.0",
+        created_at: at(3),
+      }),
+    );
+  await db.sql`UPDATE plugin_update_queue SET target_key = ${KEY}, source_raw = 'github://acme/fleet' WHERE plugin_name = 'fleet'`;
+  await db.sql`INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref)
+    VALUES (${KEY}, 'github', 'github', 'acme', 'fleet', 'tag:latest')`;
+  await db.sql`INSERT INTO drift_review_packets (target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status)
+    VALUES (${KEY}, ${next}, 'https://github.com/acme/fleet', 'v1.1.0', now() - interval '4 days', 'valid',
+      ${db.sql.json({ tag: "v1.1.0", name: "Fleet 1.1", url: "https://github.com/acme/fleet/releases/tag/v1.1.0", published_at: "2026-01-01T00:00:00Z", prerelease: false, notes: "Faster <script>alert(1)</script> linting" })}, 'complete')`;
+  await db.sql`INSERT INTO drift_review_compares (target_key, current_sha, latest_sha, from_version, commits_ahead, related, status)
+    VALUES (${KEY}, ${cur}, ${next}, 'v1.0.0', 7, true, 'complete')`;
+  seeded.moved = await seedUpdate(db.sql, {
+    plugin_name: "secrets-scanner",
+    drift_kind: "tag_moved",
+    tracked_ref: "tag:v2.0.0",
+    created_at: at(1),
+  });
+  seeded.linter = await seedUpdate(db.sql, {
+    plugin_name: "linter",
+    tracked_ref: "semver:^1.4",
+    resolved_tag: "v1.6.0",
+    created_at: at(2),
+  });
+  seeded.bidi = await seedUpdate(db.sql, { plugin_name: BIDI_NAME, created_at: at(2) });
+  seeded.long = await seedUpdate(db.sql, { plugin_name: LONG_NAME, created_at: at(2) });
+  seeded.html = await seedUpdate(db.sql, {
+    plugin_name: "<img src=x onerror=\"document.title='pwned'\">",
+    created_at: at(2),
+  });
+}
+
+const card = (page: Page, id: string) => page.locator(`article[data-ids="${id}"]`);
 
 describe.skipIf(!hasChromium && !required)(
   `admin page in Chromium (${dbLabel})${hasChromium ? "" : ` ${skipReason}`}`,
@@ -26,39 +78,7 @@ describe.skipIf(!hasChromium && !required)(
     beforeAll(async () => {
       if (!hasChromium) throw new Error(`DRIFT_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
       db = await createTestDb();
-      const at = (day: number) => new Date(`2026-04-0${day}T10:00:00Z`);
-      seeded.keep = await seedUpdate(db.sql, {
-        plugin_name: "formatter",
-        drift_kind: "ref_moved",
-        created_at: at(1),
-      });
-      seeded.hostile = await seedUpdate(db.sql, {
-        plugin_name: "<img src=x onerror=\"document.title='pwned'\">",
-        created_at: at(2),
-      });
-      seeded.moved = await seedUpdate(db.sql, {
-        plugin_name: "secrets-scanner",
-        drift_kind: "tag_moved",
-        tracked_ref: "tag:v2.0.0",
-        resolved_tag: "v2.0.0",
-        created_at: at(3),
-      });
-      seeded.dismiss = await seedUpdate(db.sql, {
-        plugin_name: "linter",
-        drift_kind: "new_version",
-        tracked_ref: "semver:^1.4",
-        resolved_tag: "v1.6.0",
-        created_at: at(4),
-      });
-      seeded.apply = await seedUpdate(db.sql, {
-        plugin_name: "deploy-helper",
-        drift_kind: "tag_moved",
-        tracked_ref: "tag:stable",
-        resolved_tag: "stable",
-        created_at: at(5),
-      });
-      await db.sql`UPDATE plugin_update_queue SET ready_at = '2999-01-01T00:00:00Z' WHERE id = ${seeded.keep.id}`;
-      // Served the way `drift serve` wires the app, on a random port.
+      await seedWorld();
       server = await startAdminServer(createServeApp(db.sql, { ADMIN_TOKEN }, logger), { port: 0 });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -66,95 +86,174 @@ describe.skipIf(!hasChromium && !required)(
           "--headless",
           "--no-sandbox",
           "--disable-gpu",
-          "--disable-quic",
           "--no-first-run",
           "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
         ],
       });
-    });
+    }, 120_000);
     afterAll(async () => {
       await browser?.close();
       await server?.close();
       await db?.close();
     });
 
-    it("enter the token, apply one update, dismiss another; the database agrees", async () => {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+    it("decides a group of 40 in one action, dismisses with a reason, shows hostile text truthfully", async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
       page.on("console", (m) => {
-        // The 401 of the wrong-token step is logged by Chromium itself; anything else (e.g. a CSP violation) counts.
         if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
       });
       page.on("pageerror", (e) => problems.push(e.message));
-      const dialogs: string[] = [];
-      page.on("dialog", async (dialog) => {
-        dialogs.push(dialog.message());
-        await dialog.accept();
-      });
-
       await page.goto(`${server.url}/admin/`);
       await expect.poll(() => page.textContent("#error")).toContain("Enter the admin token");
-
-      // A wrong token is reported plainly.
-      await page.fill("#token", "not-the-token");
-      await page.click("#use-token");
-      await expect.poll(() => page.textContent("#error")).toContain("HTTP 401");
-
       await page.fill("#token", ADMIN_TOKEN);
       await page.click("#use-token");
-      await page.waitForSelector(`tr[data-id="${seeded.apply.id}"]`);
-      expect(await page.textContent("#error")).toBe("");
-      expect(await page.locator("#updates tr").count()).toBe(5);
-      expect(await page.evaluate("sessionStorage.getItem('driftAdminToken')")).toBe(ADMIN_TOKEN);
+      await page.waitForSelector(`article[data-ids="${fleet[0]?.id}"]`);
 
-      // Moved tags stand out; SHAs short with the full one on hover; the tag is shown.
-      const moved = page.locator(`tr[data-id="${seeded.moved.id}"]`);
-      expect(await moved.getAttribute("class")).toBe("suspicious");
-      expect(await moved.locator(".kind").textContent()).toContain("tag moved");
-      expect(await moved.locator(".sha-latest").textContent()).toBe(seeded.moved.latest_sha.slice(0, 7));
-      // A row younger than the minimum release age says until when it cools down; the others say nothing.
-      expect(await page.locator(`tr[data-id="${seeded.keep.id}"] .cooling`).textContent()).toContain(
-        "cooling down until",
+      // Moved tags first and unmistakable; the group of 40 is one line with its review packet.
+      const first = page.locator("#list article").first();
+      expect(await first.getAttribute("data-ids")).toBe(seeded.moved.id);
+      expect(await first.getAttribute("class")).toContain("suspicious");
+      expect(await first.locator(".kind").textContent()).toBe("⚠ TAG MOVED");
+      const group = card(page, fleet[0]?.id as string);
+      const text = (await group.textContent()) ?? "";
+      for (const part of [
+        "acme/fleet",
+        "v1.0.0",
+        "v1.1.0",
+        "7 commits ahead",
+        "signature: valid",
+        "40 workspaces",
+        "pending 3 days",
+      ])
+        expect(text).toContain(part);
+      expect(text).toContain("<script>alert(1)</script>");
+      expect(await group.locator('a[href="https://github.com/acme/fleet/releases/tag/v1.1.0"]').count()).toBe(
+        1,
       );
-      expect(await moved.locator(".cooling").count()).toBe(0);
-      expect(await moved.locator(".sha-latest").getAttribute("title")).toBe(seeded.moved.latest_sha);
-      expect(await moved.textContent()).toContain("v2.0.0");
-      expect(await page.locator(`tr[data-id="${seeded.dismiss.id}"]`).getAttribute("class")).toBeNull();
+      expect(await group.locator("a", { hasText: "compare" }).getAttribute("href")).toContain(
+        "/acme/fleet/compare/",
+      );
 
-      // Untrusted text is text: no element is created from it, no script runs.
-      const hostile = page.locator(`tr[data-id="${seeded.hostile.id}"]`);
-      expect(await hostile.textContent()).toContain('<img src=x onerror="document.title=');
-      expect(await page.locator("#updates img").count()).toBe(0);
+      // Hostile text is text: bidi controls shown as escapes and flagged; the 18,000-character name is cut and
+      // keeps its card small, the whole value on demand; no element injected, no script run.
+      const bidi = card(page, seeded.bidi.id);
+      expect(await bidi.textContent()).toContain("lint\\u202Egnp.exe\\u200F\\u2066rtl #5");
+      expect(await bidi.getAttribute("class")).toContain("suspicious");
+      expect(await bidi.textContent()).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200F]/);
+      const long = card(page, seeded.long.id);
+      expect((await long.boundingBox())?.height).toBeLessThan(400);
+      expect(await page.locator("#list img").count()).toBe(0);
       expect(await page.title()).not.toBe("pwned");
 
-      await page.locator(`tr[data-id="${seeded.apply.id}"] button.apply`).click();
-      await expect.poll(() => page.textContent("#status")).toContain("Applied deploy-helper (applied)");
-      expect(dialogs).toEqual([expect.stringContaining("tag of deploy-helper was moved")]);
-      await page.locator(`tr[data-id="${seeded.dismiss.id}"] button.dismiss`).click();
-      await expect.poll(() => page.textContent("#status")).toContain("Dismissed linter (dismissed)");
-      await expect.poll(() => page.locator("#updates tr").count()).toBe(3);
+      // The moved tag asks first; Escape cancels (keyboard), nothing is decided.
+      await first.locator("button.apply").click();
+      await expect.poll(() => page.locator("#decide-warning").textContent()).toContain("MOVED");
+      await page.keyboard.press("Escape");
+      expect(await page.locator("dialog#decide[open]").count()).toBe(0);
 
       mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: `${ARTIFACTS}admin.png`, fullPage: true });
-      expect(problems).toEqual([]);
+      await page.screenshot({ path: `${ARTIFACTS}admin-1280-before.png`, fullPage: true });
+      // One action decides the whole group of 40.
+      await group.locator("button.apply").click();
+      await expect
+        .poll(async () => `${await page.textContent("#status")}|${await page.textContent("#error")}`, {
+          timeout: 30_000,
+        })
+        .toContain("Applied: 40 of 40 decided");
+      // Dismiss with a reason, holding 7 days.
+      await card(page, seeded.linter.id).locator("button.dismiss").click();
+      await page.fill("#decide-reason", "waiting for 1.7: breaks our config");
+      await page.selectOption("#decide-until", "7d");
+      await page.click("#decide-ok");
+      await expect
+        .poll(() => page.textContent("#status"), { timeout: 15_000 })
+        .toContain("Dismissed: 1 of 1 decided");
 
-      const rows = await db.sql<{ id: string; status: string }[]>`SELECT id, status FROM plugin_update_queue`;
-      const statusOf = Object.fromEntries(rows.map((r) => [r.id, r.status]));
-      expect(statusOf[seeded.apply.id]).toBe("applied");
-      expect(statusOf[seeded.dismiss.id]).toBe("dismissed");
-      for (const key of ["keep", "moved", "hostile"] as const)
-        expect(statusOf[seeded[key].id]).toBe("pending");
-      const [plugin] = await db.sql`SELECT installed_sha FROM workspace_plugins
-        WHERE workspace_id = ${seeded.apply.workspace_id} AND plugin_name = ${seeded.apply.plugin_name}`;
-      expect(plugin?.installed_sha).toBe(seeded.apply.latest_sha);
-      const [untouched] = await db.sql`SELECT installed_sha FROM workspace_plugins
-        WHERE workspace_id = ${seeded.dismiss.workspace_id} AND plugin_name = ${seeded.dismiss.plugin_name}`;
-      expect(untouched?.installed_sha).toBe(seeded.dismiss.current_sha);
-      expect(logger.text()).toContain("event plugin.update.applied");
-      expect(logger.text()).not.toContain(ADMIN_TOKEN);
+      const rows = await db.sql<
+        {
+          id: string;
+          status: string;
+          decided_by: string | null;
+          decision_reason: string | null;
+          hold_until: Date | null;
+        }[]
+      >`
+        SELECT id, status, decided_by, decision_reason, hold_until FROM plugin_update_queue`;
+      const by = new Map(rows.map((r) => [r.id, r]));
+      for (const f of fleet) expect(by.get(f.id)).toMatchObject({ status: "applied", decided_by: "token" });
+      expect(by.get(seeded.linter.id)).toMatchObject({
+        status: "dismissed",
+        decision_reason: "waiting for 1.7: breaks our config",
+      });
+      const days = ((by.get(seeded.linter.id)?.hold_until?.getTime() ?? 0) - Date.now()) / 86_400_000;
+      expect(Math.round(days)).toBe(7);
+      expect(by.get(seeded.moved.id)?.status).toBe("pending");
+      const [installed] = await db.sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM workspace_plugins WHERE plugin_name = 'fleet' AND installed_sha = ${sha("fleet-next")}`;
+      expect(installed?.n).toBe(40);
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}admin-1280.png`, fullPage: true });
+      await page.click("[data-tab=history]");
+      await expect.poll(() => page.textContent("#list")).toContain("waiting for 1.7");
+      await page.screenshot({ path: `${ARTIFACTS}admin-history-1280.png`, fullPage: true });
+      expect(problems).toEqual([]);
       await page.close();
+    });
+
+    it("is usable at 400 px, keeps its layout with hostile rows, and axe finds no serious violation", async () => {
+      // bypassCSP only so that axe can be injected; the page itself is the same.
+      const context = await browser.newContext({ viewport: { width: 400, height: 900 }, bypassCSP: true });
+      const page = await context.newPage();
+      await page.goto(`${server.url}/admin/`);
+      await page.evaluate(`sessionStorage.setItem("driftAdminToken", ${JSON.stringify(ADMIN_TOKEN)})`);
+      await page.reload();
+      await page.waitForSelector(`article[data-ids="${seeded.long.id}"]`);
+      expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(400);
+      const long = page.locator(`article[data-ids="${seeded.long.id}"]`);
+      const button = long.locator("h2 button.more");
+      await button.click();
+      expect(await button.getAttribute("aria-expanded")).toBe("true");
+      expect(await long.textContent()).toContain("x".repeat(18_000));
+      expect((await long.boundingBox())?.height).toBeLessThan(900);
+      expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(400);
+      await page.screenshot({ path: `${ARTIFACTS}admin-400.png`, fullPage: true });
+      // Buttons are named for their row.
+      const label = await page
+        .locator(`article[data-ids="${seeded.moved.id}"] button.apply`)
+        .getAttribute("aria-label");
+      expect(label).toContain("tag:v2.0.0");
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        const axe = (
+          globalThis as unknown as {
+            axe: { run: () => Promise<{ violations: { id: string; impact: string }[] }> };
+          }
+        ).axe;
+        return (await axe.run()).violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          nodes: (v as unknown as { nodes: { html: string }[] }).nodes
+            .slice(0, 2)
+            .map((n) => n.html.slice(0, 200)),
+        }));
+      });
+      expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+      await context.close();
+    });
+
+    it("serves no inline script: the CSP allows only its own origin's bundle", async () => {
+      const res = await fetch(`${server.url}/admin/`);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain("unsafe-inline");
+      const html = await res.text();
+      expect(html).not.toMatch(/<script>(?!<\/script>)/);
+      expect(html).toContain('<script src="/admin/app.js" defer></script>');
+      const js = await fetch(`${server.url}/admin/app.js`);
+      expect(js.headers.get("content-type")).toContain("javascript");
+      expect(randomUUID()).toBeTruthy();
     });
   },
 );

@@ -121,11 +121,13 @@ describe(`drift track / sweep as a user runs them (${dbLabel})`, () => {
       GITHUB_TOKEN: TOKEN,
     });
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({
-      status: "skipped",
-      reason: "another sweep is dispatching",
-    });
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ status: "skipped" });
+    expect(summary.reason).toMatch(
+      /^another sweep \(\S+\) has been dispatching for \d+ s, last heartbeat \d+ s ago$/,
+    );
     expect(result.stderr).toContain("not started");
+    expect(result.stderr).toContain("drift sweep --takeover");
     await db.withSql((sql) => sql`DELETE FROM drift_sweeps WHERE status = 'dispatching'`);
   });
 
@@ -134,10 +136,18 @@ describe(`drift track / sweep as a user runs them (${dbLabel})`, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("SIMULATION");
     expect(result.stdout).toMatch(/sweep +\S+ \(completed/);
-    expect(result.stdout).toContain("tag MOVED: suspicious");
-    expect(result.stdout).toMatch(/apply through the admin API: POST \S+ -> 200/);
+    expect(result.stdout).toMatch(/tag_moved \(!\)/);
+    // A group of all 36 workspaces decided in one action; a release with notes; a dismissal that holds.
+    expect(result.stdout).toMatch(
+      /apply the group acme\/lint-rules tag:latest in one action: POST \S+ -> 200, (\d+)\/\1 applied/,
+    );
+    expect(result.stdout).toContain('release "Lint rules 1.2"');
+    expect(result.stdout).toContain("| New rule: no-floating-promises.");
+    expect(result.stdout).toMatch(/dismiss the group .* -> 200, (\d+)\/\1 dismissed/);
     expect(result.stdout).toContain(
       "a second sweep changes nothing it should not: 0 new, 0 refreshed, 0 superseded",
     );
+    expect(result.stdout).toMatch(/the dismissal holds: \d+ rows of .* stay dismissed, 0 came back/);
+    expect(result.stdout).toMatch(/npx drift pending/);
   });
 });

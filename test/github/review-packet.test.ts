@@ -1,5 +1,12 @@
-import { makeTarget, parseSource, parseTrackedRef, type ReviewRequest } from "@drift/core";
-import { buildPacketQuery, giteaWebBase, githubWebBase } from "@drift/github";
+import {
+  giteaWebBase,
+  githubWebBase,
+  makeTarget,
+  parseSource,
+  parseTrackedRef,
+  type ReviewRequest,
+} from "@drift/core";
+import { buildPacketQuery } from "@drift/github";
 import type { GitHubSim } from "@drift/github-sim";
 import { validate } from "@octokit/graphql-schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

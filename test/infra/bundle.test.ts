@@ -2,7 +2,7 @@
  * Every Lambda handler under functions/ bundles with esbuild into exactly one self-contained ESM file that
  * loads in a fresh Node process (scripts/bundle.ts, `npm run bundle` prints the sizes).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,6 +26,10 @@ describe("handler bundles", () => {
       );
       expect(result.outputs).toHaveLength(1);
       expect(result.bytes).toBeGreaterThan(0);
+      // postgres.js goes in as installed, so with patches/postgres+3.4.9.patch (applied at npm ci).
+      const pg = Object.keys(result.metafile.inputs).filter((i) => i.endsWith("postgres/src/connection.js"));
+      expect(pg).toHaveLength(1); // every handler reaches the database
+      for (const input of pg) expect(readFileSync(input, "utf8")).toContain("drift patch");
       smokeLoad(result.outfile);
     });
   }

@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createServeApp } from "../../packages/local/src/commands/serve";
 import { dbLabel } from "../support/db";
 import { quietLog, simResolver, useSweepEnvironment } from "../support/pipeline";
+import { packets } from "../support/review";
 import {
   cleanWebhookTables,
   headOf,
@@ -56,7 +57,7 @@ describe(`webhooks in drift serve and on the Gitea route (${dbLabel})`, () => {
     try {
       const moved = env.sim.world.commit(repo, "main");
       const tagged = env.sim.world.tag(repo, "v1.1.0").commit;
-      env.sim.world.publishRelease(repo, "v1.1.0");
+      env.sim.world.release(repo, "v1.1.0");
       await sender.idle();
       await webhooks.idle();
       // push (branch), create + push (new tag), release: real payload shapes, signed, over HTTP.
@@ -67,6 +68,15 @@ describe(`webhooks in drift serve and on the Gitea route (${dbLabel})`, () => {
         ["release", 202, '{"targets":1}'],
       ]);
       expect(await pending()).toEqual({ l: tagged, m: moved });
+      // Drift a re-check finds gets its review packet, as drift a sweep finds does.
+      const reviewed = await packets(env.db.sql);
+      expect(reviewed.map((p) => [p.latest_sha, p.packet_status, p.to_version]).sort()).toEqual(
+        [
+          [moved, "complete", "main"],
+          [tagged, "complete", "v1.1.0"],
+        ].sort(),
+      );
+      expect(reviewed.every((p) => p.repo_url === `${env.sim.url}/${repo}`)).toBe(true);
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       expect((await fetch(`${server.url}/admin/plugin-updates-pending`)).status).toBe(401);
       const listed = await fetch(`${server.url}/admin/plugin-updates-pending`, {

@@ -1,167 +1,56 @@
 import { createHash } from "node:crypto";
 
 /**
- * The minimal admin page (`GET /admin/`): plain HTML, one inline style and one inline script, both allowed by
- * their hash in the Content-Security-Policy (no 'unsafe-inline'). Data is only ever put in the page with
- * textContent / attributes, never as HTML. The token the operator types stays in sessionStorage.
+ * The admin page (`GET /admin/`): static HTML, one inline style allowed by its hash, and the typed client bundle
+ * served from the same origin at /admin/app.js (packages/api/admin-ui, built by scripts/build-admin-ui.ts). No
+ * inline script, no inline handlers, `frame-ancestors 'none'`. Data only ever reaches the page as text. The
+ * token stays in sessionStorage and the Authorization header. Cards rather than a table: usable at 400 px.
  */
 
 const STYLE = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #1f2328; }
-h1 { font-size: 1.3rem; margin: 0 0 1rem; }
-form { display: flex; gap: .5rem; align-items: center; margin-bottom: 1rem; }
-input[type=password] { width: 22rem; padding: .3rem; }
-button { padding: .3rem .7rem; cursor: pointer; }
-button.apply { background: #1f883d; color: #fff; border: 1px solid #1a7f37; border-radius: 4px; }
-button.dismiss { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 4px; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
-th { background: #f6f8fa; }
-code { font: 12px ui-monospace, monospace; }
-td.shas, td.actions, td.detected { white-space: nowrap; }
-tr.suspicious { background: #fff1f0; }
-.kind-tag_moved { color: #b42318; font-weight: 600; }
-.muted { color: #656d76; font-size: 12px; }
-#error { color: #b42318; background: #fff1f0; border: 1px solid #f5c2c0; padding: .5rem; white-space: pre-wrap; }
-#status { color: #1a7f37; }
-#sweep { margin-bottom: 1rem; }
-`;
-
-const SCRIPT = `
-"use strict";
-(() => {
-  const KEY = "driftAdminToken";
-  const byId = (id) => document.getElementById(id);
-  const token = () => sessionStorage.getItem(KEY) || "";
-  const say = (id, text) => { const el = byId(id); el.textContent = text; el.hidden = !text; };
-  const el = (tag, text, attrs) => {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
-    return node;
-  };
-  const shortSha = (sha) => String(sha || "").slice(0, 7);
-
-  async function api(method, path) {
-    const res = await fetch(path, { method, headers: { Authorization: "Bearer " + token(), Accept: "application/json" } });
-    let body = null;
-    try { body = await res.json(); } catch { body = null; }
-    if (!res.ok) {
-      const e = body && body.error;
-      throw new Error("HTTP " + res.status + ": " + (e ? e.message + " (" + e.code + ")" : res.statusText));
-    }
-    return body;
-  }
-
-  function shaCell(update) {
-    const td = el("td", null, { class: "shas" });
-    td.append(el("code", shortSha(update.current_sha), { title: update.current_sha, class: "sha-current" }));
-    td.append(" \\u2192 ");
-    td.append(el("code", shortSha(update.latest_sha), { title: update.latest_sha, class: "sha-latest" }));
-    return td;
-  }
-
-  function kindCell(kind) {
-    const td = el("td", null, { class: "kind kind-" + (kind || "unknown") });
-    td.textContent = kind === "tag_moved" ? "\\u26a0 tag moved (suspicious)" : (kind || "unknown");
-    return td;
-  }
-
-  // Younger than the minimum release age: apply is refused (409 cooling_down) until then.
-  function detectedCell(update) {
-    const td = el("td", new Date(update.created_at).toLocaleString(), { class: "detected" });
-    if (update.ready_at && new Date(update.ready_at) > new Date())
-      td.append(el("div", "cooling down until " + new Date(update.ready_at).toLocaleString(), { class: "muted cooling" }));
-    return td;
-  }
-
-  function row(update) {
-    const tr = el("tr", null, { "data-id": update.id });
-    if (update.drift_kind === "tag_moved") tr.className = "suspicious";
-    const plugin = el("td");
-    plugin.append(el("strong", update.plugin_name), el("div", update.workspace_id, { class: "muted" }));
-    const actions = el("td", null, { class: "actions" });
-    const apply = el("button", "Apply", { type: "button", class: "apply" });
-    apply.addEventListener("click", () => decide(update, "apply"));
-    const dismiss = el("button", "Dismiss", { type: "button", class: "dismiss" });
-    dismiss.addEventListener("click", () => decide(update, "dismiss"));
-    actions.append(apply, " ", dismiss);
-    tr.append(plugin, el("td", update.tracked_ref), kindCell(update.drift_kind), shaCell(update),
-      el("td", update.resolved_tag || "\\u2014"), detectedCell(update), actions);
-    return tr;
-  }
-
-  async function decide(update, action) {
-    say("error", ""); say("status", "");
-    if (action === "apply" && update.drift_kind === "tag_moved" &&
-        !confirm("The tag of " + update.plugin_name + " was moved to another commit. Apply anyway?")) return;
-    try {
-      const result = await api("POST", "/admin/plugin-updates/" + encodeURIComponent(update.id) + "/" + action);
-      say("status", (action === "apply" ? "Applied " : "Dismissed ") + update.plugin_name + " (" + result.status + ")");
-    } catch (error) {
-      say("error", (action === "apply" ? "Apply" : "Dismiss") + " of " + update.plugin_name + " failed: " + error.message);
-    }
-    await load();
-  }
-
-  async function loadSweep() {
-    try {
-      const { sweep } = await api("GET", "/admin/sweeps/latest");
-      say("sweep", sweep ? "Last sweep: " + sweep.status + ", started " + new Date(sweep.started_at).toLocaleString() +
-        ", " + sweep.targets.resolved + " targets resolved, " + sweep.targets.failed + " failed" : "No sweep has run yet.");
-    } catch { say("sweep", ""); }
-  }
-
-  async function load() {
-    const body = byId("updates");
-    byId("token").placeholder = token() ? "token set for this tab (type to replace)" : "ADMIN_TOKEN";
-    if (!token()) { say("error", "Enter the admin token to see pending updates."); return; }
-    try {
-      const items = [];
-      let cursor = null;
-      for (let page = 0; page < 10; page++) {
-        const list = await api("GET", "/admin/plugin-updates?status=pending&limit=200" +
-          (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
-        items.push(...list.items);
-        cursor = list.next_cursor;
-        if (!cursor) break;
-      }
-      body.replaceChildren(...items.map(row));
-      say("count", items.length + " pending update" + (items.length === 1 ? "" : "s") + (cursor ? " (first 2000 shown)" : ""));
-      byId("table").hidden = items.length === 0;
-    } catch (error) {
-      body.replaceChildren();
-      byId("table").hidden = true;
-      say("count", "");
-      say("error", "Could not load pending updates: " + error.message);
-      return;
-    }
-    await loadSweep();
-  }
-
-  byId("token-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    sessionStorage.setItem(KEY, byId("token").value.trim());
-    byId("token").value = "";
-    say("error", ""); say("status", "");
-    load();
-  });
-  byId("forget").addEventListener("click", () => {
-    sessionStorage.removeItem(KEY);
-    byId("updates").replaceChildren();
-    byId("table").hidden = true;
-    say("count", ""); say("sweep", "");
-  });
-  load();
-})();
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: #1f2328; }
+h1 { font-size: 1.35rem; margin: 0 0 .75rem; }
+form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin-bottom: .75rem; }
+label { display: inline-flex; flex-direction: column; font-size: 13px; gap: .15rem; }
+input, select, textarea { font: inherit; padding: .3rem .4rem; border: 1px solid #8c959f; border-radius: 4px; max-width: 100%; }
+button { font: inherit; padding: .35rem .75rem; border-radius: 4px; border: 1px solid #8c959f; background: #f6f8fa; cursor: pointer; min-height: 2.2rem; }
+button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible, textarea:focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
+button.apply { background: #1a7f37; border-color: #116329; color: #fff; }
+button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3rem; }
+[role=tablist] { display: flex; gap: .25rem; border-bottom: 1px solid #d0d7de; margin: .5rem 0 .75rem; }
+[role=tab][aria-selected=true] { background: #fff; border-bottom-color: #fff; font-weight: 600; }
+.group { border: 1px solid #d0d7de; border-radius: 6px; padding: .6rem .8rem; margin-bottom: .6rem; overflow: hidden; }
+.group.suspicious { border: 2px solid #cf222e; background: #fff5f5; }
+.group h2 { font-size: 1rem; margin: 0 0 .3rem; overflow-wrap: anywhere; }
+.facts { list-style: none; padding: 0; margin: 0 0 .4rem; display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
+.kind { font-size: 12px; padding: .05rem .4rem; border-radius: 3px; background: #eaeef2; }
+.kind-tag_moved { background: #cf222e; color: #fff; font-weight: 700; }
+.sig-invalid { color: #a40e26; font-weight: 700; }
+.val { unicode-bidi: isolate; overflow-wrap: anywhere; font-family: ui-monospace, monospace; font-size: 13px; }
+.val.full { display: block; max-height: 12rem; overflow: auto; white-space: pre-wrap; }
+.hidden-chars { background: #fff8c5; outline: 1px dashed #9a6700; }
+.muted { color: #57606a; }
+.notes { margin: .2rem 0 .4rem; color: #424a53; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: .3rem 0; }
+.rows { list-style: none; padding: 0; margin: .4rem 0; max-height: 20rem; overflow: auto; }
+.rows li { padding: .15rem 0; overflow-wrap: anywhere; }
+.rows label { flex-direction: row; align-items: baseline; gap: .4rem; font-size: 14px; }
+#error { color: #a40e26; background: #fff5f5; border: 1px solid #f5c2c0; padding: .5rem; white-space: pre-wrap; }
+#status { color: #116329; }
+dialog { max-width: min(32rem, 95vw); border: 1px solid #8c959f; border-radius: 6px; }
+dialog form { flex-direction: column; align-items: stretch; }
+#decide-warning { color: #a40e26; font-weight: 700; }
+@media (max-width: 600px) { body { padding: .5rem; } form label { flex: 1 1 100%; } }
 `;
 
 const hash = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
 
-/** The CSP of the page: only its own inline style/script (by hash) and same-origin fetches. */
+/** The CSP of the page: its script from the same origin only, its own inline style by hash, same-origin fetches. */
 export const ADMIN_PAGE_CSP = [
   "default-src 'none'",
-  `script-src ${hash(SCRIPT)}`,
+  "script-src 'self'",
   `style-src ${hash(STYLE)}`,
   "connect-src 'self'",
   "img-src 'self' data:",
@@ -179,24 +68,54 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
 <title>Plugin updates · drift admin</title>
 <link rel="icon" href="data:,">
 <style>${STYLE}</style>
+<script src="/admin/app.js" defer></script>
 </head>
 <body>
-<h1>Pending plugin updates</h1>
-<form id="token-form">
-  <label for="token">Admin token</label>
-  <input id="token" type="password" autocomplete="off" placeholder="ADMIN_TOKEN">
+<header>
+<h1>Plugin updates</h1>
+<form id="token-form" aria-label="Admin token">
+  <label for="token">Admin token <input id="token" type="password" autocomplete="off" placeholder="ADMIN_TOKEN"></label>
   <button type="submit" id="use-token">Use token</button>
   <button type="button" id="forget">Forget token</button>
 </form>
+</header>
+<main>
 <p id="error" role="alert" hidden></p>
 <p id="status" role="status" hidden></p>
-<p id="sweep" class="muted" hidden></p>
-<p id="count" hidden></p>
-<table id="table" hidden>
-  <thead><tr><th>Plugin</th><th>Tracked ref</th><th>Drift</th><th>Current → latest</th><th>Tag</th><th>Detected</th><th></th></tr></thead>
-  <tbody id="updates"></tbody>
-</table>
-<script>${SCRIPT}</script>
+<form id="filters" aria-label="Filters">
+  <label>Kind <select name="drift_kind"><option value="">any</option><option value="tag_moved">tag moved</option>
+    <option value="new_version">new version</option><option value="ref_moved">branch moved</option>
+    <option value="pin_mismatch">pin mismatch</option></select></label>
+  <label>Repository <input name="repository" placeholder="owner/name" size="16"></label>
+  <label>Workspace <input name="workspace_id" placeholder="workspace UUID" size="20"></label>
+  <label>Plugin <input name="plugin_name" placeholder="plugin name" size="14"></label>
+  <button type="submit">Filter</button>
+</form>
+<div role="tablist" aria-label="Views">
+  <button type="button" role="tab" data-tab="pending" aria-selected="true">Pending</button>
+  <button type="button" role="tab" data-tab="history" aria-selected="false">History</button>
+  <button type="button" role="tab" data-tab="failing" aria-selected="false">Failing targets</button>
+</div>
+<section id="list" aria-live="polite"></section>
+</main>
+<dialog id="decide" aria-labelledby="decide-title">
+  <form method="dialog">
+    <h2 id="decide-title">Decide</h2>
+    <p id="decide-message"></p>
+    <p id="decide-warning" hidden></p>
+    <div id="decide-dismiss-fields">
+      <label>Reason (optional) <textarea id="decide-reason" maxlength="500" rows="3"></textarea></label>
+      <label>Hold this dismissal
+        <select id="decide-until"><option value="">until a newer version appears</option><option value="1d">for 1 day</option>
+          <option value="7d">for 7 days</option><option value="30d">for 30 days</option><option value="90d">for 90 days</option></select>
+      </label>
+    </div>
+    <div class="actions">
+      <button type="submit" value="cancel" id="decide-cancel">Cancel</button>
+      <button type="button" id="decide-ok" class="apply">Confirm</button>
+    </div>
+  </form>
+</dialog>
 </body>
 </html>
 `;

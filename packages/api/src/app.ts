@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { adminAuth } from "./auth";
+import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
 import type { AdminAppOptions, AppContext } from "./options";
@@ -21,12 +22,15 @@ const ROUTES: Record<string, string> = {
   "/admin/plugin-updates": "GET, HEAD",
   "/admin/plugin-updates/:id/apply": "POST",
   "/admin/plugin-updates/:id/dismiss": "POST",
+  "/admin/plugin-updates/:id/reopen": "POST",
+  "/admin/plugin-updates/bulk": "POST",
   "/admin/targets/failing": "GET, HEAD",
   "/admin/sweeps/latest": "GET, HEAD",
   "/admin/policies": "GET, HEAD, PUT",
   "/admin/policies/:id": "DELETE",
   "/admin/integrity-events": "GET, HEAD",
   "/admin/": "GET, HEAD",
+  "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
 };
 
@@ -85,18 +89,18 @@ export function createAdminApp(options: AdminAppOptions): Hono {
       maxAge: 600,
     }),
   );
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 16 * 1024,
-      onError: (c) => fail(c, 413, "payload_too_large", "request body too large"),
-    }),
-  );
+  const limit = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => fail(c, 413, "payload_too_large", "request body too large") });
+  const small = limit(options.maxBodyBytes ?? 16 * 1024);
+  // A bulk decision of 500 ids with a reason is about 22 KiB: that route alone takes up to 64 KiB.
+  const bulk = limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
+  app.use("*", (c, next) => (c.req.path === "/admin/plugin-updates/bulk" ? bulk(c, next) : small(c, next)));
 
   // Order matters: routes and middleware match in the order they are added.
   app.route("/", pageRoutes(context));
   app.use("/admin/*", adminAuth(options.auth, logger));
   app.route("/", updateRoutes(context));
+  app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
 

@@ -1,4 +1,4 @@
-import type { Log, Notifier } from "@drift/core";
+import type { Log, Notifier, WebBases } from "@drift/core";
 import type { Sql } from "@drift/db";
 import type { AdminAuth } from "./auth";
 
@@ -13,8 +13,10 @@ export interface AdminAppOptions {
   readonly logger?: Log;
   /** Called once per state change (for metrics: UpdatesApplied / UpdatesDismissed). */
   readonly onDecision?: (decision: "applied" | "dismissed") => void;
-  /** Largest request body accepted, in bytes (default 16 KiB); larger is 413. */
+  /** Largest request body accepted, in bytes (default 16 KiB; the bulk route 64 KiB); larger is 413. */
   readonly maxBodyBytes?: number;
+  /** Web bases for repository links of rows whose review packet is not fetched yet (default github.com). */
+  readonly webBases?: WebBases;
 }
 
 /** The options every sub-app reads, with the logger defaulted. */

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { ADMIN_PAGE_CSP, ADMIN_PAGE_HTML } from "./admin-page";
+import { ADMIN_UI_JS } from "./admin-ui-bundle";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
 
@@ -19,6 +20,12 @@ export function pageRoutes({ sql, logger }: AppContext): Hono {
   app.get("/admin/", (c) => {
     c.header("Content-Security-Policy", ADMIN_PAGE_CSP);
     return c.html(ADMIN_PAGE_HTML);
+  });
+  // The page's typed client, bundled (scripts/build-admin-ui.ts): same origin, so `script-src 'self'` suffices.
+  app.get("/admin/app.js", (c) => {
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    c.header("Content-Security-Policy", "default-src 'none'");
+    return c.body(ADMIN_UI_JS);
   });
   return app;
 }

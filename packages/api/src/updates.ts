@@ -1,19 +1,19 @@
-import { type DriftKind, isUuid } from "@drift/core";
+import type { DriftKind } from "@drift/core";
 import {
-  type DecidedUpdate,
-  type DecisionAction,
-  type DecisionOutcome,
-  decideAndPublish,
   decodeUpdateCursor,
   encodeUpdateCursor,
   listPendingUpdates,
+  listUpdateGroups,
   listUpdates,
+  type UpdateFilter,
 } from "@drift/db";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import * as z from "zod/mini";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
 import { describeIssue } from "./validation";
+
+export { decisionResponse } from "./decisions";
 
 const DRIFT_KINDS = [
   "tag_moved",
@@ -22,55 +22,47 @@ const DRIFT_KINDS = [
   "pin_mismatch",
 ] as const satisfies readonly DriftKind[];
 const STATUSES = ["pending", "applied", "dismissed", "superseded"] as const;
+const HISTORY = ["applied", "dismissed", "superseded"] as const;
 
+const flag = z.optional(z.enum(["true", "false"]));
+// No control characters: Postgres text cannot hold NUL, and no plugin name has any.
+const text = (max: number, what: string) =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(max),
+    z.refine((v) => !/[\p{Cc}]/u.test(v), { message: `${what} must not contain control characters` }),
+  );
 const listQuery = z.strictObject({
   status: z.optional(z.enum(STATUSES)),
   workspace_id: z.optional(z.guid({ message: "workspace_id must be a UUID" })),
-  // No control characters: Postgres text cannot hold NUL, and no plugin name has any.
-  plugin_name: z.optional(
+  plugin_name: z.optional(text(200, "plugin_name")),
+  drift_kind: z.optional(z.enum(DRIFT_KINDS)),
+  repository: z.optional(
     z.string().check(
-      z.minLength(1),
-      z.maxLength(200),
-      z.refine((v) => !/[\p{Cc}]/u.test(v), { message: "plugin_name must not contain control characters" }),
+      z.regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, {
+        message: "repository must be OWNER/NAME",
+      }),
+      z.refine((v) => v.split("/").every((part) => part !== "." && part !== ".."), {
+        message: "repository must be OWNER/NAME",
+      }),
     ),
   ),
-  drift_kind: z.optional(z.enum(DRIFT_KINDS)),
+  decided_by: z.optional(text(300, "decided_by")),
+  /** One entry per (repository, tracked_ref, current_sha, latest_sha); pending only unless status says. */
+  group: flag,
+  /** Decided rows only (applied, dismissed, superseded). */
+  history: flag,
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(200)), 50),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
-const decidedBody = (status: string, update: DecidedUpdate, at: string) => ({
-  status,
-  id: update.id,
-  workspace_id: update.workspace_id,
-  plugin_name: update.plugin_name,
-  installed_sha: update.installed_sha,
-  previous_sha: update.previous_sha,
-  [at]: update.decided_at,
-});
-
-/** The HTTP rendering of a decision: 200 with the decided row, 404 unknown, 409 refused (with its code). */
-export function decisionResponse(c: Context, id: string, outcome: DecisionOutcome): Response {
-  switch (outcome.kind) {
-    case "not_found":
-      return fail(c, 404, "not_found", `no plugin update ${id}`);
-    case "conflict":
-      return fail(c, 409, outcome.code, outcome.message);
-    case "applied":
-    case "already_applied":
-      return c.json(decidedBody(outcome.kind, outcome.update, "applied_at"));
-    case "dismissed":
-    case "already_dismissed":
-      return c.json(decidedBody(outcome.kind, outcome.update, "dismissed_at"));
-  }
-}
-
-/** The queue: the platform's pending list (docs/contracts.md), filtered list, apply and dismiss (authenticated by the parent app). */
+/** The queue: the platform's pending list (docs/contracts.md), filtered and grouped lists (authenticated by the parent app). */
 export function updateRoutes(options: AppContext): Hono {
-  const { sql, logger } = options;
+  const { sql } = options;
+  const bases = options.webBases ?? {};
   const app = new Hono();
 
-  app.get("/admin/plugin-updates-pending", async (c) => c.json(await listPendingUpdates(sql)));
+  app.get("/admin/plugin-updates-pending", async (c) => c.json(await listPendingUpdates(sql, bases)));
 
   app.get("/admin/plugin-updates", async (c) => {
     const parsed = z.safeParse(listQuery, c.req.query());
@@ -79,37 +71,26 @@ export function updateRoutes(options: AppContext): Hono {
     const after = q.cursor === undefined ? null : decodeUpdateCursor(q.cursor);
     if (q.cursor !== undefined && !after)
       return fail(c, 400, "invalid_cursor", "cursor is not one this API returned");
-    const page = await listUpdates(sql, {
-      status: q.status,
+    if (q.history === "true" && q.status === "pending")
+      return fail(c, 400, "invalid_query", "history lists decided rows: status=pending contradicts it");
+    const grouped = q.group === "true";
+    const filter: UpdateFilter = {
+      status: q.status ?? (grouped && q.history !== "true" ? "pending" : undefined),
+      ...(q.history === "true" ? { statuses: HISTORY } : {}),
       workspaceId: q.workspace_id,
       pluginName: q.plugin_name,
       driftKind: q.drift_kind,
+      repository: q.repository,
+      decidedBy: q.decided_by,
       limit: q.limit,
       after,
-    });
+    };
+    if (grouped) {
+      const { groups, truncated } = await listUpdateGroups(sql, filter, bases);
+      return c.json({ items: groups, next_cursor: null, truncated });
+    }
+    const page = await listUpdates(sql, filter, bases);
     return c.json({ items: page.items, next_cursor: page.next ? encodeUpdateCursor(page.next) : null });
   });
-
-  const decisionRoute = (action: DecisionAction) =>
-    app.post(`/admin/plugin-updates/:id/${action}`, async (c) => {
-      const id = c.req.param("id");
-      if (!isUuid(id)) return fail(c, 400, "invalid_id", "id must be a UUID");
-      const force = c.req.query("force");
-      if (force !== undefined && force !== "true" && force !== "false")
-        return fail(c, 400, "invalid_query", "force must be true or false");
-      const outcome = await decideAndPublish(sql, id, action, {
-        force: force === "true",
-        notifier: options.notifier,
-        log: logger,
-        onDecided: (decided) => {
-          if (decided.kind === "applied") logger.info("plugin update applied", { ...decided.event });
-          else logger.info("plugin update dismissed", { queue_id: id });
-          options.onDecision?.(decided.kind);
-        },
-      });
-      return decisionResponse(c, id, outcome);
-    });
-  decisionRoute("apply");
-  decisionRoute("dismiss");
   return app;
 }

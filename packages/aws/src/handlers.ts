@@ -58,6 +58,14 @@ export function createDispatcherHandler(deps: DispatcherHandlerDeps) {
   };
 }
 
+/**
+ * Delays the redelivery of a record the worker reports as failed (SQS: ChangeMessageVisibility on its receipt
+ * handle; the local queue: a delayed redelivery). Without it, the queue's visibility timeout decides.
+ */
+export interface RedeliveryDelay {
+  retryAfter(record: SQSRecord, delayMs: number): Promise<void>;
+}
+
 export interface WorkerHandlerDeps {
   readonly store: SweepStore;
   readonly resolver: Resolver;
@@ -68,11 +76,25 @@ export interface WorkerHandlerDeps {
   readonly metrics: HandlerMetrics;
   readonly log: Log;
   readonly config?: Partial<WorkerConfig>;
+  readonly redelivery?: RedeliveryDelay;
 }
 
 /** A message whose targets partly failed transiently: reported in batchItemFailures so SQS redelivers it. */
 export class RetryLaterError extends Error {
   override readonly name = "RetryLaterError";
+}
+
+/** Asks the queue to hold the record back; a failure to do so only means the default visibility timeout. */
+async function delayRedelivery(deps: WorkerHandlerDeps, record: SQSRecord, delayMs: number | undefined) {
+  if (!deps.redelivery || delayMs === undefined) return;
+  try {
+    await deps.redelivery.retryAfter(record, delayMs);
+  } catch (error) {
+    deps.log.warn("could not delay the redelivery", {
+      messageId: record.messageId,
+      error: (error as Error).message,
+    });
+  }
 }
 
 /**
@@ -81,7 +103,7 @@ export class RetryLaterError extends Error {
  */
 export function createWorkerHandler(deps: WorkerHandlerDeps) {
   const config = { ...DEFAULT_WORKER_CONFIG, ...deps.config };
-  const recordHandler = async (record: SQSRecord) => {
+  const recordHandler = async (record: SQSRecord, context?: Context) => {
     const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
     try {
       const result = await processSweepMessage(
@@ -92,12 +114,14 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
           log: deps.log,
           ...(deps.reviews ? { reviews: deps.reviews } : {}),
           ...(deps.policies ? { policies: deps.policies } : {}),
+          ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
         },
         record.body,
         attempt,
         config,
       );
       if (result.retry) {
+        await delayRedelivery(deps, record, result.retryAfterMs);
         throw new RetryLaterError(
           `${result.retrying} target(s) failed transiently; message will be redelivered`,
         );

@@ -1,9 +1,12 @@
 import {
+  ChangeMessageVisibilityCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { chunkItems, type MessageQueue, type SweepMessage } from "@drift/core";
+import type { SQSRecord } from "aws-lambda";
+import type { RedeliveryDelay } from "./handlers";
 
 /** SQS limits for SendMessageBatch. */
 export const SQS_MAX_ENTRIES = 10;
@@ -80,4 +83,34 @@ export function packBatches(
     maxWeight: SQS_MAX_BATCH_BYTES,
     weightOf: (e) => Buffer.byteLength(e.MessageBody),
   });
+}
+
+/** SQS caps a message's visibility timeout at 12 hours. */
+const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+/** The queue URL of an SQS event record (`arn:aws:sqs:REGION:ACCOUNT:NAME`), for calls on its receipt handle. */
+export function queueUrlOfRecord(record: Pick<SQSRecord, "eventSourceARN">): string {
+  const [, , , region, account, name] = record.eventSourceARN.split(":");
+  if (!region || !account || !name) throw new Error(`not an SQS queue ARN: ${record.eventSourceARN}`);
+  const domain = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return `https://sqs.${region}.${domain}/${account}/${name}`;
+}
+
+/**
+ * Redelivery delays on SQS: the worker reports the record failed, and ChangeMessageVisibility on its receipt
+ * handle makes it visible again after the delay instead of the queue's visibility timeout (722 s).
+ */
+export function createSqsRedeliveryDelay(client: SQSClient): RedeliveryDelay {
+  return {
+    async retryAfter(record, delayMs) {
+      const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(delayMs / 1000)));
+      await client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrlOfRecord(record),
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      );
+    },
+  };
 }

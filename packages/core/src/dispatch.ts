@@ -20,6 +20,13 @@ export interface DispatchConfig {
   readonly maxMessageBytes: number;
   /** Messages handed to the queue per send call (SQS SendMessageBatch takes 10). */
   readonly sendBatchSize: number;
+  /** Abandon a sweep still dispatching, alive or not (`drift sweep --takeover`). */
+  readonly takeover: boolean;
+  /**
+   * A dispatching sweep without a heartbeat for this long is dead (killed, or its Lambda timed out) and is taken
+   * over at once. Well above the time one page of work takes.
+   */
+  readonly deadAfterMs: number;
 }
 
 export const DEFAULT_DISPATCH_CONFIG: DispatchConfig = {
@@ -31,6 +38,8 @@ export const DEFAULT_DISPATCH_CONFIG: DispatchConfig = {
   maxTargetsPerMessage: 1000,
   maxMessageBytes: 200 * 1024,
   sendBatchSize: 10,
+  takeover: false,
+  deadAfterMs: 2 * 60_000,
 };
 
 export interface DispatchDeps {
@@ -58,7 +67,10 @@ export async function dispatchSweep(
   config: DispatchConfig = DEFAULT_DISPATCH_CONFIG,
 ): Promise<DispatchSummary> {
   const { store, queue, metrics, log } = deps;
-  const start = await store.startSweep(config.trigger, config.minIntervalMs);
+  const start = await store.startSweep(config.trigger, config.minIntervalMs, {
+    takeover: config.takeover,
+    deadAfterMs: config.deadAfterMs,
+  });
   if (!start.started) {
     log.info("sweep not started", { reason: start.reason, otherSweepId: start.otherSweepId });
     return { status: "skipped", reason: start.reason, otherSweepId: start.otherSweepId };
@@ -74,13 +86,14 @@ export async function dispatchSweep(
     messagesSent: 0,
     driftSuperseded: 0,
   };
+  const beat = () => store.heartbeat(sweepId);
   try {
-    await mapAllRows(store, config, counts);
+    await mapAllRows(store, config, counts, beat);
     const totals = await store.finishMapping(counts.rowsMapped > 0);
     counts.rowsScanned = totals.rows;
     counts.rowsSkipped = totals.skipped;
     counts.rowsInvalid = totals.invalid;
-    await sendDueTargets(store, queue, config, sweepId, counts);
+    await sendDueTargets(store, queue, config, sweepId, counts, beat);
     const done = await store.finishDispatch(sweepId, counts);
     metrics.add(Metric.RowsScanned, "Count", counts.rowsScanned);
     metrics.add(Metric.RowsSkipped, "Count", counts.rowsSkipped);
@@ -103,9 +116,15 @@ export async function dispatchSweep(
 }
 
 /** Maps the rows that are new or changed since the last pass (the store selects them). */
-async function mapAllRows(store: SweepStore, config: DispatchConfig, counts: DispatchCounts): Promise<void> {
+async function mapAllRows(
+  store: SweepStore,
+  config: DispatchConfig,
+  counts: DispatchCounts,
+  beat: () => Promise<void>,
+): Promise<void> {
   let after: string | null = null;
   for (;;) {
+    await beat();
     const rows = await store.pagePluginRows(after, config.rowPageSize);
     if (rows.length === 0) return;
     counts.driftSuperseded += (await store.recordMappings(mapPluginRows(rows))).superseded;
@@ -120,6 +139,7 @@ async function sendDueTargets(
   config: DispatchConfig,
   sweepId: string,
   counts: DispatchCounts,
+  beat: () => Promise<void>,
 ): Promise<void> {
   const pending: SweepMessage[] = [];
   let seq = 0;
@@ -150,6 +170,7 @@ async function sendDueTargets(
   };
   let after: string | null = null;
   for (;;) {
+    await beat();
     const targets = await store.pageDueTargets(after, config.targetPageSize);
     if (targets.length === 0) break;
     for (const target of targets) {

@@ -22,3 +22,4 @@ export * from "./tag-integrity";
 export * from "./target";
 export * from "./tracked-ref";
 export * from "./uuid";
+export * from "./web-url";

@@ -65,6 +65,14 @@ export interface MessageQueue {
   send(messages: readonly SweepMessage[], options?: SendOptions): Promise<void>;
 }
 
+/** How a start treats a sweep already dispatching. */
+export interface StartSweepOptions {
+  /** Abandon a dispatching sweep whatever its heartbeat (an operator who knows its process is dead). */
+  readonly takeover?: boolean;
+  /** A dispatching sweep whose last heartbeat is older than this is dead: abandoned, and the start goes on. */
+  readonly deadAfterMs?: number;
+}
+
 export type StartSweepResult =
   | { readonly started: true; readonly sweepId: string }
   | { readonly started: false; readonly reason: string; readonly otherSweepId?: string };
@@ -116,7 +124,13 @@ export interface RecordedMessage {
 
 /** Port: everything the sweep flow reads from and writes to the database. */
 export interface SweepStore {
-  startSweep(trigger: string, minIntervalMs: number): Promise<StartSweepResult>;
+  /**
+   * Starts a sweep unless one is dispatching (alive: heartbeat younger than `deadAfterMs`) or one started within
+   * `minIntervalMs`; a refusal's reason names the other sweep and its age.
+   */
+  startSweep(trigger: string, minIntervalMs: number, options?: StartSweepOptions): Promise<StartSweepResult>;
+  /** Records that the dispatch of `sweepId` is alive (called after every page of work). */
+  heartbeat(sweepId: string): Promise<void>;
   /**
    * The next page (key order, after `afterId`) of the rows that need mapping: new rows and rows changed since
    * their last mapping (decided by the store, set-based). Unchanged rows are never returned.

@@ -2,18 +2,37 @@ import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
 import { Metric } from "./metrics";
 import type { PolicyStep } from "./policy";
 import type { Log, MetricsSink, RecordedMessage, SweepStore, TargetOutcome, TargetState } from "./ports";
-import type { Resolution, Resolver, ResolverStats } from "./resolution";
+import type { Resolution, Resolver, ResolveUsage } from "./resolution";
 import { type ReviewStore, reviewDrifts } from "./review";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
+import type { Target } from "./target";
 
 export interface WorkerConfig {
   /** Deliveries after which transient failures are accepted (left for the next sweep) instead of retried. */
   readonly maxAttempts: number;
   readonly backoff: BackoffPolicy;
+  /**
+   * A rate limit lifting within this long hands the message back to the queue, to be retried once it lifts (the
+   * drift is found within the hour); a later one is left for the sweep after the limit.
+   */
+  readonly requeueRateLimitedWithinMs: number;
+  /** Delay before a message with transient failures is redelivered: this, times the delivery number. */
+  readonly transientRetryDelayMs: number;
+  /** Longest rate-limit wait spent inside the invocation (a longer one hands the message back instead). */
+  readonly maxRateLimitWaitMs: number;
+  /** Time kept free after such a wait, to resolve again and record: the wait never runs into the timeout. */
+  readonly invocationReserveMs: number;
 }
 
-export const DEFAULT_WORKER_CONFIG: WorkerConfig = { maxAttempts: 3, backoff: DEFAULT_BACKOFF };
+export const DEFAULT_WORKER_CONFIG: WorkerConfig = {
+  maxAttempts: 3,
+  backoff: DEFAULT_BACKOFF,
+  requeueRateLimitedWithinMs: 20 * 60_000,
+  transientRetryDelayMs: 15_000,
+  maxRateLimitWaitMs: 10_000,
+  invocationReserveMs: 30_000,
+};
 
 export interface WorkerDeps {
   readonly store: SweepStore;
@@ -25,6 +44,8 @@ export interface WorkerDeps {
   readonly reviews?: ReviewStore;
   /** Cooling down and auto-apply of the message's drifts, after the packets (never fails the message). */
   readonly policies?: PolicyStep;
+  /** What is left of the invocation (Lambda's getRemainingTimeInMillis); unknown: never wait in it. */
+  readonly remainingMs?: () => number;
 }
 
 export interface MessageResult {
@@ -40,6 +61,8 @@ export interface MessageResult {
   readonly drift: { new: number; refreshed: number; superseded: number };
   /** True when the caller must report the message as failed so the queue redelivers it. */
   readonly retry: boolean;
+  /** With `retry`: redeliver no sooner than this (a rate limit's reset, or the transient retry delay). */
+  readonly retryAfterMs?: number;
 }
 
 /**
@@ -59,10 +82,16 @@ export async function processSweepMessage(
   const state = await deps.store.loadTargetState(unique.map((t) => t.key));
   const todo = unique.filter((t) => state.get(t.key)?.lastSweepId !== message.sweepId);
 
-  const statsBefore = { ...deps.resolver.stats() };
-  const resolutions = todo.length
-    ? await deps.resolver.resolve(todo.map((target) => ({ target, known: state.get(target.key) })))
-    : new Map<string, Resolution>();
+  // Counted by the resolver per request it makes for this call (other messages share the resolver).
+  const usage: ResolveUsage = { requests: 0, points: 0 };
+  const resolve = (targets: typeof todo) =>
+    deps.resolver.resolve(
+      targets.map((target) => ({ target, known: state.get(target.key) })),
+      undefined,
+      usage,
+    );
+  const resolutions = todo.length ? await resolve(todo) : new Map<string, Resolution>();
+  await retryAfterShortLimit(deps, config, todo, resolutions, resolve);
 
   const final = attempt >= config.maxAttempts;
   const outcomes: TargetOutcome[] = todo.map((target) => {
@@ -74,7 +103,7 @@ export async function processSweepMessage(
         message: "resolver returned no answer for this target",
       },
     );
-    return outcomeFor(target, resolution, state.get(target.key), message.sweepId, now, final, config.backoff);
+    return outcomeFor(target, resolution, state.get(target.key), message.sweepId, now, final, config);
   });
   const retrying = outcomes.filter((o) => !o.finished).length;
   const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, {
@@ -94,21 +123,53 @@ export async function processSweepMessage(
     alreadyDone: unique.length - todo.length,
     drift: recorded.drift,
     retry: retrying > 0,
+    ...(retrying > 0 ? { retryAfterMs: retryDelayMs(outcomes, now, attempt, config) } : {}),
   };
   // After the drift rows are committed: a packet never delays or blocks them (and never fails the message).
   const fetch = deps.resolver.review;
   if (deps.reviews && fetch)
-    await reviewDrifts({ store: deps.reviews, fetch }, unique, resolutions, deps.log);
+    await reviewDrifts({ store: deps.reviews, fetch, usage }, unique, resolutions, deps.log);
   await runPolicies(
     deps,
     unique.map((t) => t.key),
   );
-  emitMessageMetrics(deps, outcomes, result, statsBefore, recorded.sweepCompleted?.durationMs);
+  emitMessageMetrics(deps, outcomes, result, usage, recorded.sweepCompleted?.durationMs);
   emitSupplyChainMetrics(deps.metrics, recorded);
   if (recorded.recheckDone)
     deps.metrics.add(Metric.DetectionLatency, "Milliseconds", recorded.recheckDone.latencyMs);
   deps.log.info("message processed", { ...result, attempt });
   return result;
+}
+
+/**
+ * A rate limit lifting soon compared with what is left of the invocation (a secondary limit's `retry-after: 1`):
+ * wait for it here and resolve those targets once more, instead of handing the message back. Never waits past
+ * the invocation's end less `invocationReserveMs`.
+ */
+async function retryAfterShortLimit(
+  deps: WorkerDeps,
+  config: WorkerConfig,
+  todo: readonly Target[],
+  resolutions: Map<string, Resolution>,
+  resolve: (targets: Target[]) => Promise<Map<string, Resolution>>,
+): Promise<void> {
+  const limited = todo.filter((t) => {
+    const r = resolutions.get(t.key);
+    return r?.status === "failed" && r.kind === "rate_limited" && r.retryAt !== undefined;
+  });
+  if (limited.length === 0 || !deps.remainingMs) return;
+  const now = Date.now();
+  const waitMs = Math.max(
+    0,
+    ...limited.map((t) => {
+      const r = resolutions.get(t.key);
+      return r?.status === "failed" && r.retryAt ? r.retryAt.getTime() - now : 0;
+    }),
+  );
+  if (waitMs > config.maxRateLimitWaitMs || waitMs + config.invocationReserveMs > deps.remainingMs()) return;
+  deps.log.info("waiting for a rate limit inside the invocation", { waitMs, targets: limited.length });
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+  for (const [key, value] of await resolve(limited)) resolutions.set(key, value);
 }
 
 const COMMIT_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/i;
@@ -123,6 +184,16 @@ function checked(target: TargetOutcome["target"], resolution: Resolution): Resol
   return { status: "failed", kind: "invalid", message: "the host answered with a malformed commit id" };
 }
 
+/** When to redeliver a message with unfinished targets: after the latest rate limit it waits for, at least. */
+function retryDelayMs(outcomes: readonly TargetOutcome[], now: Date, attempt: number, config: WorkerConfig) {
+  let ms = config.transientRetryDelayMs * attempt;
+  for (const o of outcomes) {
+    if (!o.finished && o.resolution.status === "failed" && o.resolution.retryAt)
+      ms = Math.max(ms, o.resolution.retryAt.getTime() - now.getTime());
+  }
+  return ms;
+}
+
 function outcomeFor(
   target: TargetOutcome["target"],
   resolution: Resolution,
@@ -130,7 +201,7 @@ function outcomeFor(
   sweepId: string,
   now: Date,
   final: boolean,
-  backoff: BackoffPolicy,
+  config: WorkerConfig,
 ): TargetOutcome {
   if (resolution.status === "resolved") {
     return { target, resolution, consecutiveFailures: 0, nextCheckAt: null, finished: true };
@@ -142,15 +213,19 @@ function outcomeFor(
   // A failure counts once per sweep, however many deliveries it takes.
   const failures = prior?.lastAttemptSweepId === sweepId ? Math.max(before, 1) : before + 1;
   if (resolution.kind === "rate_limited") {
+    // Soon lifted: the message comes back after the limit and finds the drift within the hour.
+    const soon =
+      resolution.retryAt !== undefined &&
+      resolution.retryAt.getTime() - now.getTime() <= config.requeueRateLimitedWithinMs;
     return {
       target,
       resolution,
       consecutiveFailures: failures,
       nextCheckAt: resolution.retryAt ?? null,
-      finished: true,
+      finished: final || !soon,
     };
   }
-  const nextCheckAt = new Date(now.getTime() + backoffDelayMs(failures, backoff));
+  const nextCheckAt = new Date(now.getTime() + backoffDelayMs(failures, config.backoff));
   const finished = resolution.kind !== "transient" || final;
   return { target, resolution, consecutiveFailures: failures, nextCheckAt, finished };
 }
@@ -159,15 +234,17 @@ function emitMessageMetrics(
   deps: WorkerDeps,
   outcomes: readonly TargetOutcome[],
   result: MessageResult,
-  before: ResolverStats,
+  usage: ResolveUsage,
   sweepDurationMs: number | undefined,
 ): void {
   const m = deps.metrics;
   m.add(Metric.TargetsResolved, "Count", result.resolved);
   m.add(Metric.TargetsDeferred, "Count", result.deferred);
   const byKind = new Map<string, number>();
+  // Once per target per sweep: a failure is counted when the sweep is done with the target, not at every
+  // delivery that retries it (a redelivered message would otherwise count it again).
   for (const o of outcomes) {
-    if (o.resolution.status === "failed" && o.resolution.kind !== "deferred") {
+    if (o.finished && o.resolution.status === "failed" && o.resolution.kind !== "deferred") {
       byKind.set(o.resolution.kind, (byKind.get(o.resolution.kind) ?? 0) + 1);
     }
   }
@@ -175,11 +252,9 @@ function emitMessageMetrics(
   m.add(Metric.DriftNew, "Count", result.drift.new);
   m.add(Metric.DriftRefreshed, "Count", result.drift.refreshed);
   m.add(Metric.DriftSuperseded, "Count", result.drift.superseded);
-  // The resolver lives across warm invocations: report this message's share of its counters.
+  m.add(Metric.GitHubRequests, "Count", usage.requests);
+  m.add(Metric.GitHubPointsUsed, "Count", usage.points);
   const stats = deps.resolver.stats();
-  const requests = stats.graphqlRequests + stats.restRequests - before.graphqlRequests - before.restRequests;
-  m.add(Metric.GitHubRequests, "Count", requests);
-  m.add(Metric.GitHubPointsUsed, "Count", stats.pointsUsed - before.pointsUsed);
   if (stats.budgetRemaining !== undefined) m.add(Metric.RateBudgetRemaining, "Count", stats.budgetRemaining);
   if (sweepDurationMs !== undefined) {
     m.add(Metric.SweepsCompleted, "Count", 1);

@@ -80,11 +80,24 @@ export interface ResolverStats {
 }
 
 /**
+ * What one resolve call cost: the HTTP requests it made (retries included) and the rate-limit points they used.
+ * The resolver adds to it as its requests go out, so concurrent calls sharing one resolver count apart.
+ */
+export interface ResolveUsage {
+  requests: number;
+  points: number;
+}
+
+/**
  * Port: turns targets into commits. Implementations must look each distinct target up at most once per call,
  * never throw for one target's failure, and return an entry for every requested key.
  */
 export interface Resolver {
-  resolve(requests: readonly ResolveRequest[], signal?: AbortSignal): Promise<Map<string, Resolution>>;
+  resolve(
+    requests: readonly ResolveRequest[],
+    signal?: AbortSignal,
+    usage?: ResolveUsage,
+  ): Promise<Map<string, Resolution>>;
   stats(): ResolverStats;
   /** Review packets of drifts, through the same clients and rate budget (counted in stats). Optional. */
   readonly review?: ReviewFetch;

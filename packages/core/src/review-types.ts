@@ -57,4 +57,6 @@ export interface ReviewAnswer {
 export type ReviewFetch = (
   requests: readonly ReviewRequest[],
   signal?: AbortSignal,
+  /** Counts the requests and points this call sends (the resolver's ResolveUsage), for the message's metrics. */
+  usage?: { requests: number; points: number },
 ) => Promise<Map<string, ReviewAnswer>>;

@@ -48,7 +48,7 @@ export interface ReviewStore {
 export const reviewKey = (targetKey: string, latestSha: string): string => `${targetKey}\n${latestSha}`;
 
 /** The name of the version a target moves to: the chosen tag, or the tracked tag or branch name. */
-export function toVersionOf(target: Target, resolvedTag: string | null): string | null {
+export function toVersionOf(target: Pick<Target, "ref">, resolvedTag: string | null): string | null {
   const ref = target.ref;
   if (ref.type === "latest" || ref.type === "semver") return resolvedTag;
   if (ref.type === "sha") return null;
@@ -78,6 +78,8 @@ export interface ReviewDeps {
   readonly store: ReviewStore;
   /** Keyed by {@link reviewKey}(target key, latest SHA); an absent key counts as failed. */
   readonly fetch: ReviewFetch;
+  /** Where the fetch's requests and points are counted (the message's GitHub figures). */
+  readonly usage?: { requests: number; points: number };
 }
 
 /** What one review step did. */
@@ -121,7 +123,7 @@ export async function reviewDrifts(
         currents: w.needCompare ? [...request.currents, w.currentSha] : request.currents,
       });
     }
-    const answers = await deps.fetch([...requests.values()]);
+    const answers = await deps.fetch([...requests.values()], undefined, deps.usage);
     const records = [...requests.entries()].map(([key, r]) =>
       recordOf(r, answers.get(key), resolutions.get(r.target.key), wanted),
     );

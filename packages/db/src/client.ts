@@ -18,6 +18,8 @@ export interface DbOptions {
   readonly ssl?: boolean | "require";
   /** Seconds an idle connection stays open. */
   readonly idleTimeout?: number;
+  /** `application_name` of the sessions (default `plugin-drift-sweeper`); shows in pg_stat_activity. */
+  readonly applicationName?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export function createSql(options: DbOptions): Sql {
     // Only when asked: an explicit `ssl: undefined` would make postgres.js ignore the URL's `?sslmode=require`.
     ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
     connection: {
-      application_name: "plugin-drift-sweeper",
+      application_name: options.applicationName ?? "plugin-drift-sweeper",
       ...(options.schema ? { search_path: `${options.schema},public` } : {}),
     },
   });

@@ -8,6 +8,7 @@ import {
 import type postgres from "postgres";
 import type { Sql } from "./client";
 import { publishPendingEvents, writeOutboxEvent } from "./event-outbox";
+import { pgText } from "./pg-text";
 import type { UpdateStatus } from "./update-store";
 
 /**
@@ -16,17 +17,13 @@ import type { UpdateStatus } from "./update-store";
  * later, bulk, reopen and policy auto-apply all go through here and render the one {@link DecisionOutcome}.
  */
 
-export type DecisionAction = "apply" | "dismiss";
+export type DecisionAction = "apply" | "dismiss" | "reopen";
 
-/**
- * Who decided and how. Accepted by every caller today so that later paths (bulk, reopen, policy auto-apply) and
- * the decision columns (decided_by, decision_reason, hold_until, ready_at) can land without a signature change.
- * `decidedBy` is stored in decided_by; `force`, `expectedLatestSha` and `now` guard an apply (cooling down, policy).
- */
+/** Who decided and how: stored with the row (decided_by, decision_reason, hold_until). */
 export interface DecisionOptions {
   /** `token`, an IAM principal ARN, `cli`, or `policy:<id>`. */
   readonly decidedBy?: string;
-  /** Why (dismiss). */
+  /** Why (any action; at most 500 characters are kept). */
   readonly reason?: string;
   /** Until when a dismissal holds (dismiss). */
   readonly until?: Date;
@@ -60,6 +57,8 @@ const CONFLICT_CODES = {
   plugin_missing: "plugin_not_installed",
   cooling_down: "cooling_down",
   latest_changed: "latest_sha_changed",
+  pending: "update_pending",
+  pending_exists: "pending_exists",
   invalid_latest_sha: "invalid_latest_sha",
 } as const;
 
@@ -70,6 +69,7 @@ export type ConflictCode = (typeof CONFLICT_CODES)[ConflictReason];
 export type DecisionOutcome =
   | { readonly kind: "applied"; readonly update: DecidedUpdate; readonly event: PluginUpdateApplied }
   | { readonly kind: "dismissed"; readonly update: DecidedUpdate }
+  | { readonly kind: "reopened"; readonly update: DecidedUpdate }
   | { readonly kind: "already_applied" | "already_dismissed"; readonly update: DecidedUpdate }
   | { readonly kind: "not_found" }
   | {
@@ -93,6 +93,7 @@ interface LockedQueueRow {
   tracked_ref: string;
   source_raw: string | null;
   ready_at: Date | null;
+  /** ready_at is still in the future (the drift is cooling down). */
   cooling: boolean;
 }
 
@@ -155,34 +156,68 @@ export async function decide(
              ready_at, coalesce(ready_at > coalesce(${options.now ?? null}::timestamptz, now()), false) AS cooling
       FROM plugin_update_queue WHERE id = ${id}::uuid FOR UPDATE`;
     if (!row) return { kind: "not_found" };
+    if (action === "reopen") return reopenDismissed(tx, row, options);
     const target = action === "apply" ? "applied" : "dismissed";
     if (row.status === target) return { kind: `already_${target}`, update: decided(row) };
     if (row.status !== "pending")
       return conflict(row.status, `update ${id} is ${row.status}, it cannot be ${target}`);
-    return action === "apply" ? applyPending(tx, row, options) : dismissPending(tx, row, options);
+    if (action === "apply") return applyPending(tx, row, options);
+    return { kind: "dismissed", update: decided(row, await markDecided(tx, row, "dismissed", options)) };
   });
 }
 
-/** Marks a locked pending row decided; returns the time it was decided. */
+/** The reason as stored: trimmed, at most 500 characters, NUL-free; null when empty. */
+const reasonOf = (options: DecisionOptions): string | null => {
+  const text = pgText(options.reason?.trim(), 500);
+  return text ? text : null;
+};
+
+/** Marks a locked row decided (who, why, until when it holds); returns the time it was decided. */
 async function markDecided(
   tx: postgres.TransactionSql,
   row: LockedQueueRow,
   status: UpdateStatus,
   options: DecisionOptions,
 ) {
+  const holdUntil = status === "dismissed" ? (options.until ?? null) : null;
   const [done] = await tx<{ decided_at: Date }[]>`
     UPDATE plugin_update_queue SET status = ${status}, decided_at = now(), updated_at = now(),
-      decided_by = coalesce(${options.decidedBy ?? null}::text, decided_by)
+      decided_by = ${pgText(options.decidedBy, 300) ?? "unknown"}, decision_reason = ${reasonOf(options)},
+      hold_until = ${holdUntil}
     WHERE id = ${row.id} RETURNING decided_at`;
   return done?.decided_at ?? null;
 }
 
-async function dismissPending(
+/**
+ * Reopen: a dismissed row (its hold expired or not) becomes pending again when its plugin still has
+ * installed_sha = current_sha and no other pending row. The reopen is recorded as the row's last decision.
+ */
+async function reopenDismissed(
   tx: postgres.TransactionSql,
   row: LockedQueueRow,
   options: DecisionOptions,
 ): Promise<DecisionOutcome> {
-  return { kind: "dismissed", update: decided(row, await markDecided(tx, row, "dismissed", options)) };
+  if (row.status !== "dismissed")
+    return conflict(row.status, `update ${row.id} is ${row.status}; only a dismissed update can be reopened`);
+  const [plugin] = await tx<{ installed_sha: string | null }[]>`
+    SELECT installed_sha FROM workspace_plugins
+    WHERE workspace_id = ${row.workspace_id}::uuid AND plugin_name = ${row.plugin_name} FOR UPDATE`;
+  if (!plugin) return conflict("plugin_missing", `plugin ${row.plugin_name} is no longer installed`);
+  if ((plugin.installed_sha ?? "").toLowerCase() !== row.current_sha.toLowerCase())
+    return conflict(
+      "installed_changed",
+      `installed_sha changed since the drift was detected (was ${row.current_sha}, now ${plugin.installed_sha ?? "unknown"})`,
+    );
+  const [other] = await tx<{ id: string }[]>`
+    SELECT id FROM plugin_update_queue
+    WHERE workspace_id = ${row.workspace_id}::uuid AND plugin_name = ${row.plugin_name} AND status = 'pending'`;
+  if (other)
+    return conflict("pending_exists", `plugin ${row.plugin_name} already has a pending update ${other.id}`);
+  const [done] = await tx<{ decided_at: Date }[]>`
+    UPDATE plugin_update_queue SET status = 'pending', hold_until = NULL, updated_at = now(), decided_at = now(),
+      decided_by = ${pgText(options.decidedBy, 300) ?? "unknown"}, decision_reason = ${reasonOf(options) ?? "reopened"}
+    WHERE id = ${row.id} RETURNING decided_at`;
+  return { kind: "reopened", update: decided(row, done?.decided_at ?? null) };
 }
 
 async function applyPending(

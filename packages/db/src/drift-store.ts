@@ -36,8 +36,8 @@ export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, comp
  *
  * Only what can have changed is compared: every follower of a target whose commit (or tag) differs from its
  * previous resolution, and for the others only the plugins (re)mapped since then (the mapping pass remaps a row
- * whose source_raw, tracked_ref or installed_sha changed), plus the plugins whose dismissal hold expired since
- * then (the hold no longer keeps their drift closed). A sweep with nothing changed compares and writes no plugin. Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is
+ * whose source_raw, tracked_ref or installed_sha changed). A sweep with nothing changed compares and writes no
+ * plugin; a follower whose dismissal hold has run out since is compared again. Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is
  * left for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):
  * it may have changed since mapping. An abbreviated SHA matches the full SHA it prefixes (case-insensitive).
  */
@@ -46,7 +46,7 @@ export async function applyDrift(
   resolved: readonly ResolvedTarget[],
   sweepId: string | null = null,
 ): Promise<DriftCounts> {
-  // size: one SQL statement (candidates, comparison, hold, upsert, supersede), kept whole so it stays one round trip.
+  // size: one SQL statement (the set-based upsert is the point); its CTEs read in order, each commented.
   if (resolved.length === 0) return NO_DRIFT;
   const [row] = await sql<DriftCounts[]>`
     WITH resolved AS (
@@ -71,16 +71,19 @@ export async function applyDrift(
       JOIN drift_plugin_targets m ON m.target_key = j.target_key AND m.mapped_at >= j.last_resolved_at
       WHERE NOT j.moved
       UNION ALL
-      -- and the followers whose dismissal hold expired since the target was last resolved (not remapped: those are
-      -- above). Driven from the dismissed rows through the hold-expiry index (the window starts at the oldest
-      -- resolution of this batch), then one plugin at a time; DISTINCT for a plugin with several expired holds.
-      SELECT DISTINCT j.sha, j.tag, m.* FROM plugin_update_queue q
-      JOIN workspace_plugins wp ON wp.workspace_id = q.workspace_id AND wp.plugin_name = q.plugin_name
-      JOIN drift_plugin_targets m ON m.plugin_id = wp.id
-      JOIN judged j ON j.target_key = m.target_key AND NOT j.moved
-      WHERE q.status = 'dismissed' AND q.hold_until <= now()
-        AND q.hold_until > (SELECT min(last_resolved_at) FROM judged WHERE NOT moved)
-        AND q.hold_until > j.last_resolved_at AND m.mapped_at < j.last_resolved_at
+      -- And the followers whose dismissal hold ran out since their target was last resolved: the hold kept their
+      -- drift out then, and nothing else would bring it back. Driven from the few expired holds (their index); the
+      -- bound is the batch's earliest resolution less 10 minutes of clock skew between the database and the
+      -- function that stamped it (judging a plugin once more than needed changes nothing).
+      SELECT j.sha, j.tag, m.* FROM (
+        SELECT DISTINCT wp.id FROM plugin_update_queue d
+        JOIN workspace_plugins wp ON wp.workspace_id = d.workspace_id AND wp.plugin_name = d.plugin_name
+        WHERE d.status = 'dismissed' AND d.hold_until <= now()
+          AND d.hold_until > (SELECT min(last_resolved_at) FROM judged WHERE NOT moved) - interval '10 minutes'
+      ) e
+      JOIN drift_plugin_targets m ON m.plugin_id = e.id
+      JOIN judged j ON j.target_key = m.target_key
+      WHERE NOT j.moved AND m.mapped_at < j.last_resolved_at
     ),
     compared AS (
       SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, m.sha, m.tag, m.drift_kind,

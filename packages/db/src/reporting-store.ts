@@ -104,8 +104,10 @@ export interface SweepTotals {
   readonly targets_dispatched: number;
   readonly messages_sent: number;
   readonly resolved: number;
-  /** Failed for good or still retrying. */
+  /** Failed for good, or still retrying when their message stopped: each target once. */
   readonly failed: number;
+  /** Of which still retrying (their message was dead-lettered before its last attempt). */
+  readonly retrying: number;
   readonly deferred: number;
   readonly new: number;
   readonly refreshed: number;
@@ -119,7 +121,10 @@ export async function sweepTotals(sql: Sql, sweepId: string): Promise<SweepTotal
   const [row] = await sql<SweepTotals[]>`
     SELECT s.status, s.rows_scanned, s.rows_skipped, s.rows_invalid, s.targets_dispatched, s.messages_sent,
       coalesce(sum(m.targets_resolved), 0)::int AS resolved,
-      coalesce(sum(m.targets_failed + m.targets_retrying), 0)::int AS failed,
+      -- Once per target: failed for good, or still retrying when their message stopped (dead-lettered).
+      coalesce(sum(m.targets_failed), 0)::int
+        + coalesce(sum(m.targets_retrying) FILTER (WHERE m.status <> 'done'), 0)::int AS failed,
+      coalesce(sum(m.targets_retrying) FILTER (WHERE m.status <> 'done'), 0)::int AS retrying,
       coalesce(sum(m.targets_deferred), 0)::int AS deferred,
       coalesce(sum(m.drift_new), 0)::int AS new, coalesce(sum(m.drift_refreshed), 0)::int AS refreshed,
       (s.drift_superseded + coalesce(sum(m.drift_superseded), 0))::int AS superseded,

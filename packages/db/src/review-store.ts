@@ -1,6 +1,6 @@
 import type { ReviewRecord, ReviewStore, WantedReview } from "@drift/core";
 import type { Sql } from "./client";
-import { pgText } from "./sweep-store";
+import { pgText } from "./pg-text";
 
 /**
  * Review packets (see @drift/core review.ts): which drifts still want one, and keeping what was fetched. A packet

@@ -8,22 +8,33 @@ import type {
 import type { Sql } from "./client";
 import { pgText } from "./pg-text";
 
-/** A sweep still "dispatching" after this long crashed; one "dispatched" this long ago will not complete. */
-const STALE_DISPATCHING = "30 minutes";
+/** A sweep "dispatched" this long ago will not complete (its messages are gone). */
 const STALE_DISPATCHED = "6 hours";
+/** Without a heartbeat for this long, a dispatching sweep is dead (the dispatcher's default, see DispatchConfig). */
+const DEFAULT_DEAD_AFTER_MS = 2 * 60_000;
+
+/** "41 s", "3 min 12 s": an age as an operator reads it. */
+function seconds(value: number): string {
+  const s = Math.max(0, Math.round(value));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
 
 /** The sweep-run SQL: starting, dispatching, failing and completing sweeps, and their message rows. */
 export type SweepRunStore = Pick<
   SweepStore,
-  "startSweep" | "recordMessages" | "finishDispatch" | "failSweep"
+  "startSweep" | "heartbeat" | "recordMessages" | "finishDispatch" | "failSweep"
 >;
 
 /** The Postgres implementation of a sweep's life cycle (drift_sweeps, drift_sweep_messages). */
 export function createSweepRunStore(sql: Sql): SweepRunStore {
   return {
-    async startSweep(trigger, minIntervalMs): Promise<StartSweepResult> {
-      await sql`UPDATE drift_sweeps SET status = 'abandoned', completed_at = now()
-        WHERE (status = 'dispatching' AND started_at < now() - ${STALE_DISPATCHING}::interval)
+    async startSweep(trigger, minIntervalMs, options = {}): Promise<StartSweepResult> {
+      const deadAfterSecs = (options.deadAfterMs ?? DEFAULT_DEAD_AFTER_MS) / 1000;
+      // A dispatching sweep is dead when its heartbeat stopped (killed, timed out), or taken over on request.
+      await sql`UPDATE drift_sweeps SET status = 'abandoned', completed_at = now(),
+          error = coalesce(error, ${options.takeover ? "taken over" : "dispatcher died (no heartbeat)"})
+        WHERE (status = 'dispatching'
+               AND (${options.takeover ?? false}::boolean OR heartbeat_at < now() - make_interval(secs => ${deadAfterSecs})))
            OR (status = 'dispatched' AND started_at < now() - ${STALE_DISPATCHED}::interval)`;
       // The NOT EXISTS catches a duplicate event after the first dispatch; the unique index on "dispatching"
       // catches two events at the same instant (ON CONFLICT DO NOTHING: the loser inserts nothing).
@@ -35,14 +46,24 @@ export function createSweepRunStore(sql: Sql): SweepRunStore {
         ON CONFLICT DO NOTHING
         RETURNING id`;
       if (row) return { started: true, sweepId: row.id };
-      const [other] = await sql<{ id: string; status: string }[]>`
-        SELECT id, status FROM drift_sweeps WHERE status IN ('dispatching', 'dispatched', 'completed')
-        ORDER BY started_at DESC LIMIT 1`;
+      const [other] = await sql<{ id: string; status: string; age: number; beat: number }[]>`
+        SELECT id, status, extract(epoch FROM now() - started_at)::float8 AS age,
+          extract(epoch FROM now() - heartbeat_at)::float8 AS beat
+        FROM drift_sweeps WHERE status IN ('dispatching', 'dispatched', 'completed')
+        ORDER BY status = 'dispatching' DESC, started_at DESC LIMIT 1`;
+      if (!other) return { started: false, reason: "another sweep is starting" };
       return {
         started: false,
-        reason: other?.status === "dispatching" ? "another sweep is dispatching" : "a sweep started recently",
-        otherSweepId: other?.id,
+        reason:
+          other.status === "dispatching"
+            ? `another sweep (${other.id}) has been dispatching for ${seconds(other.age)}, last heartbeat ${seconds(other.beat)} ago`
+            : `a sweep (${other.id}) started ${seconds(other.age)} ago`,
+        otherSweepId: other.id,
       };
+    },
+
+    async heartbeat(sweepId) {
+      await sql`UPDATE drift_sweeps SET heartbeat_at = now() WHERE id = ${sweepId} AND status = 'dispatching'`;
     },
 
     async recordMessages(sweepId, messages) {

@@ -44,8 +44,10 @@ export function createSweepStore(
         );
         const drift = await applyDrift(tx, resolved, sweepId);
         const parts = await policy();
-        await updateTargetStates(tx, sweepId, outcomes);
-        const done = await recordMessageDone(tx, sweepId, seq, outcomes, options, drift);
+        const finishedNow = await updateTargetStates(tx, sweepId, outcomes);
+        // Counted once per target: a duplicate delivery that lost the race counts nothing it did not finish.
+        const counted = outcomes.filter((o) => !o.finished || finishedNow.has(o.target.key));
+        const done = await recordMessageDone(tx, sweepId, seq, counted, options, drift);
         return { ...done, ...parts };
       }),
   };

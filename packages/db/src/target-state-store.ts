@@ -71,17 +71,33 @@ export function createTargetStateStore(sql: Sql): TargetStateStore {
 
 /**
  * Writes each outcome into its target row: SHA, tag and ETag on success, error and backoff on failure, and the
- * sweep that finished it. Runs inside the caller's transaction.
+ * sweep that finished it. Runs inside the caller's transaction. Returns the keys this call finished for the sweep
+ * (not those a concurrent duplicate delivery of the same message finished first: they count once).
  */
 export async function updateTargetStates(
   tx: Sql,
   sweepId: string,
   outcomes: readonly TargetOutcome[],
-): Promise<void> {
-  if (outcomes.length === 0) return;
+): Promise<Set<string>> {
+  if (outcomes.length === 0) return new Set();
   const col = <T>(f: (o: TargetOutcome) => T) => outcomes.map(f);
   const ok = (o: TargetOutcome) => o.resolution.status === "resolved";
-  await tx`
+  const rows = await tx<{ key: string; newly: boolean }[]>`
+    WITH u AS (
+      SELECT * FROM unnest(
+        ${col((o) => o.target.key)}::text[], ${col((o) => String(ok(o)))}::text[]::bool[],
+        ${col((o) => (o.resolution.status === "resolved" ? o.resolution.sha.toLowerCase() : null))}::text[],
+        ${col((o) => (o.resolution.status === "resolved" ? pgText(o.resolution.tag) : null))}::text[],
+        ${col((o) => (o.resolution.status === "resolved" ? pgText(o.resolution.etag) : null))}::text[],
+        ${col((o) => (o.resolution.status === "failed" ? o.resolution.kind : null))}::text[],
+        ${col((o) => (o.resolution.status === "failed" ? pgText(o.resolution.message, 1000) : null))}::text[],
+        ${col((o) => o.consecutiveFailures)}::int[],
+        ${col((o) => o.nextCheckAt?.toISOString() ?? null)}::timestamptz[],
+        ${col((o) => String(o.finished))}::text[]::bool[]
+      ) AS u(key, ok, sha, tag, etag, kind, msg, failures, next_check_at, finished)
+    ),
+    -- Locked first: a duplicate delivery committing meanwhile is seen here, after its commit.
+    prior AS (SELECT t.key, t.last_sweep_id FROM drift_targets t JOIN u USING (key) FOR UPDATE OF t)
     UPDATE drift_targets t SET
       last_sha = CASE WHEN u.ok THEN u.sha ELSE t.last_sha END,
       last_tag = CASE WHEN u.ok THEN u.tag ELSE t.last_tag END,
@@ -97,16 +113,8 @@ export async function updateTargetStates(
       last_sweep_id = CASE WHEN u.finished THEN ${sweepId}::uuid ELSE t.last_sweep_id END,
       last_attempt_sweep_id = ${sweepId}::uuid,
       updated_at = now()
-    FROM unnest(
-      ${col((o) => o.target.key)}::text[], ${col((o) => String(ok(o)))}::text[]::bool[],
-      ${col((o) => (o.resolution.status === "resolved" ? o.resolution.sha.toLowerCase() : null))}::text[],
-      ${col((o) => (o.resolution.status === "resolved" ? pgText(o.resolution.tag) : null))}::text[],
-      ${col((o) => (o.resolution.status === "resolved" ? pgText(o.resolution.etag) : null))}::text[],
-      ${col((o) => (o.resolution.status === "failed" ? o.resolution.kind : null))}::text[],
-      ${col((o) => (o.resolution.status === "failed" ? pgText(o.resolution.message, 1000) : null))}::text[],
-      ${col((o) => o.consecutiveFailures)}::int[],
-      ${col((o) => o.nextCheckAt?.toISOString() ?? null)}::timestamptz[],
-      ${col((o) => String(o.finished))}::text[]::bool[]
-    ) AS u(key, ok, sha, tag, etag, kind, msg, failures, next_check_at, finished)
-    WHERE t.key = u.key`;
+    FROM u JOIN prior p USING (key)
+    WHERE t.key = u.key
+    RETURNING t.key, (u.finished AND p.last_sweep_id IS DISTINCT FROM ${sweepId}::uuid) AS newly`;
+  return new Set(rows.filter((r) => r.newly).map((r) => r.key));
 }

@@ -1,5 +1,6 @@
-import { isUuid } from "@drift/core";
+import { isUuid, type WebBases } from "@drift/core";
 import type { Sql } from "./client";
+import { type RawRow, rowSelect, toUpdateRow, type UpdateRow, type UpdateStatus } from "./review-rows";
 
 /**
  * The update queue as operators see it (admin API, `drift pending`): list the rows. Deciding one (apply,
@@ -7,37 +8,14 @@ import type { Sql } from "./client";
  * column is a 500 from Postgres, not a 400).
  */
 
-export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded";
+export type { PendingUpdate, UpdateRow, UpdateStatus } from "./review-rows";
 export const UPDATE_STATUSES: readonly UpdateStatus[] = ["pending", "applied", "dismissed", "superseded"];
 
-/** A queue row in the shape the platform reads from `GET /admin/plugin-updates-pending` (docs/contracts.md). */
-export interface PendingUpdate {
-  readonly id: string;
-  readonly workspace_id: string;
-  readonly plugin_name: string;
-  readonly tracked_ref: string;
-  readonly current_sha: string;
-  readonly latest_sha: string;
-  readonly status: UpdateStatus;
-  readonly created_at: Date;
-}
-
-/** A queue row with the sweeper's extra columns (filtered list, admin page, `drift pending`). */
-export interface UpdateRow extends PendingUpdate {
-  readonly drift_kind: string | null;
-  readonly resolved_tag: string | null;
-  readonly updated_at: Date;
-  readonly decided_at: Date | null;
-  /** When the row may be applied (minimum release age); null: no age applies. */
-  readonly ready_at: Date | null;
-}
-
-/** Every pending row, newest first (the platform's shape, {@link PendingUpdate}). */
-export async function listPendingUpdates(sql: Sql): Promise<PendingUpdate[]> {
-  return sql<PendingUpdate[]>`
-    SELECT id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, created_at
-    FROM plugin_update_queue WHERE status = 'pending'
-    ORDER BY created_at DESC, id DESC`;
+/** Every pending row, newest first (the platform's route), each with every field "Decisions" in docs/contracts.md names. */
+export async function listPendingUpdates(sql: Sql, bases: WebBases = {}): Promise<UpdateRow[]> {
+  const rows = await sql<RawRow[]>`${rowSelect(sql)} WHERE q.status = 'pending'
+    ORDER BY q.created_at DESC, q.id DESC`;
+  return rows.map((r) => toUpdateRow(r, bases));
 }
 
 /** Keyset position in the newest-first order: the last row of a page. */
@@ -76,39 +54,51 @@ export function decodeUpdateCursor(text: string): UpdateCursor | null {
 
 export interface UpdateFilter {
   readonly status?: UpdateStatus;
+  /** Any of these statuses (the history: applied, dismissed, superseded). */
+  readonly statuses?: readonly UpdateStatus[];
   readonly workspaceId?: string;
   readonly pluginName?: string;
   readonly driftKind?: string;
+  /** `OWNER/NAME` of the repository (case-insensitive). */
+  readonly repository?: string;
+  readonly decidedBy?: string;
   readonly limit: number;
   readonly after?: UpdateCursor | null;
+}
+
+/** The WHERE clause of a filter over `q` (queue) and `t` (target). */
+export function filterCondition(sql: Sql, filter: Omit<UpdateFilter, "limit">) {
+  const conditions = [sql`true`];
+  if (filter.status) conditions.push(sql`q.status = ${filter.status}`);
+  if (filter.statuses?.length) conditions.push(sql`q.status = ANY(${filter.statuses as string[]}::text[])`);
+  if (filter.workspaceId) conditions.push(sql`q.workspace_id = ${filter.workspaceId}::uuid`);
+  if (filter.pluginName) conditions.push(sql`q.plugin_name = ${filter.pluginName}`);
+  if (filter.driftKind) conditions.push(sql`q.drift_kind = ${filter.driftKind}`);
+  if (filter.decidedBy) conditions.push(sql`q.decided_by = ${filter.decidedBy}`);
+  if (filter.repository) {
+    const [owner = "", name = ""] = filter.repository.toLowerCase().split("/");
+    conditions.push(sql`lower(t.owner) = ${owner} AND lower(t.repo) = ${name}`);
+  }
+  if (filter.after) {
+    // Bound as text: postgres.js would send a timestamptz parameter through a JS Date (milliseconds only).
+    conditions.push(
+      sql`(q.created_at, q.id) < (${filter.after.createdAt}::text::timestamptz, ${filter.after.id}::uuid)`,
+    );
+  }
+  return conditions.reduce((all, c) => sql`${all} AND ${c}`);
 }
 
 /** One page of queue rows matching the filter, newest first, and the cursor of the next page (null: last). */
 export async function listUpdates(
   sql: Sql,
   filter: UpdateFilter,
+  bases: WebBases = {},
 ): Promise<{ items: UpdateRow[]; next: UpdateCursor | null }> {
-  const conditions = [sql`true`];
-  if (filter.status) conditions.push(sql`status = ${filter.status}`);
-  if (filter.workspaceId) conditions.push(sql`workspace_id = ${filter.workspaceId}::uuid`);
-  if (filter.pluginName) conditions.push(sql`plugin_name = ${filter.pluginName}`);
-  if (filter.driftKind) conditions.push(sql`drift_kind = ${filter.driftKind}`);
-  if (filter.after) {
-    // Bound as text: postgres.js would send a timestamptz parameter through a JS Date (milliseconds only).
-    conditions.push(
-      sql`(created_at, id) < (${filter.after.createdAt}::text::timestamptz, ${filter.after.id}::uuid)`,
-    );
-  }
-  const where = conditions.reduce((all, c) => sql`${all} AND ${c}`);
-  const rows = await sql<(UpdateRow & { cursor_time: string })[]>`
-    SELECT id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, drift_kind, resolved_tag,
-           created_at, updated_at, decided_at, ready_at,
-           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
-    FROM plugin_update_queue WHERE ${where}
-    ORDER BY created_at DESC, id DESC
+  const rows = await sql<RawRow[]>`${rowSelect(sql)} WHERE ${filterCondition(sql, filter)}
+    ORDER BY q.created_at DESC, q.id DESC
     LIMIT ${filter.limit + 1}`;
   const page = rows.slice(0, filter.limit);
   const last = page[page.length - 1];
   const next = rows.length > filter.limit && last ? { createdAt: last.cursor_time, id: last.id } : null;
-  return { items: page.map(({ cursor_time: _, ...row }) => row), next };
+  return { items: page.map((r) => toUpdateRow(r, bases)), next };
 }

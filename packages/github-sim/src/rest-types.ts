@@ -1,6 +1,7 @@
-/** The simulator's REST request, context and response shapes (apart from rest.ts so its helpers import no cycle). */
 import type { RateBucket } from "./rate-limit";
 import type { World } from "./world";
+
+/** Types shared by the REST handlers (a leaf module: no import cycles). */
 
 /** What a REST handler answers; the server writes it. */
 export interface SimResponse {

@@ -1,13 +1,16 @@
 // size: the simulator's REST surface for both hosts (GitHub and Gitea) with their shared paging and ETag rules.
 import { createHash } from "node:crypto";
-import { jsonResponse } from "./json-response";
 import { commitDetail, giteaReviewRest, githubReviewRest } from "./rest-review";
 import type { RestContext, RestRequest, SimResponse } from "./rest-types";
 import type { SimRepo } from "./world";
 
 export type { RestContext, RestRequest, SimResponse } from "./rest-types";
 
-const json = jsonResponse;
+const json = (status: number, value: unknown, headers: Record<string, string> = {}): SimResponse => ({
+  status,
+  headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  body: JSON.stringify(value),
+});
 
 const githubError = (status: number, message: string, docs = "https://docs.github.com/rest") =>
   json(status, { message, documentation_url: docs, status: String(status) });

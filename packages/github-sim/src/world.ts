@@ -1,100 +1,17 @@
 // size: the simulated host's whole git model (repositories, refs, objects, releases, compare) and its change events.
 import { createHash } from "node:crypto";
+import { compareRevisions } from "./world-compare";
+import type { CommitOptions, Comparison, SimRelease, SimRepo, TagOptions, WorldChange } from "./world-types";
 
-/** A git object the simulated host stores: commits, and annotated tag objects (which have their own SHA). */
-export type SimObject =
-  | {
-      readonly type: "commit";
-      readonly sha: string;
-      readonly message: string;
-      /** Committer date, ISO 8601. */
-      readonly date: string;
-      /** Parent commits (none for a root commit: an orphan starts an unrelated history). */
-      readonly parents: readonly string[];
-      /** What the host says of the commit's signature; undefined: the commit carries none. */
-      readonly signature?: "valid" | "invalid";
-    }
-  | {
-      readonly type: "tag";
-      readonly sha: string;
-      readonly name: string;
-      /** SHA of the tagged object: a commit, or another tag object (tag of a tag). */
-      readonly target: string;
-      readonly message: string;
-      /** Tagger date, ISO 8601. */
-      readonly date: string;
-    }
-  /** A tree or blob: only reachable through a tag (a tag of a tree is legal git, but no commit). */
-  | { readonly type: "tree" | "blob"; readonly sha: string };
-
-/** One repository of the simulated world. Mutate it through {@link World}'s helpers. */
-export interface SimRepo {
-  readonly id: number;
-  owner: string;
-  name: string;
-  defaultBranch: string;
-  /** branch name → commit SHA */
-  readonly branches: Map<string, string>;
-  /** tag name → object SHA (a commit for lightweight tags, a tag object for annotated ones) */
-  readonly tags: Map<string, string>;
-  /** tag name → when it was (re)created, as a world-wide sequence number (Gitea lists newest first) */
-  readonly tagCreated: Map<string, number>;
-  readonly objects: Map<string, SimObject>;
-  /** tag name → its GitHub/Gitea release */
-  readonly releases: Map<string, SimRelease>;
-}
-
-/** A release of a tag, as GitHub and Gitea publish them. */
-export interface SimRelease {
-  readonly id: number;
-  readonly tag: string;
-  readonly name: string;
-  /** The notes (Markdown as the author wrote it: may hold anything, HTML included). */
-  readonly body: string;
-  readonly prerelease: boolean;
-  readonly draft: boolean;
-  /** ISO 8601; null for drafts. */
-  readonly publishedAt: string | null;
-}
-
-/** Options for {@link World.commit}. */
-export interface CommitOptions {
-  /** The host's verdict on the commit's signature; absent: unsigned. */
-  readonly signature?: "valid" | "invalid";
-  /** Start an unrelated history (a root commit without parents). */
-  readonly orphan?: boolean;
-}
-
-/** How two commits relate, as a host's compare answers. */
-export interface Comparison {
-  readonly status: "ahead" | "behind" | "diverged" | "identical";
-  /** Commits in head that are not in base. */
-  readonly aheadBy: number;
-  readonly behindBy: number;
-}
-
-/** Options for {@link World.tag}. */
-export interface TagOptions {
-  /** Commit SHA, branch name, or tag name the tag points at; default: the default branch head. */
-  readonly target?: string;
-  /** Create an annotated tag (a tag object with its own SHA). */
-  readonly annotated?: boolean;
-  /** For annotated tags: wrap the tag object in this many further tag objects (tag of a tag). Default 0. */
-  readonly nesting?: number;
-  /** Tag a fresh tree or blob instead of a commit (always annotated; `target` is ignored). */
-  readonly points?: "tree" | "blob";
-}
-
-/** A change to a repository's refs, as a host would announce it by webhook (null: the ref did not / no longer exists). */
-export type WorldChange =
-  | {
-      readonly kind: "branch" | "tag";
-      readonly repo: SimRepo;
-      readonly name: string;
-      readonly before: string | null;
-      readonly after: string | null;
-    }
-  | { readonly kind: "release"; readonly repo: SimRepo; readonly tag: string };
+export type {
+  CommitOptions,
+  Comparison,
+  SimObject,
+  SimRelease,
+  SimRepo,
+  TagOptions,
+  WorldChange,
+} from "./world-types";
 
 const keyOf = (fullName: string): string => fullName.toLowerCase();
 
@@ -133,13 +50,6 @@ export class World {
     if (after === null) refs.delete(name);
     else refs.set(name, after);
     if (before !== after) this.emit({ kind, repo, name, before, after });
-  }
-
-  /** Publishes a release of an existing tag (announced like GitHub's `release` event; not stored). */
-  publishRelease(fullName: string, tag: string): void {
-    const repo = this.repo(fullName);
-    if (!repo.tags.has(tag)) throw new Error(`no tag ${tag} in ${fullName}`);
-    this.emit({ kind: "release", repo, tag });
   }
 
   /** A fresh SHA-1 hex string, unique within this world. */
@@ -224,6 +134,8 @@ export class World {
       publishedAt: options.draft ? null : this.dateOf(this.seq),
     };
     repo.releases.set(tag, release);
+    // Announced like GitHub's `release` event (the webhook sender listens).
+    this.emit({ kind: "release", repo, tag });
     return release;
   }
 
@@ -236,34 +148,7 @@ export class World {
       const object = this.revParse(repo, rev);
       return object ? this.peel(repo, object) : undefined;
     };
-    const [from, to] = [commitAt(base), commitAt(head)];
-    if (!from || !to) return undefined;
-    const [baseSet, headSet] = [this.ancestors(repo, from), this.ancestors(repo, to)];
-    if (![...headSet].some((sha) => baseSet.has(sha))) return undefined;
-    const aheadBy = [...headSet].filter((sha) => !baseSet.has(sha)).length;
-    const behindBy = [...baseSet].filter((sha) => !headSet.has(sha)).length;
-    const status =
-      aheadBy === 0 && behindBy === 0
-        ? "identical"
-        : behindBy === 0
-          ? "ahead"
-          : aheadBy === 0
-            ? "behind"
-            : "diverged";
-    return { status, aheadBy, behindBy };
-  }
-
-  /** A commit and every commit it descends from. */
-  private ancestors(repo: SimRepo, sha: string): Set<string> {
-    const seen = new Set<string>();
-    const todo = [sha];
-    for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
-      const object = repo.objects.get(next);
-      if (seen.has(next) || object?.type !== "commit") continue;
-      seen.add(next);
-      todo.push(...object.parents);
-    }
-    return seen;
+    return compareRevisions(repo, commitAt, base, head);
   }
 
   /** Creates or resets a branch to a commit (default: the default branch head). */

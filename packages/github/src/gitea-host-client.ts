@@ -1,8 +1,8 @@
 import type { Resolution, ResolveRequest } from "@drift/core";
+import { giteaWebBase } from "@drift/core";
 import type { ResolverContext } from "./resolver-context";
 import { RestResolver } from "./rest-resolver";
 import type { ReviewHost } from "./review-packet";
-import { giteaWebBase } from "./review-web";
 
 /** One Gitea/Forgejo host: REST, with its own token (or the shared one), API base, budget and concurrency limit. */
 export class GiteaHostClient {

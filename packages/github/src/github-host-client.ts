@@ -1,9 +1,9 @@
 import type { Resolution, ResolveRequest } from "@drift/core";
+import { githubWebBase } from "@drift/core";
 import { GraphQLBatcher } from "./graphql-batcher";
 import type { ResolverContext } from "./resolver-context";
 import { RestResolver } from "./rest-resolver";
 import type { ReviewHost } from "./review-packet";
-import { githubWebBase } from "./review-web";
 
 /**
  * github.com or GHES: batched GraphQL queries (unless disabled), REST when GraphQL is off or the endpoint turns out
@@ -25,8 +25,9 @@ export class GitHubHostClient {
       (resource, url) =>
         resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget,
     );
-    const onPoints = (points: number) => {
+    const onPoints = (points: number, signal?: AbortSignal) => {
       counters.pointsUsed += points;
+      context.usageOf(signal).points += points;
     };
     if (settings.useGraphql)
       this.graphql = new GraphQLBatcher(

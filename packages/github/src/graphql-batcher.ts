@@ -4,7 +4,7 @@ import { type Failure, failure } from "./errors";
 import { readRepositories, whyNoData } from "./graphql-answer";
 import { type GraphqlError, RepoPlan } from "./graphql-plan";
 import { type BuiltQuery, buildRefsQuery, type RepoSelection, TAG_PAGE_SIZE } from "./graphql-query";
-import { GraphqlSender } from "./graphql-send";
+import { GraphqlSender, pause, retryDelayMs } from "./graphql-send";
 import { type Call, fail, failItems, packQueries, type WorkItem } from "./graphql-work";
 import { type HostEnv, HostGate } from "./host";
 
@@ -117,7 +117,7 @@ export class GraphQLBatcher {
     await Promise.all(rest.map((chunk) => this.runChunk(chunk, call, heavySplits)));
   }
 
-  private async runChunk(items: WorkItem[], call: Call, heavySplits: number): Promise<void> {
+  private async runChunk(items: WorkItem[], call: Call, heavySplits: number, repeats = 0): Promise<void> {
     const failAll = (f: Failure) => failItems(items, f);
     const { log } = this.env;
     const built = buildRefsQuery(items.map((i) => i.selection));
@@ -130,7 +130,7 @@ export class GraphQLBatcher {
         this.sender.unavailable = true;
         return failAll(failure("transient", "GitHub GraphQL endpoint not found"));
       }
-      if (c.heavy) return this.heavyFailure(items, call, heavySplits, c.failure);
+      if (c.heavy) return this.heavyFailure(items, call, heavySplits, c.failure, repeats);
       log.warn("GraphQL query failed", {
         repositories: items.length,
         kind: c.failure.kind,
@@ -151,24 +151,36 @@ export class GraphQLBatcher {
       log.warn("GraphQL answer without data or errors", { repositories: items.length });
       return failAll(failure("transient", "GitHub GraphQL answered without data or errors (a proxy page?)"));
     }
-    if (!data) return this.wholeQueryFailed(items, call, heavySplits, errors);
+    if (!data) return this.wholeQueryFailed(items, call, heavySplits, errors, repeats);
     call.heavyInARow = 0;
     await this.readAnswer(items, call, heavySplits, built, data, errors);
   }
 
   /**
    * A timeout, 502/504 or GitHub's "Something went wrong": the query may be too heavy. Split it at once
-   * (bounded), never repeat it at the same size; a single repository, or a host failing at every size, fails.
+   * (bounded). What cannot be split further (one repository, or the split limit reached) is repeated `retries`
+   * times, backing off with jitter: a burst of 502s costs seconds, not the sweep. A host failing at every size
+   * fails the call.
    */
-  private heavyFailure(items: WorkItem[], call: Call, heavySplits: number, f: Failure): Promise<void> | void {
+  private async heavyFailure(
+    items: WorkItem[],
+    call: Call,
+    heavySplits: number,
+    f: Failure,
+    repeats = 0,
+  ): Promise<void> {
     call.heavyInARow += 1;
-    if (call.heavyInARow >= 2 * this.env.settings.maxConcurrencyPerHost) {
+    const { settings } = this.env;
+    if (call.heavyInARow >= 2 * settings.maxConcurrencyPerHost) {
       // Failing at every size with no answer in between: the host is in trouble, not the query. Nothing more is
       // sent in this call (a hung host would otherwise cost a timeout per split).
       this.gate.close(f, call);
     } else if (items.length > 1 && heavySplits < MAX_HEAVY_SPLITS) {
       this.size.shrink(items.length, f.message);
       return this.runItems(items, call, heavySplits + 1);
+    } else if (repeats < settings.retries && !call.signal?.aborted) {
+      await pause(retryDelayMs(repeats, settings.retryBaseDelayMs), call.signal);
+      return this.runChunk(items, call, heavySplits, repeats + 1);
     }
     this.env.log.warn("GraphQL query failed", {
       repositories: items.length,
@@ -187,6 +199,7 @@ export class GraphQLBatcher {
     call: Call,
     heavySplits: number,
     errors: GraphqlError[],
+    repeats: number,
   ): Promise<void> {
     const why = whyNoData(errors, this.env.redact);
     if (why.cause === "resource_limits") {
@@ -202,6 +215,7 @@ export class GraphQLBatcher {
         call,
         heavySplits,
         failure("transient", `GitHub could not execute the query: ${why.said}`),
+        repeats,
       );
     }
     if (items.length > 1) {

@@ -28,8 +28,15 @@ export type Sent = { readonly skip: Failure } | { readonly error: Classified } |
 const retryable = (c: Classified) =>
   !c.heavy && !c.hostWide && c.failure.kind === "transient" && c.status !== undefined && c.status >= 500;
 
+/**
+ * The wait before repeat `attempt` (0-based) of a failed query: exponential from `baseMs`, with jitter (half to
+ * all of it) so workers that failed together do not come back together.
+ */
+export const retryDelayMs = (attempt: number, baseMs: number) =>
+  baseMs * 2 ** attempt * (0.5 + Math.random() / 2);
+
 /** Waits `ms`, or less when the caller's signal aborts (the next send then defers). */
-const pause = (ms: number, signal?: AbortSignal) =>
+export const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
@@ -57,13 +64,13 @@ export class GraphqlSender {
     private readonly gate: HostGate,
   ) {}
 
-  /** {@link send}, repeating plain 5xx answers (not heavy ones) up to `retries` times with quadratic back-off. */
+  /** {@link send}, repeating plain 5xx answers (not heavy ones) up to `retries` times, backing off with jitter. */
   async sendRetrying(built: BuiltQuery, repositories: number, call: Call): Promise<Sent> {
     const { retries, retryBaseDelayMs } = this.env.settings;
     for (let attempt = 0; ; attempt++) {
       const sent = await this.send(built, repositories, call);
       if (!("error" in sent) || attempt >= retries || !retryable(sent.error)) return sent;
-      await pause(retryBaseDelayMs * (attempt + 1) ** 2, call.signal);
+      await pause(retryDelayMs(attempt, retryBaseDelayMs), call.signal);
     }
   }
 
@@ -100,7 +107,7 @@ export class GraphqlSender {
         const rate = data?.rateLimit as Answer["rate"];
         if (typeof rate?.remaining === "number")
           budget.observe(rate.remaining, rate.resetAt ? new Date(rate.resetAt) : undefined);
-        if (typeof rate?.cost === "number") this.env.onPoints(rate.cost);
+        if (typeof rate?.cost === "number") this.env.onPoints(rate.cost, call.signal);
         let rateLimited: Failure | undefined;
         if (graphqlErrorTypes(body).some((t) => t === "RATE_LIMITED" || t === "RATE_LIMIT")) {
           const retryAt = resetFromHeaders(answer.headers as Record<string, string | undefined>);

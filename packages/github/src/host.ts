@@ -16,7 +16,8 @@ export interface HostEnv {
   readonly log: Log;
   readonly settings: Settings;
   /** GraphQL points reported by `rateLimit { cost }`. */
-  readonly onPoints: (points: number) => void;
+  /** GraphQL points an answer says it cost, for the call whose signal sent it. */
+  readonly onPoints: (points: number, signal?: AbortSignal) => void;
 }
 
 /** A host-wide stop (rate limit, bad credentials): later requests fail the same way without being sent. */

@@ -27,14 +27,15 @@ export class RequestTimeoutError extends Error {
 
 /** Sees every HTTP attempt (retries included): counters and rate-limit headers are read here. */
 export interface HttpObserver {
-  onRequest(url: string): void;
-  onResponse(url: string, response: Response): void;
+  /** `signal` is the caller's (one per resolve call): it tells which call a request is made for. */
+  onRequest(url: string, signal?: AbortSignal | null): void;
+  onResponse(url: string, response: Response, signal?: AbortSignal | null): void;
 }
 
 function timedFetch(base: typeof fetch, timeoutMs: number, observer: HttpObserver): typeof fetch {
   return async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    observer.onRequest(url);
+    observer.onRequest(url, init?.signal);
     const controller = new AbortController();
     // Not cleared on success: it must also cover reading the body. unref: never keeps the process alive.
     const timer = setTimeout(() => controller.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
@@ -46,7 +47,7 @@ function timedFetch(base: typeof fetch, timeoutMs: number, observer: HttpObserve
     }
     try {
       const response = await base(input, { ...init, signal: controller.signal });
-      observer.onResponse(url, response);
+      observer.onResponse(url, response, init?.signal);
       return response;
     } catch (error) {
       clearTimeout(timer);

@@ -16,5 +16,4 @@ export { REDACTED, Redactor } from "./redact";
 export { createHostResolver, type HostResolver } from "./resolver";
 export { fetchReviews, PACKET_REPOS_PER_QUERY, type ReviewHost, type ReviewHosts } from "./review-packet";
 export { buildPacketQuery, type PacketSelection } from "./review-packet-query";
-export { giteaWebBase, githubWebBase, repoWebUrl } from "./review-web";
 export { pickLatest, pickSatisfying, tagVersion } from "./tags";

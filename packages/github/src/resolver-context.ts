@@ -1,4 +1,4 @@
-import type { Log } from "@drift/core";
+import type { Log, ResolveUsage } from "@drift/core";
 import { RateBudget } from "./budget";
 import { type HostResolverConfig, type Settings, settingsOf } from "./config";
 import type { HostEnv } from "./host";
@@ -24,11 +24,28 @@ export class ResolverContext {
   readonly log: Log;
   readonly counters: Counters = { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 };
   readonly budgets: RateBudget[] = [];
+  /**
+   * Each resolve call's usage, keyed by the signal its requests carry down to fetch (Octokit passes it through,
+   * throttling queues included): counted per request made, so calls running at once never count each other's.
+   */
+  private readonly usage = new WeakMap<AbortSignal, ResolveUsage>();
+  /** Usage of requests made outside any call (e.g. a GitHub App token): counted nowhere but `counters`. */
+  private readonly stray: ResolveUsage = { requests: 0, points: 0 };
 
   constructor(readonly config: HostResolverConfig) {
     this.settings = settingsOf(config);
     this.redact = new Redactor(secretsOf(config));
     this.log = safeLogger(config.logger, this.redact);
+  }
+
+  /** Registers a resolve call: requests carrying `signal` are counted into `usage`. */
+  track(signal: AbortSignal, usage: ResolveUsage): void {
+    this.usage.set(signal, usage);
+  }
+
+  /** The usage of the call that sent a request with `signal`. */
+  usageOf(signal: AbortSignal | null | undefined): ResolveUsage {
+    return (signal && this.usage.get(signal)) || this.stray;
   }
 
   /** A new rate budget, counted in `stats()`. */
@@ -69,15 +86,20 @@ export class ResolverContext {
     byResource: (resource: string | null, url: string) => RateBudget,
   ): HttpObserver {
     const { counters, settings } = this;
+    const usageOf = (signal: AbortSignal | null | undefined) => this.usageOf(signal);
     return {
-      onRequest(url) {
+      onRequest(url, signal) {
         if (isGithub && url === settings.githubGraphqlUrl) counters.graphqlRequests += 1;
         else counters.restRequests += 1;
+        usageOf(signal).requests += 1;
       },
-      onResponse(url, response) {
+      onResponse(url, response, signal) {
         const isGraphql = isGithub && url === settings.githubGraphqlUrl;
         if (response.status === 304) counters.notModified += 1;
-        else if (isGithub && !isGraphql) counters.pointsUsed += 1; // GraphQL points come from rateLimit.cost
+        else if (isGithub && !isGraphql) {
+          counters.pointsUsed += 1; // GraphQL points come from rateLimit.cost
+          usageOf(signal).points += 1;
+        }
         const remaining = response.headers.get("x-ratelimit-remaining");
         if (remaining !== null) {
           const reset = Number(response.headers.get("x-ratelimit-reset"));

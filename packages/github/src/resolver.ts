@@ -1,4 +1,4 @@
-import type { Resolution, ResolveRequest, Resolver, ResolverStats } from "@drift/core";
+import type { Resolution, ResolveRequest, Resolver, ResolverStats, ResolveUsage } from "@drift/core";
 import type { HostResolverConfig } from "./config";
 import { failure } from "./errors";
 import { GiteaHostClient } from "./gitea-host-client";
@@ -57,8 +57,11 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
 
     async resolve(
       requests: readonly ResolveRequest[],
-      signal?: AbortSignal,
+      outer?: AbortSignal,
+      usage: ResolveUsage = { requests: 0, points: 0 },
     ): Promise<Map<string, Resolution>> {
+      // A signal of this call's own: its requests carry it down to fetch, where they are counted into `usage`.
+      const signal = trackedSignal(context, outer, usage);
       const results = new Map<string, Resolution>();
       const distinct = new Map<string, ResolveRequest>();
       for (const r of requests) if (!distinct.has(r.target.key)) distinct.set(r.target.key, r);
@@ -80,19 +83,15 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       for (const key of distinct.keys())
         if (!results.has(key)) results.set(key, failure("transient", "no answer for this target"));
 
-      const kinds: Record<string, number> = {};
-      for (const r of results.values())
-        kinds[r.status === "resolved" ? "resolved" : r.kind] =
-          (kinds[r.status === "resolved" ? "resolved" : r.kind] ?? 0) + 1;
-      log.info("refs resolved", { targets: distinct.size, ...kinds, ...counters });
+      log.info("refs resolved", { targets: distinct.size, ...countKinds(results), ...counters });
       return results;
     },
 
-    review: (requests, signal) =>
+    review: (requests, outer, usage = { requests: 0, points: 0 }) =>
       fetchReviews(
         { github: () => githubClient().review, gitea: (host) => giteaHost(host).review },
         requests,
-        signal,
+        trackedSignal(context, outer, usage),
       ),
 
     stats(): ResolverStats {
@@ -100,4 +99,29 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       return { ...counters, ...(remaining.length ? { budgetRemaining: Math.min(...remaining) } : {}) };
     },
   };
+}
+
+/** How many answers of each kind (`resolved`, or the failure kind), for the log line. */
+function countKinds(results: Map<string, Resolution>): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const r of results.values()) {
+    const kind = r.status === "resolved" ? "resolved" : r.kind;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+/** A signal that aborts with `outer` (if any) and identifies one resolve call. */
+function callSignal(outer: AbortSignal | undefined): AbortSignal {
+  const controller = new AbortController();
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
+  return controller.signal;
+}
+
+/** A call's own signal, whose requests are counted into `usage`. */
+function trackedSignal(context: ResolverContext, outer: AbortSignal | undefined, usage: ResolveUsage) {
+  const signal = callSignal(outer);
+  context.track(signal, usage);
+  return signal;
 }

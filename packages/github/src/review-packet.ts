@@ -4,6 +4,7 @@ import {
   type Fetched,
   type ReviewAnswer,
   type ReviewRequest,
+  repoWebUrl,
   reviewKey,
 } from "@drift/core";
 import { classifyError } from "./errors";
@@ -11,7 +12,6 @@ import type { HostEnv } from "./host";
 import { mapBounded } from "./limit";
 import { buildPacketQuery, type PacketSelection, readPacketRepo } from "./review-packet-query";
 import { type Flavour, restCommitReview, restCompareReview } from "./review-packet-rest";
-import { repoWebUrl } from "./review-web";
 
 /**
  * Fetches review packets for drifts, batched like resolution: on github.com / GHES one GraphQL query carries

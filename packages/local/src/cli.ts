@@ -31,12 +31,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "demo",
-    summary: "Offline end-to-end demo on a SIMULATED GitHub: seed, sweep, list, apply",
+    summary: "Offline end-to-end demo on a SIMULATED GitHub: seed, sweep, review, decide, sweep again",
     load: async () => (await import("./commands/demo")).demoCommand,
   },
   {
     name: "pending",
-    summary: "List pending updates, newest first (--json for a JSON array)",
+    summary: "Pending updates grouped by drift, moved tags first (--wide, --json, filters)",
     load: async () => (await import("./commands/pending")).pendingCommand,
   },
   {
@@ -46,8 +46,23 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "dismiss",
-    summary: "Dismiss a pending update (same code as the admin API)",
+    summary: "Dismiss a pending update, with --reason and --until (same code as the admin API)",
     load: async () => (await import("./commands/dismiss")).dismissCommand,
+  },
+  {
+    name: "reopen",
+    summary: "Make a dismissed update pending again (same code as the admin API)",
+    load: async () => (await import("./commands/reopen")).reopenCommand,
+  },
+  {
+    name: "history",
+    summary: "Decided updates (applied, dismissed, superseded): who, when, why (--json, filters)",
+    load: async () => (await import("./commands/history")).historyCommand,
+  },
+  {
+    name: "failing",
+    summary: "Targets whose last lookup failed, most failures first (--json)",
+    load: async () => (await import("./commands/failing")).failingCommand,
   },
   {
     name: "serve",

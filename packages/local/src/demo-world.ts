@@ -85,6 +85,14 @@ export async function seedDemo(sql: Sql, world: World, giteaHost: string): Promi
         ref: "tag:v1.0.0",
         sha: installedAt("acme/coverage", "tag:v1.0.0"),
       });
+    // Every workspace follows the house lint rules' latest release: one drift, one decision for all of them.
+    rows.push({
+      ws,
+      name: "house-lint",
+      source: "github://acme/lint-rules",
+      ref: "tag:latest",
+      sha: installedAt("acme/lint-rules", "tag:latest"),
+    });
     if (w % 9 === 0)
       rows.push({ ws, name: "house-style", source: "local://house-style", ref: "none", sha: null });
     if (w % 12 === 0)
@@ -105,12 +113,22 @@ export async function seedDemo(sql: Sql, world: World, giteaHost: string): Promi
   }
 
   // Upstream moves on.
-  world.commit("acme/formatter", "main", "feature");
+  world.commit("acme/formatter", "main", "feature", { signature: "valid" });
   world.tag("acme/formatter", "v1.2.0", { annotated: true });
+  world.release("acme/formatter", "v1.2.0", {
+    name: "Formatter 1.2",
+    body: "Adds a --check mode for CI.\nFormats large repositories twice as fast.",
+  });
   world.tag("acme/formatter", "v2.0.0-rc.1");
   world.commit("acme/secret-scan", "main", "new rules");
   world.tag("acme/secret-scan", "v1.3.0");
   world.tag("acme/secret-scan", "v2.0.0");
+  world.commit("acme/lint-rules", "main", "stricter rules", { signature: "valid" });
+  world.tag("acme/lint-rules", "v1.2.0", { annotated: true });
+  world.release("acme/lint-rules", "v1.2.0", {
+    name: "Lint rules 1.2",
+    body: "New rule: no-floating-promises.\nFixes two false positives in import ordering.",
+  });
   world.commit("acme/changelog", "main", "refactor");
   world.commit(giteaRepo, "main", "gitea change");
   world.tag(giteaRepo, "v2.1.0");

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
+import type { RedeliveryDelay } from "@drift/aws";
 import type { MessageQueue, SendOptions, SweepMessage } from "@drift/core";
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 export interface LocalQueueOptions {
   /** Records per worker invocation (the SQS event source's batch size). */
@@ -11,6 +12,10 @@ export interface LocalQueueOptions {
   readonly maxReceives?: number;
   /** Enqueue every sent message this many times, as SQS's at-least-once delivery may (default 1). */
   readonly duplicateDeliveries?: number;
+  /** Each invocation's time limit, told to the worker as Lambda's remaining time (default 120 s, the worker's). */
+  readonly invocationTimeoutMs?: number;
+  /** Longest redelivery delay honoured (a longer one is shortened to this; default 5 s: a CLI sweep waits). */
+  readonly maxRedeliveryDelayMs?: number;
 }
 
 interface Stored {
@@ -18,7 +23,7 @@ interface Stored {
   readonly body: string;
   readonly sentAt: number;
   /** Not delivered before this time (SQS DelaySeconds). */
-  readonly visibleAt: number;
+  visibleAt: number;
   receiveCount: number;
 }
 
@@ -28,7 +33,7 @@ export interface DeadLetter {
   readonly receiveCount: number;
 }
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+export type SqsHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse | undefined>;
 
 const QUEUE_ARN = "arn:aws:sqs:local:000000000000:drift-sweep-local";
 
@@ -37,15 +42,30 @@ const QUEUE_ARN = "arn:aws:sqs:local:000000000000:drift-sweep-local";
  * batches to the worker handler, redelivers the records it reports in `batchItemFailures` (or all of them when it
  * throws), and moves a message to the dead-letter list after `maxReceives` deliveries.
  */
-export class LocalQueue implements MessageQueue {
+export class LocalQueue implements MessageQueue, RedeliveryDelay {
   readonly deadLetters: DeadLetter[] = [];
   private readonly ready: Stored[] = [];
+  /** Delays asked for records of the batch being handled, applied when they are requeued. */
+  private readonly delays = new Map<string, number>();
   private readonly options: Required<LocalQueueOptions>;
   deliveries = 0;
   invocations = 0;
 
   constructor(options: LocalQueueOptions = {}) {
-    this.options = { batchSize: 5, concurrency: 2, maxReceives: 3, duplicateDeliveries: 1, ...options };
+    this.options = {
+      batchSize: 5,
+      concurrency: 2,
+      maxReceives: 3,
+      duplicateDeliveries: 1,
+      maxRedeliveryDelayMs: 5_000,
+      invocationTimeoutMs: 120_000,
+      ...options,
+    };
+  }
+
+  /** The local ChangeMessageVisibility: the record comes back no sooner than `delayMs` from now. */
+  async retryAfter(record: SQSRecord, delayMs: number): Promise<void> {
+    this.delays.set(record.messageId, Math.min(Math.max(0, delayMs), this.options.maxRedeliveryDelayMs));
   }
 
   async send(messages: readonly SweepMessage[], options?: SendOptions): Promise<void> {
@@ -94,7 +114,7 @@ export class LocalQueue implements MessageQueue {
         this.invocations += 1;
         let failed: Set<string>;
         try {
-          const response = await handler(toEvent(batch));
+          const response = await handler(toEvent(batch), invocationContext(this.options.invocationTimeoutMs));
           failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch {
           failed = new Set(batch.map((m) => m.messageId));
@@ -103,7 +123,11 @@ export class LocalQueue implements MessageQueue {
           if (!failed.has(m.messageId)) acked += 1;
           else if (m.receiveCount >= this.options.maxReceives) {
             this.deadLetters.push({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount });
-          } else this.ready.push(m);
+          } else {
+            m.visibleAt = Date.now() + (this.delays.get(m.messageId) ?? 0);
+            this.ready.push(m);
+          }
+          this.delays.delete(m.messageId);
         }
         onProgress?.(acked);
       }
@@ -118,6 +142,25 @@ export class LocalQueue implements MessageQueue {
       if (next > Date.now()) await new Promise((r) => setTimeout(r, next - Date.now()));
     }
   }
+}
+
+/** The Lambda context of one local invocation: what the worker reads of it is the time left. */
+function invocationContext(timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "drift-worker-local",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:drift-worker-local",
+    memoryLimitInMB: "1024",
+    awsRequestId: randomUUID(),
+    logGroupName: "local",
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
 }
 
 function toEvent(batch: readonly Stored[]): SQSEvent {

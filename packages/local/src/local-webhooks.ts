@@ -1,7 +1,7 @@
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createWorkerHandler } from "@drift/aws";
 import { type Log, type MetricsSink, parseWebhookSecret, type Resolver } from "@drift/core";
-import { createRecheckStore, createSweepStore, type Sql } from "@drift/db";
+import { createRecheckStore, createReviewStore, createSweepStore, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { InProcessQueue } from "./in-process-queue";
 import { MetricsCollector } from "./metrics-collector";
@@ -31,6 +31,8 @@ export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono;
   const worker = createWorkerHandler({
     store: createSweepStore(options.sql),
     resolver: options.resolver,
+    // Drift a re-check finds gets its review packet like drift a sweep finds.
+    reviews: createReviewStore(options.sql),
     metrics: { sink: metrics, flush() {} },
     log: options.log,
   });

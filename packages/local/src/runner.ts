@@ -7,6 +7,7 @@ import {
   Metric,
   type Resolver,
   type SweepStore,
+  type WorkerConfig,
 } from "@drift/core";
 import {
   countPendingUpdates,
@@ -26,6 +27,7 @@ export interface LocalSweepOptions {
   /** The in-process queue, or its options (a test may pass a queue holding extra messages). */
   readonly queue?: LocalQueueOptions | LocalQueue;
   readonly dispatch?: Partial<DispatchConfig>;
+  readonly worker?: Partial<WorkerConfig>;
   /** The store the handlers use (default: the Postgres store on `sql`; a test may wrap it to observe calls). */
   readonly store?: SweepStore;
   /** Called as messages are acknowledged (progress display). */
@@ -79,10 +81,8 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     log: options.log,
     config: { trigger: "cli", minIntervalMs: 0, ...options.dispatch },
   });
-  const worker = localWorker(options, store, metrics, ageMs);
+  const worker = localWorker(options, store, metrics, ageMs, queue);
 
-  // Requests of the whole sweep: per-message metrics overlap when messages resolve concurrently.
-  const statsBefore = { ...options.resolver.stats() };
   const dispatched = await dispatcher({});
   const dispatchMs = Date.now() - started;
   if (dispatched.status === "skipped") {
@@ -98,7 +98,6 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
 
   const sweep = await sweepTotals(options.sql, dispatched.sweepId);
   if (!sweep) throw new Error(`sweep ${dispatched.sweepId} vanished`);
-  const stats = options.resolver.stats();
   return {
     status: sweep.status === "completed" ? "completed" : "incomplete",
     sweepId: dispatched.sweepId,
@@ -115,7 +114,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
       resolved: sweep.resolved,
       failed: sweep.failed,
       deferred: sweep.deferred,
-      failedByKind: collector.byDimension(Metric.TargetsFailed, "FailureKind"),
+      failedByKind: failuresByKind(collector, sweep.retrying),
     },
     messages: {
       sent: sweep.messages_sent,
@@ -124,9 +123,9 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     },
     drift: { new: sweep.new, refreshed: sweep.refreshed, superseded: sweep.superseded },
     github: {
-      requests:
-        stats.graphqlRequests + stats.restRequests - statsBefore.graphqlRequests - statsBefore.restRequests,
-      pointsUsed: stats.pointsUsed - statsBefore.pointsUsed,
+      // What the metrics say: each message counts the requests it made (ResolveUsage), never another's.
+      requests: collector.total(Metric.GitHubRequests),
+      pointsUsed: collector.total(Metric.GitHubPointsUsed),
       budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
     },
     pendingUpdates: sweep.pending,
@@ -144,6 +143,7 @@ function localWorker(
   store: SweepStore,
   metrics: Parameters<typeof createWorkerHandler>[0]["metrics"],
   ageMs: number,
+  redelivery: Parameters<typeof createWorkerHandler>[0]["redelivery"],
 ) {
   return createWorkerHandler({
     store,
@@ -157,7 +157,16 @@ function localWorker(
     }),
     metrics,
     log: options.log,
+    redelivery,
+    ...(options.worker ? { config: options.worker } : {}),
   });
+}
+
+/** Failures per kind, once per target: the workers' final ones, plus targets left retrying (transient). */
+function failuresByKind(collector: MetricsCollector, retrying: number): Record<string, number> {
+  const byKind = collector.byDimension(Metric.TargetsFailed, "FailureKind");
+  if (retrying > 0) byKind.transient = (byKind.transient ?? 0) + retrying;
+  return byKind;
 }
 
 async function emptySummary(

@@ -21,6 +21,9 @@ ALTER TABLE plugin_update_queue
 -- The hold lookup of the drift statement: dismissed rows of one plugin.
 CREATE INDEX IF NOT EXISTS plugin_update_queue_dismissed
   ON plugin_update_queue (workspace_id, plugin_name) WHERE status = 'dismissed';
+-- Holds that run out: the drift statement compares their plugins again (drift-store.ts).
+CREATE INDEX IF NOT EXISTS plugin_update_queue_hold_until
+  ON plugin_update_queue (hold_until) WHERE status = 'dismissed' AND hold_until IS NOT NULL;
 -- History and decisions, newest decision first.
 CREATE INDEX IF NOT EXISTS plugin_update_queue_decided
   ON plugin_update_queue (decided_at DESC, id DESC) WHERE decided_at IS NOT NULL;

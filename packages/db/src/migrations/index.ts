@@ -5,6 +5,7 @@ import queueSource from "./004_queue_source";
 import appRole from "./005_app_role";
 import incrementalMapping from "./006_incremental_mapping";
 import webhookRechecks from "./007_webhook_rechecks";
+import sweepHeartbeat from "./008_sweep_heartbeat";
 import decisions from "./009_decisions";
 import policiesLedger from "./011_policies_ledger";
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "005_app_role", sql: appRole },
   { id: "006_incremental_mapping", sql: incrementalMapping },
   { id: "007_webhook_rechecks", sql: webhookRechecks },
+  { id: "008_sweep_heartbeat", sql: sweepHeartbeat },
   { id: "009_decisions", sql: decisions },
   { id: "011_policies_ledger", sql: policiesLedger },
 ];

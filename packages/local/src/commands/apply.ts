@@ -4,13 +4,12 @@ import { runDecision } from "./decision";
 export const applyCommand: Command = {
   name: "apply",
   usage: [
-    "drift apply ID [--force]",
-    "",
-    "  --force  apply even while the update is cooling down (younger than the minimum release age)",
+    "drift apply ID [--yes] [--force] [--reason TEXT]",
     "",
     "Sets the plugin's installed_sha to the update's latest_sha and marks the update applied, in one transaction.",
     "Refused (exit 1) when the update was dismissed or superseded, or the installed commit changed since",
-    "detection. Publishes plugin.update.applied (a log line on stderr).",
+    "detection. Publishes plugin.update.applied (a log line on stderr). A moved tag (or a name with hidden",
+    "characters) asks for confirmation unless --yes; --force applies a row still cooling down. ID may be a prefix.",
   ].join("\n"),
   run: (ctx) => runDecision(ctx, "apply"),
 };

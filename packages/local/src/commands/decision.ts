@@ -1,26 +1,15 @@
+import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { createLogNotifier, isUuid } from "@drift/core";
-import { type DecisionAction, type DecisionOutcome, decideAndPublish } from "@drift/db";
+import { createLogNotifier, displayText, isUuid } from "@drift/core";
+import { type DecisionAction, type DecisionOutcome, decideAndPublish, updateRowsById } from "@drift/db";
+import { parseUntil } from "../cli-format";
 import { type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
+import { resolveQueueId } from "../id-prefix";
 import { createCliLogger, parseLogLevel } from "../logger";
 
-/** The one positional ID of `drift apply|dismiss ID`, checked to be a UUID before it reaches SQL. */
-export function queueIdArgument(ctx: CommandContext, flags: readonly string[] = []): string {
-  const { positionals } = parseArgs({
-    args: [...ctx.argv],
-    options: Object.fromEntries(flags.map((f) => [f, { type: "boolean" as const }])),
-    allowPositionals: true,
-    strict: true,
-  });
-  const [id, ...extra] = positionals;
-  if (!id || extra.length > 0) throw new UsageError("expected exactly one ID (see drift pending)");
-  if (!isUuid(id)) throw new UsageError(`ID must be a UUID, got ${JSON.stringify(id.slice(0, 80))}`);
-  return id;
-}
-
-/** Control characters out of database text before it reaches a terminal. */
-export const printable = (text: string): string => text.replace(/\p{Cc}/gu, "?");
+/** Database text made safe for a terminal: hidden and bidi characters shown as escapes (core display helper). */
+export const printable = (text: string): string => displayText(text, 1_000_000).full;
 
 /** The CLI rendering of a decision: a line on stdout and exit 0, or the refusal on stderr and exit 1. */
 export function renderDecision(
@@ -56,24 +45,74 @@ export function renderDecision(
         `${outcome.kind === "dismissed" ? "Dismissed" : "Already dismissed"} ${id} (${printable(outcome.update.plugin_name)})\n`,
       );
       return 0;
+    case "reopened":
+      ctx.stdout.write(`Reopened ${id} (${printable(outcome.update.plugin_name)}): pending again\n`);
+      return 0;
+  }
+}
+
+const FLAGS = {
+  apply: { force: { type: "boolean" }, yes: { type: "boolean" }, reason: { type: "string" } },
+  dismiss: { reason: { type: "string" }, until: { type: "string" } },
+  reopen: { reason: { type: "string" } },
+} as const;
+
+/** Asks on the terminal; false when stdin is not a terminal (scripts must say --yes). */
+async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: ctx.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
   }
 }
 
 /**
- * `drift apply|dismiss ID`: the admin API's decision path ({@link decideAndPublish}); the applied event is
- * published as a log line on stderr.
+ * `drift apply|dismiss|reopen ID`: the admin API's decision path ({@link decideAndPublish}), `decided_by = cli`;
+ * the ID may be a unique prefix. Applying a moved tag (or a row whose names carry hidden characters) asks first,
+ * unless `--yes`. The applied event is published as a log line on stderr.
  */
 export async function runDecision(ctx: CommandContext, action: DecisionAction): Promise<number> {
-  const id = queueIdArgument(ctx, action === "apply" ? ["force"] : []);
-  const force = action === "apply" && ctx.argv.includes("--force");
+  const { values, positionals } = parseArgs({
+    args: [...ctx.argv],
+    options: FLAGS[action],
+    allowPositionals: true,
+    strict: true,
+  });
+  const flags = values as { force?: boolean; yes?: boolean; reason?: string; until?: string };
+  const [typed, ...extra] = positionals;
+  if (!typed || extra.length > 0) throw new UsageError("expected exactly one ID (see drift pending)");
+  if (!/^[0-9a-f-]+$/i.test(typed) || (typed.length > 36 && !isUuid(typed)))
+    throw new UsageError(
+      `ID must be a UUID or a unique prefix of one, got ${JSON.stringify(typed.slice(0, 80))}`,
+    );
+  if (flags.reason !== undefined && flags.reason.length > 500)
+    throw new UsageError("--reason: at most 500 characters");
+  const until = flags.until === undefined ? undefined : parseUntil(flags.until);
+  if (until === null)
+    throw new UsageError("--until takes a future ISO-8601 time or a duration such as 12h or 7d");
   const db = await openDatabase({ env: ctx.env });
   try {
+    const id = await resolveQueueId(db.sql, typed);
+    if (action === "apply" && !flags.yes) {
+      const [row] = await updateRowsById(db.sql, [id]);
+      if (row?.status === "pending" && row.suspicious) {
+        const what = `${displayText(row.plugin_name, 60).text} follows a ${row.drift_kind === "tag_moved" ? "MOVED TAG" : "name with hidden characters"} (${displayText(row.tracked_ref, 60).text})`;
+        if (!(await confirm(ctx, `Apply ${id}? ${what}`))) {
+          ctx.stderr.write(`drift apply: not applied: ${what}; re-run with --yes to apply it\n`);
+          return 1;
+        }
+      }
+    }
     const log = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);
     const outcome = await decideAndPublish(db.sql, id, action, {
       notifier: createLogNotifier(log),
       log,
       decidedBy: "cli",
-      force,
+      ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+      ...(until ? { until } : {}),
+      force: flags.force === true,
     });
     return renderDecision(ctx, action, id, outcome);
   } finally {

@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createAdminApp } from "@drift/api";
 import type { Notifier } from "@drift/core";
-import { listPendingUpdates } from "@drift/db";
+import { listUpdateGroups, type UpdateGroup } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import type { Command } from "../command";
@@ -13,19 +13,25 @@ import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
 import { runLocalSweep } from "../runner";
 import { demoWebhookStep } from "./demo-webhook";
+import { groupTable } from "./pending";
 import { formatSummary } from "./sweep";
 
 const DEMO_TOKEN = "demo-github-token";
 const DEMO_ADMIN_TOKEN = "demo-admin-token";
 
+const label = (g: UpdateGroup) =>
+  `${g.repository ? `${g.repository.owner}/${g.repository.name}` : g.source_raw} ${g.tracked_ref}`;
+
 export const demoCommand: Command = {
   name: "demo",
   usage: [
-    "drift demo [--keep]",
+    "drift demo",
     "",
     "Starts a simulated GitHub/Gitea on 127.0.0.1 and an embedded Postgres under .drift/demo (wiped first,",
-    "unless DATABASE_URL is set), seeds a few hundred plugins, runs one sweep through the Lambda code path,",
-    "prints the pending updates and applies one through the admin API. Nothing leaves this machine.",
+    "unless DATABASE_URL is set), seeds a few hundred plugins, runs one sweep through the Lambda code path",
+    "(review packets included), prints the pending updates grouped by drift, applies one group and dismisses",
+    "another through the admin API, sweeps again to show the dismissal holds, and prints the commands that",
+    "reach the demo's data afterwards. Nothing leaves this machine.",
   ].join("\n"),
   async run(ctx) {
     // size: the demo's script, step by step as the user sees it printed; splitting it would hide the story.
@@ -42,7 +48,7 @@ export const demoCommand: Command = {
       const story = await seedDemo(db.sql, sim.world, sim.host);
       out(`seeded ${story.plugins} plugins in ${story.workspaces} workspaces; upstream then moved on:`);
       out(
-        `  new releases, commits on main, a force-moved tag (${story.movedTag}), a deleted repo (${story.deletedRepo})`,
+        `  new releases (with notes), commits on main, a force-moved tag (${story.movedTag}), a deleted repo (${story.deletedRepo})`,
       );
       out();
 
@@ -58,67 +64,86 @@ export const demoCommand: Command = {
       out("-- sweep --");
       ctx.stdout.write(formatSummary(summary));
       out(
-        `(simulated GitHub saw ${sim.counters.graphql} GraphQL and ${sim.counters.gitea} Gitea requests for ${summary.targets.dispatched} distinct targets)`,
+        `(simulated GitHub saw ${sim.counters.graphql} GraphQL, ${sim.counters.rest} REST and ${sim.counters.gitea} Gitea requests for ${summary.targets.dispatched} distinct targets, review packets included)`,
       );
       out();
 
-      const pending = await listPendingUpdates(db.sql);
-      out(`-- pending updates (${pending.length}; moved tags first, 12 shown) --`);
-      const kinds = new Map(
-        (
-          await db.sql<{ id: string; drift_kind: string | null; resolved_tag: string | null }[]>`
-          SELECT id, drift_kind, resolved_tag FROM plugin_update_queue WHERE status = 'pending'`
-        ).map((r) => [r.id, r]),
+      const { groups } = await listUpdateGroups(db.sql, { status: "pending", limit: 200 });
+      const rows = groups.reduce((n, g) => n + g.count, 0);
+      out(
+        `-- pending updates: ${rows} rows in ${groups.length} groups (one line per drift; moved tags first) --`,
       );
-      // Suspicious first: a moved tag is what an operator must look at before anything else.
-      const rank = (id: string) => (kinds.get(id)?.drift_kind === "tag_moved" ? 0 : 1);
-      const shown = [...pending].sort((a, b) => rank(a.id) - rank(b.id)).slice(0, 12);
-      for (const p of shown) {
-        const k = kinds.get(p.id);
-        const flag = k?.drift_kind === "tag_moved" ? "  <-- tag MOVED: suspicious" : "";
+      out(groupTable(groups, 120, false));
+      out();
+      const released = [...groups].sort((a, b) => b.count - a.count).find((g) => g.release?.notes);
+      if (released?.release) {
+        out(`-- review packet of ${label(released)} (${released.count} workspaces) --`);
         out(
-          `  ${p.workspace_id.slice(0, 8)}  ${p.plugin_name.padEnd(17)} ${p.tracked_ref.padEnd(18)} ${p.current_sha.slice(0, 7)} -> ${p.latest_sha.slice(0, 7)}  ${(k?.drift_kind ?? "").padEnd(12)} ${k?.resolved_tag ?? ""}${flag}`,
+          `  ${released.from_version ?? "?"} -> ${released.to_version ?? "?"}, ${released.commits_ahead ?? "?"} commits ahead, signature ${released.signature ?? "unknown"}`,
         );
-      }
-      const byKind = new Map<string, number>();
-      for (const p of pending) {
-        const k = kinds.get(p.id)?.drift_kind ?? "unknown";
-        byKind.set(k, (byKind.get(k) ?? 0) + 1);
-      }
-      out(`  by kind: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(", ")}`);
-      out();
-
-      const chosen = pending.find((p) => kinds.get(p.id)?.drift_kind === "new_version") ?? pending[0];
-      if (chosen) {
-        const events: string[] = [];
-        const notifier: Notifier = {
-          publish: async (e) => void events.push(`${e.type} ${JSON.stringify(e.detail)}`),
-        };
-        const app = createAdminApp({
-          sql: db.sql,
-          auth: { mode: "bearer", token: DEMO_ADMIN_TOKEN },
-          corsOrigins: [],
-          notifier,
-        });
-        const res = await app.request(`/admin/plugin-updates/${chosen.id}/apply`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` },
-        });
-        out(`-- apply through the admin API: POST /admin/plugin-updates/${chosen.id}/apply -> ${res.status}`);
-        out(`  ${JSON.stringify(await res.json())}`);
-        for (const e of events) out(`  event: ${e}`);
+        out(`  release "${released.release.name}" ${released.release.url}`);
+        for (const line of (released.release.notes ?? "").split("\n")) out(`    | ${line}`);
+        out(`  compare: ${released.compare_url ?? "unknown"}`);
         out();
       }
+
+      const events: string[] = [];
+      const notifier: Notifier = { publish: async (e) => void events.push(e.type) };
+      const app = createAdminApp({
+        sql: db.sql,
+        auth: { mode: "bearer", token: DEMO_ADMIN_TOKEN },
+        corsOrigins: [],
+        notifier,
+      });
+      const bulk = async (action: "apply" | "dismiss", g: UpdateGroup, extra: object = {}) => {
+        const res = await app.request("/admin/plugin-updates/bulk", {
+          method: "POST",
+          headers: { authorization: `Bearer ${DEMO_ADMIN_TOKEN}`, "content-type": "application/json" },
+          body: JSON.stringify({ action, ids: g.ids, ...extra }),
+        });
+        const body = (await res.json()) as { results: { status?: string }[] };
+        const done = body.results.filter(
+          (r) => r.status === (action === "apply" ? "applied" : "dismissed"),
+        ).length;
+        out(
+          `-- ${action} the group ${label(g)} in one action: POST /admin/plugin-updates/bulk -> ${res.status}, ${done}/${g.ids.length} ${action === "apply" ? "applied" : "dismissed"}`,
+        );
+      };
+      // The biggest group with a release is applied in one action; the next biggest is dismissed with a reason.
+      const plain = groups.filter((g) => g.drift_kind !== "tag_moved").sort((a, b) => b.count - a.count);
+      const toApply = plain.find((g) => g.release) ?? plain[0];
+      const toDismiss = plain.find((g) => g !== toApply);
+      if (toApply) {
+        await bulk("apply", toApply);
+        out(`  events published: ${events.length} x plugin.update.applied`);
+      }
+      if (toDismiss) await bulk("dismiss", toDismiss, { reason: "demo: not this week" });
+      out();
 
       const again = await runLocalSweep({ sql: db.sql, resolver, log });
       out(
         `-- a second sweep changes nothing it should not: ${again.drift.new} new, ${again.drift.refreshed} refreshed, ${again.drift.superseded} superseded --`,
       );
+      if (toDismiss) {
+        const [held] = await db.sql<{ pending: number; dismissed: number }[]>`
+          SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+                 count(*) FILTER (WHERE status = 'dismissed')::int AS dismissed
+          FROM plugin_update_queue WHERE lower(current_sha) = lower(${toDismiss.current_sha})
+            AND lower(latest_sha) = lower(${toDismiss.latest_sha}) AND tracked_ref = ${toDismiss.tracked_ref}`;
+        out(
+          `  the dismissal holds: ${held?.dismissed ?? 0} rows of ${label(toDismiss)} stay dismissed, ${held?.pending ?? 0} came back`,
+        );
+      }
       out();
       await demoWebhookStep(out, db.sql, sim, resolver, log);
       await demoPolicies(db.sql, sim.world, resolver, log, out);
+      const where = ctx.env.DATABASE_URL ? "" : `DRIFT_DATA_DIR=${relative(process.cwd(), dataDir) || "."} `;
+      out("The demo's data stays; reach it with (the simulated GitHub is gone, so no further sweeps):");
+      out(`  ${where}npx drift pending            # grouped, moved tags first (--wide, --json)`);
+      out(`  ${where}npx drift history            # who decided what, when and why`);
+      out(`  ${where}npx drift dismiss ID --reason "..." --until 7d    # ID: a prefix from drift pending`);
       out(
-        "Try it yourself: ADMIN_TOKEN=secret npx drift serve --port 8080   then open http://127.0.0.1:8080/admin/",
+        `  ${where}ADMIN_TOKEN=secret npx drift serve --port 8080   # then open http://127.0.0.1:8080/admin/`,
       );
       return 0;
     } finally {

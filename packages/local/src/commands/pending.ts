@@ -1,16 +1,23 @@
 import { parseArgs } from "node:util";
-import { coolingDownLabel } from "@drift/core";
-import { listUpdates, type UpdateCursor, type UpdateRow } from "@drift/db";
+import {
+  listUpdateGroups,
+  listUpdates,
+  type UpdateCursor,
+  type UpdateGroup,
+  type UpdateRow,
+} from "@drift/db";
+import { age, cell, table, terminalColumns } from "../cli-format";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
-import { printable } from "./decision";
+import { FILTER_FLAGS, FILTER_USAGE, filterOf } from "./list-filters";
 
-/** Every pending update, newest first, walking the keyset pages of the admin store. */
-async function allPending(sql: Parameters<typeof listUpdates>[0]): Promise<UpdateRow[]> {
+/** Every pending row matching the filter, newest first, walking the keyset pages. */
+async function allPending(sql: Parameters<typeof listUpdates>[0], filter: object): Promise<UpdateRow[]> {
   const rows: UpdateRow[] = [];
   let after: UpdateCursor | null = null;
   do {
     const page: Awaited<ReturnType<typeof listUpdates>> = await listUpdates(sql, {
+      ...filter,
       status: "pending",
       limit: 500,
       after,
@@ -21,77 +28,93 @@ async function allPending(sql: Parameters<typeof listUpdates>[0]): Promise<Updat
   return rows;
 }
 
-const short = (sha: string) => printable(sha.slice(0, 12));
+const versionOf = (name: string | null, sha: string, wide: boolean) =>
+  cell(name ?? sha.slice(0, wide ? 12 : 8));
+const kindOf = (g: UpdateGroup) =>
+  g.drift_kind === "tag_moved"
+    ? "tag_moved (!)"
+    : g.suspicious
+      ? `${cell(g.drift_kind)} (!)`
+      : cell(g.drift_kind);
 
-function table(rows: readonly UpdateRow[]): string {
-  const header = [
-    "ID",
-    "WORKSPACE",
-    "PLUGIN",
-    "TRACKED REF",
-    "DRIFT",
-    "CURRENT -> LATEST",
-    "TAG",
-    "DETECTED",
-    "READY",
-  ];
-  const lines = rows.map((r) => [
-    r.id,
-    r.workspace_id,
-    printable(r.plugin_name),
-    printable(r.tracked_ref),
-    r.drift_kind === "tag_moved" ? "tag_moved (!)" : printable(r.drift_kind ?? "-"),
-    `${short(r.current_sha)} -> ${short(r.latest_sha)}`,
-    printable(r.resolved_tag ?? "-"),
-    r.created_at.toISOString(),
-    coolingDownLabel(r.ready_at) ?? "ready",
+/** One line per group: moved tags first (the store's order), every value escaped, shortened to fit. */
+export function groupTable(groups: readonly UpdateGroup[], columns: number, wide: boolean): string {
+  const rows = groups.map((g) => [
+    wide ? g.ids.join(",") : `${g.ids[0]?.slice(0, 8) ?? ""}${g.count > 1 ? ` +${g.count - 1}` : ""}`,
+    ...(wide ? [String(g.count)] : []),
+    cell(g.repository ? `${g.repository.owner}/${g.repository.name}` : g.source_raw),
+    cell(g.plugin_names.join(",")),
+    cell(g.tracked_ref),
+    `${versionOf(g.from_version, g.current_sha, wide)} -> ${versionOf(g.to_version, g.latest_sha, wide)}`,
+    kindOf(g),
+    wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
+    g.commits_ahead === null ? "-" : String(g.commits_ahead),
+    cell(g.signature),
+    ...(wide ? [cell(g.release?.url), cell(g.compare_url)] : []),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]?.length ?? 0)));
-  return [header, ...lines]
-    .map((cells) =>
-      cells
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  const cols = [
+    { header: "ID" },
+    ...(wide ? [{ header: "N" }] : []),
+    { header: "REPOSITORY", flexible: true, min: 8, cutFirst: 4 },
+    { header: "PLUGIN", flexible: true, min: 6, cutFirst: 5 },
+    { header: "REF", flexible: true, min: 6, cutFirst: 3 },
+    { header: "FROM -> TO", flexible: true, min: 10 },
+    { header: "KIND", flexible: true, min: 9, cutFirst: 1 },
+    { header: "AGE" },
+    { header: "AHEAD" },
+    { header: "SIG", flexible: true, min: 5, cutFirst: 2 },
+    ...(wide ? [{ header: "RELEASE" }, { header: "COMPARE" }] : []),
+  ];
+  return table(cols, rows, columns, wide);
+}
+
+/** "3d", "5h", "12m": how long a group has been pending, in the narrow table. */
+function shortAge(date: Date): string {
+  const [n, unit] = age(date).split(" ");
+  return `${n}${unit?.[0] ?? ""}`;
 }
 
 export const pendingCommand: Command = {
   name: "pending",
   usage: [
-    "drift pending [--json]",
+    "drift pending [--json] [--wide] [--kind K] [--repo OWNER/NAME] [--workspace UUID] [--plugin NAME]",
     "",
-    "A table of pending updates; moved tags are marked (!). With --json, stdout holds one JSON array of",
-    "{id, workspace_id, plugin_name, tracked_ref, current_sha, latest_sha, status, created_at, drift_kind, resolved_tag}.",
+    "One line per group of rows sharing (repository, tracked ref, current, latest): ID prefix (+ how many more),",
+    "repository, plugin, ref, version from -> to, drift kind (moved tags and hidden characters marked (!)), how",
+    "long pending, commits ahead, signature (--wide adds the release and compare links). IDs may be typed as",
+    "unique prefixes in apply/dismiss/reopen.",
+    ...FILTER_USAGE,
+    "With --json, stdout holds one JSON array of rows with every field of the admin API.",
   ].join("\n"),
   async run(ctx) {
     const { values } = parseArgs({
       args: [...ctx.argv],
-      options: { json: { type: "boolean", default: false } },
+      options: FILTER_FLAGS,
       allowPositionals: false,
       strict: true,
     });
+    const filter = filterOf(values);
     const db = await openDatabase({ env: ctx.env });
     try {
-      const rows = await allPending(db.sql);
       if (values.json) {
-        const out = rows.map((r) => ({
-          id: r.id,
-          workspace_id: r.workspace_id,
-          plugin_name: r.plugin_name,
-          tracked_ref: r.tracked_ref,
-          current_sha: r.current_sha,
-          latest_sha: r.latest_sha,
-          status: r.status,
-          created_at: r.created_at,
-          drift_kind: r.drift_kind,
-          resolved_tag: r.resolved_tag,
-        }));
-        ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-      } else {
-        ctx.stdout.write(rows.length === 0 ? "No pending updates.\n" : `${table(rows)}\n`);
+        ctx.stdout.write(`${JSON.stringify(await allPending(db.sql, filter), null, 2)}\n`);
+        return 0;
       }
+      const { groups, truncated } = await listUpdateGroups(db.sql, {
+        ...filter,
+        status: "pending",
+        limit: 1000,
+      });
+      if (groups.length === 0) {
+        ctx.stdout.write(
+          "No pending updates. Run `drift sweep` to look upstream, or `drift history` for decisions.\n",
+        );
+        return 0;
+      }
+      ctx.stdout.write(
+        `${groupTable(groups, terminalColumns(ctx.stdout as { columns?: number }, ctx.env), values.wide)}\n`,
+      );
+      if (truncated) ctx.stdout.write("(more groups: narrow with --kind, --repo, --workspace or --plugin)\n");
       return 0;
     } finally {
       await db.close();

@@ -2,7 +2,14 @@ import { parseArgs } from "node:util";
 import { createAdminApp } from "@drift/api";
 import { startAdminServer } from "@drift/api/node-server";
 import { withWebhooks } from "@drift/api/webhooks";
-import { createLogNotifier, type Log, parseAdminToken, parseCorsOrigins, SettingError } from "@drift/core";
+import {
+  createLogNotifier,
+  githubWebBase,
+  type Log,
+  parseAdminToken,
+  parseCorsOrigins,
+  SettingError,
+} from "@drift/core";
 import { publishPendingEvents, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
@@ -42,6 +49,7 @@ export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): H
     auth: { mode: "bearer", token },
     corsOrigins,
     notifier: createLogNotifier(logger),
+    webBases: { github: githubWebBase(env.GITHUB_API_URL || "https://api.github.com") },
     logger,
   });
 }

@@ -9,9 +9,10 @@ import { runLocalSweep, type SweepSummary } from "../runner";
 export const sweepCommand: Command = {
   name: "sweep",
   usage: [
-    "drift sweep [--json] [--concurrency N] [--verbose]",
+    "drift sweep [--json] [--concurrency N] [--takeover] [--verbose]",
     "",
     "  --json         print exactly one JSON object (the summary) on stdout; logs go to stderr",
+    "  --takeover     abandon a sweep still dispatching (its process died) and start this one",
     "  --concurrency  worker invocations at once (default 2)",
     "  --verbose      info-level logs on stderr",
     "",
@@ -22,7 +23,12 @@ export const sweepCommand: Command = {
   async run(ctx) {
     const { values } = parseArgs({
       args: [...ctx.argv],
-      options: { json: { type: "boolean" }, concurrency: { type: "string" }, verbose: { type: "boolean" } },
+      options: {
+        json: { type: "boolean" },
+        concurrency: { type: "string" },
+        takeover: { type: "boolean" },
+        verbose: { type: "boolean" },
+      },
       strict: true,
     });
     const log = createCliLogger(
@@ -34,7 +40,11 @@ export const sweepCommand: Command = {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
         throw new UsageError("--concurrency must be an integer from 1 to 64");
       }
-      return await sweepOnce(ctx, log, concurrency, Boolean(values.json));
+      return await sweepOnce(ctx, log, {
+        concurrency,
+        json: Boolean(values.json),
+        takeover: Boolean(values.takeover),
+      });
     } catch (error) {
       // The contract promises one JSON object on stdout with --json: a failure is reported as one too.
       if (values.json)
@@ -45,7 +55,11 @@ export const sweepCommand: Command = {
 };
 
 /** One sweep on the configured database; returns the exit code. */
-async function sweepOnce(ctx: CommandContext, log: Log, concurrency: number, json: boolean): Promise<number> {
+async function sweepOnce(
+  ctx: CommandContext,
+  log: Log,
+  { concurrency, json, takeover }: { concurrency: number; json: boolean; takeover: boolean },
+): Promise<number> {
   const db = await openDatabase({ env: ctx.env });
   try {
     const resolver = await resolverFromEnv(ctx.env, log);
@@ -56,6 +70,7 @@ async function sweepOnce(ctx: CommandContext, log: Log, concurrency: number, jso
       log,
       queue: { concurrency },
       minReleaseAgeMs: minReleaseAgeSetting(ctx.env.DRIFT_MIN_RELEASE_AGE),
+      dispatch: { takeover },
       onProgress: tty
         ? (done, total) => ctx.stderr.write(`\rsweeping: ${done}/${total} messages`)
         : undefined,
@@ -65,7 +80,11 @@ async function sweepOnce(ctx: CommandContext, log: Log, concurrency: number, jso
     if (summary.status === "completed") return 0;
     ctx.stderr.write(
       summary.status === "skipped"
-        ? `drift sweep: not started: ${summary.reason}\n`
+        ? `drift sweep: not started: ${summary.reason}\n${
+            summary.reason?.includes("dispatching")
+              ? "if its process is dead, run `drift sweep --takeover` (see docs/operations.md)\n"
+              : ""
+          }`
         : `drift sweep: incomplete: ${summary.messages.deadLettered} message(s) dead-lettered\n`,
     );
     return 1;

@@ -1,0 +1,102 @@
+/** The page's calls to the admin API: the token from sessionStorage in the Authorization header. */
+
+export const TOKEN_KEY = "driftAdminToken";
+export const token = (): string => sessionStorage.getItem(TOKEN_KEY) ?? "";
+
+export interface Repository {
+  host: string | null;
+  owner: string;
+  name: string;
+  url: string | null;
+}
+export interface Release {
+  tag: string;
+  name: string | null;
+  url: string | null;
+  published_at: string | null;
+  prerelease: boolean;
+  notes?: string | null;
+}
+export interface Group {
+  ids: string[];
+  workspace_ids: string[];
+  plugin_names: string[];
+  count: number;
+  status: string;
+  tracked_ref: string;
+  current_sha: string;
+  latest_sha: string;
+  source_raw: string | null;
+  drift_kind: string | null;
+  repository: Repository | null;
+  compare_url: string | null;
+  from_version: string | null;
+  to_version: string | null;
+  commits_ahead: number | null;
+  committed_at: string | null;
+  release: Release | null;
+  signature: string | null;
+  first_detected_at: string;
+  suspicious: boolean;
+}
+export interface Row
+  extends Omit<Group, "ids" | "workspace_ids" | "plugin_names" | "count" | "first_detected_at"> {
+  id: string;
+  workspace_id: string;
+  plugin_name: string;
+  created_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+  hold_until: string | null;
+}
+export interface Failing {
+  host: string;
+  owner: string;
+  repo: string;
+  tracked_ref: string;
+  last_error_kind: string;
+  last_error: string | null;
+  consecutive_failures: number;
+  plugins: number;
+}
+export type BulkResult = { id: string; status?: string; error?: { code: string; message: string } };
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token()}`,
+      Accept: "application/json",
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  let parsed: unknown = null;
+  try {
+    parsed = await res.json();
+  } catch {
+    parsed = null;
+  }
+  if (!res.ok) {
+    const e = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new Error(`HTTP ${res.status}: ${e ? `${e.message} (${e.code})` : res.statusText}`);
+  }
+  return parsed as T;
+}
+
+/** Decides many rows through the bulk route, 500 ids a request; every result in order. */
+export async function decideMany(
+  action: "apply" | "dismiss",
+  ids: readonly string[],
+  extra: { reason?: string; until?: string },
+): Promise<BulkResult[]> {
+  const results: BulkResult[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const body = { action, ids: ids.slice(i, i + 500), ...extra };
+    results.push(
+      ...(await api<{ results: BulkResult[] }>("POST", "/admin/plugin-updates/bulk", body)).results,
+    );
+  }
+  return results;
+}

@@ -1,0 +1,174 @@
+import { isUuid } from "@drift/core";
+import {
+  type DecidedUpdate,
+  type DecisionAction,
+  type DecisionOptions,
+  type DecisionOutcome,
+  decide,
+  decideAndPublish,
+  publishPendingEvents,
+} from "@drift/db";
+import { type Context, Hono } from "hono";
+import * as z from "zod/mini";
+import type { AdminAuth } from "./auth";
+import { fail } from "./errors";
+import type { AppContext } from "./options";
+import { describeIssue } from "./validation";
+
+/**
+ * Decisions over HTTP: apply, dismiss (with reason and `until`), reopen, and bulk. Every one goes through the one
+ * decision path (@drift/db decide), each id in its own transaction; the decider is recorded as `decided_by`.
+ */
+
+const decidedBody = (status: string, update: DecidedUpdate, at: string) => ({
+  status,
+  id: update.id,
+  workspace_id: update.workspace_id,
+  plugin_name: update.plugin_name,
+  installed_sha: update.installed_sha,
+  previous_sha: update.previous_sha,
+  [at]: update.decided_at,
+});
+
+const STATUS_AT: Record<string, string> = {
+  applied: "applied_at",
+  already_applied: "applied_at",
+  dismissed: "dismissed_at",
+  already_dismissed: "dismissed_at",
+  reopened: "reopened_at",
+};
+
+/** The HTTP rendering of a decision: 200 with the decided row, 404 unknown, 409 refused (with its code). */
+export function decisionResponse(c: Context, id: string, outcome: DecisionOutcome): Response {
+  if (outcome.kind === "not_found") return fail(c, 404, "not_found", `no plugin update ${id}`);
+  if (outcome.kind === "conflict") return fail(c, 409, outcome.code, outcome.message);
+  return c.json(decidedBody(outcome.kind, outcome.update, STATUS_AT[outcome.kind] ?? "decided_at"));
+}
+
+/** A bulk result entry: the same status or error code the single route would answer. */
+function bulkEntry(id: string, outcome: DecisionOutcome) {
+  if (outcome.kind === "not_found")
+    return { id, error: { code: "not_found", message: `no plugin update ${id}` } };
+  if (outcome.kind === "conflict") return { id, error: { code: outcome.code, message: outcome.message } };
+  return { id, status: outcome.kind };
+}
+
+/** ISO-8601 date-time with an offset or Z; a time in the future. */
+const until = z.string().check(
+  z.maxLength(64),
+  z.refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(v), {
+    message: "until must be an ISO-8601 date-time with a time zone, e.g. 2026-12-31T00:00:00Z",
+  }),
+  z.refine((v) => Number.isFinite(Date.parse(v)), { message: "until is not a real date-time" }),
+  z.refine((v) => Date.parse(v) > Date.now(), { message: "until must be in the future" }),
+);
+const reason = z.string().check(z.maxLength(500, { message: "reason must be at most 500 characters" }));
+const dismissBody = z.strictObject({ reason: z.optional(reason), until: z.optional(until) });
+// Apply and reopen had no body before: other keys are ignored there, so existing clients keep working.
+const reasonBody = z.object({ reason: z.optional(reason) });
+const bulkBody = z.strictObject({
+  action: z.enum(["apply", "dismiss"]),
+  ids: z
+    .array(z.string().check(z.refine(isUuid, { message: "every id must be a UUID" })))
+    .check(
+      z.minLength(1, { message: "ids must hold 1 to 500 UUIDs" }),
+      z.maxLength(500, { message: "ids must hold 1 to 500 UUIDs" }),
+    ),
+  reason: z.optional(reason),
+  until: z.optional(until),
+});
+
+/** Who is deciding: `token` in bearer mode, the caller's IAM principal ARN behind an IAM Function URL. */
+export function deciderOf(c: Context, auth: AdminAuth): string {
+  if (auth.mode === "bearer") return "token";
+  const event = (c.env as { event?: { requestContext?: { authorizer?: { iam?: { userArn?: unknown } } } } })
+    ?.event;
+  const arn = event?.requestContext?.authorizer?.iam?.userArn;
+  return typeof arn === "string" && arn.startsWith("arn:") ? arn.slice(0, 300) : "iam";
+}
+
+/** A JSON body, or {} when there is none; undefined when it is not JSON (the caller answers 400). */
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; response: Response };
+
+async function parseBody<T>(c: Context, schema: z.ZodMiniType<T>): Promise<Parsed<T>> {
+  const body = await jsonBody(c);
+  if (body === undefined) return { ok: false, response: fail(c, 400, "invalid_body", "body must be JSON") };
+  const parsed = z.safeParse(schema, body);
+  if (!parsed.success)
+    return { ok: false, response: fail(c, 400, "invalid_body", describeIssue(parsed.error)) };
+  return { ok: true, value: parsed.data };
+}
+
+const optionsOf = (decidedBy: string, body: { reason?: string; until?: string }): DecisionOptions => ({
+  decidedBy,
+  ...(body.reason !== undefined ? { reason: body.reason } : {}),
+  ...(body.until !== undefined ? { until: new Date(body.until) } : {}),
+});
+
+/** Apply, dismiss, reopen and bulk (authenticated by the parent app). */
+export function decisionRoutes(options: AppContext): Hono {
+  const { sql, logger } = options;
+  const app = new Hono();
+  const effects = {
+    notifier: options.notifier,
+    log: logger,
+    onDecided: (decided: Extract<DecisionOutcome, { kind: "applied" | "dismissed" }>) => {
+      if (decided.kind === "applied") logger.info("plugin update applied", { ...decided.event });
+      else logger.info("plugin update dismissed", { queue_id: decided.update.id });
+      options.onDecision?.(decided.kind);
+    },
+  };
+
+  const single = (action: DecisionAction, schema: z.ZodMiniType<{ reason?: string; until?: string }>) =>
+    app.post(`/admin/plugin-updates/:id/${action}`, async (c) => {
+      const id = c.req.param("id");
+      if (!isUuid(id)) return fail(c, 400, "invalid_id", "id must be a UUID");
+      const force = c.req.query("force");
+      if (force !== undefined && force !== "true" && force !== "false")
+        return fail(c, 400, "invalid_query", "force must be true or false");
+      const body = await parseBody(c, schema);
+      if (!body.ok) return body.response;
+      const outcome = await decideAndPublish(sql, id, action, {
+        ...effects,
+        ...optionsOf(deciderOf(c, options.auth), body.value),
+        force: force === "true",
+      });
+      return decisionResponse(c, id, outcome);
+    });
+  single("apply", reasonBody);
+  single("dismiss", dismissBody);
+  single("reopen", reasonBody);
+
+  app.post("/admin/plugin-updates/bulk", async (c) => {
+    const body = await parseBody(c, bulkBody);
+    if (!body.ok) return body.response;
+    const { action, ids } = body.value;
+    const decision = optionsOf(deciderOf(c, options.auth), body.value);
+    const results: ReturnType<typeof bulkEntry>[] = [];
+    // One transaction per id, in request order: one refusal never blocks the others.
+    for (const id of ids) {
+      const outcome = await decide(sql, id, action, decision);
+      if (outcome.kind === "applied" || outcome.kind === "dismissed") effects.onDecided(outcome);
+      results.push(bulkEntry(id, outcome));
+    }
+    // After the commits: publish the applied events. The outbox drains 25 a call: drain until it is empty
+    // (bounded) or a publish fails (the event stays in the outbox and is retried later).
+    const applied = results.filter((r) => r.status === "applied").length;
+    for (let round = 0; applied > 0 && round <= Math.ceil(applied / 25) + 1; round++) {
+      const drained = await publishPendingEvents(sql, options.notifier, logger);
+      if (drained.failed > 0 || drained.published === 0) break;
+    }
+    return c.json({ results });
+  });
+  return app;
+}

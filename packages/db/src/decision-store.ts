@@ -1,3 +1,4 @@
+// size: the one decision path (apply, dismiss, reopen, their guards and conflict codes) kept in one place.
 import {
   isFullCommitSha,
   type Log,

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { coolingDownLabel } from "@drift/core";
 import {
   listUpdateGroups,
   listUpdates,
@@ -50,6 +51,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
     g.commits_ahead === null ? "-" : String(g.commits_ahead),
     cell(g.signature),
+    coolingDownLabel(g.ready_at) ?? "ready",
     ...(wide ? [cell(g.release?.url), cell(g.compare_url)] : []),
   ]);
   const cols = [
@@ -63,6 +65,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     { header: "AGE" },
     { header: "AHEAD" },
     { header: "SIG", flexible: true, min: 5, cutFirst: 2 },
+    { header: "READY" },
     ...(wide ? [{ header: "RELEASE" }, { header: "COMPARE" }] : []),
   ];
   return table(cols, rows, columns, wide);

@@ -20,16 +20,16 @@ export async function demoPolicies(
   out("-- supply-chain policies: global policy auto_apply=patch, min_release_age=3d --");
   await putPolicy(sql, { auto_apply: "patch", min_release_age: "3d" });
   world.commit("acme/lint-rules", "main", "fix a false positive");
-  world.tag("acme/lint-rules", "v1.1.1");
-  const published = Date.parse(world.release("acme/lint-rules", "v1.1.1").publishedAt ?? "");
+  world.tag("acme/lint-rules", "v1.2.1");
+  const published = Date.parse(world.release("acme/lint-rules", "v1.2.1").publishedAt ?? "");
   const sweepAt = (ms: number) => runLocalSweep({ sql, resolver, log, now: () => new Date(ms) });
 
   const young = await sweepAt(published + HOUR);
   const [row] = await sql<{ plugin_name: string; ready_at: Date | null }[]>`
     SELECT plugin_name, ready_at FROM plugin_update_queue
-    WHERE status = 'pending' AND resolved_tag = 'v1.1.1' ORDER BY id LIMIT 1`;
-  out(`  1 h after lint-rules v1.1.1 was released: ${young.policies.coolingDown} update(s) cooling down`);
-  if (row) out(`    e.g. ${row.plugin_name} -> v1.1.1: cooling down until ${row.ready_at?.toISOString()}`);
+    WHERE status = 'pending' AND resolved_tag = 'v1.2.1' ORDER BY id LIMIT 1`;
+  out(`  1 h after lint-rules v1.2.1 was released: ${young.policies.coolingDown} update(s) cooling down`);
+  if (row) out(`    e.g. ${row.plugin_name} -> v1.2.1: cooling down until ${row.ready_at?.toISOString()}`);
   const ready = await sweepAt(published + 3 * 24 * HOUR);
   out(
     `  3 days later the sweep auto-applied ${ready.policies.autoApplied} patch update(s) (decided_by policy:<id>); minor and major bumps still wait for a person`,

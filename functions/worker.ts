@@ -10,7 +10,7 @@ import {
   powertoolsLog,
 } from "@drift/aws";
 import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
-import { createReviewStore, createSweepStore } from "@drift/db";
+import { createPolicyStep, createReviewStore, createSweepStore } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 
 // Everything below is built once per container and reused by warm invocations.
@@ -31,10 +31,15 @@ const resolver = credentialsResolver({
     }),
 });
 
+// A malformed age fails the cold start (runtimeConfig): never auto-apply without the cooling down asked for.
+const { minReleaseAgeMs } = config;
+
 export const handler = createWorkerHandler({
-  store: createSweepStore(sql),
+  store: createSweepStore(sql, { minReleaseAgeMs }),
   resolver,
   reviews: createReviewStore(sql),
+  // Auto-applied events go to the outbox; the hourly dispatcher publishes them (the worker has no bus access).
+  policies: createPolicyStep(sql, { defaultAgeMs: minReleaseAgeMs, log }),
   metrics: powertoolsHandlerMetrics(createLambdaMetrics("worker", config.stage)),
   log,
   // A message waiting for a rate limit (or a transient retry) comes back after it, not after the 722 s timeout.

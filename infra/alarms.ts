@@ -14,6 +14,7 @@ import {
   onlyService,
 } from "./product-metrics";
 import type { StageSettings } from "./stage";
+import { supplyChainAlarmSpecs } from "./supply-chain";
 
 /** Failure ratio above which the alarm fires, and the number of attempts below which it stays quiet. */
 export const FAILURE_RATIO_THRESHOLD = 0.2;
@@ -35,7 +36,7 @@ export interface AlarmSpec {
 }
 
 /**
- * The seven alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
+ * The eight alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
  * signatures refused.
  */
 export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[] {
@@ -158,6 +159,7 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
     },
     ...dispatcherAlarms(refs),
     webhookSignatureAlarm(stage),
+    ...supplyChainAlarmSpecs(stage),
   ];
 }
 

@@ -13,6 +13,7 @@ import {
   onlyService,
   WEBHOOK_EVENTS,
 } from "./product-metrics";
+import { supplyChainPanels } from "./supply-chain";
 
 /** Plain values the dashboard needs (resolved from the deployment's outputs). */
 export interface DashboardRefs {
@@ -292,6 +293,8 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
       ],
     },
   );
+  const panels = supplyChainPanels(refs.stage);
+  for (let i = 0; i < panels.length; i += 2) row(...panels.slice(i, i + 2));
   return { widgets };
 }
 

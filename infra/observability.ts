@@ -1,5 +1,5 @@
 /**
- * What operators watch: one CloudWatch dashboard (infra/dashboard.ts), seven alarms (infra/alarms.ts), and the SNS
+ * What operators watch: one CloudWatch dashboard (infra/dashboard.ts), eight alarms (infra/alarms.ts), and the SNS
  * topic the alarms notify. Which function emits which metric: infra/product-metrics.ts.
  */
 import { alarmSpecs } from "./alarms";

@@ -46,6 +46,10 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   RechecksQueued: ["webhook"],
   // Measured when the worker records a re-check's outcome.
   DetectionLatency: ["worker"],
+  DriftDetected: ["worker"],
+  UpdatesAutoApplied: ["worker"],
+  UpdatesCoolingDown: ["worker"],
+  IntegrityEvents: ["worker"],
 };
 
 /** The `Event` dimension values of WebhookDeliveries (packages/api/src/webhooks: the re-check events, ping, other). */

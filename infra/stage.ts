@@ -4,6 +4,8 @@
  * Pure: no SST globals, so `app()` in sst.config.ts and the tests can call it. Deploy-time overrides come from
  * the environment of `sst deploy` (SST also loads `.env` and `.env.<stage>`); docs/deploy.md lists them.
  */
+
+import { parseReleaseAge } from "../packages/core/src/policy";
 import {
   type AdminAuthMode,
   parseAdminAuthMode,
@@ -67,6 +69,8 @@ export interface StageSettings {
   readonly alarmEmail: string | undefined;
   /** Alarm when the minimum remaining GitHub rate budget of an hour falls below this many points. */
   readonly rateBudgetLowThreshold: number;
+  /** DRIFT_MIN_RELEASE_AGE for the worker (a duration such as 72h; "0": no cooling down). */
+  readonly minReleaseAge: string;
 }
 
 const PRODUCTION_STAGES = new Set(["prod", "production"]);
@@ -82,6 +86,15 @@ export class StageSettingsError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+function releaseAge(env: Env): string {
+  const value = env.DRIFT_MIN_RELEASE_AGE?.trim() || "0";
+  if (parseReleaseAge(value) === null)
+    throw new StageSettingsError(
+      `DRIFT_MIN_RELEASE_AGE must be a duration such as 72h or 3d, got "${value}"`,
+    );
+  return value;
+}
 
 function list(value: string | undefined): string[] {
   return (value ?? "")
@@ -192,5 +205,6 @@ export function stageSettings(stage: string, env: Env = {}): StageSettings {
     logRetention: production ? "3 months" : "1 week",
     alarmEmail: env.DRIFT_ALARM_EMAIL?.trim() || undefined,
     rateBudgetLowThreshold: integer(env, "DRIFT_RATE_BUDGET_LOW", 500, 0, 1_000_000),
+    minReleaseAge: releaseAge(env),
   };
 }

@@ -21,6 +21,7 @@ export function createWorker(
       ...baseFunctionArgs(ctx, "worker", {
         [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
         [RUNTIME_ENV.githubApiUrl]: ctx.settings.githubApiUrl,
+        [RUNTIME_ENV.minReleaseAge]: ctx.settings.minReleaseAge,
         // Powertools Parameters cache: a rotated secret is picked up within five minutes (the worker rebuilds its
         // resolver when the credentials it reads change).
         POWERTOOLS_PARAMETERS_MAX_AGE: "300",

@@ -91,19 +91,21 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
       for (const m of meta?.Metrics ?? []) {
         expect(ALL_METRICS).toContain(m.Name);
         const dims = meta?.Dimensions[0] ?? [];
-        // The stage is a dimension of every metric, single metrics (FailureKind) included.
-        if (m.Name === "TargetsFailed") {
-          expect([...dims].sort()).toEqual(["FailureKind", "service", "stage"]);
+        // The stage is a dimension of every metric, single metrics (FailureKind, DriftKind, ...) included.
+        const extra = {
+          TargetsFailed: "FailureKind",
+          DriftDetected: "DriftKind",
+          IntegrityEvents: "IntegrityKind",
+        }[m.Name as string];
+        if (extra) {
+          expect([...dims].sort()).toEqual([extra, "service", "stage"].sort());
         } else {
           expect([...dims].sort()).toEqual(["service", "stage"]);
         }
         units.set(m.Name, m.Unit);
         const raw = line[m.Name];
         const v = Array.isArray(raw) ? (raw as number[]).reduce((a, b) => a + b, 0) : (raw as number);
-        const key =
-          m.Name === "TargetsFailed"
-            ? `TargetsFailed:${line.FailureKind as string}`
-            : `${line.service as string}:${m.Name}`;
+        const key = extra ? `${m.Name}:${line[extra] as string}` : `${line.service as string}:${m.Name}`;
         values.set(key, (values.get(key) ?? 0) + v);
       }
     }
@@ -116,6 +118,8 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
     expect(values.get("worker:TargetsResolved")).toBe(2);
     expect(values.get("TargetsFailed:not_found")).toBe(1);
     expect(values.get("worker:DriftNew")).toBe(2);
+    expect(values.get("DriftDetected:new_version")).toBe(1);
+    expect(values.get("DriftDetected:ref_moved")).toBe(1);
     expect(values.get("worker:GitHubRequests")).toBeGreaterThanOrEqual(1);
     expect(values.get("worker:SweepsCompleted")).toBe(1);
     expect(values.get("worker:SweepDuration")).toBeGreaterThan(0);

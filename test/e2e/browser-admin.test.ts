@@ -68,6 +68,8 @@ async function seedWorld(): Promise<void> {
     plugin_name: "<img src=x onerror=\"document.title='pwned'\">",
     created_at: at(2),
   });
+  // Younger than a minimum release age: its card says until when it cools down.
+  await db.sql`UPDATE plugin_update_queue SET ready_at = '2999-01-01T00:00:00Z' WHERE id = ${seeded.html.id}`;
 }
 
 const card = (page: Page, id: string) => page.locator(`article[data-ids="${id}"]`);
@@ -137,6 +139,10 @@ describe.skipIf(!hasChromium && !required)(
 
       // Hostile text is text: bidi controls shown as escapes and flagged; the 18,000-character name is cut and
       // keeps its card small, the whole value on demand; no element injected, no script run.
+      expect(await card(page, seeded.html.id).locator(".cooling").textContent()).toBe(
+        "cooling down until 2999-01-01T00:00:00Z",
+      );
+      expect(await first.locator(".cooling").count()).toBe(0);
       const bidi = card(page, seeded.bidi.id);
       expect(await bidi.textContent()).toContain("lint\\u202Egnp.exe\\u200F\\u2066rtl #5");
       expect(await bidi.getAttribute("class")).toContain("suspicious");

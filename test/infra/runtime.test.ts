@@ -74,6 +74,7 @@ describe("runtimeConfig", () => {
       GITHUB_API_URL: "https://ghe.example.com/api/v3",
       DRIFT_ADMIN_AUTH: "iam",
       DRIFT_CORS_ORIGINS: "https://a.example.com, https://b.example.com",
+      DRIFT_MIN_RELEASE_AGE: "3d",
     });
     expect(config).toEqual({
       stage: "alice",
@@ -86,6 +87,7 @@ describe("runtimeConfig", () => {
       githubApiUrl: "https://ghe.example.com/api/v3",
       adminAuth: "iam",
       corsOrigins: ["https://a.example.com", "https://b.example.com"],
+      minReleaseAgeMs: 3 * 24 * 3600e3,
     });
   });
 
@@ -105,7 +107,9 @@ describe("runtimeConfig", () => {
       eventBusName: "default",
       githubApiUrl: "https://api.github.com",
       corsOrigins: [],
+      minReleaseAgeMs: 0,
     });
+    expect(() => runtimeConfig({ DRIFT_MIN_RELEASE_AGE: "soon" })).toThrow(/DRIFT_MIN_RELEASE_AGE/);
   });
 
   it("refuses an unknown DRIFT_ADMIN_AUTH rather than falling back (one parser with drift serve and infra)", () => {

@@ -434,6 +434,8 @@ describe("dashboard", () => {
         if (metric === Metric.TargetsFailed) {
           expect(dims[4]).toBe("FailureKind");
           expect(FAILURE_KINDS).toContain(dims[5]);
+        } else if (metric === Metric.DriftDetected || metric === Metric.IntegrityEvents) {
+          expect(dims[4]).toBe(metric === Metric.DriftDetected ? "DriftKind" : "IntegrityKind");
         } else if (metric === Metric.WebhookDeliveries) {
           expect(dims[4]).toBe("Event"); // checked further in test/infra/webhook.test.ts
         } else {
@@ -531,7 +533,7 @@ describe("alarms", () => {
     return { f, topicArn, byName };
   }
 
-  it("exist for the seven conditions, each notifying the SNS topic", () => {
+  it("exist for the eight conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
       [
@@ -542,6 +544,7 @@ describe("alarms", () => {
         "AlarmDispatcherErrors",
         "AlarmDispatcherSlow",
         "AlarmWebhookSignaturesRejected",
+        "AlarmTagIntegrity",
       ].sort(),
     );
     for (const [name, args] of byName) {

@@ -62,7 +62,8 @@ export function useSweepEnvironment(options: { clean?: boolean } = {}): {
   if (options.clean !== false) {
     beforeEach(async () => {
       await env.db.sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
-        drift_row_problems, drift_sweeps, drift_sweep_messages`;
+        drift_row_problems, drift_sweeps, drift_sweep_messages, drift_policies, drift_tag_ledger,
+        drift_target_versions, drift_integrity_events`;
     });
   }
   return env;

@@ -37,6 +37,8 @@ export interface Group {
   release: Release | null;
   signature: string | null;
   first_detected_at: string;
+  /** When the drift may be applied (minimum release age); null: no age applies. */
+  ready_at: string | null;
   suspicious: boolean;
 }
 export interface Row

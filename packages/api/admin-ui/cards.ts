@@ -1,3 +1,4 @@
+import { coolingDownLabel } from "../../core/src/display";
 import { api, type Failing, type Group, type Row } from "./api";
 import { el, link, plain, since, value } from "./dom";
 
@@ -65,6 +66,7 @@ function groupFacts(g: Group, label: string): HTMLElement {
         `release notes of ${label}`,
       )
     : "no release";
+  const cooling = coolingDownLabel(g.ready_at);
   return el(
     "ul",
     { class: "facts" },
@@ -75,6 +77,7 @@ function groupFacts(g: Group, label: string): HTMLElement {
     el("li", {}, release),
     el("li", {}, link(g.compare_url, "compare", `compare ${label} on its host`)),
     el("li", {}, `${g.count} workspace${g.count === 1 ? "" : "s"}`),
+    ...(cooling ? [el("li", { class: "cooling" }, cooling)] : []),
   );
 }
 

@@ -9,6 +9,7 @@ import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
+import { policyRoutes } from "./policies";
 import { reportingRoutes } from "./reporting";
 import { updateRoutes } from "./updates";
 import { useEnglishIssueMessages } from "./validation";
@@ -25,6 +26,9 @@ const ROUTES: Record<string, string> = {
   "/admin/plugin-updates/bulk": "POST",
   "/admin/targets/failing": "GET, HEAD",
   "/admin/sweeps/latest": "GET, HEAD",
+  "/admin/policies": "GET, HEAD, PUT",
+  "/admin/policies/:id": "DELETE",
+  "/admin/integrity-events": "GET, HEAD",
   "/admin/": "GET, HEAD",
   "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
@@ -80,7 +84,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     "*",
     cors({
       origin: (origin) => (allowed.has(origin) ? origin : null),
-      allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
+      allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type"],
       maxAge: 600,
     }),
@@ -98,6 +102,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.route("/", updateRoutes(context));
   app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
+  app.route("/", policyRoutes(context));
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {

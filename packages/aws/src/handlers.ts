@@ -10,6 +10,7 @@ import {
   type MessageQueue,
   Metric,
   type MetricsSink,
+  type PolicyStep,
   processSweepMessage,
   type Resolver,
   type ReviewStore,
@@ -70,6 +71,8 @@ export interface WorkerHandlerDeps {
   readonly resolver: Resolver;
   /** Where review packets of drifts are kept (gathered when the resolver offers `review`). */
   readonly reviews?: ReviewStore;
+  /** Cooling down and policy auto-apply after each message (@drift/db createPolicyStep). */
+  readonly policies?: PolicyStep;
   readonly metrics: HandlerMetrics;
   readonly log: Log;
   readonly config?: Partial<WorkerConfig>;
@@ -110,6 +113,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
           metrics: deps.metrics.sink,
           log: deps.log,
           ...(deps.reviews ? { reviews: deps.reviews } : {}),
+          ...(deps.policies ? { policies: deps.policies } : {}),
           ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
         },
         record.body,

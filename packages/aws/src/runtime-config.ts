@@ -8,7 +8,7 @@
  * - Everything else: plain environment variables set per function in infra/functions/*.ts, each function
  *   getting only what it uses.
  */
-import { parseAdminAuthMode, parseCorsOrigins } from "@drift/core";
+import { minReleaseAgeSetting, parseAdminAuthMode, parseCorsOrigins } from "@drift/core";
 import { createSql, type Sql } from "@drift/db/client";
 import { Resource } from "sst/resource";
 import { AWS_SSLMODE, DATABASE_LINKS, RUNTIME_ENV } from "./runtime-env";
@@ -41,6 +41,8 @@ export interface RuntimeConfig {
   readonly githubApiUrl: string;
   readonly adminAuth: "bearer" | "iam";
   readonly corsOrigins: readonly string[];
+  /** `DRIFT_MIN_RELEASE_AGE` in milliseconds (worker; 0 when unset). A malformed value fails the cold start. */
+  readonly minReleaseAgeMs: number;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -127,6 +129,7 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
     // The parsers every runtime uses: a bad security setting throws at cold start, naming the variable.
     adminAuth: parseAdminAuthMode(env[RUNTIME_ENV.adminAuth], RUNTIME_ENV.adminAuth),
     corsOrigins: parseCorsOrigins(env[RUNTIME_ENV.corsOrigins], RUNTIME_ENV.corsOrigins),
+    minReleaseAgeMs: minReleaseAgeSetting(env[RUNTIME_ENV.minReleaseAge]),
   };
   if (env === process.env) cached = config;
   return config;

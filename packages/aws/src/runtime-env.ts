@@ -26,6 +26,8 @@ export const RUNTIME_ENV = {
   githubApiUrl: "GITHUB_API_URL",
   adminAuth: "DRIFT_ADMIN_AUTH",
   corsOrigins: "DRIFT_CORS_ORIGINS",
+  /** Worker: the global minimum release age (`7d`, `36h`, `90m`; unset or empty = none). */
+  minReleaseAge: "DRIFT_MIN_RELEASE_AGE",
 } as const;
 
 /** Names of the variables of {@link RUNTIME_ENV}. */

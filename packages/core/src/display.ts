@@ -67,3 +67,14 @@ export function displayText(value: string | null | undefined, max = 80): Display
   }
   return { text, full, truncated, suspicious: full !== raw, length };
 }
+
+/**
+ * What the page and the CLI show for a pending row's `ready_at`: "cooling down until …" while it is in the
+ * future, else null (ready).
+ */
+export function coolingDownLabel(readyAt: Date | string | null, now: Date = new Date()): string | null {
+  if (readyAt === null) return null;
+  const at = new Date(readyAt);
+  if (!Number.isFinite(at.getTime()) || at.getTime() <= now.getTime()) return null;
+  return `cooling down until ${at.toISOString().replace(/\.\d{3}Z$/, "Z")}`;
+}

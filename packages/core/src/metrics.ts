@@ -31,6 +31,14 @@ export const Metric = {
   SweepDuration: "SweepDuration",
   UpdatesApplied: "UpdatesApplied",
   UpdatesDismissed: "UpdatesDismissed",
+  /** New and refreshed pending rows; dimension `DriftKind` (tag_moved, new_version, ref_moved, pin_mismatch). */
+  DriftDetected: "DriftDetected",
+  /** Updates the sweep applied by policy (`decided_by = policy:<id>`). */
+  UpdatesAutoApplied: "UpdatesAutoApplied",
+  /** Pending rows still cooling down (younger than the minimum release age), per message. */
+  UpdatesCoolingDown: "UpdatesCoolingDown",
+  /** Tag-integrity events; dimension `IntegrityKind` (tag_repointed, tag_deleted, tag_recreated, version_downgrade). */
+  IntegrityEvents: "IntegrityEvents",
   /** Signed webhook deliveries accepted; dimension `Event` (push, create, delete, release, ping, other). */
   WebhookDeliveries: "WebhookDeliveries",
   /** Webhook deliveries refused for a missing or wrong signature (401). */

@@ -1,5 +1,6 @@
 import type { MappedPage } from "./mapping";
 import type { MetricName } from "./metrics";
+import type { IntegrityKind } from "./policy";
 import type { FailureKind, KnownState, Resolution } from "./resolution";
 import type { SweepMessage } from "./sweep-message";
 import type { PluginRow, Target } from "./target";
@@ -113,6 +114,10 @@ export interface RecordedMessage {
   readonly drift: { new: number; refreshed: number; superseded: number };
   /** Set when this delivery finished the sweep's last message. */
   readonly sweepCompleted?: { readonly durationMs: number };
+  /** New and refreshed pending rows by drift kind (the `DriftKind` dimension of DriftDetected). */
+  readonly driftByKind?: Readonly<Record<string, number>>;
+  /** Tag-integrity events this delivery recorded, by kind. */
+  readonly integrity?: Readonly<Partial<Record<IntegrityKind, number>>>;
   /** Set when this delivery finished a webhook re-check: ms from its first delivery to now. */
   readonly recheckDone?: { readonly latencyMs: number };
 }

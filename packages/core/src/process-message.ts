@@ -1,6 +1,7 @@
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
 import { Metric } from "./metrics";
-import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from "./ports";
+import type { PolicyStep } from "./policy";
+import type { Log, MetricsSink, RecordedMessage, SweepStore, TargetOutcome, TargetState } from "./ports";
 import type { Resolution, Resolver, ResolveUsage } from "./resolution";
 import { type ReviewStore, reviewDrifts } from "./review";
 import { SHA_PATTERN } from "./sha";
@@ -41,6 +42,8 @@ export interface WorkerDeps {
   readonly now?: () => Date;
   /** Where review packets are kept; with a resolver that offers `review`, drifts get their packet. */
   readonly reviews?: ReviewStore;
+  /** Cooling down and auto-apply of the message's drifts, after the packets (never fails the message). */
+  readonly policies?: PolicyStep;
   /** What is left of the invocation (Lambda's getRemainingTimeInMillis); unknown: never wait in it. */
   readonly remainingMs?: () => number;
 }
@@ -126,7 +129,12 @@ export async function processSweepMessage(
   const fetch = deps.resolver.review;
   if (deps.reviews && fetch)
     await reviewDrifts({ store: deps.reviews, fetch, usage }, unique, resolutions, deps.log);
+  await runPolicies(
+    deps,
+    unique.map((t) => t.key),
+  );
   emitMessageMetrics(deps, outcomes, result, usage, recorded.sweepCompleted?.durationMs);
+  emitSupplyChainMetrics(deps.metrics, recorded);
   if (recorded.recheckDone)
     deps.metrics.add(Metric.DetectionLatency, "Milliseconds", recorded.recheckDone.latencyMs);
   deps.log.info("message processed", { ...result, attempt });
@@ -252,4 +260,25 @@ function emitMessageMetrics(
     m.add(Metric.SweepsCompleted, "Count", 1);
     m.add(Metric.SweepDuration, "Milliseconds", sweepDurationMs);
   }
+}
+
+/** The policy step after the drift rows and packets are stored; a failure is logged (the next sweep retries). */
+async function runPolicies(deps: WorkerDeps, keys: readonly string[]): Promise<void> {
+  if (!deps.policies) return;
+  try {
+    const done = await deps.policies(keys);
+    deps.metrics.add(Metric.UpdatesAutoApplied, "Count", done.autoApplied);
+    deps.metrics.add(Metric.UpdatesCoolingDown, "Count", done.coolingDown);
+  } catch (error) {
+    deps.log.warn("policy step failed; the next sweep retries", {
+      reason: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+function emitSupplyChainMetrics(m: MetricsSink, recorded: RecordedMessage): void {
+  for (const [kind, n] of Object.entries(recorded.driftByKind ?? {}))
+    m.add(Metric.DriftDetected, "Count", n, { DriftKind: kind });
+  for (const [kind, n] of Object.entries(recorded.integrity ?? {}))
+    if (n) m.add(Metric.IntegrityEvents, "Count", n, { IntegrityKind: kind });
 }

@@ -1,3 +1,4 @@
+// size: the one decision path (apply, dismiss, reopen, their guards and conflict codes) kept in one place.
 import {
   isFullCommitSha,
   type Log,
@@ -29,6 +30,10 @@ export interface DecisionOptions {
   readonly until?: Date;
   /** Apply even while cooling down (apply). */
   readonly force?: boolean;
+  /** Apply only if the row still proposes this commit (policy auto-apply judged that one). */
+  readonly expectedLatestSha?: string;
+  /** The time cooling down is judged at (default: the database's now; tests and the sweep inject a clock). */
+  readonly now?: Date;
 }
 
 /** A decided queue row, as the apply/dismiss answers describe it. */
@@ -52,6 +57,7 @@ const CONFLICT_CODES = {
   tracking_changed: "tracking_changed",
   plugin_missing: "plugin_not_installed",
   cooling_down: "cooling_down",
+  latest_changed: "latest_sha_changed",
   pending: "update_pending",
   pending_exists: "pending_exists",
   invalid_latest_sha: "invalid_latest_sha",
@@ -87,6 +93,7 @@ interface LockedQueueRow {
   decided_at: Date | null;
   tracked_ref: string;
   source_raw: string | null;
+  ready_at: Date | null;
   /** ready_at is still in the future (the drift is cooling down). */
   cooling: boolean;
 }
@@ -147,7 +154,7 @@ export async function decide(
   return retryingTransaction<DecisionOutcome>(sql, async (tx) => {
     const [row] = await tx<LockedQueueRow[]>`
       SELECT id, workspace_id, plugin_name, current_sha, latest_sha, status, decided_at, tracked_ref, source_raw,
-             coalesce(ready_at > now(), false) AS cooling
+             ready_at, coalesce(ready_at > coalesce(${options.now ?? null}::timestamptz, now()), false) AS cooling
       FROM plugin_update_queue WHERE id = ${id}::uuid FOR UPDATE`;
     if (!row) return { kind: "not_found" };
     if (action === "reopen") return reopenDismissed(tx, row, options);
@@ -155,11 +162,6 @@ export async function decide(
     if (row.status === target) return { kind: `already_${target}`, update: decided(row) };
     if (row.status !== "pending")
       return conflict(row.status, `update ${id} is ${row.status}, it cannot be ${target}`);
-    if (action === "apply" && row.cooling && !options.force)
-      return conflict(
-        "cooling_down",
-        `update ${id} is not ready yet (ready_at is in the future); force to apply now`,
-      );
     if (action === "apply") return applyPending(tx, row, options);
     return { kind: "dismissed", update: decided(row, await markDecided(tx, row, "dismissed", options)) };
   });
@@ -231,6 +233,16 @@ async function applyPending(
       `update ${row.id} has no valid latest_sha (40 or 64 hex characters)`,
     );
   }
+  if (
+    options.expectedLatestSha !== undefined &&
+    options.expectedLatestSha.toLowerCase() !== row.latest_sha.toLowerCase()
+  )
+    return conflict("latest_changed", `update ${row.id} now proposes another commit; it is judged again`);
+  if (row.cooling && !options.force)
+    return conflict(
+      "cooling_down",
+      `update ${row.id} is cooling down until ${row.ready_at?.toISOString()} (apply with force to override)`,
+    );
   const [plugin] = await tx<
     { id: string; installed_sha: string | null; source_raw: string; tracked_ref: string }[]
   >`

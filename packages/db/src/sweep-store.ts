@@ -1,10 +1,12 @@
-import type { SweepStore } from "@drift/core";
+import type { RecordedMessage, SweepStore, TargetOutcome } from "@drift/core";
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
 import { createRowPager, finishMapping, recordMappings } from "./mapping-store";
 import { pgText } from "./pg-text";
+import { driftByKind as driftByKindOf, refreshReadyAt } from "./policy-sweep";
 import { isRecheck, recordRecheckOutcomes } from "./recheck-store";
 import { createSweepRunStore, recordMessageDone } from "./sweep-run-store";
+import { recordTagLedger } from "./tag-ledger";
 import { createTargetStateStore, updateTargetStates } from "./target-state-store";
 
 export { pgText };
@@ -14,29 +16,56 @@ export { pgText };
  * the target-state SQL (target-state-store.ts) and the mapping SQL (mapping-store.ts). `mappingListCap`: see
  * createRowPager (tests lower it to exercise the keyset scan).
  */
-export function createSweepStore(sql: Sql, options: { mappingListCap?: number } = {}): SweepStore {
+export function createSweepStore(
+  sql: Sql,
+  settings: { minReleaseAgeMs?: number; mappingListCap?: number } = {},
+): SweepStore {
   return {
     ...createSweepRunStore(sql),
     ...createTargetStateStore(sql),
-    pagePluginRows: createRowPager(sql, options.mappingListCap),
+    pagePluginRows: createRowPager(sql, settings.mappingListCap),
     recordMappings: (page) => recordMappings(sql, page),
     finishMapping: (wrote) => finishMapping(sql, wrote),
     // One transaction: drift rows, target rows, then the message row and the sweep's completion. A webhook
-    // re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps'.
+    // re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps', but cooling
+    // down and the tag-integrity ledger run for them too (a re-check that finds a re-pointed tag records it).
     recordOutcomes: (sweepId, seq, outcomes, options) =>
       sql.begin(async (raw) => {
         const tx = raw as unknown as Sql;
-        if (await isRecheck(tx, sweepId)) return recordRecheckOutcomes(tx, sweepId, seq, outcomes, options);
+        const policy = () => recordPolicyParts(tx, sweepId, outcomes, settings.minReleaseAgeMs ?? 0);
+        if (await isRecheck(tx, sweepId)) {
+          const recorded = await recordRecheckOutcomes(tx, sweepId, seq, outcomes, options);
+          return { ...recorded, ...(await policy()) };
+        }
         const resolved = outcomes.flatMap((o) =>
           o.resolution.status === "resolved"
             ? [{ key: o.target.key, sha: o.resolution.sha, tag: pgText(o.resolution.tag) }]
             : [],
         );
         const drift = await applyDrift(tx, resolved, sweepId);
+        const parts = await policy();
         const finishedNow = await updateTargetStates(tx, sweepId, outcomes);
         // Counted once per target: a duplicate delivery that lost the race counts nothing it did not finish.
         const counted = outcomes.filter((o) => !o.finished || finishedNow.has(o.target.key));
-        return recordMessageDone(tx, sweepId, seq, counted, options, drift);
+        const done = await recordMessageDone(tx, sweepId, seq, counted, options, drift);
+        return { ...done, ...parts };
       }),
   };
+}
+
+/**
+ * Policies (policy-sweep.ts, tag-ledger.ts), after the drift upsert in the message's transaction: a new drift
+ * cools down from the moment it is queued; the pending rows by drift kind; the tag-integrity events.
+ */
+async function recordPolicyParts(
+  tx: Sql,
+  id: string,
+  outcomes: readonly TargetOutcome[],
+  minReleaseAgeMs: number,
+): Promise<Pick<RecordedMessage, "driftByKind" | "integrity">> {
+  const keys = outcomes.filter((o) => o.resolution.status === "resolved").map((o) => o.target.key);
+  await refreshReadyAt(tx, keys, minReleaseAgeMs);
+  const driftByKind = await driftByKindOf(tx, keys);
+  const integrity = await recordTagLedger(tx, id, outcomes);
+  return { driftByKind, integrity };
 }

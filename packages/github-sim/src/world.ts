@@ -1,3 +1,4 @@
+// size: the simulated host's whole git model (repositories, refs, objects, releases, compare) and its change events.
 import { createHash } from "node:crypto";
 import { compareRevisions } from "./world-compare";
 import type { CommitOptions, Comparison, SimRelease, SimRepo, TagOptions, WorldChange } from "./world-types";

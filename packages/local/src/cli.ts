@@ -69,6 +69,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "Serve the admin API and page locally (the Lambda Function URL's app)",
     load: async () => (await import("./commands/serve")).serveCommand,
   },
+  {
+    name: "policy",
+    summary: "List, set or remove supply-chain policies (minimum release age, auto-apply)",
+    load: async () => (await import("./commands/policy")).policyCommand,
+  },
+  {
+    name: "integrity",
+    summary: "List tag-integrity events (re-pointed, deleted, re-created tags; version downgrades)",
+    load: async () => (await import("./commands/integrity")).integrityCommand,
+  },
 ];
 
 function help(): string {

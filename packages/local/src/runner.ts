@@ -1,6 +1,7 @@
 // The handlers alone: the package index also loads the AWS SDK clients, which a local sweep never uses.
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws/handlers";
 import {
+  createLogNotifier,
   type DispatchConfig,
   type Log,
   Metric,
@@ -8,7 +9,14 @@ import {
   type SweepStore,
   type WorkerConfig,
 } from "@drift/core";
-import { countPendingUpdates, createReviewStore, createSweepStore, type Sql, sweepTotals } from "@drift/db";
+import {
+  countPendingUpdates,
+  createPolicyStep,
+  createReviewStore,
+  createSweepStore,
+  type Sql,
+  sweepTotals,
+} from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
 
@@ -24,6 +32,10 @@ export interface LocalSweepOptions {
   readonly store?: SweepStore;
   /** Called as messages are acknowledged (progress display). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** `DRIFT_MIN_RELEASE_AGE` in milliseconds (default 0). */
+  readonly minReleaseAgeMs?: number;
+  /** The clock cooling down is judged by (tests inject one). */
+  readonly now?: () => Date;
 }
 
 /** What `drift sweep` reports; drift and target counts come from the database, so they match it. */
@@ -47,6 +59,8 @@ export interface SweepSummary {
   readonly drift: { new: number; refreshed: number; superseded: number };
   readonly github: { requests: number; pointsUsed: number; budgetRemaining: number | null };
   readonly pendingUpdates: number;
+  /** Updates applied by policy, rows still cooling down, tag-integrity events recorded. */
+  readonly policies: { autoApplied: number; coolingDown: number; integrityEvents: number };
 }
 
 /**
@@ -55,7 +69,8 @@ export interface SweepSummary {
  */
 export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSummary> {
   const started = Date.now();
-  const store = options.store ?? createSweepStore(options.sql);
+  const ageMs = options.minReleaseAgeMs ?? 0;
+  const store = options.store ?? createSweepStore(options.sql, { minReleaseAgeMs: ageMs });
   const queue = options.queue instanceof LocalQueue ? options.queue : new LocalQueue(options.queue);
   const collector = new MetricsCollector();
   const metrics = { sink: collector, flush: () => {} };
@@ -66,15 +81,7 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
     log: options.log,
     config: { trigger: "cli", minIntervalMs: 0, ...options.dispatch },
   });
-  const worker = createWorkerHandler({
-    store,
-    resolver: options.resolver,
-    reviews: createReviewStore(options.sql),
-    metrics,
-    log: options.log,
-    redelivery: queue,
-    ...(options.worker ? { config: options.worker } : {}),
-  });
+  const worker = localWorker(options, store, metrics, ageMs, queue);
 
   const dispatched = await dispatcher({});
   const dispatchMs = Date.now() - started;
@@ -122,7 +129,37 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
       budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
     },
     pendingUpdates: sweep.pending,
+    policies: {
+      autoApplied: collector.total(Metric.UpdatesAutoApplied),
+      coolingDown: collector.total(Metric.UpdatesCoolingDown),
+      integrityEvents: collector.total(Metric.IntegrityEvents),
+    },
   };
+}
+
+/** The worker handler with this machine's review store and policy step (policy events go to the log). */
+function localWorker(
+  options: LocalSweepOptions,
+  store: SweepStore,
+  metrics: Parameters<typeof createWorkerHandler>[0]["metrics"],
+  ageMs: number,
+  redelivery: Parameters<typeof createWorkerHandler>[0]["redelivery"],
+) {
+  return createWorkerHandler({
+    store,
+    resolver: options.resolver,
+    reviews: createReviewStore(options.sql),
+    policies: createPolicyStep(options.sql, {
+      defaultAgeMs: ageMs,
+      notifier: createLogNotifier(options.log),
+      log: options.log,
+      ...(options.now ? { now: options.now } : {}),
+    }),
+    metrics,
+    log: options.log,
+    redelivery,
+    ...(options.worker ? { config: options.worker } : {}),
+  });
 }
 
 /** Failures per kind, once per target: the workers' final ones, plus targets left retrying (transient). */
@@ -150,5 +187,6 @@ async function emptySummary(
     drift: { new: 0, refreshed: 0, superseded: 0 },
     github: { requests: 0, pointsUsed: 0, budgetRemaining: null },
     pendingUpdates: await countPendingUpdates(sql),
+    policies: { autoApplied: 0, coolingDown: 0, integrityEvents: 0 },
   };
 }

@@ -7,6 +7,7 @@ import incrementalMapping from "./006_incremental_mapping";
 import webhookRechecks from "./007_webhook_rechecks";
 import sweepHeartbeat from "./008_sweep_heartbeat";
 import decisions from "./009_decisions";
+import policiesLedger from "./011_policies_ledger";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "007_webhook_rechecks", sql: webhookRechecks },
   { id: "008_sweep_heartbeat", sql: sweepHeartbeat },
   { id: "009_decisions", sql: decisions },
+  { id: "011_policies_ledger", sql: policiesLedger },
 ];

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { coolingDownLabel } from "@drift/core";
 import {
   listUpdateGroups,
   listUpdates,
@@ -39,6 +40,8 @@ const kindOf = (g: UpdateGroup) =>
 
 /** One line per group: moved tags first (the store's order), every value escaped, shortened to fit. */
 export function groupTable(groups: readonly UpdateGroup[], columns: number, wide: boolean): string {
+  // READY only when it says something (a group cooling down), or in --wide: the narrow table keeps its width.
+  const ready = wide || groups.some((g) => coolingDownLabel(g.ready_at) !== null);
   const rows = groups.map((g) => [
     wide ? g.ids.join(",") : `${g.ids[0]?.slice(0, 8) ?? ""}${g.count > 1 ? ` +${g.count - 1}` : ""}`,
     ...(wide ? [String(g.count)] : []),
@@ -50,6 +53,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
     g.commits_ahead === null ? "-" : String(g.commits_ahead),
     cell(g.signature),
+    ...(ready ? [coolingDownLabel(g.ready_at) ?? "ready"] : []),
     ...(wide ? [cell(g.release?.url), cell(g.compare_url)] : []),
   ]);
   const cols = [
@@ -63,6 +67,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     { header: "AGE" },
     { header: "AHEAD" },
     { header: "SIG", flexible: true, min: 5, cutFirst: 2 },
+    ...(ready ? [{ header: "READY" }] : []),
     ...(wide ? [{ header: "RELEASE" }, { header: "COMPARE" }] : []),
   ];
   return table(cols, rows, columns, wide);

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { Log } from "@drift/core";
+import { type Log, minReleaseAgeSetting } from "@drift/core";
 import { type Command, type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { createCliLogger, parseLogLevel } from "../logger";
@@ -69,6 +69,7 @@ async function sweepOnce(
       resolver,
       log,
       queue: { concurrency },
+      minReleaseAgeMs: minReleaseAgeSetting(ctx.env.DRIFT_MIN_RELEASE_AGE),
       dispatch: { takeover },
       onProgress: tty
         ? (done, total) => ctx.stderr.write(`\rsweeping: ${done}/${total} messages`)
@@ -119,6 +120,10 @@ export function formatSummary(s: SweepSummary): string {
       `${s.github.requests} requests, ${s.github.pointsUsed} points${s.github.budgetRemaining === null ? "" : `, ${s.github.budgetRemaining} left`}`,
     ],
     ["pending", `${s.pendingUpdates} update(s) waiting for an operator`],
+    [
+      "policies",
+      `${s.policies.autoApplied} auto-applied, ${s.policies.coolingDown} cooling down, ${s.policies.integrityEvents} integrity event(s)`,
+    ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n`;

@@ -1,0 +1,60 @@
+import * as z from "zod/mini";
+import { AUTO_APPLY, parseReleaseAge } from "./policy";
+
+/**
+ * The JSON of one policy as `PUT /admin/policies` and `drift policy set` take it (CONTRACT "policies"):
+ * `{"id"?, "workspace_id"?, "plugin_name"?, "auto_apply", "min_release_age"}`; `auto_apply` defaults to `none`,
+ * a missing or null `min_release_age` means DRIFT_MIN_RELEASE_AGE. Built on first use (bundles that never
+ * validate a policy drop zod).
+ */
+// @__NO_SIDE_EFFECTS__
+function buildPolicyInputSchema() {
+  const uuid = (field: string) => z.guid({ message: `${field} must be a UUID` });
+  return z
+    .strictObject({
+      id: z.optional(uuid("id")),
+      workspace_id: z.optional(z.nullable(uuid("workspace_id"))),
+      plugin_name: z.optional(
+        z.nullable(
+          z.string().check(
+            z.minLength(1),
+            z.maxLength(200),
+            z.refine((v) => !/\p{Cc}/u.test(v), { message: "must not contain control characters" }),
+          ),
+        ),
+      ),
+      auto_apply: z._default(z.enum(AUTO_APPLY), "none"),
+      min_release_age: z.optional(
+        z.nullable(
+          z.string().check(
+            z.maxLength(20),
+            z.refine((v) => parseReleaseAge(v) !== null, {
+              message: "must be a duration such as 72h, 3d or 0 (units s, m, h, d, w; at most 366d)",
+            }),
+          ),
+        ),
+      ),
+    })
+    .check(
+      z.refine((p) => !p.plugin_name || Boolean(p.workspace_id), {
+        message: "a plugin policy needs workspace_id as well",
+        path: ["plugin_name"],
+      }),
+    );
+}
+
+let schema: ReturnType<typeof buildPolicyInputSchema> | undefined;
+
+/** Validates one policy; the first problem as one line (`field: reason`) when it is not one. */
+export function parsePolicyInput(
+  value: unknown,
+): { ok: true; value: z.infer<ReturnType<typeof buildPolicyInputSchema>> } | { ok: false; error: string } {
+  schema ??= buildPolicyInputSchema();
+  const parsed = z.safeParse(schema, value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    error: issue ? `${issue.path.join(".") || "policy"}: ${issue.message}` : "invalid policy",
+  };
+}

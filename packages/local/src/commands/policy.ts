@@ -1,0 +1,99 @@
+import { parseArgs } from "node:util";
+import { isUuid, type Policy, parsePolicyInput } from "@drift/core";
+import { deletePolicy, listPolicies, putPolicy } from "@drift/db";
+import { type Command, type CommandContext, UsageError } from "../command";
+import { openDatabase } from "../database";
+import { printable } from "./decision";
+
+const scopeOf = (p: Policy) =>
+  p.plugin_name
+    ? `plugin ${printable(p.plugin_name)} in ${p.workspace_id}`
+    : p.workspace_id
+      ? `workspace ${p.workspace_id}`
+      : "global";
+
+const describe = (p: Policy) =>
+  `${p.id}  ${scopeOf(p)}: auto_apply ${p.auto_apply}, min_release_age ${p.min_release_age ?? "(DRIFT_MIN_RELEASE_AGE)"}`;
+
+async function withDb<T>(
+  ctx: CommandContext,
+  body: (sql: Awaited<ReturnType<typeof openDatabase>>["sql"]) => Promise<T>,
+) {
+  const db = await openDatabase({ env: ctx.env });
+  try {
+    return await body(db.sql);
+  } finally {
+    await db.close();
+  }
+}
+
+async function set(ctx: CommandContext, argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      id: { type: "string" },
+      workspace: { type: "string" },
+      plugin: { type: "string" },
+      "auto-apply": { type: "string" },
+      "min-age": { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const input = parsePolicyInput({
+    ...(values.id !== undefined ? { id: values.id } : {}),
+    ...(values.workspace !== undefined ? { workspace_id: values.workspace } : {}),
+    ...(values.plugin !== undefined ? { plugin_name: values.plugin } : {}),
+    ...(values["auto-apply"] !== undefined ? { auto_apply: values["auto-apply"] } : {}),
+    ...(values["min-age"] !== undefined ? { min_release_age: values["min-age"] } : {}),
+  });
+  if (!input.ok) throw new UsageError(input.error);
+  const result = await withDb(ctx, (sql) => putPolicy(sql, input.value));
+  if (result.kind === "not_found") {
+    ctx.stderr.write(`drift policy: no policy ${values.id}\n`);
+    return 1;
+  }
+  if (result.kind === "scope_taken") {
+    ctx.stderr.write(`drift policy: policy ${result.otherId} already covers that scope\n`);
+    return 1;
+  }
+  ctx.stdout.write(`${result.created ? "Created" : "Updated"} ${describe(result.policy)}\n`);
+  return 0;
+}
+
+export const policyCommand: Command = {
+  name: "policy",
+  usage: [
+    "drift policy list [--json]",
+    "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE] [--id UUID]",
+    "drift policy rm ID",
+    "",
+    "  Scope: no --workspace: global; --workspace alone: that workspace; both: that plugin. The most specific",
+    "  policy wins. --min-age is a duration (72h, 3d, 0); absent: DRIFT_MIN_RELEASE_AGE applies.",
+    "  Never auto-applied: tag_moved, pin_mismatch, invalid or unknown signatures, unknown installed versions.",
+  ].join("\n"),
+  async run(ctx) {
+    const [sub, ...rest] = ctx.argv;
+    if (sub === "set") return set(ctx, rest);
+    if (sub === "list") {
+      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } }, strict: true });
+      const policies = await withDb(ctx, listPolicies);
+      if (values.json) ctx.stdout.write(`${JSON.stringify(policies)}\n`);
+      else ctx.stdout.write(policies.length ? `${policies.map(describe).join("\n")}\n` : "No policies.\n");
+      return 0;
+    }
+    if (sub === "rm") {
+      const [id, ...extra] = rest;
+      if (!id || extra.length > 0 || !isUuid(id))
+        throw new UsageError("expected exactly one policy ID (a UUID)");
+      if (!(await withDb(ctx, (sql) => deletePolicy(sql, id)))) {
+        ctx.stderr.write(`drift policy: no policy ${id}\n`);
+        return 1;
+      }
+      ctx.stdout.write(`Removed policy ${id}\n`);
+      return 0;
+    }
+    throw new UsageError("expected list, set or rm");
+  },
+};

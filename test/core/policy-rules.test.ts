@@ -1,0 +1,133 @@
+import {
+  allowsAutoApply,
+  coolingDownLabel,
+  judgeTags,
+  makeTarget,
+  minReleaseAgeSetting,
+  observeTags,
+  parseReleaseAge,
+  parseSource,
+  parseTrackedRef,
+  type TargetOutcome,
+  versionBump,
+} from "@drift/core";
+import { describe, expect, it } from "vitest";
+
+const H = 3600e3;
+
+describe("release age", () => {
+  it.each([
+    ["0", 0],
+    ["72h", 72 * H],
+    ["3d", 72 * H],
+    ["90m", 1.5 * H],
+    ["2w", 14 * 24 * H],
+    ["366d", 366 * 24 * H],
+  ])("%s is %d ms", (text, ms) => expect(parseReleaseAge(text)).toBe(ms));
+  it.each(["", "3", "-1h", "1.5h", "3 days", "367d", "h"])("%j is no age", (text) =>
+    expect(parseReleaseAge(text)).toBeNull(),
+  );
+  it("DRIFT_MIN_RELEASE_AGE defaults to 0 and refuses a malformed value", () => {
+    expect(minReleaseAgeSetting(undefined)).toBe(0);
+    expect(minReleaseAgeSetting("3d")).toBe(72 * H);
+    expect(() => minReleaseAgeSetting("soon")).toThrow(/DRIFT_MIN_RELEASE_AGE/);
+  });
+});
+
+describe("semver bump and auto-apply", () => {
+  it.each([
+    ["v1.2.3", "v1.2.4", "patch"],
+    ["1.2.3", "v1.3.0", "minor"],
+    ["v1.9.9", "v2.0.0", "major"],
+    ["v1.2.3", "v1.2.3", "none"],
+    ["v1.3.0", "v1.2.9", "downgrade"],
+    ["v1.2.3", "v1.2.4-rc.1", "prerelease"],
+    [null, "v1.2.4", null],
+    ["main", "v1.2.4", null],
+  ])("%s → %s is %s", (from, to, bump) => expect(versionBump(from, to)).toBe(bump));
+
+  const row = { drift_kind: "new_version", signature: "valid", from_version: "v1.0.0", to_version: "v1.1.0" };
+  it("allows a bump up to the policy's level and nothing else", () => {
+    expect(allowsAutoApply("patch", row)).toBe(false);
+    expect(allowsAutoApply("minor", row)).toBe(true);
+    expect(allowsAutoApply("major", row)).toBe(true);
+    expect(allowsAutoApply("none", row)).toBe(false);
+    expect(allowsAutoApply("any", { ...row, drift_kind: "ref_moved" })).toBe(true);
+    expect(allowsAutoApply("major", { ...row, drift_kind: "ref_moved" })).toBe(false);
+  });
+  it("never applies tag_moved, pin_mismatch, invalid or unknown signatures, unknown or lower versions", () => {
+    for (const bad of [
+      { drift_kind: "tag_moved" },
+      { drift_kind: "pin_mismatch" },
+      { signature: "invalid" },
+      { signature: null },
+      { from_version: null },
+      { to_version: "v0.9.0" },
+    ])
+      expect(allowsAutoApply("any", { ...row, ...bad }), JSON.stringify(bad)).toBe(false);
+    expect(allowsAutoApply("any", { ...row, signature: "unsigned" })).toBe(true);
+  });
+});
+
+const target = (ref: string) => {
+  const source = parseSource("github://acme/kit");
+  const tracked = parseTrackedRef(ref);
+  if (source.status !== "ok" || tracked.status !== "ok") throw new Error("bad fixture");
+  return makeTarget(source.value, tracked.value);
+};
+const outcome = (ref: string, resolution: TargetOutcome["resolution"]): TargetOutcome => ({
+  target: target(ref),
+  resolution,
+  consecutiveFailures: 0,
+  nextCheckAt: null,
+  finished: true,
+});
+const A = "a".repeat(40);
+const B = "b".repeat(40);
+
+describe("tag-integrity rules", () => {
+  it("records first sightings silently, and each contradiction once", () => {
+    const obs = observeTags([
+      outcome("tag:latest", {
+        status: "resolved",
+        sha: B,
+        tag: "v2.0.0",
+        tags: [
+          { name: "v1.0.0", sha: A },
+          { name: "v2.0.0", sha: B },
+        ],
+      }),
+    ]);
+    const rk = "github:github/acme/kit";
+    expect(judgeTags(obs, [], new Map()).findings).toEqual([]);
+    const ledger = [
+      { repo_key: rk, tag: "v1.0.0", commit_sha: B, deleted: false },
+      { repo_key: rk, tag: "v0.1.0", commit_sha: A, deleted: false },
+      { repo_key: rk, tag: "v2.0.0", commit_sha: B, deleted: true },
+    ];
+    const judged = judgeTags(obs, ledger, new Map([[target("tag:latest").key, { tag: "v3.0.0", sha: A }]]));
+    expect(judged.findings.map((f) => [f.kind, f.tag])).toEqual([
+      ["tag_repointed", "v1.0.0"],
+      ["tag_recreated", "v2.0.0"],
+      ["tag_deleted", "v0.1.0"],
+      ["version_downgrade", "v2.0.0"],
+    ]);
+  });
+  it("a fixed tag answered not_found is deleted; other failures say nothing", () => {
+    const rk = "github:github/acme/kit";
+    const ledger = [{ repo_key: rk, tag: "v1", commit_sha: A, deleted: false }];
+    const gone = observeTags([outcome("tag:v1", { status: "failed", kind: "not_found", message: "gone" })]);
+    expect(judgeTags(gone, ledger, new Map()).findings.map((f) => f.kind)).toEqual(["tag_deleted"]);
+    const flaky = observeTags([outcome("tag:v1", { status: "failed", kind: "transient", message: "502" })]);
+    expect(judgeTags(flaky, ledger, new Map()).findings).toEqual([]);
+  });
+});
+
+describe("cooling down label", () => {
+  const now = new Date("2026-01-01T00:00:00Z");
+  it("names the time while ready_at is ahead, and nothing once ready", () => {
+    expect(coolingDownLabel("2026-01-04T00:00:00.000Z", now)).toBe("cooling down until 2026-01-04T00:00:00Z");
+    expect(coolingDownLabel(new Date("2025-12-31T00:00:00Z"), now)).toBeNull();
+    expect(coolingDownLabel(null, now)).toBeNull();
+  });
+});

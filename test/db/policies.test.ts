@@ -1,0 +1,175 @@
+import { randomUUID } from "node:crypto";
+import { createPolicyStep, decide, putPolicy } from "@drift/db";
+import { beforeEach, describe, expect, it } from "vitest";
+import { sweep, useSweepEnvironment } from "../support/pipeline";
+import { insertPlugins } from "../support/seed";
+
+const env = useSweepEnvironment();
+const label = process.env.DATABASE_URL ? "PostgreSQL" : "PGlite";
+const HOUR = 3600e3;
+
+beforeEach(async () => {
+  await env.db.sql`TRUNCATE drift_policies, drift_tag_ledger, drift_target_versions, drift_integrity_events,
+    drift_review_packets, drift_review_compares, drift_event_outbox`;
+});
+
+const rowOf = async (workspace: string, plugin: string) => {
+  const [row] = await env.db.sql<
+    { id: string; status: string; ready_at: Date | null; decided_by: string | null; latest_sha: string }[]
+  >`SELECT id, status, ready_at, decided_by, latest_sha FROM plugin_update_queue
+    WHERE workspace_id = ${workspace} AND plugin_name = ${plugin} ORDER BY created_at DESC LIMIT 1`;
+  return row;
+};
+const installedOf = async (workspace: string, plugin: string) =>
+  (
+    await env.db.sql<{ installed_sha: string }[]>`
+      SELECT installed_sha FROM workspace_plugins WHERE workspace_id = ${workspace} AND plugin_name = ${plugin}`
+  )[0]?.installed_sha;
+const follow = (workspace: string, plugin: string, repo: string, ref: string, installed: string) =>
+  insertPlugins(env.db.sql, [
+    {
+      workspace_id: workspace,
+      plugin_name: plugin,
+      source_raw: `github://${repo}`,
+      tracked_ref: ref,
+      installed_sha: installed,
+    },
+  ]);
+const policy = async (input: Parameters<typeof putPolicy>[1]) => {
+  const saved = await putPolicy(env.db.sql, input);
+  if (saved.kind !== "saved") throw new Error(saved.kind);
+  return saved.policy.id;
+};
+
+describe(`cooling down and auto-apply (${label})`, () => {
+  it("a young release waits until ready_at, then the next sweep applies it only where a policy allows the bump", async () => {
+    const w = env.sim.world;
+    w.createRepo("pol/lint");
+    const v100 = w.tag("pol/lint", "v1.0.0").commit;
+    w.commit("pol/lint");
+    const v101 = w.tag("pol/lint", "v1.0.1").commit;
+    const published = Date.parse(w.release("pol/lint", "v1.0.1").publishedAt as string);
+    w.createRepo("pol/fmt");
+    const f100 = w.tag("pol/fmt", "v1.0.0").commit;
+    w.commit("pol/fmt");
+    w.tag("pol/fmt", "v1.1.0");
+
+    const [a, b] = [randomUUID(), randomUUID()];
+    await follow(a, "lint", "pol/lint", "tag:latest", v100);
+    await follow(a, "pinned-by-plugin", "pol/lint", "tag:latest", v100);
+    await follow(a, "fmt", "pol/fmt", "tag:latest", f100);
+    await follow(b, "lint", "pol/lint", "tag:latest", v100);
+    await policy({ auto_apply: "none" });
+    const wsPolicy = await policy({ workspace_id: a, auto_apply: "patch", min_release_age: "2h" });
+    await policy({
+      workspace_id: a,
+      plugin_name: "pinned-by-plugin",
+      auto_apply: "none",
+      min_release_age: "1h",
+    });
+
+    // One hour after the release: pending, cooling down until release + 2 h (the plugin policy: + 1 h).
+    let clock = published + HOUR;
+    const opts = { now: () => new Date(clock), minReleaseAgeMs: 4 * HOUR };
+    const first = await sweep(env.db.sql, env.sim, opts);
+    expect(first.policies).toMatchObject({ autoApplied: 0 });
+    const young = await rowOf(a, "lint");
+    expect(young?.status).toBe("pending");
+    expect(young?.ready_at?.getTime()).toBe(published + 2 * HOUR);
+    expect((await rowOf(a, "pinned-by-plugin"))?.ready_at?.getTime()).toBe(published + HOUR);
+    // No policy of its own: the global one, which sets no age, so DRIFT_MIN_RELEASE_AGE (4 h) applies.
+    expect((await rowOf(b, "lint"))?.ready_at?.getTime()).toBe(published + 4 * HOUR);
+    const early = await decide(env.db.sql, young?.id as string, "apply", { now: new Date(clock) });
+    expect(early).toMatchObject({ kind: "conflict", code: "cooling_down" });
+
+    // Just before ready_at: still nothing; at ready_at the next sweep applies the patch in workspace a only.
+    clock = published + 2 * HOUR - 1000;
+    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(0);
+    clock = published + 2 * HOUR;
+    const ready = await sweep(env.db.sql, env.sim, opts);
+    expect(ready.policies.autoApplied).toBe(1);
+    expect(await rowOf(a, "lint")).toMatchObject({ status: "applied", decided_by: `policy:${wsPolicy}` });
+    expect(await installedOf(a, "lint")).toBe(v101);
+    expect((await rowOf(a, "pinned-by-plugin"))?.status).toBe("pending");
+    expect((await rowOf(a, "fmt"))?.status).toBe("pending"); // a minor bump under a patch policy
+    expect((await rowOf(b, "lint"))?.status).toBe("pending"); // the global policy says none
+    const events = await env.db.sql<{ detail: { to_sha: string } }[]>`SELECT detail FROM drift_event_outbox`;
+    expect(events.map((e) => e.detail.to_sha)).toEqual([v101]);
+    // Forced, a manual apply ignores cooling down.
+    const forced = await decide(env.db.sql, (await rowOf(b, "lint"))?.id as string, "apply", {
+      now: new Date(published),
+      force: true,
+    });
+    expect(forced.kind).toBe("applied");
+  });
+
+  it("never auto-applies tag_moved, pin_mismatch or an invalid signature, even under `any`", async () => {
+    const w = env.sim.world;
+    w.createRepo("never/kit");
+    const base = w.tag("never/kit", "v1.0.0").commit;
+    w.tag("never/kit", "stable");
+    const bad = w.commit("never/kit", undefined, "evil", { signature: "invalid" });
+    w.tag("never/kit", "v1.0.1", { target: bad });
+    w.moveTag("never/kit", "stable", bad);
+    w.setBranch("never/kit", "dev", base);
+    const ws = randomUUID();
+    await follow(ws, "latest", "never/kit", "tag:latest", base);
+    await follow(ws, "moved", "never/kit", "tag:stable", base);
+    await follow(ws, "pin", "never/kit", `sha:${bad}`, base);
+    await follow(ws, "branch", "never/kit", "branch:main", base);
+    await policy({ auto_apply: "any" });
+    await sweep(env.db.sql, env.sim, { now: () => new Date() });
+    await sweep(env.db.sql, env.sim, { now: () => new Date() });
+    // The branch moved to the invalid commit as well: main's head is `bad`, so nothing is applied at all...
+    for (const plugin of ["latest", "moved", "pin", "branch"])
+      expect((await rowOf(ws, plugin))?.status, plugin).toBe("pending");
+    // ...until the branch gets a commit the host calls valid: then only `any` ref_moved is applied.
+    w.commit("never/kit", undefined, "good", { signature: "valid" });
+    await sweep(env.db.sql, env.sim, { now: () => new Date() });
+    await sweep(env.db.sql, env.sim, { now: () => new Date() });
+    expect((await rowOf(ws, "branch"))?.status).toBe("applied");
+    for (const plugin of ["latest", "moved", "pin"])
+      expect((await rowOf(ws, plugin))?.status, plugin).toBe("pending");
+  });
+
+  it("auto-apply racing manual apply and dismiss ends in one valid serial order", async () => {
+    const w = env.sim.world;
+    w.createRepo("race/kit");
+    const v1 = w.tag("race/kit", "v1.0.0").commit;
+    w.commit("race/kit");
+    const v2 = w.tag("race/kit", "v1.0.1").commit;
+    const plugins = Array.from({ length: 8 }, (_, i) => ({ ws: randomUUID(), name: `p${i}` }));
+    for (const p of plugins) await follow(p.ws, p.name, "race/kit", "tag:latest", v1);
+    const summary = await sweep(env.db.sql, env.sim);
+    expect(summary.drift.new).toBe(plugins.length);
+    const policyId = await policy({ auto_apply: "patch" });
+    const rows = await Promise.all(plugins.map((p) => rowOf(p.ws, p.name)));
+    const [targetKey] = (
+      await env.db.sql<{ target_key: string }[]>`SELECT DISTINCT target_key FROM plugin_update_queue`
+    ).map((r) => r.target_key);
+    const step = createPolicyStep(env.db.sql, { defaultAgeMs: 0 });
+    const manual = rows.map((r, i) =>
+      decide(env.db.sql, r?.id as string, i % 2 ? "apply" : "dismiss", { decidedBy: "cli" }),
+    );
+    await Promise.all([step([targetKey as string]), ...manual]);
+
+    const outbox = await env.db.sql<
+      { detail: { queue_id: string } }[]
+    >`SELECT detail FROM drift_event_outbox`;
+    for (const [i, p] of plugins.entries()) {
+      const row = await rowOf(p.ws, p.name);
+      const installed = await installedOf(p.ws, p.name);
+      const events = outbox.filter((e) => e.detail.queue_id === row?.id).length;
+      if (row?.status === "applied") {
+        expect(installed).toBe(v2);
+        expect(events).toBe(1);
+        expect([`policy:${policyId}`, "cli"]).toContain(row.decided_by);
+        if (row.decided_by === "cli") expect(i % 2).toBe(1);
+      } else {
+        expect(row).toMatchObject({ status: "dismissed", decided_by: "cli" });
+        expect(installed).toBe(v1);
+        expect(events).toBe(0);
+      }
+    }
+  });
+});

@@ -3,20 +3,16 @@
  * Auth: bearer token from Secrets Manager (key `adminToken` of the admin-token secret, cached 5 minutes, so a
  * rotation is picked up without a deploy), or IAM auth on the Function URL (AWS checked SigV4 already).
  */
-import { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { createAdminApp } from "@drift/api";
-import { createEventBridgeNotifier, createLambdaMetrics, loadAdminToken, powertoolsLog } from "@drift/aws";
+import { createEventBridgeNotifier, loadAdminToken } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
-import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { lambdaRuntime } from "@drift/aws/lambda-runtime";
 import { githubWebBase, Metric } from "@drift/core";
 
 // Created once per container, outside the handler: warm invocations reuse the connection and clients.
-const config = runtimeConfig();
-const sql = createLambdaSql(config.databaseUrl);
-const logger = new Logger({ serviceName: "api" });
-const metrics = createLambdaMetrics("api", config.stage);
+const { config, sql, logger, log, metrics } = lambdaRuntime("api");
 
 const app = createAdminApp({
   sql,
@@ -31,7 +27,7 @@ const app = createAdminApp({
     client: new EventBridgeClient({}),
     eventBusName: config.eventBusName,
   }),
-  logger: powertoolsLog(logger),
+  logger: log,
   onDecision: (decision) =>
     metrics
       .singleMetric()

@@ -3,32 +3,22 @@
  * GitHub and Gitea/Forgejo deliveries become targeted re-checks on the sweep queue; the worker resolves them.
  * Secrets: `{"githubWebhookSecret", "giteaWebhookSecret"}` in the one secret this function may read.
  */
-import { Logger } from "@aws-lambda-powertools/logger";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createWebhookApp } from "@drift/api/webhooks";
-import {
-  createLambdaMetrics,
-  createSqsQueue,
-  powertoolsLog,
-  powertoolsMetricsSink,
-  webhookSecretsFrom,
-} from "@drift/aws";
+import { createSqsQueue, powertoolsMetricsSink, webhookSecretsFrom } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
-import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { lambdaRuntime } from "@drift/aws/lambda-runtime";
 import { createRecheckStore } from "@drift/db";
 
 // Built once per container; warm invocations reuse the connection, the SQS client and the secret cache.
-const config = runtimeConfig();
-const sql = createLambdaSql(config.databaseUrl);
-const logger = new Logger({ serviceName: "webhook" });
-const metrics = createLambdaMetrics("webhook", config.stage);
+const { config, sql, logger, log, metrics } = lambdaRuntime("webhook");
 
 const app = createWebhookApp({
   store: createRecheckStore(sql),
   queue: createSqsQueue({ client: new SQSClient({}), queueUrl: config.queueUrl, maxAttempts: 3 }),
   secrets: webhookSecretsFrom(config.webhookSecretArn),
   metrics: powertoolsMetricsSink(metrics),
-  log: powertoolsLog(logger),
+  log,
 });
 
 export const handler = createApiHandler(app, {

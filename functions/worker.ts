@@ -1,22 +1,17 @@
 /** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
-import { Logger } from "@aws-lambda-powertools/logger";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
-  createLambdaMetrics,
   createSqsRedeliveryDelay,
   createWorkerHandler,
   credentialsResolver,
   powertoolsHandlerMetrics,
-  powertoolsLog,
 } from "@drift/aws";
-import { createLambdaSql, runtimeConfig } from "@drift/aws/runtime";
+import { lambdaRuntime } from "@drift/aws/lambda-runtime";
 import { createPolicyStep, createReviewStore, createSweepStore } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 
 // Everything below is built once per container and reused by warm invocations.
-const config = runtimeConfig();
-const sql = createLambdaSql(config.databaseUrl);
-const log = powertoolsLog(new Logger({ serviceName: "worker" }));
+const { config, sql, log, metrics } = lambdaRuntime("worker");
 
 // Credentials come from Secrets Manager through Powertools' cache; the resolver is rebuilt when they change
 // (rotation), and a cold start never blocks on them.
@@ -40,7 +35,7 @@ export const handler = createWorkerHandler({
   reviews: createReviewStore(sql),
   // Auto-applied events go to the outbox; the hourly dispatcher publishes them (the worker has no bus access).
   policies: createPolicyStep(sql, { defaultAgeMs: minReleaseAgeMs, log }),
-  metrics: powertoolsHandlerMetrics(createLambdaMetrics("worker", config.stage)),
+  metrics: powertoolsHandlerMetrics(metrics),
   log,
   // A message waiting for a rate limit (or a transient retry) comes back after it, not after the 722 s timeout.
   redelivery: createSqsRedeliveryDelay(new SQSClient({})),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Resolution, ResolveRequest, Resolver, ResolverStats, ResolveUsage } from "@drift/core";
 import type { HostResolverConfig } from "./config";
 import { failure } from "./errors";
@@ -114,6 +115,8 @@ function countKinds(results: Map<string, Resolution>): Record<string, number> {
 /** A signal that aborts with `outer` (if any) and identifies one resolve call. */
 function callSignal(outer: AbortSignal | undefined): AbortSignal {
   const controller = new AbortController();
+  // Every request of the call listens to it (hundreds at once for review packets): not a leak, it dies with the call.
+  setMaxListeners(0, controller.signal);
   if (outer?.aborted) controller.abort(outer.reason);
   else outer?.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
   return controller.signal;

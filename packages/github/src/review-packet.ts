@@ -97,10 +97,13 @@ async function fetchCommits(host: ReviewHost, requests: readonly ReviewRequest[]
   const out: Commits = new Map();
   const all = [...repos.entries()];
   if (host.graphql) {
-    for (let i = 0; i < all.length; i += PACKET_REPOS_PER_QUERY) {
-      const chunk = all.slice(i, i + PACKET_REPOS_PER_QUERY);
-      for (const [key, value] of await graphqlChunk(host, host.graphql, chunk, signal)) out.set(key, value);
-    }
+    const { graphql } = host;
+    const chunks: Chunk[] = [];
+    for (let i = 0; i < all.length; i += PACKET_REPOS_PER_QUERY)
+      chunks.push(all.slice(i, i + PACKET_REPOS_PER_QUERY));
+    // All chunks at once: the host's limiter bounds how many are in flight, as for resolution queries.
+    for (const answered of await Promise.all(chunks.map((c) => graphqlChunk(host, graphql, c, signal))))
+      for (const [key, value] of answered) out.set(key, value);
     return out;
   }
   const work = all.flatMap(([id, repo]) => [...repo.commits].map(([sha, tag]) => ({ id, repo, sha, tag })));

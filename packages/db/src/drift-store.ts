@@ -94,7 +94,8 @@ export async function applyDrift(
       -- reads the whole table for a few hundred candidates: seconds per message at a million rows).
       CROSS JOIN LATERAL (SELECT * FROM workspace_plugins x WHERE x.id = m.plugin_id LIMIT 1) wp
       WHERE wp.source_raw = m.source_raw AND wp.tracked_ref = m.tracked_ref
-        AND wp.installed_sha ~ '^[0-9A-Fa-f]{7,64}$'
+        -- Not '{7,64}': PostgreSQL's regex engine expands a counted repetition, 30x slower per row than this.
+        AND length(wp.installed_sha) BETWEEN 7 AND 64 AND wp.installed_sha ~ '^[0-9A-Fa-f]+$'
     ),
     -- A dismissal in force of this very drift (same installed and latest commit) holds it: no pending row.
     verdicts AS (

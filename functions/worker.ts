@@ -1,6 +1,8 @@
 /** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
+  createEventBridgeNotifier,
   createSqsRedeliveryDelay,
   createWorkerHandler,
   credentialsResolver,
@@ -33,8 +35,15 @@ export const handler = createWorkerHandler({
   store: createSweepStore(sql, { minReleaseAgeMs }),
   resolver,
   reviews: createReviewStore(sql),
-  // Auto-applied events go to the outbox; the hourly dispatcher publishes them (the worker has no bus access).
-  policies: createPolicyStep(sql, { defaultAgeMs: minReleaseAgeMs, log }),
+  // Auto-applied events go through the outbox and are published at once (the dispatcher retries failed ones hourly).
+  policies: createPolicyStep(sql, {
+    defaultAgeMs: minReleaseAgeMs,
+    log,
+    notifier: createEventBridgeNotifier({
+      client: new EventBridgeClient({}),
+      eventBusName: config.eventBusName,
+    }),
+  }),
   metrics: powertoolsHandlerMetrics(metrics),
   log,
   // A message waiting for a rate limit (or a transient retry) comes back after it, not after the 722 s timeout.

@@ -1,4 +1,5 @@
 import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
+import { publishTo } from "../events";
 import { WORKER_BATCH_SIZE, WORKER_BATCH_WINDOW_SECONDS, WORKER_TIMEOUT_SECONDS } from "../queue";
 import { readSecret } from "../secrets";
 import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
@@ -9,12 +10,14 @@ import { baseFunctionArgs, type FunctionContext, functionOptions } from "./commo
  * - partial batch responses: only the messages that failed transiently come back;
  * - maximum concurrency on the event source: at most N workers hold a Postgres connection at once, and SQS
  *   simply waits (no throttling errors, no early trips to the DLQ as reserved concurrency would cause);
- * - the only secret it may read is the GitHub credentials.
+ * - the only secret it may read is the GitHub credentials;
+ * - it publishes `plugin.update.applied` for the updates its policies apply, as soon as they are applied.
  */
 export function createWorker(
   ctx: FunctionContext,
   queue: sst.aws.Queue,
   githubSecret: aws.secretsmanager.Secret,
+  bus: sst.aws.Bus,
 ) {
   const subscriber = queue.subscribe(
     {
@@ -22,6 +25,7 @@ export function createWorker(
         [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
         [RUNTIME_ENV.githubApiUrl]: ctx.settings.githubApiUrl,
         [RUNTIME_ENV.minReleaseAge]: ctx.settings.minReleaseAge,
+        [RUNTIME_ENV.eventBusName]: bus.name,
         // Powertools Parameters cache: a rotated secret is picked up within five minutes (the worker rebuilds its
         // resolver when the credentials it reads change).
         POWERTOOLS_PARAMETERS_MAX_AGE: "300",
@@ -29,7 +33,7 @@ export function createWorker(
       description: "Plugin drift sweeper: resolves targets and records drift",
       timeout: `${WORKER_TIMEOUT_SECONDS} seconds`,
       memory: "1024 MB",
-      permissions: [readSecret(githubSecret)],
+      permissions: [readSecret(githubSecret), publishTo(bus)],
     },
     {
       batch: {

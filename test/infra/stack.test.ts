@@ -237,6 +237,18 @@ describe("queue and worker", () => {
     expect(transform.eventSourceMapping.scalingConfig.maximumConcurrency).toBe(8);
   });
 
+  it("lets the worker read the GitHub secret and publish what its policies apply to the bus, nothing else", () => {
+    const { fakes: f } = deployStage("prod");
+    const busArn = resolve(f.get("sst.aws.Bus", "Events").instance.arn);
+    const github = String(resolve(f.get("aws.secretsmanager.Secret", "GitHubCredentials").instance.arn));
+    const { worker } = functionsOf(f);
+    expect(permissionResources(worker)).toEqual([
+      { actions: ["secretsmanager:GetSecretValue"], resources: [github] },
+      { actions: ["events:PutEvents"], resources: [busArn] },
+    ]);
+    expect(env(worker)[RUNTIME_ENV.eventBusName]).toBe(resolve(f.get("sst.aws.Bus", "Events").instance.name));
+  });
+
   it("lets the dispatcher send to the sweep queue and publish to the bus (outbox retries), nothing else", () => {
     const { fakes: f } = deployStage("prod");
     const queueArn = resolve(f.get("sst.aws.Queue", "SweepQueue").instance.arn);

@@ -43,6 +43,11 @@ describe("the built `drift` bin (compiled JavaScript, as npx drift runs it)", ()
     const unknown = await drift(["nosuch"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'nosuch'");
+    // A typo is answered with the command it most likely meant, not the whole help.
+    const typo = await drift(["pendng"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe("drift: unknown command 'pendng'. Did you mean 'drift pending'?\n");
+    expect((await drift(["aplpy"])).stderr).toContain("Did you mean 'drift apply'?");
   });
 
   it("the entry imports no package and no TypeScript loader: commands bring their own imports", () => {

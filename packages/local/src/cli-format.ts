@@ -31,7 +31,10 @@ function cut(text: string, max: number): string {
   return `${head}…`;
 }
 
-/** Lays out a table within `columns` characters (unless `wide`), two spaces between columns. */
+/**
+ * Lays out a table within `columns` characters (unless `wide`), two spaces between columns, or one when even the
+ * shortest cells would not fit otherwise (a 70-column terminal).
+ */
 export function table(
   cols: readonly Column[],
   rows: readonly string[][],
@@ -39,8 +42,14 @@ export function table(
   wide: boolean,
 ): string {
   const widths = cols.map((c, i) => Math.max(width(c.header), ...rows.map((r) => width(r[i] ?? ""))));
+  let gap = 2;
   if (!wide) {
-    const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (cols.length - 1);
+    const least = cols.reduce(
+      (sum, c, i) => sum + (c.flexible ? Math.min(c.min ?? 8, widths[i] ?? 0) : (widths[i] ?? 0)),
+      0,
+    );
+    if (least + 2 * (cols.length - 1) > columns) gap = 1;
+    const total = () => widths.reduce((a, b) => a + b, 0) + gap * (cols.length - 1);
     // Cut flexible columns, the highest `cutFirst` first, down to their minimum, until the table fits.
     const order = cols
       .map((c, i) => ({ c, i }))
@@ -61,7 +70,7 @@ export function table(
           const shown = wide ? text : cut(text, w);
           return shown + " ".repeat(Math.max(0, w - width(shown)));
         })
-        .join("  ")
+        .join(" ".repeat(gap))
         .trimEnd(),
     )
     .join("\n");

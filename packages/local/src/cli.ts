@@ -96,6 +96,35 @@ function help(): string {
   ].join("\n");
 }
 
+/** The command a typo most likely meant: at most two edits away (one for names of four letters or fewer). */
+export function closestCommand(typed: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const { name } of COMMANDS) {
+    const distance = editDistance(typed.toLowerCase(), name);
+    if (distance <= (name.length <= 4 ? 1 : 2) && (!best || distance < best.distance))
+      best = { name, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance, adjacent swaps counting one edit ("pnding", "aplpy"). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
 /** Runs the CLI and returns the exit code (0 ok, 1 failed, 2 usage error). */
 export async function main(argv: readonly string[], io: Partial<CommandContext> = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
@@ -108,7 +137,12 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
-    stderr.write(`drift: unknown command '${name}'\n\n${help()}`);
+    const near = closestCommand(name);
+    stderr.write(
+      near
+        ? `drift: unknown command '${name}'. Did you mean 'drift ${near}'?\n`
+        : `drift: unknown command '${name}'\n\n${help()}`,
+    );
     return 2;
   }
   const command = await entry.load();

@@ -31,12 +31,9 @@ async function allPending(sql: Parameters<typeof listUpdates>[0], filter: object
 
 const versionOf = (name: string | null, sha: string, wide: boolean) =>
   cell(name ?? sha.slice(0, wide ? 12 : 8));
+// The mark leads: a narrow terminal shortens the kind from its end, and the mark must survive it.
 const kindOf = (g: UpdateGroup) =>
-  g.drift_kind === "tag_moved"
-    ? "tag_moved (!)"
-    : g.suspicious
-      ? `${cell(g.drift_kind)} (!)`
-      : cell(g.drift_kind);
+  g.drift_kind === "tag_moved" || g.suspicious ? `(!) ${cell(g.drift_kind)}` : cell(g.drift_kind);
 
 /** One line per group: moved tags first (the store's order), every value escaped, shortened to fit. */
 export function groupTable(groups: readonly UpdateGroup[], columns: number, wide: boolean): string {
@@ -66,7 +63,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     { header: "KIND", flexible: true, min: 9, cutFirst: 1 },
     { header: "AGE" },
     { header: "AHEAD" },
-    { header: "SIG", flexible: true, min: 5, cutFirst: 2 },
+    { header: "SIG", flexible: true, min: 4, cutFirst: 2 },
     ...(ready ? [{ header: "READY" }] : []),
     ...(wide ? [{ header: "RELEASE" }, { header: "COMPARE" }] : []),
   ];
@@ -85,7 +82,7 @@ export const pendingCommand: Command = {
     "drift pending [--json] [--wide] [--kind K] [--repo OWNER/NAME] [--workspace UUID] [--plugin NAME]",
     "",
     "One line per group of rows sharing (repository, tracked ref, current, latest): ID prefix (+ how many more),",
-    "repository, plugin, ref, version from -> to, drift kind (moved tags and hidden characters marked (!)), how",
+    "repository, plugin, ref, version from -> to, drift kind (moved tags and hidden characters marked (!) first), how",
     "long pending, commits ahead, signature (--wide adds the release and compare links). IDs may be typed as",
     "unique prefixes in apply/dismiss/reopen.",
     ...FILTER_USAGE,

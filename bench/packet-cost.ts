@@ -8,7 +8,23 @@ import { runLocalSweep } from "@drift/local";
  * Printed by `npm run bench`: what review packets add to a sweep. 1,000 drifted targets on 400 repositories,
  * swept once without packets and once with them (fresh tables each time): the difference in requests and points.
  */
-export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<void> {
+/** Requests and points of one sweep. */
+interface SweepCost {
+  readonly graphql: number;
+  readonly rest: number;
+  readonly points: number;
+}
+
+/** What review packets add to the sweep that finds the drift. */
+export interface PacketCost {
+  readonly driftedTargets: number;
+  readonly repositories: number;
+  readonly without: SweepCost;
+  readonly withPackets: SweepCost;
+  readonly extra: SweepCost;
+}
+
+export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<PacketCost> {
   console.log(`\n## Review packet cost: 1,000 drifted targets on 400 repositories (${kind})`);
   const token = "bench-token";
   const sim = await startGitHubSim({ token });
@@ -26,7 +42,7 @@ export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<vo
       sim.world.setBranch(name, "b0", "main");
     }
     const refs = ["branch:main", "tag:v1.0.0", "branch:b0"];
-    const run = async (withPackets: boolean) => {
+    const run = async (withPackets: boolean): Promise<SweepCost> => {
       await sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
         drift_row_problems, drift_sweeps, drift_sweep_messages, drift_review_packets, drift_review_compares`;
       const idx = Array.from({ length: 1000 }, (_, i) => i);
@@ -63,6 +79,7 @@ export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<vo
       `  => per 1,000 drifted targets the packets add ${extra.graphql} GraphQL queries, ${extra.rest} REST comparisons` +
         ` (one per distinct repository and commit pair) and ${extra.points} points (GraphQL cost + REST requests); fetched once, not per sweep`,
     );
+    return { driftedTargets: 1000, repositories: 400, without, withPackets, extra };
   } finally {
     await sim.close();
   }

@@ -10,8 +10,10 @@
  *     sweep, the dispatcher's peak RSS (each sweep in a fresh process).
  *   - Lambda: bundle sizes and module init times.
  *
- *   - Webhook detection latency (issue 13): push to pending row, printed after the table.
- *   - Review packets (issue 11): the requests and points they add per 1,000 drifted targets, printed after it.
+ *   - Webhook detection latency (issue 13): push to pending row.
+ *   - Review packets (issue 11): the requests and points they add per 1,000 drifted targets.
+ *
+ * Then README.md's "What it costs" block is rendered from the file (bench/readme-figures.ts).
  *     (W1's later runs find the packets of its drift already stored: they are fetched once per drift.)
  *
  * `npm run bench -- --quick` skips the 1,000,000-row run. Needs DATABASE_URL (PostgreSQL; an isolated schema is
@@ -19,17 +21,16 @@
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import { buildCli } from "../scripts/build-cli";
 import { createTestDb } from "../test/support/db";
 import { median, quiet, round, timeDrift, timeProcess } from "./common";
 import { benchLambda } from "./lambda";
 import { packetCost } from "./packet-cost";
+import { RESULTS_FILE as RESULTS, updateReadme } from "./readme-figures";
 import { benchScale, type ScaleResult } from "./scale";
 import { benchW1 } from "./w1";
 import { webhookLatency } from "./webhook-latency";
 
-const RESULTS = fileURLToPath(new URL("./results.json", import.meta.url));
 const quick = process.argv.includes("--quick");
 
 /** The targets of issue 14, beside the figures they judge. */
@@ -92,6 +93,8 @@ async function main() {
     await db.sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
       drift_row_problems, drift_sweeps, drift_sweep_messages`;
     const lambda = await benchLambda(5);
+    const webhook = await webhookLatency(db.sql, dbKind);
+    const packets = await packetCost(db.sql, dbKind, quiet);
 
     const results = {
       measuredAt: new Date().toISOString(),
@@ -107,8 +110,11 @@ async function main() {
       w1,
       scale,
       lambda,
+      webhook,
+      packets,
     };
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    updateReadme();
 
     const million = scale.find((x) => x.rows === 1_000_000);
     const rows: string[][] = [
@@ -192,9 +198,7 @@ async function main() {
     }
     if (!million) rows.push(["1,000,000 rows", "not run (--quick)", "", ""]);
     console.log(table(rows));
-    console.log(`\nwritten to ${RESULTS}`);
-    await webhookLatency(db.sql, dbKind);
-    await packetCost(db.sql, dbKind, quiet);
+    console.log(`\nwritten to ${RESULTS}; README.md's figures rendered from it`);
   } finally {
     await db.close();
   }

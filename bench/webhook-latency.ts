@@ -18,8 +18,18 @@ const quiet: Log = silentLog;
 const TOKEN = "bench-token";
 const SECRET = "bench-webhook-secret";
 
-/** Runs the webhook latency benchmark on `sql` and prints its lines. */
-export async function webhookLatency(sql: Sql, kind: string): Promise<void> {
+/** Delivery to pending row, per signed push. */
+export interface WebhookLatency {
+  readonly latencyMs: number;
+  readonly deliveries: number;
+  readonly medianMs: number;
+  readonly maxMs: number;
+  readonly requestsMedian: number;
+  readonly requestsMax: number;
+}
+
+/** Runs the webhook latency benchmark on `sql`, prints its lines and returns its figures. */
+export async function webhookLatency(sql: Sql, kind: string): Promise<WebhookLatency> {
   const latencyMs = Number(process.env.BENCH_WEBHOOK_LATENCY_MS ?? 100);
   const deliveries = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 20);
   await sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets, drift_row_problems,
@@ -79,4 +89,12 @@ export async function webhookLatency(sql: Sql, kind: string): Promise<void> {
       `host API requests per delivery: median ${median(requests)}, max ${Math.max(...requests)} ` +
       `(one GraphQL query re-checks the 1 affected target for 50 workspaces)`,
   );
+  return {
+    latencyMs,
+    deliveries,
+    medianMs: Math.round(med),
+    maxMs: Math.round(Math.max(...times)),
+    requestsMedian: median(requests),
+    requestsMax: Math.max(...requests),
+  };
 }

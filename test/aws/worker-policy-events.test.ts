@@ -6,7 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
-import { insertPlugins } from "../support/seed";
+import { insertFollows } from "../support/seed";
 
 // The worker Lambda's policy step as functions/worker.ts builds it: an auto-applied update's event is put on the
 // bus as soon as the apply commits, not an hour later by the dispatcher's outbox retry.
@@ -27,15 +27,7 @@ describe(`worker policy step with the EventBridge notifier (${dbLabel})`, () => 
     w.commit("bus/lint");
     const to = w.tag("bus/lint", "v2.0.1").commit;
     const workspace = randomUUID();
-    await insertPlugins(env.db.sql, [
-      {
-        workspace_id: workspace,
-        plugin_name: "lint",
-        source_raw: "github://bus/lint",
-        tracked_ref: "tag:latest",
-        installed_sha: from,
-      },
-    ]);
+    await insertFollows(env.db.sql, workspace, [["lint", "bus/lint", "tag:latest", from]]);
     // Found and reviewed by a sweep while no policy allows anything: pending, nothing published.
     await sweep(env.db.sql, env.sim);
     const [pending] = await env.db.sql<{ id: string; target_key: string }[]>`

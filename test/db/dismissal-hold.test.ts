@@ -3,7 +3,7 @@ import { applyDrift, decide, migrate } from "@drift/db";
 import { describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
-import { insertPlugins, mapAll, sha } from "../support/seed";
+import { insertFollows, insertPlugins, mapAll, sha } from "../support/seed";
 
 const env = useSweepEnvironment();
 
@@ -75,21 +75,9 @@ describe(`a dismissal holds (${dbLabel})`, () => {
     w.commit("hold/fmt");
     const v0 = w.tag("hold/fmt", "v0.9.0").commit;
     const ws = randomUUID();
-    await insertPlugins(env.db.sql, [
-      {
-        workspace_id: ws,
-        plugin_name: "fmt",
-        source_raw: "github://hold/fmt",
-        tracked_ref: "tag:latest",
-        installed_sha: v1,
-      },
-      {
-        workspace_id: ws,
-        plugin_name: "until",
-        source_raw: "github://hold/fmt",
-        tracked_ref: "tag:latest",
-        installed_sha: v1,
-      },
+    await insertFollows(env.db.sql, ws, [
+      ["fmt", "hold/fmt", "tag:latest", v1],
+      ["until", "hold/fmt", "tag:latest", v1],
     ]);
     await sweep(env.db.sql, env.sim);
     for (const plugin of ["fmt", "until"]) {

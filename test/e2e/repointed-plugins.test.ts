@@ -7,7 +7,7 @@ import { decide } from "@drift/db";
 import { describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
-import { insertPlugins } from "../support/seed";
+import { insertFollows } from "../support/seed";
 
 const env = useSweepEnvironment();
 
@@ -17,29 +17,13 @@ describe(`plugins re-pointed under a pending update (${dbLabel})`, () => {
     const old = env.sim.world.revParse(env.sim.world.repo("move/a"), "refs/heads/main") as string;
     env.sim.world.commit("move/a", "main");
     const ws = randomUUID();
-    await insertPlugins(env.db.sql, [
-      {
-        workspace_id: ws,
-        plugin_name: "repointed",
-        source_raw: "github://move/a",
-        tracked_ref: "branch:main",
-        installed_sha: old,
-      },
-      {
-        workspace_id: ws,
-        plugin_name: "untracked",
-        source_raw: "github://move/a",
-        tracked_ref: "branch:main",
-        installed_sha: old,
-      },
-      {
-        workspace_id: ws,
-        plugin_name: "apply-race",
-        source_raw: "github://move/a",
-        tracked_ref: "branch:main",
-        installed_sha: old,
-      },
-    ]);
+    await insertFollows(
+      env.db.sql,
+      ws,
+      ["repointed", "untracked", "apply-race"].map(
+        (plugin) => [plugin, "move/a", "branch:main", old] as const,
+      ),
+    );
     await sweep(env.db.sql, env.sim);
     const ids = Object.fromEntries(
       (await env.db.sql`SELECT plugin_name, id FROM plugin_update_queue WHERE status = 'pending'`).map(

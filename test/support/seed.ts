@@ -37,6 +37,23 @@ export async function insertPlugins(sql: Sql, rows: readonly PluginSeed[]): Prom
   return ids;
 }
 
+/** One plugin of a workspace following a GitHub repository: [plugin name, "owner/name", tracked_ref, installed_sha]. */
+export type Follow = readonly [plugin: string, repo: string, ref: string, installed: string | null];
+
+/** Inserts the plugins of one workspace that follow GitHub repositories (the usual test fixture). Returns their ids. */
+export function insertFollows(sql: Sql, workspaceId: string, follows: readonly Follow[]): Promise<string[]> {
+  return insertPlugins(
+    sql,
+    follows.map(([plugin_name, repo, tracked_ref, installed_sha]) => ({
+      workspace_id: workspaceId,
+      plugin_name,
+      source_raw: `github://${repo}`,
+      tracked_ref,
+      installed_sha,
+    })),
+  );
+}
+
 /** Runs the dispatcher's mapping pass (the rows new or changed since the last); returns the counts. */
 export async function mapAll(sql: Sql, pageSize = 1000) {
   let after: string | null = null;

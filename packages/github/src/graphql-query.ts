@@ -128,6 +128,8 @@ export function readPeeled(node: unknown): Peeled | undefined {
   return undefined;
 }
 
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
+
 /** What a ref names directly: an annotated tag object (its id and tagger date) or, for a lightweight tag, none. */
 export interface TagObject {
   /** The tag object's id; null: a lightweight tag (the ref names the commit itself). */
@@ -139,7 +141,7 @@ export interface TagObject {
 export function readTagObject(node: unknown): TagObject | undefined {
   const n = node as { __typename?: unknown; oid?: unknown; tagger?: { date?: unknown } | null } | null;
   if (n?.__typename === "Commit") return { object: null };
-  if (n?.__typename !== "Tag" || typeof n.oid !== "string") return undefined;
+  if (n?.__typename !== "Tag" || typeof n.oid !== "string" || !OBJECT_ID.test(n.oid)) return undefined;
   const date = n.tagger?.date;
   return { object: n.oid.toLowerCase(), ...(typeof date === "string" ? { taggedAt: date } : {}) };
 }

@@ -83,9 +83,26 @@ describe(`policies API (${label})`, () => {
     await db.sql`INSERT INTO drift_integrity_events (kind, repo_key, tag, previous_sha, new_sha, detected_at)
       VALUES ('tag_deleted', 'github:github.com/a/b', 'v1', 'aa', NULL, now() - interval '1 minute'),
              ('tag_repointed', 'github:github.com/a/b', 'v2', 'bb', 'cc', now())`;
+    await db.sql`INSERT INTO drift_integrity_events
+        (kind, repo_key, tag, previous_sha, new_sha, previous_tag_object, tag_object, detected_at)
+      VALUES ('tag_recreated', 'github:github.com/a/b', 'v3', 'dd', 'dd', ${"1".repeat(40)}, ${"2".repeat(40)},
+        now() - interval '2 minutes')`;
     const res = await call(t.app, "GET", "/admin/integrity-events");
     expect(res.status).toBe(200);
-    expect(res.json().items.map((e: { kind: string }) => e.kind)).toEqual(["tag_repointed", "tag_deleted"]);
+    const items = res.json().items;
+    expect(items.map((e: { kind: string }) => e.kind)).toEqual([
+      "tag_repointed",
+      "tag_deleted",
+      "tag_recreated",
+    ]);
+    // The tag objects where known (additive fields; null for lightweight or not known).
+    expect(items[0]).toMatchObject({
+      previous_sha: "bb",
+      new_sha: "cc",
+      previous_tag_object: null,
+      tag_object: null,
+    });
+    expect(items[2]).toMatchObject({ previous_tag_object: "1".repeat(40), tag_object: "2".repeat(40) });
     expect((await call(t.app, "GET", "/admin/integrity-events?limit=0")).status).toBe(400);
   });
 });
@@ -110,6 +127,14 @@ describe(`drift policy (${label})`, () => {
       expect((await runDrift(["policy", "rm", policy.id], cli.env)).code).toBe(1);
       expect((await runDrift(["policy", "list"], cli.env)).stdout).toBe("No policies.\n");
       expect((await runDrift(["integrity"], cli.env)).stdout).toBe("No integrity events.\n");
+      await cli.withSql(
+        (sql) => sql`INSERT INTO drift_integrity_events (kind, repo_key, tag, previous_sha, new_sha,
+          previous_tag_object, tag_object) VALUES ('tag_recreated', 'github:github/a/b', 'v1', ${"d".repeat(40)},
+          ${"d".repeat(40)}, ${"1".repeat(40)}, ${"2".repeat(40)})`,
+      );
+      expect((await runDrift(["integrity"], cli.env)).stdout).toContain(
+        `tag_recreated      github:github/a/b v1  ${"d".repeat(12)} -> ${"d".repeat(12)}  (tag object ${"1".repeat(12)} -> ${"2".repeat(12)})`,
+      );
       await cli.withSql(async (sql) => {
         const row = await seedUpdate(sql);
         await sql`UPDATE plugin_update_queue SET ready_at = '2999-01-01T00:00:00Z' WHERE id = ${row.id}`;

@@ -101,9 +101,9 @@ describe("tag-integrity rules", () => {
     const rk = "github:github/acme/kit";
     expect(judgeTags(obs, [], new Map()).findings).toEqual([]);
     const ledger = [
-      { repo_key: rk, tag: "v1.0.0", commit_sha: B, deleted: false },
-      { repo_key: rk, tag: "v0.1.0", commit_sha: A, deleted: false },
-      { repo_key: rk, tag: "v2.0.0", commit_sha: B, deleted: true },
+      { repo_key: rk, tag: "v1.0.0", commit_sha: B, tag_object: null, deleted: false },
+      { repo_key: rk, tag: "v0.1.0", commit_sha: A, tag_object: null, deleted: false },
+      { repo_key: rk, tag: "v2.0.0", commit_sha: B, tag_object: null, deleted: true },
     ];
     const judged = judgeTags(obs, ledger, new Map([[target("tag:latest").key, { tag: "v3.0.0", sha: A }]]));
     expect(judged.findings.map((f) => [f.kind, f.tag])).toEqual([
@@ -115,11 +115,50 @@ describe("tag-integrity rules", () => {
   });
   it("a fixed tag answered not_found is deleted; other failures say nothing", () => {
     const rk = "github:github/acme/kit";
-    const ledger = [{ repo_key: rk, tag: "v1", commit_sha: A, deleted: false }];
+    const ledger = [{ repo_key: rk, tag: "v1", commit_sha: A, tag_object: null, deleted: false }];
     const gone = observeTags([outcome("tag:v1", { status: "failed", kind: "not_found", message: "gone" })]);
     expect(judgeTags(gone, ledger, new Map()).findings.map((f) => f.kind)).toEqual(["tag_deleted"]);
     const flaky = observeTags([outcome("tag:v1", { status: "failed", kind: "transient", message: "502" })]);
     expect(judgeTags(flaky, ledger, new Map()).findings).toEqual([]);
+  });
+  it("a new tag object on the same commit is a re-created tag; an object not known or first learned is none", () => {
+    const rk = "github:github/acme/kit";
+    const [X, Y] = ["1".repeat(40), "2".repeat(40)];
+    const ledger = [
+      { repo_key: rk, tag: "v1", commit_sha: A, tag_object: X, deleted: false },
+      { repo_key: rk, tag: "v2", commit_sha: A, tag_object: X, deleted: false },
+      { repo_key: rk, tag: "v3", commit_sha: A, tag_object: X, deleted: false },
+      { repo_key: rk, tag: "v4", commit_sha: A, tag_object: null, deleted: false },
+      { repo_key: rk, tag: "v5", commit_sha: A, tag_object: X, deleted: false },
+    ];
+    const judged = judgeTags(
+      observeTags([
+        outcome("tag:v1", { status: "resolved", sha: A, tagObject: Y.toUpperCase() }),
+        outcome("tag:v2", { status: "resolved", sha: A, tagObject: null }),
+        outcome("tag:v3", { status: "resolved", sha: A }),
+        outcome("tag:v4", { status: "resolved", sha: A, tagObject: Y }),
+        outcome("tag:v5", { status: "resolved", sha: A, tagObject: X }),
+      ]),
+      ledger,
+      new Map(),
+    );
+    expect(judged.findings).toEqual([
+      expect.objectContaining({ kind: "tag_recreated", tag: "v1", previous_tag_object: X, tag_object: Y }),
+      expect.objectContaining({ kind: "tag_recreated", tag: "v2", previous_tag_object: X, tag_object: null }),
+    ]);
+    expect(judged.writes.map((w) => [w.tag, w.tag_object, w.change])).toEqual([
+      ["v1", Y, "moved"],
+      ["v2", null, "moved"],
+      ["v3", X, "seen"],
+      ["v4", Y, "seen"],
+      ["v5", X, "seen"],
+    ]);
+    // A listing that does not say keeps what a resolution of the same message said.
+    const mixed = observeTags([
+      outcome("tag:v1", { status: "resolved", sha: A, tagObject: X }),
+      outcome("tag:latest", { status: "resolved", sha: A, tag: "v1", tags: [{ name: "v1", sha: A }] }),
+    ]);
+    expect(mixed.present.get(rk)?.get("v1")).toEqual({ sha: A, object: X });
   });
 });
 

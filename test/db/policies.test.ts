@@ -103,6 +103,56 @@ describe(`cooling down and auto-apply (${label})`, () => {
     expect(forced.kind).toBe("applied");
   });
 
+  it("without a release, an annotated tag's tagger date is the drift's date; a lightweight tag's is its commit's", async () => {
+    const w = env.sim.world;
+    const dates = (repo: string, tagged: { ref: string; commit: string }) => {
+      const objects = w.repo(repo).objects;
+      const date = (sha: string) => Date.parse((objects.get(sha) as { date: string }).date);
+      return { committed: date(tagged.commit), tagged: date(tagged.ref) };
+    };
+    w.createRepo("age/annotated");
+    const a1 = w.tag("age/annotated", "v1.0.0").commit;
+    const aNext = w.commit("age/annotated");
+    w.commit("age/annotated", "side"); // the world moves on: the tag is made later than its commit
+    const annotated = dates(
+      "age/annotated",
+      w.tag("age/annotated", "v1.1.0", { annotated: true, target: aNext }),
+    );
+    expect(annotated.tagged).toBeGreaterThan(annotated.committed);
+    w.createRepo("age/light");
+    const l1 = w.tag("age/light", "v1.0.0").commit;
+    const lNext = w.commit("age/light");
+    w.commit("age/light", "side");
+    const light = dates("age/light", w.tag("age/light", "v1.1.0", { target: lNext }));
+    const ws = randomUUID();
+    await follow(ws, "annotated", "age/annotated", "tag:latest", a1);
+    await follow(ws, "light", "age/light", "tag:latest", l1);
+    const pol = await policy({ auto_apply: "minor", min_release_age: "3h" });
+
+    let clock = annotated.tagged + HOUR;
+    const opts = { now: () => new Date(clock), minReleaseAgeMs: 0 };
+    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(0);
+    expect((await rowOf(ws, "annotated"))?.ready_at?.getTime()).toBe(annotated.tagged + 3 * HOUR);
+    expect((await rowOf(ws, "light"))?.ready_at?.getTime()).toBe(light.committed + 3 * HOUR);
+    const packets = await env.db.sql<{ to_version: string; tagged_at: Date | null; release: unknown }[]>`
+      SELECT to_version, tagged_at, release FROM drift_review_packets ORDER BY tagged_at NULLS LAST`;
+    expect(packets).toEqual([
+      { to_version: "v1.1.0", tagged_at: new Date(annotated.tagged), release: null },
+      { to_version: "v1.1.0", tagged_at: null, release: null },
+    ]);
+
+    // Ready at the tagger date + 3 h, not at the (earlier) commit date + 3 h.
+    clock = annotated.committed + 3 * HOUR;
+    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(0);
+    clock = annotated.tagged + 3 * HOUR - 1000;
+    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(0);
+    clock = annotated.tagged + 3 * HOUR;
+    expect(light.committed).toBeGreaterThan(annotated.tagged); // made later: not ready yet
+    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(1);
+    expect(await rowOf(ws, "annotated")).toMatchObject({ status: "applied", decided_by: `policy:${pol}` });
+    expect((await rowOf(ws, "light"))?.status).toBe("pending");
+  });
+
   it("never auto-applies tag_moved, pin_mismatch or an invalid signature, even under `any`", async () => {
     const w = env.sim.world;
     w.createRepo("never/kit");

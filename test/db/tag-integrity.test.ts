@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { putPolicy } from "@drift/db";
+import { listIntegrityEvents, putPolicy } from "@drift/db";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
 import { insertPlugins } from "../support/seed";
@@ -75,6 +75,60 @@ describe(`tag-integrity ledger (${label})`, () => {
     const [ledger] = await env.db.sql<{ commit_sha: string; deleted_at: Date | null }[]>`
       SELECT commit_sha, deleted_at FROM drift_tag_ledger WHERE tag = 'v1.0.0'`;
     expect(ledger).toEqual({ commit_sha: moved, deleted_at: null });
+  });
+
+  it("keeps the tag object; a tag re-created as a new annotated object on the same commit is flagged once", async () => {
+    const w = env.sim.world;
+    w.createRepo("ledger/obj");
+    const first = w.tag("ledger/obj", "v1.0.0", { annotated: true });
+    const light = w.tag("ledger/obj", "v0.9.0", { target: w.commit("ledger/obj", "old") });
+    const ws = randomUUID();
+    await insertPlugins(env.db.sql, [
+      {
+        workspace_id: ws,
+        plugin_name: "fixed",
+        source_raw: "github://ledger/obj",
+        tracked_ref: "tag:v1.0.0",
+        installed_sha: first.commit,
+      },
+      {
+        workspace_id: ws,
+        plugin_name: "latest",
+        source_raw: "github://ledger/obj",
+        tracked_ref: "tag:latest",
+        installed_sha: first.commit,
+      },
+    ]);
+    const ledger = () =>
+      env.db.sql<{ tag: string; commit_sha: string; tag_object: string | null }[]>`
+        SELECT tag, commit_sha, tag_object FROM drift_tag_ledger WHERE repo_key LIKE '%ledger/obj' ORDER BY tag`;
+    expect((await sweep(env.db.sql, env.sim)).policies.integrityEvents).toBe(0);
+    expect(await ledger()).toEqual([
+      { tag: "v0.9.0", commit_sha: light.commit, tag_object: null },
+      { tag: "v1.0.0", commit_sha: first.commit, tag_object: first.ref },
+    ]);
+
+    // Deleted and made again, between two sweeps, as a new annotated tag of the very same commit.
+    w.deleteTag("ledger/obj", "v1.0.0");
+    const again = w.tag("ledger/obj", "v1.0.0", { annotated: true, target: first.commit });
+    expect(again.commit).toBe(first.commit);
+    expect(again.ref).not.toBe(first.ref);
+    expect((await sweep(env.db.sql, env.sim)).policies.integrityEvents).toBe(1);
+    expect((await sweep(env.db.sql, env.sim)).policies.integrityEvents).toBe(0);
+    expect(await events()).toEqual([
+      {
+        kind: "tag_recreated",
+        tag: "v1.0.0",
+        previous_sha: first.commit,
+        new_sha: first.commit,
+        target_key: null,
+      },
+    ]);
+    const [listed] = await listIntegrityEvents(env.db.sql);
+    expect(listed).toMatchObject({ previous_tag_object: first.ref, tag_object: again.ref });
+    expect((await ledger())[1]).toEqual({ tag: "v1.0.0", commit_sha: first.commit, tag_object: again.ref });
+    // The same commit never made a drift: nothing was queued.
+    expect((await env.db.sql`SELECT 1 FROM plugin_update_queue WHERE workspace_id = ${ws}`).length).toBe(0);
   });
 
   it("a deleted release never becomes a silent downgrade (flagged, and never auto-applied)", async () => {

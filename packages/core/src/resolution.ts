@@ -36,6 +36,13 @@ export type Resolution =
       readonly etag?: string;
       /** For tag:latest / semver: the tag list it was chosen from (name → commit), for the review packet. */
       readonly tags?: readonly ListedCommitTag[];
+      /**
+       * The tag object of the tag resolved (tag:NAME, the chosen tag of tag:latest / semver:, a ref: that fell back
+       * to a tag): its id for an annotated tag, null for a lightweight one, undefined when the answer did not say.
+       */
+      readonly tagObject?: string | null;
+      /** That annotated tag's tagger date (ISO 8601), when the answer carried it: the drift's date for ready_at. */
+      readonly taggedAt?: string;
     }
   | {
       readonly status: "failed";
@@ -54,6 +61,8 @@ export type Resolution =
 export interface ListedCommitTag {
   readonly name: string;
   readonly sha: string;
+  /** The annotated tag's own object id, null for a lightweight tag, undefined when the listing did not say. */
+  readonly object?: string | null;
 }
 
 /** What the sweeper already knows about a target from earlier sweeps (enables REST conditional requests). */

@@ -31,7 +31,12 @@ export interface WantedReview {
 export interface ReviewRecord {
   readonly targetKey: string;
   readonly latestSha: string;
-  readonly commit?: { readonly toVersion: string | null; readonly result: Fetched<CommitReview> };
+  readonly commit?: {
+    readonly toVersion: string | null;
+    /** The annotated tag's tagger date, from the resolution (no request of its own); null: none or unknown. */
+    readonly taggedAt: string | null;
+    readonly result: Fetched<CommitReview>;
+  };
   readonly compares: readonly {
     readonly currentSha: string;
     readonly fromVersion: string | null;
@@ -72,6 +77,12 @@ export function fromVersionOf(resolution: Resolution | undefined, currentSha: st
     .sort();
   // Several tags on one commit (v1.2.0 and 1.2.0): the first by name, so the answer does not depend on order.
   return names[0] ?? null;
+}
+
+/** The tagger date of the annotated tag the target resolved to, when that resolution is of this new commit. */
+export function taggedAtOf(resolution: Resolution | undefined, latestSha: string): string | null {
+  if (resolution?.status !== "resolved" || resolution.sha !== latestSha.toLowerCase()) return null;
+  return resolution.taggedAt ?? null;
 }
 
 export interface ReviewDeps {
@@ -160,6 +171,7 @@ function recordOf(
       ? {
           commit: {
             toVersion: toVersionOf(request.target, tag?.resolvedTag ?? null),
+            taggedAt: taggedAtOf(resolution, request.latestSha),
             result: answer?.commit ?? missing,
           },
         }

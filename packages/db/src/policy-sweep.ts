@@ -17,9 +17,10 @@ import { EFFECTIVE_POLICY } from "./policy-store";
  */
 
 /**
- * Sets `ready_at` of the pending rows of these targets: the drift's date (release publication, else the new
- * commit's date, else when the sweeper saw it: a later bound, so never early) plus the most specific policy's
- * `min_release_age`, else the default. NULL when no age applies and for `tag_moved` (an alarm, not a release).
+ * Sets `ready_at` of the pending rows of these targets: the drift's date (release publication, else the annotated
+ * tag's tagger date, else the new commit's date, else when the sweeper saw it: a later bound, so never early)
+ * plus the most specific policy's `min_release_age`, else the default. NULL when no age applies and for
+ * `tag_moved` (an alarm, not a release).
  * Idempotent: only rows whose value changes are written.
  */
 export async function refreshReadyAt(
@@ -33,7 +34,7 @@ export async function refreshReadyAt(
     FROM (
       SELECT q.id, CASE WHEN q.drift_kind = 'tag_moved' OR coalesce(pol.min_release_age_ms, ${defaultAgeMs}) = 0
         THEN NULL
-        ELSE coalesce(drift_timestamptz(p.release->>'published_at'), p.committed_at, q.updated_at)
+        ELSE coalesce(drift_timestamptz(p.release->>'published_at'), p.tagged_at, p.committed_at, q.updated_at)
              + make_interval(secs => coalesce(pol.min_release_age_ms, ${defaultAgeMs}) / 1000.0) END AS ready_at
       FROM plugin_update_queue q
       LEFT JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)

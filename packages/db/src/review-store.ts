@@ -73,6 +73,7 @@ export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]):
         latest_sha: r.latestSha.toLowerCase(),
         repo_url: pgText(v?.repoUrl, 2000),
         to_version: pgText(r.commit.toVersion, 255),
+        tagged_at: pgText(r.commit.taggedAt, 100),
         committed_at: v?.committedAt ?? null,
         signature: v?.signature ?? null,
         release,
@@ -98,13 +99,16 @@ export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]):
   if (packets.length) {
     await sql`
       INSERT INTO drift_review_packets AS p
-        (target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error)
-      SELECT target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error
+        (target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error,
+         tagged_at)
+      SELECT target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error,
+             drift_timestamptz(tagged_at)
       FROM jsonb_to_recordset(${sql.json(packets)}::jsonb) AS x(target_key text, latest_sha text, repo_url text,
         to_version text, committed_at timestamptz, signature text, release jsonb, status text, attempts int,
-        last_error text)
+        last_error text, tagged_at text)
       ON CONFLICT (target_key, latest_sha) DO UPDATE SET repo_url = EXCLUDED.repo_url,
         to_version = EXCLUDED.to_version, committed_at = EXCLUDED.committed_at, signature = EXCLUDED.signature,
+        tagged_at = coalesce(EXCLUDED.tagged_at, p.tagged_at),
         release = EXCLUDED.release, status = EXCLUDED.status, attempts = p.attempts + EXCLUDED.attempts,
         last_error = EXCLUDED.last_error, fetched_at = now()
       WHERE p.status <> 'complete'`;

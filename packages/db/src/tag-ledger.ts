@@ -19,7 +19,7 @@ export async function recordTagLedger(
   const repos = [...new Set([...obs.present.keys(), ...obs.gone.keys()])];
   if (repos.length === 0) return {};
   const ledger = await tx<LedgerTag[]>`
-    SELECT repo_key, tag, commit_sha, deleted_at IS NOT NULL AS deleted FROM drift_tag_ledger
+    SELECT repo_key, tag, commit_sha, tag_object, deleted_at IS NOT NULL AS deleted FROM drift_tag_ledger
     WHERE repo_key = ANY(${repos}::text[]) ORDER BY repo_key, tag FOR UPDATE`;
   const targets = obs.choices.map((c) => c.targetKey);
   const previous = targets.length
@@ -32,18 +32,22 @@ export async function recordTagLedger(
     ledger,
     new Map(previous.map((p) => [p.target_key, { tag: p.tag, sha: p.commit_sha }])),
   );
-  const rows = writes.map((w) => ({ ...w, tag: pgText(w.tag, 255) }));
+  const rows = writes.map((w) => ({ ...w, tag: pgText(w.tag, 255), tag_object: pgText(w.tag_object, 64) }));
   if (rows.length) {
     await tx`
-      INSERT INTO drift_tag_ledger AS l (repo_key, tag, commit_sha, deleted_at)
-      SELECT repo_key, tag, commit_sha, CASE WHEN change = 'deleted' THEN now() END
-      FROM jsonb_to_recordset(${tx.json(rows)}::jsonb) AS x(repo_key text, tag text, commit_sha text, change text)
+      INSERT INTO drift_tag_ledger AS l (repo_key, tag, commit_sha, tag_object, deleted_at)
+      SELECT repo_key, tag, commit_sha, tag_object, CASE WHEN change = 'deleted' THEN now() END
+      FROM jsonb_to_recordset(${tx.json(rows)}::jsonb)
+        AS x(repo_key text, tag text, commit_sha text, tag_object text, change text)
       ORDER BY repo_key, tag -- the lock order of the SELECT above: two messages never wait on each other in a cycle
       ON CONFLICT (repo_key, tag) DO UPDATE SET
         commit_sha = EXCLUDED.commit_sha,
+        tag_object = EXCLUDED.tag_object,
         deleted_at = EXCLUDED.deleted_at,
-        first_seen = CASE WHEN l.commit_sha <> EXCLUDED.commit_sha OR l.deleted_at IS NOT NULL THEN now()
-                          ELSE l.first_seen END,
+        -- (tag → commit, tag object) first seen: another commit, a return, or another known tag object starts anew.
+        first_seen = CASE WHEN l.commit_sha <> EXCLUDED.commit_sha OR l.deleted_at IS NOT NULL
+                            OR (l.tag_object IS NOT NULL AND l.tag_object IS DISTINCT FROM EXCLUDED.tag_object)
+                          THEN now() ELSE l.first_seen END,
         last_seen = CASE WHEN EXCLUDED.deleted_at IS NULL THEN now() ELSE l.last_seen END`;
   }
   if (obs.choices.length) {
@@ -59,13 +63,16 @@ export async function recordTagLedger(
     ...f,
     tag: pgText(f.tag, 255),
     previous_tag: pgText(f.previous_tag),
+    previous_tag_object: pgText(f.previous_tag_object, 64),
+    tag_object: pgText(f.tag_object, 64),
   }));
   await tx`
-    INSERT INTO drift_integrity_events
-      (kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha, sweep_id)
-    SELECT kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha, ${sweepId}::uuid
+    INSERT INTO drift_integrity_events (kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha,
+      previous_tag_object, tag_object, sweep_id)
+    SELECT kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha, previous_tag_object, tag_object,
+      ${sweepId}::uuid
     FROM jsonb_to_recordset(${tx.json(events)}::jsonb) AS x(kind text, repo_key text, tag text, target_key text,
-      previous_tag text, previous_sha text, new_sha text)`;
+      previous_tag text, previous_sha text, new_sha text, previous_tag_object text, tag_object text)`;
   const counts: Partial<Record<IntegrityKind, number>> = {};
   for (const f of findings) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
   return counts;
@@ -81,6 +88,9 @@ export interface IntegrityEvent {
   readonly previous_tag: string | null;
   readonly previous_sha: string | null;
   readonly new_sha: string | null;
+  /** The annotated tag objects before and after, where known (null: lightweight, none, or not known). */
+  readonly previous_tag_object: string | null;
+  readonly tag_object: string | null;
   readonly sweep_id: string | null;
   readonly detected_at: Date;
 }
@@ -88,6 +98,7 @@ export interface IntegrityEvent {
 /** The most recent integrity events, newest first. */
 export async function listIntegrityEvents(sql: Sql, limit = 100): Promise<IntegrityEvent[]> {
   return sql<IntegrityEvent[]>`
-    SELECT id, kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha, sweep_id, detected_at
+    SELECT id, kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha, sweep_id, detected_at,
+           previous_tag_object, tag_object
     FROM drift_integrity_events ORDER BY detected_at DESC, id DESC LIMIT ${limit}`;
 }

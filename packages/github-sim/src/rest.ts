@@ -265,6 +265,7 @@ export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse
       sha,
       url: `${req.base}/repos/${repo.owner}/${repo.name}/git/tags/${sha}`,
       message: object.message,
+      tagger: { name: "Sim Tagger", email: "tagger@example.com", date: object.date },
       object: { type: "commit", sha: commit, url: commitUrl(commit) },
     });
   }

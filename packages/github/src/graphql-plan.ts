@@ -1,6 +1,13 @@
 import type { ListedCommitTag, Resolution, Target, TrackedRef } from "@drift/core";
 import { type Failure, failure } from "./errors";
-import { type BuiltRepo, type Peeled, type RepoSelection, readPeeled } from "./graphql-query";
+import {
+  type BuiltRepo,
+  type Peeled,
+  type RepoSelection,
+  readPeeled,
+  readTagObject,
+  type TagObject,
+} from "./graphql-query";
 import { label, resolved } from "./host";
 import type { Redactor } from "./redact";
 import { type ListedTag, pickLatest, pickSatisfying } from "./tags";
@@ -36,6 +43,8 @@ export class RepoPlan {
   /** The repository itself failed (missing, forbidden, deferred…): every target of it gets this. */
   failure?: Failure;
   private readonly refResults = new Map<string, RefOutcome>();
+  /** qualified ref or listed tag name → the object it names (the tag object of an annotated tag) */
+  private readonly tagObjects = new Map<string, TagObject>();
   private readonly tags: ListedTag<Peeled | undefined>[] = [];
   tagCursor: string | null = null;
   tagsDone = false;
@@ -113,6 +122,8 @@ export class RepoPlan {
     for (const [qualified, alias] of repo.refAliases) {
       const ref = node[alias] as { target?: unknown } | null | undefined;
       const peeled = readPeeled(ref?.target);
+      const object = readTagObject(ref?.target);
+      if (object && qualified.startsWith("refs/tags/")) this.tagObjects.set(qualified, object);
       if (ref === null && !fieldErrors.has(alias)) this.refResults.set(qualified, { kind: "missing" });
       else
         this.refResults.set(qualified, peeled ?? { kind: "failed", failure: unexpected(qualified, alias) });
@@ -134,7 +145,10 @@ export class RepoPlan {
         return;
       }
       for (const n of conn.nodes) {
-        if (n && typeof n.name === "string") this.tags.push({ name: n.name, target: readPeeled(n.target) });
+        if (!n || typeof n.name !== "string") continue;
+        this.tags.push({ name: n.name, target: readPeeled(n.target) });
+        const object = readTagObject(n.target);
+        if (object) this.tagObjects.set(`refs/tags/${n.name}`, object);
       }
       const next = conn.pageInfo.hasNextPage === true && typeof conn.pageInfo.endCursor === "string";
       this.tagCursor = next ? (conn.pageInfo.endCursor as string) : null;
@@ -201,7 +215,11 @@ export class RepoPlan {
             ref.type === "latest" ? `no stable semver tag ${at}` : `no tag ${at} satisfies ${ref.range}`,
           );
         }
-        return this.fromPeeled(choice.target, `tag ${choice.name} ${at}`, choice.name, this.tagCommits());
+        return this.fromPeeled(choice.target, `tag ${choice.name} ${at}`, {
+          tag: choice.name,
+          tags: this.tagCommits(),
+          object: this.tagObjects.get(`refs/tags/${choice.name}`),
+        });
       }
       case "sha":
         return resolved(ref.sha);
@@ -223,7 +241,9 @@ export class RepoPlan {
   private tagCommits(): ListedCommitTag[] {
     this.tagIndex ??= this.tags.flatMap((t) => {
       const end = t.target && this.follow(t.target);
-      return end?.kind === "commit" ? [{ name: t.name, sha: end.sha }] : [];
+      if (end?.kind !== "commit") return [];
+      const object = this.tagObjects.get(`refs/tags/${t.name}`)?.object;
+      return [{ name: t.name, sha: end.sha, ...(object !== undefined ? { object } : {}) }];
     });
     return this.tagIndex;
   }
@@ -231,13 +251,19 @@ export class RepoPlan {
   private fromPeeled(
     p: Peeled | undefined,
     what: string,
-    tag?: string,
-    tags?: readonly ListedCommitTag[],
+    extra: { tag?: string; tags?: readonly ListedCommitTag[]; object?: TagObject | undefined } = {},
   ): Resolution {
     if (!p) return failure("transient", `${what}: unexpected answer from GitHub`);
     const end = this.follow(p);
-    if (end.kind === "commit")
-      return resolved(end.sha, tag !== undefined ? { tag, ...(tags ? { tags } : {}) } : {});
+    if (end.kind === "commit") {
+      const { tag, tags, object } = extra;
+      return resolved(end.sha, {
+        ...(tag !== undefined ? { tag, ...(tags ? { tags } : {}) } : {}),
+        ...(object
+          ? { tagObject: object.object, ...(object.taggedAt ? { taggedAt: object.taggedAt } : {}) }
+          : {}),
+      });
+    }
     if (end.kind === "other") return failure("invalid", `${what} points to a ${end.type}, not a commit`);
     return this.peelFailure ?? failure("transient", `${what}: tag chain too deep to peel`);
   }
@@ -248,6 +274,6 @@ export class RepoPlan {
     if (!r) return failure("transient", `${what}: no answer`);
     if (r.kind === "missing") return undefined;
     if (r.kind === "failed") return r.failure;
-    return this.fromPeeled(r, what);
+    return this.fromPeeled(r, what, { object: this.tagObjects.get(qualified) });
   }
 }

@@ -39,10 +39,16 @@ export interface BuiltQuery {
   readonly repos: readonly BuiltRepo[];
 }
 
-/** `fragment Peel`: an object's type and id, and for tags their target, PEEL_DEPTH levels deep. */
+/**
+ * `fragment Peel`: an object's type and id, and for tags their target, PEEL_DEPTH levels deep. The outer tag's
+ * tagger date comes along (the release age of a tag without a release; no field with a cost of its own).
+ */
 export function peelFragment(depth = PEEL_DEPTH): string {
   let inner = "__typename oid";
-  for (let i = 0; i < depth; i++) inner = `__typename oid ... on Tag { target { ${inner} } }`;
+  for (let i = 0; i < depth; i++) {
+    const tagger = i === depth - 1 ? "tagger { date } " : "";
+    inner = `__typename oid ... on Tag { ${tagger}target { ${inner} } }`;
+  }
   return `fragment Peel on GitObject { ${inner} }`;
 }
 
@@ -120,4 +126,22 @@ export function readPeeled(node: unknown): Peeled | undefined {
     current = current.target as typeof current;
   }
   return undefined;
+}
+
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
+
+/** What a ref names directly: an annotated tag object (its id and tagger date) or, for a lightweight tag, none. */
+export interface TagObject {
+  /** The tag object's id; null: a lightweight tag (the ref names the commit itself). */
+  readonly object: string | null;
+  readonly taggedAt?: string;
+}
+
+/** Reads the outer object of a `...Peel` selection as a tag's object; undefined when it is neither. */
+export function readTagObject(node: unknown): TagObject | undefined {
+  const n = node as { __typename?: unknown; oid?: unknown; tagger?: { date?: unknown } | null } | null;
+  if (n?.__typename === "Commit") return { object: null };
+  if (n?.__typename !== "Tag" || typeof n.oid !== "string" || !OBJECT_ID.test(n.oid)) return undefined;
+  const date = n.tagger?.date;
+  return { object: n.oid.toLowerCase(), ...(typeof date === "string" ? { taggedAt: date } : {}) };
 }

@@ -53,14 +53,31 @@ export const label = (t: Pick<Target, "owner" | "repo">): string => `${t.owner}/
 
 export const resolved = (
   sha: string,
-  extra: { tag?: string; etag?: string; tags?: readonly ListedCommitTag[] } = {},
+  extra: {
+    tag?: string;
+    etag?: string;
+    tags?: readonly ListedCommitTag[];
+    tagObject?: string | null;
+    taggedAt?: string;
+  } = {},
 ): Resolution => ({
   status: "resolved",
   sha: sha.toLowerCase(),
   ...(extra.tag !== undefined ? { tag: extra.tag } : {}),
   ...(extra.etag ? { etag: extra.etag } : {}),
   ...(extra.tags ? { tags: extra.tags } : {}),
+  ...(extra.tagObject !== undefined ? { tagObject: extra.tagObject?.toLowerCase() ?? null } : {}),
+  ...(extra.taggedAt ? { taggedAt: extra.taggedAt } : {}),
 });
+
+/** The tag object fields of a resolution, to pass on to another (a peel's answer to the tag it peeled). */
+export function tagObjectOf(r: Resolution): { tagObject?: string | null; taggedAt?: string } {
+  if (r.status !== "resolved") return {};
+  return {
+    ...(r.tagObject !== undefined ? { tagObject: r.tagObject } : {}),
+    ...(r.taggedAt ? { taggedAt: r.taggedAt } : {}),
+  };
+}
 
 /** A full commit id (SHA-1 or SHA-256). */
 export const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;

@@ -1,6 +1,15 @@
 import { type KnownState, type Resolution, type ResolveRequest, repoKey, type Target } from "@drift/core";
 import { classifyError, type Failure, failure } from "./errors";
-import { abortDeferral, budgetDeferral, FULL_SHA, type HostEnv, HostGate, label, resolved } from "./host";
+import {
+  abortDeferral,
+  budgetDeferral,
+  FULL_SHA,
+  type HostEnv,
+  HostGate,
+  label,
+  resolved,
+  tagObjectOf,
+} from "./host";
 import { mapBounded } from "./limit";
 import { type ListedTag, pickLatest, pickSatisfying } from "./tags";
 
@@ -13,8 +22,11 @@ type Sent<T> = { ok: true; value: T } | { ok: false; failure: Failure; status?: 
 interface TagPointer {
   /** The commit (GitHub peels); on Gitea the object one level down, which may be another tag or a tree. */
   readonly sha: string;
-  /** Gitea: the tag object's own id when the tag is annotated: it must be peeled before `sha` is trusted. */
-  readonly annotated?: string;
+  /**
+   * Gitea: the tag object's own id when the tag is annotated (it must be peeled before `sha` is trusted), null
+   * for a lightweight tag; undefined when the listing does not say (GitHub lists commits only).
+   */
+  readonly object?: string | null;
 }
 
 interface Call {
@@ -106,7 +118,12 @@ export class RestResolver {
           if (end.status === "resolved")
             return resolved(end.sha, {
               tag: choice.name,
-              tags: tags.map((t) => ({ name: t.name, sha: t.target.sha })),
+              tags: tags.map((t) => ({
+                name: t.name,
+                sha: t.target.sha,
+                ...(t.target.object !== undefined ? { object: t.target.object } : {}),
+              })),
+              ...tagObjectOf(end),
             });
           if (end.kind !== "invalid") return end;
           candidates = candidates.filter((c) => c !== choice);
@@ -116,22 +133,29 @@ export class RestResolver {
     }
   }
 
-  /** The commit a listed tag stands for: as listed, or (Gitea annotated tags) peeled first. */
+  /** The commit a listed tag stands for: as listed, or (Gitea annotated tags) peeled first, with its tag object. */
   private commitOf(t: Target, pointer: TagPointer, what: string, call: Call): Promise<Resolution> {
-    if (!pointer.annotated) return Promise.resolve(resolved(pointer.sha));
-    const key = `${repoKey(t)}\0${pointer.annotated}`;
+    if (typeof pointer.object !== "string") {
+      const object = pointer.object === null ? { tagObject: null } : {};
+      return Promise.resolve(resolved(pointer.sha, object));
+    }
+    const key = `${repoKey(t)}\0${pointer.object}`;
     let peeled = call.peels.get(key);
     if (!peeled) {
-      peeled = this.peel(t, pointer.annotated, what, call);
+      peeled = this.peel(t, pointer.object, what, call);
       call.peels.set(key, peeled);
     }
     return peeled;
   }
 
-  /** Gitea: follows `git/tags/{sha}` until a commit; a chain ending at a tree or blob makes the target invalid. */
+  /**
+   * Gitea: follows `git/tags/{sha}` until a commit; a chain ending at a tree or blob makes the target invalid.
+   * The first answer is the tag object's own: its tagger date comes with the resolution.
+   */
   private async peel(t: Target, tagObject: string, what: string, call: Call): Promise<Resolution> {
     const repoPath = `/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}`;
     let sha = tagObject;
+    let taggedAt: string | undefined;
     for (let depth = 0; depth < MAX_PEEL_DEPTH; depth++) {
       const sent = await this.send(call, what, `${repoPath}/git/tags/${sha}`, {});
       if (!sent.ok) {
@@ -140,9 +164,14 @@ export class RestResolver {
         if (sent.status === 400) return failure("invalid", `${what} does not point to a commit`);
         return sent.failure;
       }
-      const object = (sent.value.data as { object?: { type?: unknown; sha?: unknown } } | undefined)?.object;
+      const data = sent.value.data as
+        | { object?: { type?: unknown; sha?: unknown }; tagger?: { date?: unknown } | null }
+        | undefined;
+      const object = data?.object;
+      if (depth === 0 && typeof data?.tagger?.date === "string") taggedAt = data.tagger.date;
       const next = typeof object?.sha === "string" && FULL_SHA.test(object.sha) ? object.sha : undefined;
-      if (object?.type === "commit" && next) return resolved(next);
+      if (object?.type === "commit" && next)
+        return resolved(next, { tagObject, ...(taggedAt ? { taggedAt } : {}) });
       if (object?.type === "tag" && next) {
         sha = next;
         continue;
@@ -185,7 +214,7 @@ export class RestResolver {
     const answered = { etag: sent.value.headers.etag ?? "" };
     if (github || kind === "branch" || typeof data === "string") return resolved(sha, answered);
     const end = await this.commitOf(t, giteaPointer(data.id, sha), what, call);
-    return end.status === "resolved" ? resolved(end.sha, answered) : end;
+    return end.status === "resolved" ? resolved(end.sha, { ...answered, ...tagObjectOf(end) }) : end;
   }
 
   /**
@@ -264,7 +293,6 @@ export class RestResolver {
 
 /** Gitea's tag JSON: `id` is the tag's own object; when it differs from `commit.sha` the tag is annotated. */
 function giteaPointer(id: unknown, sha: string): TagPointer {
-  return typeof id === "string" && FULL_SHA.test(id) && id.toLowerCase() !== sha.toLowerCase()
-    ? { sha, annotated: id.toLowerCase() }
-    : { sha };
+  if (typeof id !== "string" || !FULL_SHA.test(id)) return { sha };
+  return id.toLowerCase() !== sha.toLowerCase() ? { sha, object: id.toLowerCase() } : { sha, object: null };
 }

@@ -31,8 +31,13 @@ export const integrityCommand: Command = {
       if (events.length === 0) ctx.stdout.write("No integrity events.\n");
       for (const e of events) {
         const change = `${e.previous_tag ? `${printable(e.previous_tag)} ` : ""}${e.previous_sha?.slice(0, 12) ?? "-"} -> ${e.new_sha?.slice(0, 12) ?? "gone"}`;
+        // The tag objects where known: a re-created annotated tag on the same commit differs only there.
+        const objects =
+          e.previous_tag_object || e.tag_object
+            ? `  (tag object ${e.previous_tag_object?.slice(0, 12) ?? "-"} -> ${e.tag_object?.slice(0, 12) ?? "-"})`
+            : "";
         ctx.stdout.write(
-          `${e.detected_at.toISOString()}  ${e.kind.padEnd(17)}  ${printable(e.repo_key)} ${printable(e.tag)}  ${change}\n`,
+          `${e.detected_at.toISOString()}  ${e.kind.padEnd(17)}  ${printable(e.repo_key)} ${printable(e.tag)}  ${change}${objects}\n`,
         );
       }
       return 0;

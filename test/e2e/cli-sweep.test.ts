@@ -136,7 +136,7 @@ describe(`drift track / sweep as a user runs them (${dbLabel})`, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("SIMULATION");
     expect(result.stdout).toMatch(/sweep +\S+ \(completed/);
-    expect(result.stdout).toMatch(/tag_moved \(!\)/);
+    expect(result.stdout).toMatch(/\(!\) tag_moved/);
     // A group of all 36 workspaces decided in one action; a release with notes; a dismissal that holds.
     expect(result.stdout).toMatch(
       /apply the group acme\/lint-rules tag:latest in one action: POST \S+ -> 200, (\d+)\/\1 applied/,

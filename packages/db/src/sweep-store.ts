@@ -24,7 +24,7 @@ export function createSweepStore(
     ...createSweepRunStore(sql),
     ...createTargetStateStore(sql),
     pagePluginRows: createRowPager(sql, settings.mappingListCap),
-    recordMappings: (page) => recordMappings(sql, page),
+    recordMappings: (page, scope) => recordMappings(sql, page, scope),
     finishMapping: (wrote) => finishMapping(sql, wrote),
     // One transaction: drift rows, target rows, then the message row and the sweep's completion. A webhook
     // re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps', but cooling

@@ -21,5 +21,9 @@ try {
     console.log(JSON.stringify({ load: [load, loadavg()[0]], ...r }));
   }
 } finally {
-  await db.close();
+  // PROFILE_KEEP: leave the schema (and its 1M rows) for EXPLAIN; printed so it can be dropped by hand.
+  if (process.env.PROFILE_KEEP) {
+    console.log(JSON.stringify({ kept: db.schema }));
+    await db.sql.end();
+  } else await db.close();
 }

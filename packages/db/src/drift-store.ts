@@ -17,7 +17,10 @@ export interface DriftCounts {
   readonly refreshed: number;
   /** Pending rows whose drift went away without an apply. */
   readonly superseded: number;
-  /** Followed plugins compared in this call (drifted or not). */
+  /**
+   * Followed plugins read and judged in this call (drifted or not): the candidates whose mapping is not in sync with
+   * the answer, or that hold a pending row.
+   */
   readonly compared: number;
 }
 
@@ -37,7 +40,9 @@ export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, comp
  * Only what can have changed is compared: every follower of a target whose commit (or tag) differs from its
  * previous resolution, and for the others only the plugins (re)mapped since then (the mapping pass remaps a row
  * whose source_raw, tracked_ref or installed_sha changed). A sweep with nothing changed compares and writes no
- * plugin; a follower whose dismissal hold has run out since is compared again. Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is
+ * plugin; a follower whose dismissal hold has run out since is compared again. Of those candidates, only the ones
+ * the mapping does not show in sync, or that hold a pending row, are read from workspace_plugins (a first sweep
+ * over a million plugins reads the drifted ones, not all of them). Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is
  * left for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):
  * it may have changed since mapping. An abbreviated SHA matches the full SHA it prefixes (case-insensitive).
  */
@@ -85,11 +90,30 @@ export async function applyDrift(
       JOIN judged j ON j.target_key = m.target_key
       WHERE NOT j.moved AND m.mapped_at < j.last_resolved_at
     ),
+    -- The plugins holding a pending row for these targets (or for no recorded target: rows older than target_key).
+    pending AS (
+      SELECT wp.id FROM judged j
+      JOIN plugin_update_queue q ON q.target_key = j.target_key AND q.status = 'pending'
+      JOIN workspace_plugins wp ON wp.workspace_id = q.workspace_id AND wp.plugin_name = q.plugin_name
+      UNION
+      SELECT wp.id FROM plugin_update_queue q
+      JOIN workspace_plugins wp ON wp.workspace_id = q.workspace_id AND wp.plugin_name = q.plugin_name
+      WHERE q.status = 'pending' AND q.target_key IS NULL
+    ),
+    -- Only candidates with something to do are read: those the mapping does not show in sync with the answer (its
+    -- installed_sha is the row's when it was mapped), and those holding a pending row (it may be superseded). A
+    -- candidate in sync on its mapping and without a pending row needs nothing; if its row changed since, the next
+    -- mapping pass remaps it and the next sweep compares it (as for a row re-pointed between dispatch and worker).
+    to_read AS (
+      SELECT c.* FROM candidates c
+      WHERE NOT (starts_with(c.sha, lower(c.installed_sha)) OR starts_with(lower(c.installed_sha), c.sha))
+         OR c.plugin_id IN (SELECT id FROM pending)
+    ),
     compared AS (
       SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, m.sha, m.tag, m.drift_kind,
              m.target_key,
              (starts_with(m.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), m.sha)) AS in_sync
-      FROM candidates m
+      FROM to_read m
       -- One primary-key probe per candidate (LIMIT 1 keeps the lateral from being flattened into a hash join that
       -- reads the whole table for a few hundred candidates: seconds per message at a million rows).
       CROSS JOIN LATERAL (SELECT * FROM workspace_plugins x WHERE x.id = m.plugin_id LIMIT 1) wp

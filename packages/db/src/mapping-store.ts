@@ -166,7 +166,21 @@ export async function finishMapping(sql: Sql, wrote: boolean): Promise<MappingTo
     AND NOT EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)`;
   pruned += d.count;
   if (wrote || pruned > 0) await analyzeMappings(sql);
+  await analyzeQueueIfStale(sql);
   return { rows: c?.rows ?? 0, skipped: c?.skipped ?? 0, invalid: c?.invalid ?? 0, pruned };
+}
+
+/**
+ * Refreshes the update queue's statistics when much of it changed since they were taken: a first sweep fills it
+ * with a drift per drifted plugin long before autovacuum's analyze runs, and the next sweep's per-target queries
+ * (ready_at, review packets, policies) were planned as scans of every pending row. The counters are the server's
+ * (pg_stat_user_tables); as `drift_app` on PostgreSQL before 17 the ANALYZE is skipped like {@link analyzeMappings}.
+ */
+export async function analyzeQueueIfStale(sql: Sql): Promise<void> {
+  const [s] = await sql<{ changed: number; live: number }[]>`
+    SELECT n_mod_since_analyze::float8 AS changed, n_live_tup::float8 AS live FROM pg_stat_user_tables
+    WHERE relid = 'plugin_update_queue'::regclass`;
+  if (s && s.changed > 1000 && s.changed > s.live / 10) await sql`ANALYZE plugin_update_queue`;
 }
 
 /** Forgets mappings and problems of plugins the platform deleted (set-based anti-joins); returns how many. */

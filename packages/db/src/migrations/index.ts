@@ -8,6 +8,7 @@ import webhookRechecks from "./007_webhook_rechecks";
 import sweepHeartbeat from "./008_sweep_heartbeat";
 import decisions from "./009_decisions";
 import policiesLedger from "./011_policies_ledger";
+import pendingTargetIndex from "./012_pending_target_index";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "008_sweep_heartbeat", sql: sweepHeartbeat },
   { id: "009_decisions", sql: decisions },
   { id: "011_policies_ledger", sql: policiesLedger },
+  { id: "012_pending_target_index", sql: pendingTargetIndex },
 ];

@@ -14,9 +14,20 @@ try {
   for (let i = 0; i < repeats; i++) {
     const load = loadavg()[0];
     // PROFILE_LOG_MS: the sweeps' sessions log statements slower than this to the server log (superuser only).
-    const url = process.env.PROFILE_LOG_MS
-      ? `${db.url}${db.url.includes("?") ? "&" : "?"}log_min_duration_statement=${process.env.PROFILE_LOG_MS}`
-      : db.url;
+    // PROFILE_EXPLAIN_MS: their plans too (auto_explain, loaded per session).
+    const ms = process.env.PROFILE_LOG_MS;
+    const explain = process.env.PROFILE_EXPLAIN_MS;
+    const params = [
+      ...(ms ? [`log_min_duration_statement=${ms}`] : []),
+      ...(explain
+        ? [
+            "session_preload_libraries=auto_explain",
+            `auto_explain.log_min_duration=${explain}`,
+            "auto_explain.log_analyze=on",
+          ]
+        : []),
+    ];
+    const url = params.length ? `${db.url}${db.url.includes("?") ? "&" : "?"}${params.join("&")}` : db.url;
     const r = await benchScale({ ...db, url }, rows);
     console.log(JSON.stringify({ load: [load, loadavg()[0]], ...r }));
   }

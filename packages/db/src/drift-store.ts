@@ -91,9 +91,12 @@ export async function applyDrift(
       WHERE NOT j.moved AND m.mapped_at < j.last_resolved_at
     ),
     -- The plugins holding a pending row for these targets (or for no recorded target: rows older than target_key).
-    pending AS (
+    -- Driven from the targets through the by-target index (OFFSET 0 keeps the lateral from being flattened: with
+    -- the queue's statistics behind its growth, the join was planned from every pending row of the queue).
+    pending AS MATERIALIZED (
       SELECT wp.id FROM judged j
-      JOIN plugin_update_queue q ON q.target_key = j.target_key AND q.status = 'pending'
+      CROSS JOIN LATERAL (SELECT x.workspace_id, x.plugin_name FROM plugin_update_queue x
+        WHERE x.target_key = j.target_key AND x.status = 'pending' OFFSET 0) q
       JOIN workspace_plugins wp ON wp.workspace_id = q.workspace_id AND wp.plugin_name = q.plugin_name
       UNION
       SELECT wp.id FROM plugin_update_queue q
@@ -104,10 +107,12 @@ export async function applyDrift(
     -- installed_sha is the row's when it was mapped), and those holding a pending row (it may be superseded). A
     -- candidate in sync on its mapping and without a pending row needs nothing; if its row changed since, the next
     -- mapping pass remaps it and the next sweep compares it (as for a row re-pointed between dispatch and worker).
+    -- (A join on the materialized set, computed once: as IN (SELECT …) under the OR it was planned, with a
+    -- small estimate, as a subplan run again for every candidate.)
     to_read AS (
-      SELECT c.* FROM candidates c
+      SELECT c.* FROM candidates c LEFT JOIN pending p ON p.id = c.plugin_id
       WHERE NOT (starts_with(c.sha, lower(c.installed_sha)) OR starts_with(lower(c.installed_sha), c.sha))
-         OR c.plugin_id IN (SELECT id FROM pending)
+         OR p.id IS NOT NULL
     ),
     compared AS (
       SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, m.sha, m.tag, m.drift_kind,

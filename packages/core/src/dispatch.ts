@@ -1,5 +1,5 @@
 import { ChunkPacker } from "./chunk";
-import { mapRowValues } from "./mapping";
+import { mapRowValues, rememberingClassifier } from "./mapping";
 import { Metric } from "./metrics";
 import type { DispatchCounts, Log, MessageQueue, MetricsSink, SweepStore } from "./ports";
 import { type SweepMessage, toMessageTarget } from "./sweep-message";
@@ -32,7 +32,7 @@ export interface DispatchConfig {
 export const DEFAULT_DISPATCH_CONFIG: DispatchConfig = {
   trigger: "schedule",
   minIntervalMs: 10 * 60_000,
-  rowPageSize: 50_000,
+  rowPageSize: 100_000,
   targetPageSize: 2000,
   reposPerMessage: 100,
   maxTargetsPerMessage: 1000,
@@ -123,12 +123,13 @@ async function mapAllRows(
   beat: () => Promise<void>,
 ): Promise<void> {
   let after: string | null = null;
+  const classify = rememberingClassifier();
   for (;;) {
     await beat();
     const page = await store.pagePluginRows(after, config.rowPageSize);
     if (page === null) return;
     if (page.values.length > 0) {
-      const recorded = await store.recordMappings(mapRowValues(page.values), page.scope);
+      const recorded = await store.recordMappings(mapRowValues(page.values, classify), page.scope);
       counts.driftSuperseded += recorded.superseded;
       counts.rowsMapped += recorded.mapped;
     }

@@ -107,9 +107,10 @@ export async function applyDrift(
     -- installed_sha is the row's when it was mapped), and those holding a pending row (it may be superseded). A
     -- candidate in sync on its mapping and without a pending row needs nothing; if its row changed since, the next
     -- mapping pass remaps it and the next sweep compares it (as for a row re-pointed between dispatch and worker).
-    -- (A join on the materialized set, computed once: as IN (SELECT …) under the OR it was planned, with a
-    -- small estimate, as a subplan run again for every candidate.)
-    to_read AS (
+    -- (Materialized, so the probes below run for these only: inlined, the planner probed every candidate first.
+    -- A join on the materialized pending set: as IN (SELECT …) under the OR it was planned, with a small estimate,
+    -- as a subplan run again for every candidate.)
+    to_read AS MATERIALIZED (
       SELECT c.* FROM candidates c LEFT JOIN pending p ON p.id = c.plugin_id
       WHERE NOT (starts_with(c.sha, lower(c.installed_sha)) OR starts_with(lower(c.installed_sha), c.sha))
          OR p.id IS NOT NULL

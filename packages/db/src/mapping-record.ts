@@ -49,9 +49,23 @@ export async function recordMappings(
   page: MappedPage,
   scope: RowScope,
 ): Promise<{ mapped: number; superseded: number }> {
+  if (page.mappings.length === 0 && page.problems.length === 0) return { mapped: 0, superseded: 0 };
+  // A page joins and writes up to ~100,000 rows: room to hash and hold them in memory rather than sort and spill
+  // them to disk (the default work_mem is 4 MB). Transaction-local, through set_config (no SET for a proxy).
+  return sql.begin(async (raw) => {
+    const tx = raw as unknown as Sql;
+    await tx`SELECT set_config('work_mem', '32MB', true)`;
+    return writePage(tx, page, scope);
+  }) as Promise<{ mapped: number; superseded: number }>;
+}
+
+async function writePage(
+  sql: Sql,
+  page: MappedPage,
+  scope: RowScope,
+): Promise<{ mapped: number; superseded: number }> {
   // size: one SQL statement (the set-based write is the point); its CTEs read in order.
   const { mappings: m, problems: p } = page;
-  if (m.length === 0 && p.length === 0) return { mapped: 0, superseded: 0 };
   const unrecorded = scope.kind === "blocks" && scope.unrecorded;
   const t = [...new Map(m.map((x) => [x.target.key, x.target])).values()];
   const all = [...m.map((x) => x.values), ...p.map((x) => x.values)];

@@ -103,8 +103,53 @@ describe(`set-based drift upsert (${dbLabel})`, () => {
       },
     ]);
     await mapAll(db.sql);
-    expect(await applyDrift(db.sql, [{ key: KEY, sha: sha("v1") }])).toMatchObject({ new: 0, compared: 2 });
+    // In sync on their mapping and without a pending row: nothing to do, so not even read.
+    expect(await applyDrift(db.sql, [{ key: KEY, sha: sha("v1") }])).toMatchObject({ new: 0, compared: 0 });
     expect(await queue()).toEqual([]);
+    // Drifted on their mapping: read, and the abbreviated and upper-case SHAs are judged against the answer.
+    expect(await applyDrift(db.sql, [{ key: KEY, sha: sha("v2") }])).toMatchObject({ new: 2, compared: 2 });
+    // Back to v1: both hold a pending row, so both are read (in sync on the mapping) and superseded.
+    expect(await applyDrift(db.sql, [{ key: KEY, sha: sha("v1") }])).toMatchObject({
+      superseded: 2,
+      compared: 2,
+    });
+  });
+
+  it("reads the row as it is now: an installed_sha changed since mapping is judged on its new value", async () => {
+    await insertPlugins(db.sql, [
+      {
+        plugin_name: "a",
+        source_raw: "github://acme/lint",
+        tracked_ref: "tag:latest",
+        installed_sha: sha("v1"),
+      },
+      {
+        plugin_name: "b",
+        source_raw: "github://acme/lint",
+        tracked_ref: "tag:latest",
+        installed_sha: sha("v1"),
+      },
+    ]);
+    await mapAll(db.sql);
+    expect(await applyDrift(db.sql, [{ key: KEY, sha: sha("v2") }])).toMatchObject({ new: 2 });
+    // a is updated to v2 by someone (as an apply does) after the mapping: its mapping still says v1, so it is read,
+    // found in sync and its pending row superseded; b stays pending.
+    await db.sql`UPDATE workspace_plugins SET installed_sha = ${sha("v2")} WHERE plugin_name = 'a'`;
+    expect(await applyDrift(db.sql, [{ key: KEY, sha: sha("v2") }])).toMatchObject({
+      new: 0,
+      refreshed: 0,
+      superseded: 1,
+    });
+    expect((await queue()).map((r) => `${r.plugin_name}:${r.status}`)).toEqual(["a:superseded", "b:pending"]);
+    // A pending row of no recorded target (written before target_key existed) is still found and superseded.
+    await db.sql`UPDATE plugin_update_queue SET target_key = NULL WHERE plugin_name = 'b'`;
+    await db.sql`UPDATE workspace_plugins SET installed_sha = ${sha("v2")} WHERE plugin_name = 'b'`;
+    await mapAll(db.sql);
+    expect(await applyDrift(db.sql, [{ key: KEY, sha: sha("v2") }])).toMatchObject({ superseded: 1 });
+    expect((await queue()).map((r) => `${r.plugin_name}:${r.status}`)).toEqual([
+      "a:superseded",
+      "b:superseded",
+    ]);
   });
 
   it("skips and counts NULL / '' / invalid installed_sha, local:// and unknown schemes, and never queues them", async () => {

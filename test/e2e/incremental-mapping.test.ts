@@ -1,4 +1,4 @@
-import type { PluginRow, SweepStore } from "@drift/core";
+import type { RowValues, SweepStore } from "@drift/core";
 import { createSweepStore, type Sql } from "@drift/db";
 import { describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
@@ -7,19 +7,31 @@ import { insertPlugins, sha } from "../support/seed";
 
 const env = useSweepEnvironment();
 
-/** The Postgres store, counting the rows the mapping pass was handed (the rows parsed and written). */
+/** The Postgres store, counting the values the mapping pass was handed (parsed) and the rows it wrote. */
 function countingStore(sql: Sql, mappingListCap?: number) {
   const store = createSweepStore(sql, { mappingListCap });
-  const parsed: PluginRow[] = [];
+  const parsed: RowValues[] = [];
+  const written = { rows: 0 };
   const wrapped: SweepStore = {
     ...store,
     async pagePluginRows(after, limit) {
-      const rows = await store.pagePluginRows(after, limit);
-      parsed.push(...rows);
-      return rows;
+      const page = await store.pagePluginRows(after, limit);
+      parsed.push(...(page?.values ?? []));
+      return page;
+    },
+    async recordMappings(page, scope) {
+      const recorded = await store.recordMappings(page, scope);
+      written.rows += recorded.mapped;
+      return recorded;
     },
   };
-  return { store: wrapped, parsed };
+  return { store: wrapped, parsed, written };
+}
+
+/** Plugin ids whose mapping or problem row is new, gone or another row version between two snapshots. */
+function rewritten(before: Map<string, string>, after: Map<string, string>): string[] {
+  const keys = new Set([...before.keys(), ...after.keys()].filter((k) => /^[mp]:/.test(k)));
+  return [...new Set([...keys].filter((k) => before.get(k) !== after.get(k)).map((k) => k.slice(2)))].sort();
 }
 
 /** Row versions (xmin) of the sweeper's mapping tables and of the queue, keyed by row. */
@@ -87,7 +99,9 @@ describe(`incremental mapping (${dbLabel})`, () => {
       const first = countingStore(sql, cap);
       const s1 = await sweep(sql, env.sim, { store: first.store });
       expect(s1.rows).toEqual({ scanned: 43, mapped: 43, skipped: 2, invalid: 1 });
-      expect(first.parsed).toHaveLength(43);
+      expect(first.written.rows).toBe(43);
+      // Rows sharing their columns are parsed once: 20 + 20 "ok" rows share two values.
+      expect(first.parsed).toHaveLength(5);
 
       // Nothing changed: nothing parsed, no row version of the mapping, the queue or the plugins changes.
       const before = await versions(sql);
@@ -95,6 +109,7 @@ describe(`incremental mapping (${dbLabel})`, () => {
       const s2 = await sweep(sql, env.sim, { store: idle.store });
       expect(s2.rows).toEqual({ scanned: 43, mapped: 0, skipped: 2, invalid: 1 });
       expect(idle.parsed).toEqual([]);
+      expect(idle.written.rows).toBe(0);
       expect(await versions(sql)).toEqual(before);
 
       // The platform changes some rows: a re-point, a new ref, a filled-in SHA, a broken SHA, a new and a deleted row.
@@ -117,24 +132,27 @@ describe(`incremental mapping (${dbLabel})`, () => {
       const third = countingStore(sql, cap);
       const s3 = await sweep(sql, env.sim, { store: third.store });
       // ok04 only changed its installed_sha: remapped (a one-row write) so that its drift is judged again.
-      expect(third.parsed.map((r) => r.id).sort()).toEqual(
-        (
-          await sql<{ id: string }[]>`SELECT id FROM workspace_plugins
+      const changedIds = (
+        await sql<{ id: string }[]>`SELECT id FROM workspace_plugins
           WHERE plugin_name IN ('ok00', 'ok01', 'no-sha', 'ok02', 'ok04', 'new')`
-        )
-          .map((r) => r.id)
-          .sort(),
-      );
+      ).map((r) => r.id);
+      expect(third.written.rows).toBe(6);
+      expect(third.parsed).toHaveLength(6);
       expect(s3.rows).toEqual({ scanned: 43, mapped: 6, skipped: 1, invalid: 2 });
       const deleted = await sql`SELECT 1 FROM drift_plugin_targets m
       WHERE NOT EXISTS (SELECT 1 FROM workspace_plugins w WHERE w.id = m.plugin_id)`;
       expect(deleted).toHaveLength(0);
-      // Rows the pass did not touch kept their mapping row versions.
+      // Exactly the changed rows were written (the deleted row's mapping pruned); every other kept its row version.
       const after = await versions(sql);
-      const parsedIds = new Set(third.parsed.map((r) => r.id));
-      const untouched = [...changedVersions].filter(([k]) => /^[mp]:/.test(k) && !parsedIds.has(k.slice(2)));
-      expect(untouched.length).toBeGreaterThan(30);
-      for (const [k, v] of untouched) expect(after.get(k) ?? v, k).toBe(v);
+      const ok03 = [...changedVersions.keys()].filter((k) => k.startsWith("w:") && !after.has(k));
+      expect(ok03).toHaveLength(0); // deleted before the snapshot: its mapping is the orphan the pass prunes
+      const orphans = [...changedVersions.keys()].filter(
+        (k) => /^[mp]:/.test(k) && !changedVersions.has(`w:${k.slice(2)}`),
+      );
+      expect(orphans).toHaveLength(1);
+      expect(rewritten(changedVersions, after)).toEqual(
+        [...changedIds, ...orphans.map((k) => k.slice(2))].sort(),
+      );
       const incremental = { mapping: await mappingState(sql), pending: await pendingState(sql) };
       expect(incremental.pending.map((r) => r.plugin_name)).toContain("ok04");
 

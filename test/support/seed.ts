@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mapPluginRows } from "@drift/core";
+import { mapRowValues } from "@drift/core";
 import type { Sql } from "@drift/db";
 import { createRowPager, recordMappings } from "@drift/db";
 
@@ -54,19 +54,24 @@ export function insertFollows(sql: Sql, workspaceId: string, follows: readonly F
   );
 }
 
-/** Runs the dispatcher's mapping pass (the rows new or changed since the last); returns the counts. */
+/**
+ * Runs the dispatcher's mapping pass (the rows new or changed since the last); returns the rows it wrote
+ * (`scanned`) and what the mapping tables then hold (mapped, skipped, invalid).
+ */
 export async function mapAll(sql: Sql, pageSize = 1000) {
   let after: string | null = null;
-  const counts = { scanned: 0, mapped: 0, skipped: 0, invalid: 0 };
+  let scanned = 0;
   const pagePluginRows = createRowPager(sql);
   for (;;) {
-    const rows = await pagePluginRows(after, pageSize);
-    if (rows.length === 0) return counts;
-    const page = mapPluginRows(rows);
-    await recordMappings(sql, page);
-    counts.scanned += rows.length;
-    counts.mapped += page.mappings.length;
-    for (const p of page.problems) counts[p.status] += 1;
-    after = rows[rows.length - 1]?.id ?? null;
+    const page = await pagePluginRows(after, pageSize);
+    if (page === null) break;
+    scanned += (await recordMappings(sql, mapRowValues(page.values), page.scope)).mapped;
+    after = page.next;
   }
+  const [c] = await sql<{ mapped: number; skipped: number; invalid: number }[]>`
+    SELECT (SELECT count(*) FROM drift_plugin_targets)::int AS mapped,
+      count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
+      count(*) FILTER (WHERE status = 'invalid')::int AS invalid
+    FROM drift_row_problems`;
+  return { scanned, mapped: c?.mapped ?? 0, skipped: c?.skipped ?? 0, invalid: c?.invalid ?? 0 };
 }

@@ -1,5 +1,5 @@
 import { ChunkPacker } from "./chunk";
-import { mapPluginRows } from "./mapping";
+import { mapRowValues, rememberingClassifier } from "./mapping";
 import { Metric } from "./metrics";
 import type { DispatchCounts, Log, MessageQueue, MetricsSink, SweepStore } from "./ports";
 import { type SweepMessage, toMessageTarget } from "./sweep-message";
@@ -9,7 +9,7 @@ export interface DispatchConfig {
   readonly trigger: string;
   /** A sweep started less than this ago makes a new start a no-op (duplicate schedule events). */
   readonly minIntervalMs: number;
-  /** workspace_plugins rows per page (keyset). */
+  /** workspace_plugins rows per page of the mapping pass (keyset; only distinct values travel). */
   readonly rowPageSize: number;
   /** Due targets read per page. */
   readonly targetPageSize: number;
@@ -32,7 +32,7 @@ export interface DispatchConfig {
 export const DEFAULT_DISPATCH_CONFIG: DispatchConfig = {
   trigger: "schedule",
   minIntervalMs: 10 * 60_000,
-  rowPageSize: 5000,
+  rowPageSize: 100_000,
   targetPageSize: 2000,
   reposPerMessage: 100,
   maxTargetsPerMessage: 1000,
@@ -115,7 +115,7 @@ export async function dispatchSweep(
   }
 }
 
-/** Maps the rows that are new or changed since the last pass (the store selects them). */
+/** Maps the rows that are new or changed since the last pass (the store selects them; values parsed once). */
 async function mapAllRows(
   store: SweepStore,
   config: DispatchConfig,
@@ -123,13 +123,17 @@ async function mapAllRows(
   beat: () => Promise<void>,
 ): Promise<void> {
   let after: string | null = null;
+  const classify = rememberingClassifier();
   for (;;) {
     await beat();
-    const rows = await store.pagePluginRows(after, config.rowPageSize);
-    if (rows.length === 0) return;
-    counts.driftSuperseded += (await store.recordMappings(mapPluginRows(rows))).superseded;
-    counts.rowsMapped += rows.length;
-    after = rows[rows.length - 1]?.id ?? null;
+    const page = await store.pagePluginRows(after, config.rowPageSize);
+    if (page === null) return;
+    if (page.values.length > 0) {
+      const recorded = await store.recordMappings(mapRowValues(page.values, classify), page.scope);
+      counts.driftSuperseded += recorded.superseded;
+      counts.rowsMapped += recorded.mapped;
+    }
+    after = page.next;
   }
 }
 

@@ -1,9 +1,9 @@
-import type { MappedPage } from "./mapping";
+import type { MappedPage, RowPage, RowScope } from "./mapping";
 import type { MetricName } from "./metrics";
 import type { IntegrityKind } from "./policy";
 import type { FailureKind, KnownState, Resolution } from "./resolution";
 import type { SweepMessage } from "./sweep-message";
-import type { PluginRow, Target } from "./target";
+import type { Target } from "./target";
 
 /** Structured logger (Powertools Logger fits; so does the CLI's stderr logger). */
 export interface Log {
@@ -132,12 +132,16 @@ export interface SweepStore {
   /** Records that the dispatch of `sweepId` is alive (called after every page of work). */
   heartbeat(sweepId: string): Promise<void>;
   /**
-   * The next page (key order, after `afterId`) of the rows that need mapping: new rows and rows changed since
-   * their last mapping (decided by the store, set-based). Unchanged rows are never returned.
+   * The next page (key order, after the cursor `afterId`) of the mapping pass: the distinct values of its rows that
+   * need mapping (new rows and rows changed since their last mapping, decided by the store, set-based; unchanged
+   * rows are never returned), the rows it covers, and the cursor of the page after it. Null: the pass is done.
    */
-  pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]>;
-  /** Records a page's mappings; supersedes pending updates of plugins re-pointed or no longer followed. */
-  recordMappings(page: MappedPage): Promise<{ superseded: number }>;
+  pagePluginRows(afterId: string | null, limit: number): Promise<(RowPage & { next: string }) | null>;
+  /**
+   * Records a page's mappings for the rows of `scope` that hold the classified values (set-based: no row travels),
+   * and supersedes pending updates of plugins re-pointed or no longer followed. `mapped`: rows written.
+   */
+  recordMappings(page: MappedPage, scope: RowScope): Promise<{ mapped: number; superseded: number }>;
   /**
    * Ends the mapping pass: forgets deleted plugins' mappings, refreshes planner statistics when `wrote`, and
    * returns the table's totals (rows, rows skipped and invalid as now recorded).

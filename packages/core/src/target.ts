@@ -43,7 +43,9 @@ export interface PluginRow {
 export type RowClassification = Parsed<{ target: Target; installedSha: string; driftKind: DriftKind }>;
 
 /** Decides what a row means: a target to follow, or a reason it is skipped / invalid. Never throws. */
-export function classifyRow(row: PluginRow): RowClassification {
+export function classifyRow(
+  row: Pick<PluginRow, "source_raw" | "tracked_ref" | "installed_sha"> & { readonly id?: string },
+): RowClassification {
   const ref = parseTrackedRef(row.tracked_ref);
   if (ref.status !== "ok") return ref;
   const source = parseSource(row.source_raw);

@@ -17,7 +17,10 @@ export interface DriftCounts {
   readonly refreshed: number;
   /** Pending rows whose drift went away without an apply. */
   readonly superseded: number;
-  /** Followed plugins compared in this call (drifted or not). */
+  /**
+   * Followed plugins read and judged in this call (drifted or not): the candidates whose mapping is not in sync with
+   * the answer, or that hold a pending row.
+   */
   readonly compared: number;
 }
 
@@ -37,7 +40,9 @@ export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, comp
  * Only what can have changed is compared: every follower of a target whose commit (or tag) differs from its
  * previous resolution, and for the others only the plugins (re)mapped since then (the mapping pass remaps a row
  * whose source_raw, tracked_ref or installed_sha changed). A sweep with nothing changed compares and writes no
- * plugin; a follower whose dismissal hold has run out since is compared again. Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is
+ * plugin; a follower whose dismissal hold has run out since is compared again. Of those candidates, only the ones
+ * the mapping does not show in sync, or that hold a pending row, are read from workspace_plugins (a first sweep
+ * over a million plugins reads the drifted ones, not all of them). Matching joins on the mapping's source_raw/tracked_ref, so a row the platform changed after mapping is
  * left for the next sweep rather than judged against the wrong target. installed_sha is re-checked here (7–64 hex):
  * it may have changed since mapping. An abbreviated SHA matches the full SHA it prefixes (case-insensitive).
  */
@@ -85,11 +90,36 @@ export async function applyDrift(
       JOIN judged j ON j.target_key = m.target_key
       WHERE NOT j.moved AND m.mapped_at < j.last_resolved_at
     ),
+    -- The plugins holding a pending row for these targets (or for no recorded target: rows older than target_key).
+    -- Driven from the targets through the by-target index (OFFSET 0 keeps the lateral from being flattened: with
+    -- the queue's statistics behind its growth, the join was planned from every pending row of the queue).
+    pending AS MATERIALIZED (
+      SELECT wp.id FROM judged j
+      CROSS JOIN LATERAL (SELECT x.workspace_id, x.plugin_name FROM plugin_update_queue x
+        WHERE x.target_key = j.target_key AND x.status = 'pending' OFFSET 0) q
+      JOIN workspace_plugins wp ON wp.workspace_id = q.workspace_id AND wp.plugin_name = q.plugin_name
+      UNION
+      SELECT wp.id FROM plugin_update_queue q
+      JOIN workspace_plugins wp ON wp.workspace_id = q.workspace_id AND wp.plugin_name = q.plugin_name
+      WHERE q.status = 'pending' AND q.target_key IS NULL
+    ),
+    -- Only candidates with something to do are read: those the mapping does not show in sync with the answer (its
+    -- installed_sha is the row's when it was mapped), and those holding a pending row (it may be superseded). A
+    -- candidate in sync on its mapping and without a pending row needs nothing; if its row changed since, the next
+    -- mapping pass remaps it and the next sweep compares it (as for a row re-pointed between dispatch and worker).
+    -- (Materialized, so the probes below run for these only: inlined, the planner probed every candidate first.
+    -- A join on the materialized pending set: as IN (SELECT …) under the OR it was planned, with a small estimate,
+    -- as a subplan run again for every candidate.)
+    to_read AS MATERIALIZED (
+      SELECT c.* FROM candidates c LEFT JOIN pending p ON p.id = c.plugin_id
+      WHERE NOT (starts_with(c.sha, lower(c.installed_sha)) OR starts_with(lower(c.installed_sha), c.sha))
+         OR p.id IS NOT NULL
+    ),
     compared AS (
       SELECT wp.workspace_id, wp.plugin_name, wp.source_raw, wp.tracked_ref, wp.installed_sha, m.sha, m.tag, m.drift_kind,
              m.target_key,
              (starts_with(m.sha, lower(wp.installed_sha)) OR starts_with(lower(wp.installed_sha), m.sha)) AS in_sync
-      FROM candidates m
+      FROM to_read m
       -- One primary-key probe per candidate (LIMIT 1 keeps the lateral from being flattened into a hash join that
       -- reads the whole table for a few hundred candidates: seconds per message at a million rows).
       CROSS JOIN LATERAL (SELECT * FROM workspace_plugins x WHERE x.id = m.plugin_id LIMIT 1) wp

@@ -1,5 +1,8 @@
-import { formatTrackedRef, type MappedPage, type PluginRow } from "@drift/core";
+import type { PluginRow, RowPage, RowValues } from "@drift/core";
 import type { Sql } from "./client";
+import { distinctValues } from "./mapping-record";
+
+export { distinctValues, recordMappings } from "./mapping-record";
 
 /**
  * Up to `cap` rows that need (re)mapping, in no particular order: new rows, and rows whose source_raw, tracked_ref
@@ -19,31 +22,56 @@ export async function staleRows(sql: Sql, cap: number): Promise<PluginRow[]> {
 }
 
 /**
- * Keyset scan: of the next `limit` rows after `afterId` (key order), those that need (re)mapping, and the key the
- * scan reached. One primary-key probe per row into the mapping and problem tables (LATERAL … LIMIT 1: a plain
- * anti-join is planned as a hash join that reads the whole mapping table for every page). For passes where most
- * rows changed (the first sweep of an installation); otherwise {@link staleRows} finds them in one statement.
+ * Physical scan, for passes where most rows changed (the first sweep of an installation; otherwise
+ * {@link staleRows} finds them in one statement): of the rows in heap blocks [`from`, `to`) (a TID range scan, so
+ * each page reads its own blocks once: a page by key range of random UUIDs reads nearly every block of the table),
+ * the distinct values of those that need (re)mapping, and the table's size in blocks. Only distinct values travel:
+ * rows sharing them are mapped alike. `unrecorded`: the mapping tables were empty when the pass started, so every
+ * row needs mapping and the probes into them are skipped; otherwise one primary-key probe per row into each
+ * (LATERAL … LIMIT 1: a plain anti-join is planned as a hash join that reads the whole mapping table every page).
  */
-export async function scanPluginRows(
+export async function scanBlocks(
   sql: Sql,
-  afterId: string | null,
-  limit: number,
-): Promise<{ rows: PluginRow[]; last: string | null }> {
-  const page = await sql<(PluginRow & { stale: boolean })[]>`
-    SELECT w.id, w.source_raw, w.tracked_ref, w.installed_sha, (m.hit IS NULL AND p.hit IS NULL) AS stale
-    FROM (SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
-          ${afterId === null ? sql`` : sql`WHERE id > ${afterId}::uuid`} ORDER BY id LIMIT ${limit}) w
-    LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_plugin_targets x
-      WHERE x.plugin_id = w.id AND x.source_raw = w.source_raw AND x.tracked_ref = w.tracked_ref
-        AND x.installed_sha = w.installed_sha LIMIT 1) m ON true
-    LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_row_problems y
-      WHERE y.plugin_id = w.id AND y.source_raw IS NOT DISTINCT FROM w.source_raw
-        AND y.tracked_ref IS NOT DISTINCT FROM w.tracked_ref
-        AND y.installed_sha IS NOT DISTINCT FROM w.installed_sha LIMIT 1) p ON true
-    ORDER BY w.id`;
+  scope: { from: number; to: number; unrecorded: boolean },
+): Promise<{ values: RowValues[]; blocks: number }> {
+  const page = sql`SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
+    WHERE ctid >= ${`(${scope.from},0)`}::tid AND ctid < ${`(${scope.to},0)`}::tid`;
+  const rows = await sql<(RowValues & { blocks: number; stale: boolean | null })[]>`
+    WITH stale AS (
+      ${
+        scope.unrecorded
+          ? sql`SELECT DISTINCT source_raw, tracked_ref, installed_sha, true AS stale FROM (${page}) w`
+          : sql`SELECT DISTINCT w.source_raw, w.tracked_ref, w.installed_sha, true AS stale FROM (${page}) w
+      LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_plugin_targets x
+        WHERE x.plugin_id = w.id AND x.source_raw = w.source_raw AND x.tracked_ref = w.tracked_ref
+          AND x.installed_sha = w.installed_sha LIMIT 1) m ON true
+      LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_row_problems y
+        WHERE y.plugin_id = w.id AND y.source_raw IS NOT DISTINCT FROM w.source_raw
+          AND y.tracked_ref IS NOT DISTINCT FROM w.tracked_ref
+          AND y.installed_sha IS NOT DISTINCT FROM w.installed_sha LIMIT 1) p ON true
+      WHERE m.hit IS NULL AND p.hit IS NULL`
+      }
+    )
+    SELECT (pg_relation_size('workspace_plugins') / current_setting('block_size')::int)::int AS blocks, s.*
+    FROM (SELECT 1) one LEFT JOIN stale s ON true`;
   return {
-    rows: page.filter((r) => r.stale).map(({ stale: _, ...row }) => row),
-    last: page.at(-1)?.id ?? null,
+    values: rows
+      .filter((r) => r.stale)
+      .map((r) => ({ source_raw: r.source_raw, tracked_ref: r.tracked_ref, installed_sha: r.installed_sha })),
+    blocks: rows[0]?.blocks ?? 0,
+  };
+}
+
+/** How many heap blocks of workspace_plugins hold about `rows` rows, and whether nothing is mapped yet. */
+async function scanPlan(sql: Sql, rows: number): Promise<{ blocksPerPage: number; unrecorded: boolean }> {
+  const [r] = await sql<{ per_block: number | null; unrecorded: boolean }[]>`
+    SELECT (SELECT CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages END
+            FROM pg_class WHERE oid = 'workspace_plugins'::regclass)::float8 AS per_block,
+      NOT EXISTS (SELECT 1 FROM drift_plugin_targets) AND NOT EXISTS (SELECT 1 FROM drift_row_problems) AS unrecorded`;
+  // Unknown statistics: assume narrow rows (about 60 per 8 KiB block).
+  return {
+    blocksPerPage: Math.max(1, Math.floor(rows / (r?.per_block ?? 60))),
+    unrecorded: r?.unrecorded ?? false,
   };
 }
 
@@ -60,81 +88,47 @@ function firstAfter(rows: readonly PluginRow[], after: string): number {
 }
 
 /**
- * The store's `pagePluginRows` for one process: pages, in key order, of the rows that need (re)mapping. A pass
- * (`afterId` null) starts with {@link staleRows}: when fewer than `listCap` rows changed (every hourly sweep but
- * the first), the pages are slices of that list; otherwise (first sweep, mass change) they come from a keyset
- * scan. Memory: at most `listCap` rows. (Lower-case UUID text sorts as Postgres orders uuids.)
+ * The store's `pagePluginRows` for one process: pages of the rows that need (re)mapping. A pass (`afterId` null)
+ * starts with {@link staleRows}: when fewer than `listCap` rows changed (every hourly sweep but the first), the
+ * pages are slices of that list in key order (scope: their ids); otherwise (first sweep, mass change) they come
+ * from a physical scan, about `limit` rows of heap blocks at a time (scope: the blocks; the cursor: the next
+ * block). Memory: at most `listCap` rows, or one page's distinct values. (Lower-case UUID text sorts as Postgres
+ * orders uuids.) A row updated while the pass runs may move behind the scan: the next pass maps it.
  */
 export function createRowPager(sql: Sql, listCap = 20_000) {
   let list: PluginRow[] | null = null;
-  return async function pagePluginRows(afterId: string | null, limit: number): Promise<PluginRow[]> {
+  let plan = { blocksPerPage: 1, unrecorded: false };
+  return async function pagePluginRows(
+    afterId: string | null,
+    limit: number,
+  ): Promise<(RowPage & { next: string }) | null> {
     if (afterId === null) {
       const rows = await staleRows(sql, listCap);
       list = rows.length < listCap ? rows.sort((a, b) => (a.id < b.id ? -1 : 1)) : null;
+      if (!list) plan = await scanPlan(sql, limit);
     }
     if (list) {
       const from = afterId === null ? 0 : firstAfter(list, afterId);
-      return list.slice(from, from + limit);
+      const slice = list.slice(from, from + limit);
+      const last = slice.at(-1)?.id;
+      if (last === undefined) return null;
+      return {
+        values: distinctValues(slice),
+        scope: { kind: "ids", ids: slice.map((r) => r.id) },
+        next: last,
+      };
     }
-    for (let cursor = afterId; ; ) {
-      const page = await scanPluginRows(sql, cursor, limit);
-      if (page.rows.length > 0 || page.last === null) return page.rows;
-      cursor = page.last;
-    }
+    const from = afterId === null ? 0 : Number(afterId);
+    const scope = {
+      kind: "blocks",
+      from,
+      to: from + plan.blocksPerPage,
+      unrecorded: plan.unrecorded,
+    } as const;
+    const page = await scanBlocks(sql, scope);
+    if (from >= page.blocks) return null;
+    return { values: page.values, scope, next: String(scope.to) };
   };
-}
-
-/**
- * Records what a page of (new or changed) rows means in ONE statement (data-modifying CTEs run exactly once and
- * atomically): the distinct targets, each plugin's mapping, the problems of rows not followed (each row has one or
- * the other), and the supersession of pending updates of plugins re-pointed or no longer followed ("never leave a
- * stale SHA to be approved"). One round trip and no explicit transaction per page.
- */
-export async function recordMappings(sql: Sql, page: MappedPage): Promise<{ superseded: number }> {
-  const { mappings: m, problems: p } = page;
-  if (m.length === 0 && p.length === 0) return { superseded: 0 };
-  const t = [...new Map(m.map((x) => [x.target.key, x.target])).values()];
-  const mappedIds = m.map((x) => x.pluginId);
-  const problemIds = p.map((x) => x.pluginId);
-  const [row] = await sql<{ superseded: number }[]>`
-    WITH targets AS (
-      INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref)
-      SELECT * FROM unnest(${t.map((x) => x.key)}::text[], ${t.map((x) => x.provider)}::text[],
-        ${t.map((x) => x.host)}::text[], ${t.map((x) => x.owner)}::text[], ${t.map((x) => x.repo)}::text[],
-        ${t.map((x) => formatTrackedRef(x.ref))}::text[])
-      ON CONFLICT (key) DO NOTHING
-    ),
-    mapped AS (
-      INSERT INTO drift_plugin_targets AS d (plugin_id, target_key, source_raw, tracked_ref, installed_sha, drift_kind)
-      SELECT * FROM unnest(${mappedIds}::uuid[], ${m.map((x) => x.target.key)}::text[],
-        ${m.map((x) => x.sourceRaw)}::text[], ${m.map((x) => x.trackedRef)}::text[],
-        ${m.map((x) => x.installedSha)}::text[], ${m.map((x) => x.driftKind)}::text[])
-      ON CONFLICT (plugin_id) DO UPDATE SET target_key = EXCLUDED.target_key, source_raw = EXCLUDED.source_raw,
-        tracked_ref = EXCLUDED.tracked_ref, installed_sha = EXCLUDED.installed_sha, drift_kind = EXCLUDED.drift_kind,
-        mapped_at = now()
-      WHERE (d.target_key, d.source_raw, d.tracked_ref, d.installed_sha, d.drift_kind) IS DISTINCT FROM
-        (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.installed_sha, EXCLUDED.drift_kind)
-    ),
-    no_longer_problems AS (DELETE FROM drift_row_problems WHERE plugin_id = ANY(${mappedIds}::uuid[])),
-    no_longer_mapped AS (DELETE FROM drift_plugin_targets WHERE plugin_id = ANY(${problemIds}::uuid[])),
-    problems AS (
-      INSERT INTO drift_row_problems AS r (plugin_id, status, reason, source_raw, tracked_ref, installed_sha)
-      SELECT * FROM unnest(${problemIds}::uuid[], ${p.map((x) => x.status)}::text[], ${p.map((x) => x.reason)}::text[],
-        ${p.map((x) => x.sourceRaw)}::text[], ${p.map((x) => x.trackedRef)}::text[], ${p.map((x) => x.installedSha)}::text[])
-      ON CONFLICT (plugin_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
-        source_raw = EXCLUDED.source_raw, tracked_ref = EXCLUDED.tracked_ref, installed_sha = EXCLUDED.installed_sha,
-        seen_at = now()
-    ),
-    stale AS (
-      UPDATE plugin_update_queue q SET status = 'superseded', decided_at = now(), updated_at = now()
-      FROM workspace_plugins w
-      WHERE w.id = ANY(${[...mappedIds, ...problemIds]}::uuid[]) AND q.status = 'pending'
-        AND q.workspace_id = w.workspace_id AND q.plugin_name = w.plugin_name
-        AND (q.tracked_ref <> w.tracked_ref OR q.source_raw <> w.source_raw)
-      RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM stale)::int AS superseded`;
-  return { superseded: row?.superseded ?? 0 };
 }
 
 /** What the mapping pass leaves: every row of workspace_plugins is either mapped or a recorded problem. */
@@ -172,7 +166,21 @@ export async function finishMapping(sql: Sql, wrote: boolean): Promise<MappingTo
     AND NOT EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)`;
   pruned += d.count;
   if (wrote || pruned > 0) await analyzeMappings(sql);
+  await analyzeQueueIfStale(sql);
   return { rows: c?.rows ?? 0, skipped: c?.skipped ?? 0, invalid: c?.invalid ?? 0, pruned };
+}
+
+/**
+ * Refreshes the update queue's statistics when much of it changed since they were taken: a first sweep fills it
+ * with a drift per drifted plugin long before autovacuum's analyze runs, and the next sweep's per-target queries
+ * (ready_at, review packets, policies) were planned as scans of every pending row. The counters are the server's
+ * (pg_stat_user_tables); as `drift_app` on PostgreSQL before 17 the ANALYZE is skipped like {@link analyzeMappings}.
+ */
+export async function analyzeQueueIfStale(sql: Sql): Promise<void> {
+  const [s] = await sql<{ changed: number; live: number }[]>`
+    SELECT n_mod_since_analyze::float8 AS changed, n_live_tup::float8 AS live FROM pg_stat_user_tables
+    WHERE relid = 'plugin_update_queue'::regclass`;
+  if (s && s.changed > 1000 && s.changed > s.live / 10) await sql`ANALYZE plugin_update_queue`;
 }
 
 /** Forgets mappings and problems of plugins the platform deleted (set-based anti-joins); returns how many. */

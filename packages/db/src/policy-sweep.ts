@@ -9,6 +9,7 @@ import {
 import type { Sql } from "./client";
 import { decide } from "./decision-store";
 import { publishPendingEvents } from "./event-outbox";
+import { pendingOfTargets } from "./pending-of-targets";
 import { EFFECTIVE_POLICY } from "./policy-store";
 
 /**
@@ -36,10 +37,9 @@ export async function refreshReadyAt(
         THEN NULL
         ELSE coalesce(drift_timestamptz(p.release->>'published_at'), p.tagged_at, p.committed_at, q.updated_at)
              + make_interval(secs => coalesce(pol.min_release_age_ms, ${defaultAgeMs}) / 1000.0) END AS ready_at
-      FROM plugin_update_queue q
+      FROM ${pendingOfTargets(sql, targetKeys)}
       LEFT JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
       LEFT JOIN LATERAL (${sql.unsafe(EFFECTIVE_POLICY)}) pol ON true
-      WHERE q.status = 'pending' AND q.target_key = ANY(${targetKeys as string[]}::text[])
     ) x
     WHERE u.id = x.id AND u.ready_at IS DISTINCT FROM x.ready_at`;
 }
@@ -48,8 +48,8 @@ export async function refreshReadyAt(
 export async function driftByKind(tx: Sql, targetKeys: readonly string[]): Promise<Record<string, number>> {
   if (targetKeys.length === 0) return {};
   const rows = await tx<{ kind: string; n: number }[]>`
-    SELECT coalesce(drift_kind, 'unknown') AS kind, count(*)::int AS n FROM plugin_update_queue
-    WHERE status = 'pending' AND target_key = ANY(${targetKeys as string[]}::text[]) AND updated_at = now()
+    SELECT coalesce(q.drift_kind, 'unknown') AS kind, count(*)::int AS n FROM ${pendingOfTargets(tx, targetKeys)}
+    WHERE q.updated_at = now()
     GROUP BY 1`;
   return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
 }
@@ -91,13 +91,12 @@ export function createPolicyStep(sql: Sql, options: PolicyStepOptions): PolicySt
     const candidates = await sql<Candidate[]>`
       SELECT q.id, q.latest_sha, pol.id AS policy_id, pol.auto_apply, q.drift_kind, p.signature, c.from_version,
              p.to_version
-      FROM plugin_update_queue q
+      FROM ${pendingOfTargets(sql, keys)}
       JOIN LATERAL (${sql.unsafe(EFFECTIVE_POLICY)}) pol ON pol.auto_apply <> 'none'
       JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
       LEFT JOIN drift_review_compares c ON c.target_key = q.target_key
         AND c.current_sha = lower(q.current_sha) AND c.latest_sha = lower(q.latest_sha)
-      WHERE q.status = 'pending' AND q.target_key = ANY(${keys}::text[])
-        AND q.drift_kind IN ('new_version', 'ref_moved') AND p.signature IN ('valid', 'unsigned')
+      WHERE q.drift_kind IN ('new_version', 'ref_moved') AND p.signature IN ('valid', 'unsigned')
         AND (q.ready_at IS NULL OR q.ready_at <= ${now})
       ORDER BY q.id`;
     let autoApplied = 0;
@@ -117,8 +116,7 @@ export function createPolicyStep(sql: Sql, options: PolicyStepOptions): PolicySt
     }
     if (autoApplied > 0 && options.notifier) await publishPendingEvents(sql, options.notifier, log);
     const [cooling] = await sql<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM plugin_update_queue
-      WHERE status = 'pending' AND target_key = ANY(${keys}::text[]) AND ready_at > ${now}`;
+      SELECT count(*)::int AS n FROM ${pendingOfTargets(sql, keys)} WHERE q.ready_at > ${now}`;
     return { autoApplied, coolingDown: cooling?.n ?? 0 };
   };
 }

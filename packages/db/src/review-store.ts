@@ -1,5 +1,6 @@
 import type { ReviewRecord, ReviewStore, WantedReview } from "@drift/core";
 import type { Sql } from "./client";
+import { pendingOfTargets } from "./pending-of-targets";
 import { pgText } from "./pg-text";
 
 /**
@@ -30,8 +31,7 @@ export async function wantedReviews(sql: Sql, targetKeys: readonly string[]): Pr
     FROM (
       SELECT q.target_key, lower(q.current_sha) AS current_sha, lower(q.latest_sha) AS latest_sha,
              max(q.resolved_tag) AS resolved_tag
-      FROM plugin_update_queue q
-      WHERE q.status = 'pending' AND q.target_key = ANY(${targetKeys as string[]}::text[])
+      FROM ${pendingOfTargets(sql, targetKeys)}
       GROUP BY 1, 2, 3
     ) d
     LEFT JOIN drift_review_packets p ON p.target_key = d.target_key AND p.latest_sha = d.latest_sha

@@ -24,7 +24,7 @@ export function createSweepStore(
     ...createSweepRunStore(sql),
     ...createTargetStateStore(sql),
     pagePluginRows: createRowPager(sql, settings.mappingListCap),
-    recordMappings: (page) => recordMappings(sql, page),
+    recordMappings: (page, scope) => recordMappings(sql, page, scope),
     finishMapping: (wrote) => finishMapping(sql, wrote),
     // One transaction: drift rows, target rows, then the message row and the sweep's completion. A webhook
     // re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps', but cooling
@@ -32,6 +32,9 @@ export function createSweepStore(
     recordOutcomes: (sweepId, seq, outcomes, options) =>
       sql.begin(async (raw) => {
         const tx = raw as unknown as Sql;
+        // No JIT for this transaction: the drift statement's estimates cross jit_above_cost, and compiling it took
+        // ~200 ms per message while it runs in a few (set_config, not SET: a connection proxy sees no SET).
+        await tx`SELECT set_config('jit', 'off', true)`;
         const policy = () => recordPolicyParts(tx, sweepId, outcomes, settings.minReleaseAgeMs ?? 0);
         if (await isRecheck(tx, sweepId)) {
           const recorded = await recordRecheckOutcomes(tx, sweepId, seq, outcomes, options);

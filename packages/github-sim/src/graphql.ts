@@ -95,6 +95,16 @@ function checkDocument(query: string): Checked {
   return checked;
 }
 
+/** Parses and validates a request body's document ahead of execution (its check is kept); ignores anything else. */
+export function precheckGraphql(body: string): void {
+  try {
+    const query = (JSON.parse(body) as { query?: unknown } | null)?.query;
+    if (typeof query === "string" && query.trim() !== "") checkDocument(query);
+  } catch {
+    // Not JSON: the request itself answers that.
+  }
+}
+
 interface GithubError {
   type?: string;
   message: string;

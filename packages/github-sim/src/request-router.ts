@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { faultResponse } from "./fault-responses";
 import type { FaultScope, Faults } from "./faults";
-import { executeGraphql } from "./graphql";
+import { executeGraphql, precheckGraphql } from "./graphql";
 import { jsonResponse } from "./json-response";
 import type { RateBucket } from "./rate-limit";
 import type { RequestLog } from "./request-log";
@@ -55,7 +55,11 @@ export async function handleRequest(
   const method = req.method ?? "GET";
   const rawPath = url.pathname;
   const body = method === "POST" || method === "PATCH" ? await readBody(req) : "";
-  if (state.latencyMs > 0) await sleep(state.latencyMs);
+  // The host's latency runs from arrival; a GraphQL document is checked meanwhile (checks are kept by text), as
+  // GitHub's own work is part of its answer time, not added to it.
+  const latency = state.latencyMs > 0 ? sleep(state.latencyMs) : undefined;
+  if (latency && method === "POST") precheckGraphql(body);
+  await latency;
 
   const isGraphql = method === "POST" && (rawPath === "/graphql" || rawPath === "/api/graphql");
   const scope: Exclude<FaultScope, "any"> = isGraphql

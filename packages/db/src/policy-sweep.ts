@@ -30,18 +30,23 @@ export async function refreshReadyAt(
   defaultAgeMs: number,
 ): Promise<void> {
   if (targetKeys.length === 0) return;
+  // The rows whose value changes are found first (usually none), then updated by primary key: joined directly, the
+  // update was planned as a hash of the whole queue, per message.
   await sql`
-    UPDATE plugin_update_queue u SET ready_at = x.ready_at
-    FROM (
-      SELECT q.id, CASE WHEN q.drift_kind = 'tag_moved' OR coalesce(pol.min_release_age_ms, ${defaultAgeMs}) = 0
-        THEN NULL
-        ELSE coalesce(drift_timestamptz(p.release->>'published_at'), p.tagged_at, p.committed_at, q.updated_at)
-             + make_interval(secs => coalesce(pol.min_release_age_ms, ${defaultAgeMs}) / 1000.0) END AS ready_at
-      FROM ${pendingOfTargets(sql, targetKeys)}
-      LEFT JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
-      LEFT JOIN LATERAL (${sql.unsafe(EFFECTIVE_POLICY)}) pol ON true
-    ) x
-    WHERE u.id = x.id AND u.ready_at IS DISTINCT FROM x.ready_at`;
+    WITH x AS MATERIALIZED (
+      SELECT id, ready_at FROM (
+        SELECT q.id, q.ready_at AS was, CASE WHEN q.drift_kind = 'tag_moved'
+            OR coalesce(pol.min_release_age_ms, ${defaultAgeMs}) = 0 THEN NULL
+          ELSE coalesce(drift_timestamptz(p.release->>'published_at'), p.tagged_at, p.committed_at, q.updated_at)
+               + make_interval(secs => coalesce(pol.min_release_age_ms, ${defaultAgeMs}) / 1000.0) END AS ready_at
+        FROM ${pendingOfTargets(sql, targetKeys)}
+        LEFT JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
+        LEFT JOIN LATERAL (${sql.unsafe(EFFECTIVE_POLICY)}) pol ON true
+      ) c
+      WHERE was IS DISTINCT FROM ready_at
+    )
+    UPDATE plugin_update_queue u SET ready_at = x.ready_at FROM x
+    WHERE u.id = ANY(ARRAY(SELECT id FROM x)) AND u.id = x.id AND u.ready_at IS DISTINCT FROM x.ready_at`;
 }
 
 /** New and refreshed pending rows of this transaction, by drift kind (call inside the drift transaction). */

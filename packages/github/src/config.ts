@@ -46,8 +46,10 @@ export interface HostResolverConfig {
   /** Wait for a rate limit only when it lifts within this many seconds (once). Default 0: never sleep in a sweep. */
   readonly maxRateLimitWaitSeconds?: number;
   /**
-   * Minimum spacing of GraphQL request starts per host (the throttling plugin's default is 1000 ms). Default 30 ms:
-   * GitHub's secondary limit of 2,000 GraphQL points a minute is one request per 30 ms; queries still overlap.
+   * Average spacing of GraphQL request starts per host (the throttling plugin's default is 1000 ms). Default 30 ms:
+   * GitHub's secondary limit of 2,000 GraphQL points a minute is one request per 30 ms. Starts are paced as a
+   * window of `maxConcurrencyPerHost` refreshed every that many intervals (http.ts `graphqlPace`), so a sweep's
+   * few queries leave together; 0 switches pacing off.
    */
   readonly graphqlMinIntervalMs?: number;
   readonly userAgent?: string;

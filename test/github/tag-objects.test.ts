@@ -43,6 +43,28 @@ const fields = (r: Resolution | undefined) =>
 const listed = (r: Resolution | undefined, name: string): ListedCommitTag | undefined =>
   r?.status === "resolved" ? r.tags?.find((t) => t.name === name) : undefined;
 
+/**
+ * What every host path that knows tag objects answers for tag:v1.1.0 (annotated), tag:v1.0.0 (lightweight),
+ * tag:v0.9.0 (a tag of a tag: the object the ref names, the outer one, and its date) and tag:latest, in that order.
+ */
+function expectTagAnswers(at: (i: number) => Resolution | undefined, w: ReturnType<typeof world>) {
+  const annotated = { tagObject: w.annotated.ref, taggedAt: w.taggedAt };
+  expect(fields(at(0))).toEqual({ sha: w.annotated.commit, tag: undefined, ...annotated });
+  expect(fields(at(1))).toEqual({
+    sha: w.light.commit,
+    tag: undefined,
+    tagObject: null,
+    taggedAt: undefined,
+  });
+  expect(fields(at(2))).toEqual({
+    sha: w.nested.commit,
+    tag: undefined,
+    tagObject: w.nested.ref,
+    taggedAt: w.nestedAt,
+  });
+  expect(fields(at(3))).toEqual({ sha: w.annotated.commit, tag: "v1.1.0", ...annotated });
+}
+
 describe("tag objects and tagger dates in resolutions", () => {
   it("GraphQL: the tag object and tagger date come in the same queries (no extra request)", async () => {
     const w = world("obj/gql");
@@ -52,23 +74,13 @@ describe("tag objects and tagger dates in resolutions", () => {
     const resolver = resolverFor(sim);
     const results = await resolveAll(resolver, targets);
     const at = (i: number) => results.get(targets[i]?.key as string);
-    const annotated = { tagObject: w.annotated.ref, taggedAt: w.taggedAt };
-    expect(fields(at(0))).toEqual({ sha: w.annotated.commit, tag: undefined, ...annotated });
-    expect(fields(at(1))).toEqual({
-      sha: w.light.commit,
+    expectTagAnswers(at, w);
+    expect(fields(at(4))).toEqual({
+      sha: w.annotated.commit,
       tag: undefined,
-      tagObject: null,
-      taggedAt: undefined,
+      tagObject: w.annotated.ref,
+      taggedAt: w.taggedAt,
     });
-    // A tag of a tag: the object the ref names (the outer one) and its date.
-    expect(fields(at(2))).toEqual({
-      sha: w.nested.commit,
-      tag: undefined,
-      tagObject: w.nested.ref,
-      taggedAt: w.nestedAt,
-    });
-    expect(fields(at(3))).toEqual({ sha: w.annotated.commit, tag: "v1.1.0", ...annotated });
-    expect(fields(at(4))).toEqual({ sha: w.annotated.commit, tag: undefined, ...annotated });
     expect(fields(at(5))).toMatchObject({ tagObject: undefined, taggedAt: undefined });
     expect(listed(at(3), "v1.0.0")).toEqual({ name: "v1.0.0", sha: w.light.commit, object: null });
     expect(listed(at(3), "v1.1.0")).toEqual({
@@ -106,21 +118,7 @@ describe("tag objects and tagger dates in resolutions", () => {
     const resolver = resolverFor(sim);
     const results = await resolveAll(resolver, targets);
     const at = (i: number) => results.get(targets[i]?.key as string);
-    const annotated = { tagObject: w.annotated.ref, taggedAt: w.taggedAt };
-    expect(fields(at(0))).toEqual({ sha: w.annotated.commit, tag: undefined, ...annotated });
-    expect(fields(at(1))).toEqual({
-      sha: w.light.commit,
-      tag: undefined,
-      tagObject: null,
-      taggedAt: undefined,
-    });
-    expect(fields(at(2))).toEqual({
-      sha: w.nested.commit,
-      tag: undefined,
-      tagObject: w.nested.ref,
-      taggedAt: w.nestedAt,
-    });
-    expect(fields(at(3))).toEqual({ sha: w.annotated.commit, tag: "v1.1.0", ...annotated });
+    expectTagAnswers(at, w);
     expect(listed(at(3), "v1.0.0")).toMatchObject({ object: null });
     expect(listed(at(3), "v1.1.0")).toMatchObject({ object: w.annotated.ref });
     // Three tag lookups, one tag list page, and the peels those needed anyway (v1.1.0's shared): no request added.

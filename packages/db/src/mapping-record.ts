@@ -24,7 +24,7 @@ function inScope(sql: Sql, scope: RowScope) {
  * SQL joins: `w` is not recorded with its current columns (primary-key probes: an anti-join would be planned as a
  * hash join reading the whole mapping table for every page). Paired with an IS NULL test on `mx.hit`/`px.hit`.
  */
-function notRecorded(sql: Sql) {
+export function notRecorded(sql: Sql) {
   return sql`
       LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_plugin_targets x
         WHERE x.plugin_id = w.id AND x.source_raw = w.source_raw AND x.tracked_ref = w.tracked_ref

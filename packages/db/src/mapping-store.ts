@@ -1,6 +1,6 @@
 import type { PluginRow, RowPage, RowValues } from "@drift/core";
 import type { Sql } from "./client";
-import { distinctValues } from "./mapping-record";
+import { distinctValues, notRecorded } from "./mapping-record";
 
 export { distinctValues, recordMappings } from "./mapping-record";
 
@@ -42,14 +42,8 @@ export async function scanBlocks(
         scope.unrecorded
           ? sql`SELECT DISTINCT source_raw, tracked_ref, installed_sha, true AS stale FROM (${page}) w`
           : sql`SELECT DISTINCT w.source_raw, w.tracked_ref, w.installed_sha, true AS stale FROM (${page}) w
-      LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_plugin_targets x
-        WHERE x.plugin_id = w.id AND x.source_raw = w.source_raw AND x.tracked_ref = w.tracked_ref
-          AND x.installed_sha = w.installed_sha LIMIT 1) m ON true
-      LEFT JOIN LATERAL (SELECT 1 AS hit FROM drift_row_problems y
-        WHERE y.plugin_id = w.id AND y.source_raw IS NOT DISTINCT FROM w.source_raw
-          AND y.tracked_ref IS NOT DISTINCT FROM w.tracked_ref
-          AND y.installed_sha IS NOT DISTINCT FROM w.installed_sha LIMIT 1) p ON true
-      WHERE m.hit IS NULL AND p.hit IS NULL`
+      ${notRecorded(sql)}
+      WHERE mx.hit IS NULL AND px.hit IS NULL`
       }
     )
     SELECT (pg_relation_size('workspace_plugins') / current_setting('block_size')::int)::int AS blocks, s.*

@@ -10,7 +10,8 @@ import {
   failedSumExpression,
   HOUR,
   METRIC_SERVICE,
-  onlyService,
+  type MetricLine,
+  productLine,
   WEBHOOK_EVENTS,
 } from "./product-metrics";
 import { supplyChainPanels } from "./supply-chain";
@@ -27,7 +28,6 @@ export interface DashboardRefs {
   readonly rateBudgetLowThreshold: number;
 }
 
-type MetricLine = (string | Record<string, unknown>)[];
 /** A CloudWatch dashboard widget (the subset of the dashboard body schema used here). */
 export interface DashboardWidget {
   readonly type: "metric" | "text";
@@ -43,20 +43,8 @@ export interface DashboardWidget {
  * `stage`, and FailureKind for TargetsFailed.
  */
 function productLines(stage: string) {
-  const product = (
-    metric: MetricName,
-    options: Record<string, unknown> = {},
-    dims: string[] = [],
-  ): MetricLine => [
-    METRICS_NAMESPACE,
-    metric,
-    "service",
-    onlyService(metric),
-    "stage",
-    stage,
-    ...dims,
-    options,
-  ];
+  const product = (metric: MetricName, options: Record<string, unknown> = {}, dims: string[] = []) =>
+    productLine(stage, metric, options, dims);
   /** One dashboard line per service that emits `metric`, labelled with the service. */
   const perService = (metric: MetricName, options: Record<string, unknown> = {}): MetricLine[] =>
     METRIC_SERVICE[metric].map((service) => [

@@ -8,7 +8,7 @@
  * dimension sets exactly, so every query names `service`, `stage` (and `FailureKind` for TargetsFailed) exactly
  * as the code emits them. METRIC_SERVICE says which function emits which metric.
  */
-import type { MetricName } from "../packages/core/src/metrics";
+import { METRICS_NAMESPACE, type MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
 
 /** The services that emit product metrics. */
@@ -71,4 +71,17 @@ export const HOUR = 3600;
 /** The failed-target count as metric math over the per-kind series (missing kinds count as 0). */
 export function failedSumExpression(kinds: readonly FailureKind[]): string {
   return kinds.map((kind) => `FILL(failed_${kind}, 0)`).join(" + ");
+}
+
+/** One dashboard metric line of a stage: namespace, metric, exactly the dimensions the code emits, then options. */
+export type MetricLine = (string | Record<string, unknown>)[];
+
+/** The line of `metric` as its only service emits it in `stage` (plus extra dimension pairs, e.g. a kind). */
+export function productLine(
+  stage: string,
+  metric: MetricName,
+  options: Record<string, unknown> = {},
+  dims: readonly string[] = [],
+): MetricLine {
+  return [METRICS_NAMESPACE, metric, "service", onlyService(metric), "stage", stage, ...dims, options];
 }

@@ -3,23 +3,12 @@
  * auto-applied updates, rows cooling down and integrity events. Pure specifications: alarms.ts and dashboard.ts
  * add them to the rest.
  */
-import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
+import { METRICS_NAMESPACE, Metric } from "../packages/core/src/metrics";
 import { INTEGRITY_KINDS } from "../packages/core/src/policy";
-import { onlyService } from "./product-metrics";
+import { onlyService, productLine } from "./product-metrics";
 
 /** Drift kinds, the values of the `DriftKind` dimension of DriftDetected. */
 export const DRIFT_KINDS = ["tag_moved", "new_version", "ref_moved", "pin_mismatch"] as const;
-
-const line = (stage: string, metric: MetricName, options: Record<string, unknown>, dims: string[] = []) => [
-  METRICS_NAMESPACE,
-  metric,
-  "service",
-  onlyService(metric),
-  "stage",
-  stage,
-  ...dims,
-  options,
-];
 
 /** The stage's integrity events of one period, one query per kind, summed (missing kinds count as 0). */
 function integrityQueries(stage: string, period: number) {
@@ -69,25 +58,25 @@ export function supplyChainPanels(stage: string) {
       title: "Drift detected by kind",
       props: { stat: "Sum", stacked: true },
       metrics: DRIFT_KINDS.map((kind) =>
-        line(stage, Metric.DriftDetected, { label: kind }, ["DriftKind", kind]),
+        productLine(stage, Metric.DriftDetected, { label: kind }, ["DriftKind", kind]),
       ),
     },
     {
       title: "Tag-integrity events (alarm on the first)",
       props: { stat: "Sum", period: 300 },
       metrics: INTEGRITY_KINDS.map((kind) =>
-        line(stage, Metric.IntegrityEvents, { label: kind }, ["IntegrityKind", kind]),
+        productLine(stage, Metric.IntegrityEvents, { label: kind }, ["IntegrityKind", kind]),
       ),
     },
     {
       title: "Updates auto-applied by policy",
       props: { stat: "Sum" },
-      metrics: [line(stage, Metric.UpdatesAutoApplied, {})],
+      metrics: [productLine(stage, Metric.UpdatesAutoApplied, {})],
     },
     {
       title: "Updates cooling down (minimum release age)",
       props: { stat: "Maximum" },
-      metrics: [line(stage, Metric.UpdatesCoolingDown, {})],
+      metrics: [productLine(stage, Metric.UpdatesCoolingDown, {})],
     },
   ];
 }

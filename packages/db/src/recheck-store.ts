@@ -1,34 +1,14 @@
 import {
   type AffectedRefs,
-  makeTarget,
-  parseTrackedRef,
   planRecheck,
   type RecheckStore,
   type RecordedMessage,
-  type Target,
   type TargetOutcome,
 } from "@drift/core";
 import type { Sql } from "./client";
 import { applyDrift } from "./drift-store";
 import { pgText } from "./pg-text";
-
-type TargetRow = {
-  key: string;
-  provider: "github" | "gitea";
-  host: string;
-  owner: string;
-  repo: string;
-  tracked_ref: string;
-};
-
-function toTargets(rows: readonly TargetRow[]): Target[] {
-  const targets: Target[] = [];
-  for (const r of rows) {
-    const ref = parseTrackedRef(r.tracked_ref);
-    if (ref.status === "ok") targets.push(makeTarget(r, ref.value));
-  }
-  return targets;
-}
+import { type TargetRow, targetsOf } from "./target-state-store";
 
 /**
  * The Postgres side of webhook re-checks: delivery dedupe, the affected known targets (from the mapping tables),
@@ -56,7 +36,7 @@ export function createRecheckStore(sql: Sql): RecheckStore {
                OR (${refs.tagLists}::bool AND (t.tracked_ref = 'tag:latest' OR t.tracked_ref LIKE 'semver:%')))
           AND EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)
         ORDER BY t.key LIMIT 5000`;
-      return toTargets(rows);
+      return targetsOf(rows);
     },
 
     claimRecheck(repo, targets, windowMs, targetsPerMessage) {

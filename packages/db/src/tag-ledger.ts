@@ -1,4 +1,11 @@
-import { type IntegrityKind, judgeTags, type LedgerTag, observeTags, type TargetOutcome } from "@drift/core";
+import {
+  type IntegrityFinding,
+  type IntegrityKind,
+  judgeTags,
+  type LedgerTag,
+  observeTags,
+  type TargetOutcome,
+} from "@drift/core";
 import type { Sql } from "./client";
 import { pgText } from "./pg-text";
 
@@ -78,19 +85,9 @@ export async function recordTagLedger(
   return counts;
 }
 
-/** An integrity event as the API lists it. */
-export interface IntegrityEvent {
+/** An integrity event as the API lists it: the finding as recorded, with its id, sweep and time. */
+export interface IntegrityEvent extends IntegrityFinding {
   readonly id: string;
-  readonly kind: IntegrityKind;
-  readonly repo_key: string;
-  readonly tag: string;
-  readonly target_key: string | null;
-  readonly previous_tag: string | null;
-  readonly previous_sha: string | null;
-  readonly new_sha: string | null;
-  /** The annotated tag objects before and after, where known (null: lightweight, none, or not known). */
-  readonly previous_tag_object: string | null;
-  readonly tag_object: string | null;
   readonly sweep_id: string | null;
   readonly detected_at: Date;
 }

@@ -9,6 +9,29 @@ import {
 import type { Sql } from "./client";
 import { pgText } from "./pg-text";
 
+/** A drift_targets row's identity columns (what `SELECT key, provider, host, owner, repo, tracked_ref` reads). */
+export interface TargetRow {
+  readonly key: string;
+  readonly provider: "github" | "gitea";
+  readonly host: string;
+  readonly owner: string;
+  readonly repo: string;
+  readonly tracked_ref: string;
+}
+
+/**
+ * Targets of drift_targets rows. The rows come from our own mapping pass, so they parse; a hand-edited bad row is
+ * ignored, not fatal.
+ */
+export function targetsOf(rows: readonly TargetRow[]): Target[] {
+  const targets: Target[] = [];
+  for (const r of rows) {
+    const ref = parseTrackedRef(r.tracked_ref);
+    if (ref.status === "ok") targets.push(makeTarget(r, ref.value));
+  }
+  return targets;
+}
+
 /** The target-state SQL: which targets are due, and each one's last SHA, ETag, backoff and last sweep. */
 export type TargetStateStore = Pick<SweepStore, "pageDueTargets" | "loadTargetState">;
 
@@ -16,27 +39,12 @@ export type TargetStateStore = Pick<SweepStore, "pageDueTargets" | "loadTargetSt
 export function createTargetStateStore(sql: Sql): TargetStateStore {
   return {
     async pageDueTargets(afterKey, limit): Promise<Target[]> {
-      const rows = await sql<
-        {
-          key: string;
-          provider: "github" | "gitea";
-          host: string;
-          owner: string;
-          repo: string;
-          tracked_ref: string;
-        }[]
-      >`
+      const rows = await sql<TargetRow[]>`
         SELECT key, provider, host, owner, repo, tracked_ref FROM drift_targets t
         WHERE t.next_check_at <= now() AND (${afterKey}::text IS NULL OR t.key > ${afterKey}::text)
           AND EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)
         ORDER BY t.key LIMIT ${limit}`;
-      const targets: Target[] = [];
-      for (const r of rows) {
-        const ref = parseTrackedRef(r.tracked_ref);
-        // Rows come from our own mapping pass, so they parse; a hand-edited bad row is ignored, not fatal.
-        if (ref.status === "ok") targets.push(makeTarget(r, ref.value));
-      }
-      return targets;
+      return targetsOf(rows);
     },
 
     async loadTargetState(keys) {

@@ -17,17 +17,17 @@ const queue = () =>
   db.sql`SELECT plugin_name, status, current_sha, latest_sha, drift_kind, resolved_tag
          FROM plugin_update_queue ORDER BY plugin_name, created_at`;
 
+/** One plugin "lint" following `source` at tag:latest, installed at v1, and mapped. */
+async function followLint(source = "github://acme/lint") {
+  await insertPlugins(db.sql, [
+    { plugin_name: "lint", source_raw: source, tracked_ref: "tag:latest", installed_sha: sha("v1") },
+  ]);
+  await mapAll(db.sql);
+}
+
 describe(`set-based drift upsert (${dbLabel})`, () => {
   it("inserts one pending row; replaying the same upsert 3 times leaves exactly one", async () => {
-    await insertPlugins(db.sql, [
-      {
-        plugin_name: "lint",
-        source_raw: "github://acme/lint#v1.0.0",
-        tracked_ref: "tag:latest",
-        installed_sha: sha("v1"),
-      },
-    ]);
-    await mapAll(db.sql);
+    await followLint("github://acme/lint#v1.0.0");
     const first = await applyDrift(db.sql, [{ key: KEY, sha: sha("v2"), tag: "v2.0.0" }]);
     expect(first).toMatchObject({ new: 1, refreshed: 0, superseded: 0, compared: 1 });
     for (let i = 0; i < 3; i++) {
@@ -50,15 +50,7 @@ describe(`set-based drift upsert (${dbLabel})`, () => {
   });
 
   it("refreshes the pending row to a second SHA instead of adding one", async () => {
-    await insertPlugins(db.sql, [
-      {
-        plugin_name: "lint",
-        source_raw: "github://acme/lint",
-        tracked_ref: "tag:latest",
-        installed_sha: sha("v1"),
-      },
-    ]);
-    await mapAll(db.sql);
+    await followLint();
     await applyDrift(db.sql, [{ key: KEY, sha: sha("v2"), tag: "v2.0.0" }]);
     const second = await applyDrift(db.sql, [{ key: KEY, sha: sha("v3"), tag: "v3.0.0" }]);
     expect(second).toMatchObject({ new: 0, refreshed: 1 });
@@ -68,15 +60,7 @@ describe(`set-based drift upsert (${dbLabel})`, () => {
   });
 
   it("supersedes the pending row when upstream comes back to the installed commit", async () => {
-    await insertPlugins(db.sql, [
-      {
-        plugin_name: "lint",
-        source_raw: "github://acme/lint",
-        tracked_ref: "tag:latest",
-        installed_sha: sha("v1"),
-      },
-    ]);
-    await mapAll(db.sql);
+    await followLint();
     await applyDrift(db.sql, [{ key: KEY, sha: sha("v2") }]);
     // Upper-case and abbreviated forms still match: comparison is case-insensitive and by prefix.
     const back = await applyDrift(db.sql, [{ key: KEY, sha: sha("v1").toUpperCase() }]);
@@ -245,15 +229,7 @@ describe(`set-based drift upsert (${dbLabel})`, () => {
   });
 
   it("ignores a row whose tracked_ref changed after mapping (no judgement against a stale target)", async () => {
-    await insertPlugins(db.sql, [
-      {
-        plugin_name: "lint",
-        source_raw: "github://acme/lint",
-        tracked_ref: "tag:latest",
-        installed_sha: sha("v1"),
-      },
-    ]);
-    await mapAll(db.sql);
+    await followLint();
     await db.sql`UPDATE workspace_plugins SET tracked_ref = 'branch:main'`;
     expect(await applyDrift(db.sql, [{ key: KEY, sha: sha("v2") }])).toMatchObject({ new: 0, compared: 0 });
   });

@@ -12,7 +12,8 @@
  *
  * PostgreSQL itself runs outside the quota, as RDS does. The CPU time printed is the process's own (user +
  * system), so it can be scaled to other shares: wall ≈ CPU time / share + time waiting for the database.
- * Env: DATABASE_URL (required: the dispatcher's SQL is measured on real PostgreSQL), SIZING_ROWS.
+ * Env: DATABASE_URL (required: the dispatcher's SQL is measured on real PostgreSQL), SIZING_ROWS, SIZING_PAGE (the
+ * dispatcher's rowPageSize, default its own). Every row has its own installed SHA: the mapping's worst case.
  */
 import { createDispatcherHandler } from "@drift/aws";
 import type { Log, SweepMessage } from "@drift/core";
@@ -52,7 +53,7 @@ try {
     },
     metrics: { sink: { add() {} }, flush() {} },
     log: quiet,
-    config: { minIntervalMs: 0 },
+    config: { minIntervalMs: 0, ...(process.env.SIZING_PAGE ? { rowPageSize: Number(process.env.SIZING_PAGE) } : {}) },
   });
   for (const label of ["first sweep (every row newly mapped)", "second sweep (nothing changed)"]) {
     messages = 0;

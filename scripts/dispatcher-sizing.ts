@@ -53,7 +53,10 @@ try {
     },
     metrics: { sink: { add() {} }, flush() {} },
     log: quiet,
-    config: { minIntervalMs: 0, ...(process.env.SIZING_PAGE ? { rowPageSize: Number(process.env.SIZING_PAGE) } : {}) },
+    config: {
+      minIntervalMs: 0,
+      ...(process.env.SIZING_PAGE ? { rowPageSize: Number(process.env.SIZING_PAGE) } : {}),
+    },
   });
   for (const label of ["first sweep (every row newly mapped)", "second sweep (nothing changed)"]) {
     messages = 0;

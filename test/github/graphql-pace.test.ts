@@ -1,6 +1,6 @@
 import Bottleneck from "bottleneck/light.js";
 import { describe, expect, it } from "vitest";
-import { graphqlPace } from "../../packages/github/src/http";
+import { graphqlPace } from "../../packages/github/src/shared/http";
 
 describe("GraphQL pace", () => {
   it("lets a burst of queries leave at once, then holds the rest for the next window (2,000 a minute on average)", async () => {

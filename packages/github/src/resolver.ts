@@ -1,11 +1,11 @@
 import { setMaxListeners } from "node:events";
 import type { Resolution, ResolveRequest, Resolver, ResolverStats, ResolveUsage } from "@drift/core";
-import type { HostResolverConfig } from "./config";
-import { failure } from "./errors";
-import { GiteaHostClient } from "./gitea-host-client";
-import { GitHubHostClient } from "./github-host-client";
-import { ResolverContext } from "./resolver-context";
-import { fetchReviews } from "./review-packet";
+import { GiteaHostClient } from "./gitea/gitea-host-client";
+import { GitHubHostClient } from "./graphql/github-host-client";
+import { fetchReviews } from "./packets/review-packet";
+import type { HostResolverConfig } from "./shared/config";
+import { failure } from "./shared/errors";
+import { ResolverContext } from "./shared/resolver-context";
 
 /** The resolver, plus what tests and metrics like to see of its adaptive state. */
 export interface HostResolver extends Resolver {

@@ -1,0 +1,78 @@
+import { type AutoApply, type Policy, parseReleaseAge } from "@drift/core";
+import type { Sql } from "../client";
+
+/**
+ * Supply-chain policies (CONTRACT "policies"): the table's CRUD, and the one SQL fragment that finds the most
+ * specific policy of a queue row (plugin, then workspace, then global). Cooling down and auto-apply use it
+ * (policy-sweep.ts).
+ */
+
+/** A policy to create or replace (validated by the caller; `id` absent: the policy of that scope). */
+export interface PolicyInput {
+  readonly id?: string;
+  readonly workspace_id?: string | null;
+  readonly plugin_name?: string | null;
+  readonly auto_apply: AutoApply;
+  readonly min_release_age?: string | null;
+}
+
+const COLUMNS = "id, workspace_id, plugin_name, auto_apply, min_release_age";
+
+/** Every policy, most general first (global, workspaces, plugins). */
+export async function listPolicies(sql: Sql): Promise<Policy[]> {
+  return sql<Policy[]>`
+    SELECT ${sql.unsafe(COLUMNS)} FROM drift_policies
+    ORDER BY workspace_id NULLS FIRST, plugin_name NULLS FIRST, id`;
+}
+
+export type PutPolicyResult =
+  | { readonly kind: "saved"; readonly created: boolean; readonly policy: Policy }
+  | { readonly kind: "not_found" }
+  | { readonly kind: "scope_taken"; readonly otherId: string };
+
+/**
+ * Creates or replaces a policy. Without an id, the policy of that scope is created or replaced (one per scope);
+ * with one, that policy is replaced (404 when unknown) unless another policy already holds the new scope.
+ */
+export async function putPolicy(sql: Sql, input: PolicyInput): Promise<PutPolicyResult> {
+  const ws = input.workspace_id ?? null;
+  const plugin = input.plugin_name ?? null;
+  const age = input.min_release_age ?? null;
+  const ageMs = age === null ? null : parseReleaseAge(age);
+  return sql.begin(async (raw) => {
+    const tx = raw as unknown as Sql;
+    const [other] = await tx<{ id: string }[]>`
+      SELECT id FROM drift_policies
+      WHERE coalesce(workspace_id::text, '') = coalesce(${ws}::uuid::text, '')
+        AND coalesce(plugin_name, '') = coalesce(${plugin}::text, '') FOR UPDATE`;
+    const id = input.id ?? other?.id;
+    if (input.id && other && other.id !== input.id) return { kind: "scope_taken", otherId: other.id };
+    if (id) {
+      const [policy] = await tx<Policy[]>`
+        UPDATE drift_policies SET workspace_id = ${ws}::uuid, plugin_name = ${plugin}, auto_apply = ${input.auto_apply},
+          min_release_age = ${age}, min_release_age_ms = ${ageMs}, updated_at = now()
+        WHERE id = ${id}::uuid RETURNING ${tx.unsafe(COLUMNS)}`;
+      return policy ? { kind: "saved", created: false, policy } : { kind: "not_found" };
+    }
+    const [policy] = await tx<Policy[]>`
+      INSERT INTO drift_policies (workspace_id, plugin_name, auto_apply, min_release_age, min_release_age_ms)
+      VALUES (${ws}::uuid, ${plugin}, ${input.auto_apply}, ${age}, ${ageMs}) RETURNING ${tx.unsafe(COLUMNS)}`;
+    return { kind: "saved", created: true, policy: policy as Policy };
+  }) as Promise<PutPolicyResult>;
+}
+
+/** Deletes a policy; false when there was none with that id. */
+export async function deletePolicy(sql: Sql, id: string): Promise<boolean> {
+  const rows = await sql`DELETE FROM drift_policies WHERE id = ${id}::uuid RETURNING id`;
+  return rows.length > 0;
+}
+
+/**
+ * The most specific policy of queue row `q` as a LATERAL subquery (columns `id`, `auto_apply`,
+ * `min_release_age_ms`; no row when no policy applies).
+ */
+export const EFFECTIVE_POLICY = `
+  SELECT pol.id, pol.auto_apply, pol.min_release_age_ms FROM drift_policies pol
+  WHERE (pol.workspace_id IS NULL AND pol.plugin_name IS NULL)
+     OR (pol.workspace_id = q.workspace_id AND (pol.plugin_name IS NULL OR pol.plugin_name = q.plugin_name))
+  ORDER BY (pol.plugin_name IS NULL), (pol.workspace_id IS NULL) LIMIT 1`;

@@ -1,0 +1,136 @@
+import type { ReviewRecord, ReviewStore, WantedReview } from "@drift/core";
+import type { Sql } from "../client";
+import { pgText } from "../pg-text";
+import { pendingOfTargets } from "./pending-of-targets";
+
+/**
+ * Review packets (see @drift/core review.ts): which drifts still want one, and keeping what was fetched. A packet
+ * is stored once per (target, latest_sha), a comparison once per (target, current_sha, latest_sha), whatever the
+ * number of queue rows that share them; rows join them on read.
+ */
+
+/** A packet that failed this often is no longer fetched (its fields stay null): a broken host costs bounded. */
+export const MAX_REVIEW_ATTEMPTS = 10;
+
+/** The drifts of these targets that still want their packet or comparison (pending rows only). */
+export async function wantedReviews(sql: Sql, targetKeys: readonly string[]): Promise<WantedReview[]> {
+  if (targetKeys.length === 0) return [];
+  const rows = await sql<
+    {
+      target_key: string;
+      current_sha: string;
+      latest_sha: string;
+      resolved_tag: string | null;
+      need_commit: boolean;
+      need_compare: boolean;
+    }[]
+  >`
+    SELECT d.target_key, d.current_sha, d.latest_sha, d.resolved_tag,
+           (p.target_key IS NULL OR (p.status = 'failed' AND p.attempts < ${MAX_REVIEW_ATTEMPTS})) AS need_commit,
+           (c.target_key IS NULL OR (c.status = 'failed' AND c.attempts < ${MAX_REVIEW_ATTEMPTS})) AS need_compare
+    FROM (
+      SELECT q.target_key, lower(q.current_sha) AS current_sha, lower(q.latest_sha) AS latest_sha,
+             max(q.resolved_tag) AS resolved_tag
+      FROM ${pendingOfTargets(sql, targetKeys)}
+      GROUP BY 1, 2, 3
+    ) d
+    LEFT JOIN drift_review_packets p ON p.target_key = d.target_key AND p.latest_sha = d.latest_sha
+    LEFT JOIN drift_review_compares c
+      ON c.target_key = d.target_key AND c.current_sha = d.current_sha AND c.latest_sha = d.latest_sha
+    WHERE p.target_key IS NULL OR (p.status = 'failed' AND p.attempts < ${MAX_REVIEW_ATTEMPTS})
+       OR c.target_key IS NULL OR (c.status = 'failed' AND c.attempts < ${MAX_REVIEW_ATTEMPTS})`;
+  return rows.map((r) => ({
+    targetKey: r.target_key,
+    currentSha: r.current_sha,
+    latestSha: r.latest_sha,
+    resolvedTag: r.resolved_tag,
+    needCommit: r.need_commit,
+    needCompare: r.need_compare,
+  }));
+}
+
+const NOTES_MAX = 2000;
+
+/** Keeps fetched packets (complete) and failures (fields null, attempts counted unless only deferred). */
+export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]): Promise<void> {
+  const packets = records.flatMap((r) => {
+    if (!r.commit) return [];
+    const res = r.commit.result;
+    const v = res.ok ? res.value : null;
+    const release = v?.release
+      ? {
+          tag: pgText(v.release.tag, 255),
+          name: pgText(v.release.name, 500),
+          url: pgText(v.release.url, 2000),
+          published_at: v.release.published_at,
+          prerelease: v.release.prerelease,
+          notes: pgText(v.release.notes, NOTES_MAX),
+        }
+      : null;
+    return [
+      {
+        target_key: r.targetKey,
+        latest_sha: r.latestSha.toLowerCase(),
+        repo_url: pgText(v?.repoUrl, 2000),
+        to_version: pgText(r.commit.toVersion, 255),
+        tagged_at: pgText(r.commit.taggedAt, 100),
+        committed_at: v?.committedAt ?? null,
+        signature: v?.signature ?? null,
+        release,
+        status: res.ok ? "complete" : "failed",
+        attempts: res.ok || res.deferred ? 0 : 1,
+        last_error: res.ok ? null : pgText(res.error, 500),
+      },
+    ];
+  });
+  const compares = records.flatMap((r) =>
+    r.compares.map((c) => ({
+      target_key: r.targetKey,
+      current_sha: c.currentSha.toLowerCase(),
+      latest_sha: r.latestSha.toLowerCase(),
+      from_version: pgText(c.fromVersion, 255),
+      commits_ahead: c.result.ok ? c.result.value.commitsAhead : null,
+      related: c.result.ok ? c.result.value.related : null,
+      status: c.result.ok ? "complete" : "failed",
+      attempts: c.result.ok || c.result.deferred ? 0 : 1,
+      last_error: c.result.ok ? null : pgText(c.result.error, 500),
+    })),
+  );
+  if (packets.length) {
+    await sql`
+      INSERT INTO drift_review_packets AS p
+        (target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error,
+         tagged_at)
+      SELECT target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error,
+             drift_timestamptz(tagged_at)
+      FROM jsonb_to_recordset(${sql.json(packets)}::jsonb) AS x(target_key text, latest_sha text, repo_url text,
+        to_version text, committed_at timestamptz, signature text, release jsonb, status text, attempts int,
+        last_error text, tagged_at text)
+      ON CONFLICT (target_key, latest_sha) DO UPDATE SET repo_url = EXCLUDED.repo_url,
+        to_version = EXCLUDED.to_version, committed_at = EXCLUDED.committed_at, signature = EXCLUDED.signature,
+        tagged_at = coalesce(EXCLUDED.tagged_at, p.tagged_at),
+        release = EXCLUDED.release, status = EXCLUDED.status, attempts = p.attempts + EXCLUDED.attempts,
+        last_error = EXCLUDED.last_error, fetched_at = now()
+      WHERE p.status <> 'complete'`;
+  }
+  if (compares.length) {
+    await sql`
+      INSERT INTO drift_review_compares AS c
+        (target_key, current_sha, latest_sha, from_version, commits_ahead, related, status, attempts, last_error)
+      SELECT target_key, current_sha, latest_sha, from_version, commits_ahead, related, status, attempts, last_error
+      FROM jsonb_to_recordset(${sql.json(compares)}::jsonb) AS x(target_key text, current_sha text, latest_sha text,
+        from_version text, commits_ahead int, related boolean, status text, attempts int, last_error text)
+      ON CONFLICT (target_key, current_sha, latest_sha) DO UPDATE SET from_version = EXCLUDED.from_version,
+        commits_ahead = EXCLUDED.commits_ahead, related = EXCLUDED.related, status = EXCLUDED.status,
+        attempts = c.attempts + EXCLUDED.attempts, last_error = EXCLUDED.last_error, fetched_at = now()
+      WHERE c.status <> 'complete'`;
+  }
+}
+
+/** The Postgres implementation of the review packet store port. */
+export function createReviewStore(sql: Sql): ReviewStore {
+  return {
+    wantedReviews: (keys) => wantedReviews(sql, keys),
+    recordReviews: (records) => recordReviews(sql, records),
+  };
+}

@@ -1,0 +1,74 @@
+import type { RecordedMessage, SweepStore, TargetOutcome } from "@drift/core";
+import type { Sql } from "../client";
+import { recordTagLedger } from "../integrity/tag-ledger";
+import { createRowPager, finishMapping, recordMappings } from "../mapping/mapping-store";
+import { pgText } from "../pg-text";
+import { driftByKind as driftByKindOf, refreshReadyAt } from "../policies/policy-sweep";
+import { applyDrift } from "./drift-store";
+import { isRecheck, recordRecheckOutcomes } from "./recheck-store";
+import { createSweepRunStore, recordMessageDone } from "./sweep-run-store";
+import { createTargetStateStore, updateTargetStates } from "./target-state-store";
+
+export { pgText };
+
+/**
+ * The Postgres implementation of the sweep flow's store port, composed of the sweep-run SQL (sweep-run-store.ts),
+ * the target-state SQL (target-state-store.ts) and the mapping SQL (mapping-store.ts). `mappingListCap`: see
+ * createRowPager (tests lower it to exercise the keyset scan).
+ */
+export function createSweepStore(
+  sql: Sql,
+  settings: { minReleaseAgeMs?: number; mappingListCap?: number } = {},
+): SweepStore {
+  return {
+    ...createSweepRunStore(sql),
+    ...createTargetStateStore(sql),
+    pagePluginRows: createRowPager(sql, settings.mappingListCap),
+    recordMappings: (page, scope) => recordMappings(sql, page, scope),
+    finishMapping: (wrote) => finishMapping(sql, wrote),
+    // One transaction: drift rows, target rows, then the message row and the sweep's completion. A webhook
+    // re-check's messages use the same schema and worker; their bookkeeping is apart from sweeps', but cooling
+    // down and the tag-integrity ledger run for them too (a re-check that finds a re-pointed tag records it).
+    recordOutcomes: (sweepId, seq, outcomes, options) =>
+      sql.begin(async (raw) => {
+        const tx = raw as unknown as Sql;
+        // No JIT for this transaction: the drift statement's estimates cross jit_above_cost, and compiling it took
+        // ~200 ms per message while it runs in a few (set_config, not SET: a connection proxy sees no SET).
+        await tx`SELECT set_config('jit', 'off', true)`;
+        const policy = () => recordPolicyParts(tx, sweepId, outcomes, settings.minReleaseAgeMs ?? 0);
+        if (await isRecheck(tx, sweepId)) {
+          const recorded = await recordRecheckOutcomes(tx, sweepId, seq, outcomes, options);
+          return { ...recorded, ...(await policy()) };
+        }
+        const resolved = outcomes.flatMap((o) =>
+          o.resolution.status === "resolved"
+            ? [{ key: o.target.key, sha: o.resolution.sha, tag: pgText(o.resolution.tag) }]
+            : [],
+        );
+        const drift = await applyDrift(tx, resolved, sweepId);
+        const parts = await policy();
+        const finishedNow = await updateTargetStates(tx, sweepId, outcomes);
+        // Counted once per target: a duplicate delivery that lost the race counts nothing it did not finish.
+        const counted = outcomes.filter((o) => !o.finished || finishedNow.has(o.target.key));
+        const done = await recordMessageDone(tx, sweepId, seq, counted, options, drift);
+        return { ...done, ...parts };
+      }),
+  };
+}
+
+/**
+ * Policies (policy-sweep.ts, tag-ledger.ts), after the drift upsert in the message's transaction: a new drift
+ * cools down from the moment it is queued; the pending rows by drift kind; the tag-integrity events.
+ */
+async function recordPolicyParts(
+  tx: Sql,
+  id: string,
+  outcomes: readonly TargetOutcome[],
+  minReleaseAgeMs: number,
+): Promise<Pick<RecordedMessage, "driftByKind" | "integrity">> {
+  const keys = outcomes.filter((o) => o.resolution.status === "resolved").map((o) => o.target.key);
+  await refreshReadyAt(tx, keys, minReleaseAgeMs);
+  const driftByKind = await driftByKindOf(tx, keys);
+  const integrity = await recordTagLedger(tx, id, outcomes);
+  return { driftByKind, integrity };
+}

@@ -1,0 +1,67 @@
+import type { Resolution, ResolveRequest } from "@drift/core";
+import { githubWebBase } from "@drift/core";
+import type { ReviewHost } from "../packets/review-packet";
+import { RestResolver } from "../rest/rest-resolver";
+import type { ResolverContext } from "../shared/resolver-context";
+import { GraphQLBatcher } from "./graphql-batcher";
+
+/**
+ * github.com or GHES: batched GraphQL queries (unless disabled), REST when GraphQL is off or the endpoint turns out
+ * missing. GraphQL points and REST requests are separate rate budgets; both share one concurrency limit.
+ */
+export class GitHubHostClient {
+  private readonly graphql?: GraphQLBatcher;
+  private readonly rest: RestResolver;
+  /** The same clients and budgets, for review packets. */
+  readonly review: ReviewHost;
+
+  constructor(private readonly context: ResolverContext) {
+    const { settings, config, counters } = context;
+    const graphqlBudget = context.newBudget();
+    const coreBudget = context.newBudget();
+    const shared = context.hostEnv(
+      { baseUrl: settings.githubApiUrl, auth: config.auth },
+      true,
+      (resource, url) =>
+        resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget,
+    );
+    const onPoints = (points: number, signal?: AbortSignal) => {
+      counters.pointsUsed += points;
+      context.usageOf(signal).points += points;
+    };
+    if (settings.useGraphql)
+      this.graphql = new GraphQLBatcher(
+        { ...shared, budget: graphqlBudget, onPoints },
+        settings.githubGraphqlUrl,
+      );
+    const restEnv = { ...shared, budget: coreBudget, onPoints };
+    this.rest = new RestResolver(restEnv, "github");
+    this.review = {
+      flavour: "github",
+      rest: restEnv,
+      webBase: githubWebBase(settings.githubApiUrl),
+      ...(settings.useGraphql
+        ? { graphql: { env: { ...shared, budget: graphqlBudget, onPoints }, url: settings.githubGraphqlUrl } }
+        : {}),
+    };
+  }
+
+  /** Repositories per GraphQL query right now; undefined without GraphQL. */
+  get batchSize(): number | undefined {
+    return this.graphql?.batchSize;
+  }
+
+  /** Resolves non-`sha` GitHub requests (distinct keys). */
+  async resolve(requests: ResolveRequest[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
+    const graphql = this.graphql;
+    if (graphql && !graphql.unavailable) {
+      const results = await graphql.resolve(
+        requests.map((r) => r.target),
+        signal,
+      );
+      if (!graphql.unavailable) return results;
+      this.context.log.warn("GitHub GraphQL endpoint unavailable: resolving through REST");
+    }
+    return this.rest.resolve(requests, signal);
+  }
+}

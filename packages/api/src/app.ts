@@ -3,7 +3,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { adminAuth } from "./auth";
+import { accessAuth } from "./access/authenticate";
+import { operatorOnlyPaths } from "./access/principal";
+import { callerRoutes, tokenRoutes } from "./access/token-routes";
 import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
@@ -29,6 +31,9 @@ const ROUTES: Record<string, string> = {
   "/admin/policies": "GET, HEAD, PUT",
   "/admin/policies/:id": "DELETE",
   "/admin/integrity-events": "GET, HEAD",
+  "/admin/tokens": "GET, HEAD, POST",
+  "/admin/tokens/:id": "DELETE",
+  "/admin/whoami": "GET, HEAD",
   "/admin/": "GET, HEAD",
   "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
@@ -98,7 +103,17 @@ export function createAdminApp(options: AdminAppOptions): Hono {
 
   // Order matters: routes and middleware match in the order they are added.
   app.route("/", pageRoutes(context));
-  app.use("/admin/*", adminAuth(options.auth, logger));
+  // One authentication for the admin routes and MCP: it decides the caller (principal.ts) every route reads.
+  const auth = accessAuth({
+    auth: options.auth,
+    sql: options.sql,
+    environment: context.tokenEnvironment ?? "local",
+    logger,
+  });
+  app.use("/admin/*", auth);
+  app.use("/admin/*", operatorOnlyPaths);
+  app.route("/", callerRoutes());
+  app.route("/", tokenRoutes(context));
   app.route("/", updateRoutes(context));
   app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));

@@ -10,7 +10,7 @@ import {
 } from "@drift/db";
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
-import type { AdminAuth } from "./auth";
+import { type Principal, principalOf, scopeOf } from "./access/principal";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
 import { describeIssue } from "./validation";
@@ -63,10 +63,10 @@ const until = z.string().check(
   z.refine((v) => Date.parse(v) > Date.now(), { message: "until must be in the future" }),
 );
 const reason = z.string().check(z.maxLength(500, { message: "reason must be at most 500 characters" }));
-const dismissBody = z.strictObject({ reason: z.optional(reason), until: z.optional(until) });
+export const dismissBody = z.strictObject({ reason: z.optional(reason), until: z.optional(until) });
 // Apply and reopen had no body before: other keys are ignored there, so existing clients keep working.
-const reasonBody = z.object({ reason: z.optional(reason) });
-const bulkBody = z.strictObject({
+export const reasonBody = z.object({ reason: z.optional(reason) });
+export const bulkBody = z.strictObject({
   action: z.enum(["apply", "dismiss"]),
   ids: z
     .array(z.string().check(z.refine(isUuid, { message: "every id must be a UUID" })))
@@ -77,15 +77,6 @@ const bulkBody = z.strictObject({
   reason: z.optional(reason),
   until: z.optional(until),
 });
-
-/** Who is deciding: `token` in bearer mode, the caller's IAM principal ARN behind an IAM Function URL. */
-export function deciderOf(c: Context, auth: AdminAuth): string {
-  if (auth.mode === "bearer") return "token";
-  const event = (c.env as { event?: { requestContext?: { authorizer?: { iam?: { userArn?: unknown } } } } })
-    ?.event;
-  const arn = event?.requestContext?.authorizer?.iam?.userArn;
-  return typeof arn === "string" && arn.startsWith("arn:") ? arn.slice(0, 300) : "iam";
-}
 
 /** A JSON body, or {} when there is none; undefined when it is not JSON (the caller answers 400). */
 async function jsonBody(c: Context): Promise<unknown> {
@@ -109,8 +100,10 @@ async function parseBody<T>(c: Context, schema: z.ZodMiniType<T>): Promise<Parse
   return { ok: true, value: parsed.data };
 }
 
-const optionsOf = (decidedBy: string, body: { reason?: string; until?: string }): DecisionOptions => ({
-  decidedBy,
+/** Who decides (`decided_by`) and within which scope (another workspace's row is not found). */
+const optionsOf = (caller: Principal, body: { reason?: string; until?: string }): DecisionOptions => ({
+  decidedBy: caller.decidedBy,
+  ...(scopeOf(caller) ? { workspaceId: scopeOf(caller) } : {}),
   ...(body.reason !== undefined ? { reason: body.reason } : {}),
   ...(body.until !== undefined ? { until: new Date(body.until) } : {}),
 });
@@ -140,7 +133,7 @@ export function decisionRoutes(options: AppContext): Hono {
       if (!body.ok) return body.response;
       const outcome = await decideAndPublish(sql, id, action, {
         ...effects,
-        ...optionsOf(deciderOf(c, options.auth), body.value),
+        ...optionsOf(principalOf(c), body.value),
         force: force === "true",
       });
       return decisionResponse(c, id, outcome);
@@ -153,7 +146,7 @@ export function decisionRoutes(options: AppContext): Hono {
     const body = await parseBody(c, bulkBody);
     if (!body.ok) return body.response;
     const { action, ids } = body.value;
-    const decision = optionsOf(deciderOf(c, options.auth), body.value);
+    const decision = optionsOf(principalOf(c), body.value);
     const results: ReturnType<typeof bulkEntry>[] = [];
     // One transaction per id, in request order: one refusal never blocks the others.
     for (const id of ids) {

@@ -3,3 +3,4 @@ export * from "./app";
 export * from "./auth";
 export * from "./errors";
 export * from "./updates";
+export * from "./access";

@@ -1,3 +1,4 @@
+export * from "./access/token-store";
 export * from "./client";
 export * from "./decisions/decision-store";
 export * from "./events/event-outbox";

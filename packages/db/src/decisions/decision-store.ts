@@ -32,6 +32,11 @@ export interface DecisionOptions {
   readonly force?: boolean;
   /** Apply only if the row still proposes this commit (policy auto-apply judged that one). */
   readonly expectedLatestSha?: string;
+  /**
+   * The caller's scope: only a row of this workspace is found. Another workspace's row is `not_found`, by the
+   * same one-row lookup an unknown id takes (existence is not revealed, in answer or in timing).
+   */
+  readonly workspaceId?: string;
   /** The time cooling down is judged at (default: the database's now; tests and the sweep inject a clock). */
   readonly now?: Date;
 }
@@ -155,7 +160,9 @@ export async function decide(
     const [row] = await tx<LockedQueueRow[]>`
       SELECT id, workspace_id, plugin_name, current_sha, latest_sha, status, decided_at, tracked_ref, source_raw,
              ready_at, coalesce(ready_at > coalesce(${options.now ?? null}::timestamptz, now()), false) AS cooling
-      FROM plugin_update_queue WHERE id = ${id}::uuid FOR UPDATE`;
+      FROM plugin_update_queue
+      WHERE id = ${id}::uuid AND (${options.workspaceId ?? null}::uuid IS NULL OR workspace_id = ${options.workspaceId ?? null}::uuid)
+      FOR UPDATE`;
     if (!row) return { kind: "not_found" };
     if (action === "reopen") return reopenDismissed(tx, row, options);
     const target = action === "apply" ? "applied" : "dismissed";

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { createAdminApp } from "@drift/api";
+import { createAdminApp, tokenEnvironment } from "@drift/api";
 import { startAdminServer } from "@drift/api/node-server";
 import { withWebhooks } from "@drift/api/webhooks";
 import {
@@ -50,6 +50,7 @@ export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): H
     corsOrigins,
     notifier: createLogNotifier(logger),
     webBases: { github: githubWebBase(env.GITHUB_API_URL || "https://api.github.com") },
+    tokenEnvironment: tokenEnvironment(env.DRIFT_STAGE),
     logger,
   });
 }

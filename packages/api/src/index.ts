@@ -1,6 +1,6 @@
+export * from "./access";
 export * from "./admin-page";
 export * from "./app";
 export * from "./auth";
 export * from "./errors";
 export * from "./updates";
-export * from "./access";

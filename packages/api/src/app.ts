@@ -9,6 +9,7 @@ import { callerRoutes, tokenRoutes } from "./access/token-routes";
 import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
+import { mcpRoutes } from "./mcp/http";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
@@ -111,6 +112,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     logger,
   });
   app.use("/admin/*", auth);
+  app.use("/mcp", auth);
   app.use("/admin/*", operatorOnlyPaths);
   app.route("/", callerRoutes());
   app.route("/", tokenRoutes(context));
@@ -118,6 +120,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
+  app.route("/", mcpRoutes(context));
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {

@@ -63,6 +63,8 @@ const until = z.string().check(
   z.refine((v) => Date.parse(v) > Date.now(), { message: "until must be in the future" }),
 );
 const reason = z.string().check(z.maxLength(500, { message: "reason must be at most 500 characters" }));
+/** ISO-8601 time in the future (also the MCP dismiss tool's `until`). */
+export const untilSchema = until;
 export const dismissBody = z.strictObject({ reason: z.optional(reason), until: z.optional(until) });
 // Apply and reopen had no body before: other keys are ignored there, so existing clients keep working.
 export const reasonBody = z.object({ reason: z.optional(reason) });
@@ -101,18 +103,17 @@ async function parseBody<T>(c: Context, schema: z.ZodMiniType<T>): Promise<Parse
 }
 
 /** Who decides (`decided_by`) and within which scope (another workspace's row is not found). */
-const optionsOf = (caller: Principal, body: { reason?: string; until?: string }): DecisionOptions => ({
+export const optionsOf = (caller: Principal, body: { reason?: string; until?: string }): DecisionOptions => ({
   decidedBy: caller.decidedBy,
   ...(scopeOf(caller) ? { workspaceId: scopeOf(caller) } : {}),
   ...(body.reason !== undefined ? { reason: body.reason } : {}),
   ...(body.until !== undefined ? { until: new Date(body.until) } : {}),
 });
 
-/** Apply, dismiss, reopen and bulk (authenticated by the parent app). */
-export function decisionRoutes(options: AppContext): Hono {
-  const { sql, logger } = options;
-  const app = new Hono();
-  const effects = {
+/** What a decision does after commit, wherever it was asked for (HTTP, bulk, MCP): publish, log, count. */
+export function decisionEffects(options: Pick<AppContext, "notifier" | "logger" | "onDecision">) {
+  const { logger } = options;
+  return {
     notifier: options.notifier,
     log: logger,
     onDecided: (decided: Extract<DecisionOutcome, { kind: "applied" | "dismissed" }>) => {
@@ -121,6 +122,13 @@ export function decisionRoutes(options: AppContext): Hono {
       options.onDecision?.(decided.kind);
     },
   };
+}
+
+/** Apply, dismiss, reopen and bulk (authenticated by the parent app). */
+export function decisionRoutes(options: AppContext): Hono {
+  const { sql, logger } = options;
+  const app = new Hono();
+  const effects = decisionEffects(options);
 
   const single = (action: DecisionAction, schema: z.ZodMiniType<{ reason?: string; until?: string }>) =>
     app.post(`/admin/plugin-updates/:id/${action}`, async (c) => {

@@ -15,9 +15,9 @@ export type Principal =
   | {
       readonly role: "workspace";
       readonly workspaceId: string;
-      /** `token:<id>`. */
+      /** `token:<id>` (`cli` for `drift mcp --workspace`). */
       readonly decidedBy: string;
-      readonly tokenId: string;
+      readonly tokenId?: string;
     };
 
 const KEY = "principal";

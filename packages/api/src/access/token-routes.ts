@@ -1,5 +1,5 @@
 import { isUuid } from "@drift/core";
-import { insertToken, listTokens, revokeToken } from "@drift/db";
+import { type AccessToken, insertToken, listTokens, revokeToken, type Sql, type TokenRole } from "@drift/db";
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import { fail } from "../errors";
@@ -41,6 +41,26 @@ export const tokenCreateBody = z
   );
 
 /**
+ * Mints a token and stores its hash: the one way tokens are made (`POST /admin/tokens`, `drift token create`).
+ * The answer carries the token itself; nothing else ever does.
+ */
+export async function createAccessToken(
+  sql: Sql,
+  environment: string,
+  input: {
+    name: string;
+    role: TokenRole;
+    workspaceId: string | null;
+    expiresAt: Date | null;
+    createdBy: string;
+  },
+): Promise<AccessToken & { readonly token: string }> {
+  const minted = await mintToken(environment);
+  const saved = await insertToken(sql, { id: minted.id, secretHash: minted.secretHash, ...input });
+  return { ...saved, token: minted.token };
+}
+
+/**
  * Tokens (CONTRACT "scoped access"; operators only, see principal.ts): mint (the secret answered once, stored
  * only as a hash), list (no secrets), revoke (refused from the next request on).
  */
@@ -56,19 +76,16 @@ export function tokenRoutes({ sql, logger, tokenEnvironment }: AppContext): Hono
     const parsed = z.safeParse(tokenCreateBody, body);
     if (!parsed.success) return fail(c, 400, "invalid_body", describeIssue(parsed.error));
     const input = parsed.data;
-    const minted = await mintToken(tokenEnvironment ?? "local");
-    const saved = await insertToken(sql, {
-      id: minted.id,
+    const created = await createAccessToken(sql, tokenEnvironment ?? "local", {
       name: input.name,
       role: input.role,
       workspaceId: input.workspace_id ?? null,
-      secretHash: minted.secretHash,
       expiresAt: input.expires_at ? new Date(input.expires_at) : null,
       createdBy: principalOf(c).decidedBy,
     });
     // The id only: the token itself is in this one answer and nowhere else.
-    logger.info("token minted", { id: saved.id, role: saved.role, workspace_id: saved.workspace_id });
-    return c.json({ ...saved, token: minted.token }, 201);
+    logger.info("token minted", { id: created.id, role: created.role, workspace_id: created.workspace_id });
+    return c.json(created, 201);
   });
   app.get("/admin/tokens", async (c) => c.json({ items: await listTokens(sql) }));
   app.delete("/admin/tokens/:id", async (c) => {

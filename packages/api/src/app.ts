@@ -102,25 +102,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   const bulk = limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
   app.use("*", (c, next) => (c.req.path === "/admin/plugin-updates/bulk" ? bulk(c, next) : small(c, next)));
 
-  // Order matters: routes and middleware match in the order they are added.
-  app.route("/", pageRoutes(context));
-  // One authentication for the admin routes and MCP: it decides the caller (principal.ts) every route reads.
-  const auth = accessAuth({
-    auth: options.auth,
-    sql: options.sql,
-    environment: context.tokenEnvironment ?? "local",
-    logger,
-  });
-  app.use("/admin/*", auth);
-  app.use("/mcp", auth);
-  app.use("/admin/*", operatorOnlyPaths);
-  app.route("/", callerRoutes());
-  app.route("/", tokenRoutes(context));
-  app.route("/", updateRoutes(context));
-  app.route("/", decisionRoutes(context));
-  app.route("/", reportingRoutes(context));
-  app.route("/", policyRoutes(context));
-  app.route("/", mcpRoutes(context));
+  mountRoutes(app, context);
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {
@@ -137,4 +119,29 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     return fail(c, 500, "internal", "internal error");
   });
   return app;
+}
+
+/**
+ * The routes, in order (routes and middleware match in the order they are added): the page (no auth), then one
+ * authentication for the admin routes and MCP that decides the caller (access/principal.ts), the operator-only
+ * route groups (403 for a workspace token), and the routes by concern.
+ */
+function mountRoutes(app: Hono, context: AppContext): void {
+  app.route("/", pageRoutes(context));
+  const auth = accessAuth({
+    auth: context.auth,
+    sql: context.sql,
+    environment: context.tokenEnvironment ?? "local",
+    logger: context.logger,
+  });
+  app.use("/admin/*", auth);
+  app.use("/mcp", auth);
+  app.use("/admin/*", operatorOnlyPaths);
+  app.route("/", callerRoutes());
+  app.route("/", tokenRoutes(context));
+  app.route("/", updateRoutes(context));
+  app.route("/", decisionRoutes(context));
+  app.route("/", reportingRoutes(context));
+  app.route("/", policyRoutes(context));
+  app.route("/", mcpRoutes(context));
 }

@@ -10,6 +10,7 @@ import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
 import { mcpRoutes } from "./mcp/http";
+import { openApiRoutes } from "./openapi/document";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
@@ -35,6 +36,8 @@ const ROUTES: Record<string, string> = {
   "/admin/tokens": "GET, HEAD, POST",
   "/admin/tokens/:id": "DELETE",
   "/admin/whoami": "GET, HEAD",
+  "/admin/openapi.json": "GET, HEAD",
+  "/mcp": "GET, POST, DELETE",
   "/admin/": "GET, HEAD",
   "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
@@ -128,6 +131,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
  */
 function mountRoutes(app: Hono, context: AppContext): void {
   app.route("/", pageRoutes(context));
+  app.route("/", openApiRoutes());
   const auth = accessAuth({
     auth: context.auth,
     sql: context.sql,

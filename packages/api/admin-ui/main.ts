@@ -1,3 +1,4 @@
+import { applyCaller, tabHidden } from "./access";
 import {
   api,
   type BulkResult,
@@ -95,6 +96,8 @@ async function refresh(): Promise<void> {
     return;
   }
   try {
+    // A workspace token: its workspace named, operator-only tabs hidden (the API scopes the data itself).
+    if ((await applyCaller())?.role === "workspace" && tabHidden(tab)) tab = "pending";
     const q = filterQuery();
     let cards: HTMLElement[];
     if (tab === "pending") {

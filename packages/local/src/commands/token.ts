@@ -23,9 +23,9 @@ const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", "
 const stateOf = (t: AccessToken) => (t.revoked_at ? "revoked" : t.active ? "active" : "expired");
 const scopeOf = (t: AccessToken) => (t.role === "workspace" ? `workspace ${t.workspace_id}` : "operator");
 
-/** Two lines a token, within 70 columns: id and state, then name, scope and expiry. */
+/** Three lines a token, within 70 columns: id and state, scope, then name and expiry. */
 const describe = (t: AccessToken) =>
-  `${t.id}  ${stateOf(t)}\n  ${printable(t.name).slice(0, 24)}: ${scopeOf(t)}, expires ${day(t.expires_at)}`;
+  `${t.id}  ${stateOf(t)}\n  ${scopeOf(t)}\n  ${printable(t.name).slice(0, 36)}, expires ${day(t.expires_at)}`;
 
 async function create(ctx: CommandContext, argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,20 +1,17 @@
-import { isUuid } from "@drift/core";
 import {
   type DecisionAction,
   type DecisionOutcome,
   decideAndPublish,
-  listUpdates,
-  UPDATE_STATUSES,
-  type UpdateRow,
+  isUuid,
   type UpdateStatus,
-  updateRowsById,
-} from "@drift/db";
+} from "@drift/core";
+import { listUpdates, type UpdateRow, updateRowsById } from "@drift/db";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 import * as zm from "zod/mini";
 import { type Principal, scopeOf } from "../access/principal";
-import { decisionEffects, dismissBody, optionsOf } from "../decisions";
+import { decisionDeps, dismissBody, optionsOf } from "../decisions";
 import type { AppContext } from "../options";
 import { describeIssue } from "../validation";
 
@@ -26,6 +23,7 @@ import { describeIssue } from "../validation";
 
 export type McpDeps = Pick<AppContext, "sql" | "notifier" | "logger" | "onDecision" | "webBases">;
 
+const STATUSES = ["pending", "applied", "dismissed", "superseded"] as const satisfies readonly UpdateStatus[];
 const uuid = (what: string) => z.string().max(100).meta({ format: "uuid", description: what });
 
 /** Input schemas as the tools list them. Strict checks (UUIDs, the dismiss body) run in the handlers, so that
@@ -33,10 +31,7 @@ const uuid = (what: string) => z.string().max(100).meta({ format: "uuid", descri
 export const TOOL_INPUTS = {
   check_plugin_updates: {
     workspace_id: uuid("only this workspace (a workspace token sees only its own anyway)").optional(),
-    status: z
-      .enum(UPDATE_STATUSES as [UpdateStatus, ...UpdateStatus[]])
-      .optional()
-      .describe("default pending"),
+    status: z.enum(STATUSES).optional().describe("default pending"),
     limit: z.number().int().min(1).max(200).optional().describe("at most this many rows (default 50)"),
   },
   explain_plugin_update: { id: uuid("the queue row's id") },
@@ -96,13 +91,13 @@ export function createMcpServer(deps: McpDeps, caller: Principal): McpServer {
   const { sql } = deps;
   const bases = deps.webBases ?? {};
   const scope = scopeOf(caller);
-  const effects = decisionEffects(deps);
+  const decisions = decisionDeps(deps);
 
   const decideTool = async (id: string, action: DecisionAction, extra: object) => {
     if (!isUuid(id)) return toolError("invalid_id", "id must be a UUID");
     return decisionResult(
       id,
-      await decideAndPublish(sql, id, action, { ...effects, ...optionsOf(caller, {}), ...extra }),
+      await decideAndPublish(decisions, id, action, { ...optionsOf(caller, {}), ...extra }),
     );
   };
 

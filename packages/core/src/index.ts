@@ -2,6 +2,7 @@ export * from "./backoff";
 export * from "./chunk";
 export * from "./dispatch";
 export * from "./display";
+export * from "./input-text";
 export * from "./log-notifier";
 export * from "./mapping";
 export * from "./metrics";

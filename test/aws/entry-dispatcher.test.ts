@@ -8,7 +8,7 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { createLambdaMetrics } from "@drift/aws/metrics-sink";
 import { parseSweepMessage } from "@drift/core";
 import type { Sql } from "@drift/db";
-import type { Context, ScheduledEvent } from "aws-lambda";
+import type { ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { dbLabel } from "../support/db";
@@ -121,7 +121,7 @@ describe(`functions/dispatcher.ts (${dbLabel})`, () => {
     const emf = captureEmf();
     let summary: Awaited<ReturnType<typeof dispatcher.handler>>;
     try {
-      summary = await dispatcher.handler(scheduled(), {} as Context);
+      summary = await dispatcher.handler(scheduled());
     } finally {
       emf.restore();
     }

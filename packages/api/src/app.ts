@@ -89,18 +89,9 @@ export function createAdminApp(options: AdminAppOptions): Hono {
       maxAge: 600,
     }),
   );
-  const limit = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      // The unread rest of the body must not be taken for a next request on this connection.
-      onError: (c) => {
-        c.header("Connection", "close");
-        return fail(c, 413, "payload_too_large", "request body too large");
-      },
-    });
-  const small = limit(options.maxBodyBytes ?? 16 * 1024);
+  const small = bodyLimitOf(options.maxBodyBytes ?? 16 * 1024);
   // A bulk decision of 500 ids with a reason is about 22 KiB: that route alone takes up to 64 KiB.
-  const bulk = limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
+  const bulk = bodyLimitOf(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
   app.use("*", (c, next) => (c.req.path === "/admin/plugin-updates/bulk" ? bulk(c, next) : small(c, next)));
 
   // Order matters: routes and middleware match in the order they are added.
@@ -130,4 +121,15 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     return fail(c, 500, "internal", "internal error");
   });
   return app;
+}
+
+/** A body limit answering 413 and closing: the unread rest of the body must not be taken for a next request. */
+function bodyLimitOf(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => {
+      c.header("Connection", "close");
+      return fail(c, 413, "payload_too_large", "request body too large");
+    },
+  });
 }

@@ -1,5 +1,6 @@
 export * from "./backoff";
 export * from "./chunk";
+export * from "./deadline";
 export * from "./dispatch";
 export * from "./display";
 export * from "./input-text";

@@ -11,7 +11,6 @@
 import { minReleaseAgeSetting, parseAdminAuthMode, parseCorsOrigins } from "@drift/core";
 import { createSql, type Sql } from "@drift/db/client";
 import { Resource } from "sst/resource";
-import type { RuntimePassword } from "./db-password";
 import { AWS_SSLMODE, DATABASE_LINKS, RUNTIME_ENV } from "./runtime-env";
 
 /** One database login, as an SST database link carries it. */
@@ -144,7 +143,11 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
  * named prepared statements (RDS Proxy would pin the session). Create it outside the handler so warm
  * invocations reuse the connection.
  */
-export function createLambdaSql(url: string, password?: RuntimePassword): Sql {
+export function createLambdaSql(
+  url: string,
+  // Structural (db-password.ts's RuntimePassword): infra type-checks this file without the SDK's types.
+  password?: { password(): Promise<string>; onAuthenticated(): void },
+): Sql {
   return createSql({
     url,
     max: 1,

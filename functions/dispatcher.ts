@@ -5,6 +5,7 @@ import {
   createDispatcherHandler,
   createEventBridgeNotifier,
   createSqsQueue,
+  lambdaNotifications,
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
@@ -17,11 +18,18 @@ const notifier = createEventBridgeNotifier({
   eventBusName: config.eventBusName,
 });
 
+const handlerMetrics = powertoolsHandlerMetrics(metrics);
+// Hourly: notification retries and daily digests that no apply or sweep message has sent since.
+const notifications = lambdaNotifications(sql, config, { log, metrics: handlerMetrics.sink });
+
 export const handler = createDispatcherHandler({
   store: createSweepStore(sql),
   queue: createSqsQueue({ client: new SQSClient({}), queueUrl: config.queueUrl }),
-  metrics: powertoolsHandlerMetrics(metrics),
+  metrics: handlerMetrics,
   log,
   // An event whose publish failed after an apply would otherwise wait for the next apply: retry it hourly.
-  afterDispatch: () => publishPendingEvents(sql, notifier, log),
+  afterDispatch: async () => {
+    await publishPendingEvents(sql, notifier, log);
+    await notifications();
+  },
 });

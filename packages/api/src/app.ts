@@ -7,6 +7,7 @@ import { adminAuth } from "./auth";
 import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
+import { deliverAfterDecisions, notificationRoutes } from "./notifications";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
@@ -29,6 +30,10 @@ const ROUTES: Record<string, string> = {
   "/admin/policies": "GET, HEAD, PUT",
   "/admin/policies/:id": "DELETE",
   "/admin/integrity-events": "GET, HEAD",
+  "/admin/notifications": "GET, HEAD, PUT",
+  "/admin/notifications/:id": "DELETE",
+  "/admin/notifications/:id/deliveries": "GET, HEAD",
+  "/admin/notifications/:id/test": "POST",
   "/admin/": "GET, HEAD",
   "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
@@ -99,10 +104,12 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   // Order matters: routes and middleware match in the order they are added.
   app.route("/", pageRoutes(context));
   app.use("/admin/*", adminAuth(options.auth, logger));
+  app.use("/admin/plugin-updates/*", deliverAfterDecisions(context));
   app.route("/", updateRoutes(context));
   app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
+  app.route("/", notificationRoutes(context));
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {

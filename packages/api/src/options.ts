@@ -1,5 +1,6 @@
 import type { Log, Notifier, WebBases } from "@drift/core";
 import type { Sql } from "@drift/db";
+import type { NotifySettings } from "@drift/notify";
 import type { AdminAuth } from "./auth";
 
 /** What the admin app is built from (the Lambda, `drift serve` and tests each pass their own). */
@@ -17,6 +18,8 @@ export interface AdminAppOptions {
   readonly maxBodyBytes?: number;
   /** Web bases for repository links of rows whose review packet is not fetched yet (default github.com). */
   readonly webBases?: WebBases;
+  /** How notification URLs are checked and test messages sent (default: no loopback, no admin link). */
+  readonly notify?: NotifySettings;
 }
 
 /** The options every sub-app reads, with the logger defaulted. */

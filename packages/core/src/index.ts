@@ -5,6 +5,7 @@ export * from "./display";
 export * from "./log-notifier";
 export * from "./mapping";
 export * from "./metrics";
+export * from "./notifications/index";
 export * from "./parse-result";
 export * from "./policy";
 export * from "./policy-schema";

@@ -1,3 +1,4 @@
+import { URL } from "node:url";
 import ipaddr from "ipaddr.js";
 
 /**

@@ -86,3 +86,19 @@ describe("notification observability", () => {
     }
   });
 });
+
+describe("the admin page link of notifications", () => {
+  it("gives DRIFT_ADMIN_URL to the functions that send, and refuses one that is not https", () => {
+    fakes = installInfraFakes("prod");
+    deploy({ DRIFT_ADMIN_URL: "https://drift.example.com/admin/" });
+    const worker = fakes.recordOf(fakes.ofType("sst.aws.Queue.subscribe")[0]?.args.subscriber);
+    expect((resolve(worker.args.environment) as Record<string, string>).DRIFT_ADMIN_URL).toBe(
+      "https://drift.example.com/admin/",
+    );
+    fakes.uninstall();
+    fakes = installInfraFakes("prod");
+    expect(() => deploy({ DRIFT_ADMIN_URL: "http://drift.example.com/" })).toThrow(
+      /DRIFT_ADMIN_URL must be an https/,
+    );
+  });
+});

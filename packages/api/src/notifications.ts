@@ -64,7 +64,7 @@ export function notificationRoutes({ sql, logger, notify }: AppContext): Hono {
     if (!isUuid(id)) return fail(c, 400, "invalid_id", "id must be a UUID");
     if (!(await getSubscription(sql, id))) return fail(c, 404, "not_found", `no subscription ${id}`);
     const deliveryId = await queueTestDelivery(sql, id, new Date());
-    await deliverPending(sql, settings, { log: logger }, { subscriptionId: id, budgetMs: 0 });
+    await deliverPending(sql, settings, { log: logger }, { subscriptionId: id, budgetMs: 5_000 });
     return c.json(await getDelivery(sql, deliveryId));
   });
   return app;
@@ -79,6 +79,6 @@ export function deliverAfterDecisions({ sql, logger, notify }: AppContext): Midd
   return async (c, next) => {
     await next();
     if (!notify || c.req.method !== "POST" || c.res.status !== 200) return;
-    await deliverPending(sql, notify, { log: logger }, { budgetMs: 0 });
+    await deliverPending(sql, notify, { log: logger }, { budgetMs: 3_000 });
   };
 }

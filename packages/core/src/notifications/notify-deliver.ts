@@ -59,7 +59,10 @@ export interface DeliverOptions {
   readonly concurrency?: number;
   /** Deliveries claimed per round (default 50). */
   readonly limit?: number;
-  /** Stop starting rounds after this long (default 20 s). */
+  /**
+   * Start no send after this long (default 20 s); a run then ends within one request timeout. What is left is due
+   * for the next run.
+   */
   readonly budgetMs?: number;
   /** Only this subscription's deliveries (the test route). */
   readonly subscriptionId?: string;
@@ -91,6 +94,7 @@ export async function deliverNotifications(
   await deps.store.fanOut(clock());
   await deps.store.openDigests(clock());
   const limit = options.limit ?? 50;
+  const budgetMs = options.budgetMs ?? 20_000;
   for (;;) {
     const due = await deps.store.claimDue(clock(), {
       limit,
@@ -103,12 +107,20 @@ export async function deliverNotifications(
     for (const d of due)
       bySubscription.set(d.subscription_id, [...(bySubscription.get(d.subscription_id) ?? []), d]);
     const queues = [...bySubscription.values()];
+    const spent = () => Date.now() - started > budgetMs;
     const workers = Array.from({ length: Math.min(options.concurrency ?? 4, queues.length) }, async () => {
-      for (let queue = queues.shift(); queue; queue = queues.shift())
-        await sendInOrder(deps, clock, queue, totals);
+      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+        // Out of time: hand the rest back at once (due now) for the next run, rather than at the lease's end.
+        if (spent())
+          await deps.store.release(
+            queue.map((d) => d.id),
+            clock(),
+          );
+        else await sendInOrder(deps, clock, queue, totals);
+      }
     });
     await Promise.all(workers);
-    if (due.length < limit || Date.now() - started > (options.budgetMs ?? 20_000)) break;
+    if (due.length < limit || spent()) break;
   }
   deps.metrics?.add(
     Metric.NotificationsFailing,

@@ -78,7 +78,7 @@ async function test(ctx: CommandContext, id: string): Promise<number> {
   const delivery = await withDb(ctx, async (sql) => {
     if (!(await getSubscription(sql, id))) return undefined;
     const deliveryId = await queueTestDelivery(sql, id, new Date());
-    await deliverPending(sql, settings, {}, { subscriptionId: id, budgetMs: 0 });
+    await deliverPending(sql, settings, {}, { subscriptionId: id, budgetMs: 5_000 });
     return getDelivery(sql, deliveryId);
   });
   if (!delivery) {

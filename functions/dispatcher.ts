@@ -9,7 +9,8 @@ import {
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
-import { createSweepStore, publishPendingEvents } from "@drift/db";
+import { publishPendingEvents } from "@drift/core";
+import { createEventOutbox, createSweepStore } from "@drift/db";
 
 // Created once per container: warm invocations reuse the connection (RDS Proxy: prepare off, one connection).
 const { config, sql, log, metrics } = lambdaRuntime("dispatcher");
@@ -29,7 +30,7 @@ export const handler = createDispatcherHandler({
   log,
   // An event whose publish failed after an apply would otherwise wait for the next apply: retry it hourly.
   afterDispatch: async () => {
-    await publishPendingEvents(sql, notifier, log);
+    await publishPendingEvents(createEventOutbox(sql), notifier, log);
     await notifications();
   },
 });

@@ -76,7 +76,7 @@ describe("notification rules", () => {
         },
       },
     });
-    const text = JSON.stringify(body.blocks);
+    const text = JSON.stringify((body as { blocks: unknown }).blocks);
     expect(text).not.toContain("<!channel>");
     expect(text).toContain("&lt;!channel&gt;");
   });

@@ -1,4 +1,9 @@
-import { type DeliveryPayload, type DueDelivery, type NotificationStore, notifyEventOf } from "@drift/core";
+import {
+  type DeliveryPayload,
+  type DueDelivery,
+  type NotificationStore,
+  notifyEventOf,
+} from "@drift/core/model";
 import type postgres from "postgres";
 import type { Sql } from "../client";
 

@@ -1,4 +1,4 @@
-import { DRIFT_DETECTED, INTEGRITY_PREFIX, type IntegrityFinding } from "@drift/core";
+import { DRIFT_DETECTED, INTEGRITY_PREFIX, type IntegrityFinding } from "@drift/core/model";
 import type postgres from "postgres";
 import type { Sql } from "../client";
 

@@ -1,4 +1,4 @@
-import type { DeliveryRecord, NotificationSubscription, SubscriptionInput } from "@drift/core";
+import type { DeliveryRecord, NotificationSubscription, SubscriptionInput } from "@drift/core/model";
 import type { Sql } from "../client";
 
 /** Subscriptions and their delivery log (CONTRACT "notifications"). The secret is written, never read back here. */

@@ -4,7 +4,7 @@ import {
   type RecheckStore,
   type RecordedMessage,
   type TargetOutcome,
-} from "@drift/core";
+} from "@drift/core/model";
 import type { Sql } from "../client";
 import { writeDriftEvents } from "../notifications/notify-events-writer";
 import { pgText } from "../pg-text";

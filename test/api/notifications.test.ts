@@ -169,6 +169,22 @@ describe(`notifications API (${dbLabel})`, () => {
     expect(got?.json()).toMatchObject({ event: "test", delivery_id: res.json().id });
   });
 
+  it("a failed test says what the receiver answered; the next test is sent at once, backoff or not", async () => {
+    const r = await startReceiver((n) => (n === 0 ? 500 : 200));
+    closers.push(r.close);
+    const created = await put({ url: r.url, format: "slack", events: ["rollout"] }, loopbackApp);
+    const first = await call(loopbackApp, "POST", `/admin/notifications/${created.json().id}/test`);
+    expect(first.json()).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      response_code: 500,
+      last_error: "receiver answered 500",
+    });
+    const second = await call(loopbackApp, "POST", `/admin/notifications/${created.json().id}/test`);
+    expect(second.json()).toMatchObject({ status: "sent", attempts: 1, response_code: 200 });
+    expect(r.received).toHaveLength(2);
+  });
+
   it("an applied update is told right after the apply", async () => {
     const r = await startReceiver();
     closers.push(r.close);

@@ -168,10 +168,11 @@ async function claimDue(
       FROM drift_notification_deliveries d
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${now}
         AND (${only}::uuid IS NULL OR d.subscription_id = ${only}::uuid)
-        AND NOT EXISTS (
+        -- A subscription backing off is skipped, except by its own test (the operator asks for an attempt now).
+        AND (${only}::uuid IS NOT NULL OR NOT EXISTS (
           SELECT 1 FROM drift_notification_deliveries b
           WHERE b.subscription_id = d.subscription_id AND b.status = 'pending' AND b.attempts > 0
-            AND b.next_attempt_at > ${now})
+            AND b.next_attempt_at > ${now}))
     ),
     picked AS (
       SELECT d.id FROM drift_notification_deliveries d JOIN ranked r ON r.id = d.id

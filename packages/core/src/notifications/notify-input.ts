@@ -42,6 +42,12 @@ function buildSchema() {
 
 let schema: ReturnType<typeof buildSchema> | undefined;
 
+/** The schema {@link parseSubscriptionInput} validates with (the OpenAPI document describes the route by it). */
+export function subscriptionInputSchema(): ReturnType<typeof buildSchema> {
+  schema ??= buildSchema();
+  return schema;
+}
+
 /**
  * Validates one subscription; the first problem as one line naming the field (`events.1: must be one of …`).
  *

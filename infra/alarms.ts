@@ -6,6 +6,7 @@
  */
 import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
 import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
+import { notificationAlarmSpecs } from "./notifications";
 import {
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
@@ -188,6 +189,7 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
     ...dispatcherAlarms(refs),
     webhookSignatureAlarm(stage),
     ...supplyChainAlarmSpecs(stage),
+    ...notificationAlarmSpecs(stage),
   ];
 }
 

@@ -565,6 +565,7 @@ describe("alarms", () => {
         "AlarmDispatcherSlow",
         "AlarmWebhookSignaturesRejected",
         "AlarmTagIntegrity",
+        "AlarmNotificationsFailing",
       ].sort(),
     );
     for (const [name, args] of byName) {

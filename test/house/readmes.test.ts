@@ -64,11 +64,13 @@ describe("every package README names every file of its folder, in reading order"
           );
       }
     }
-    for (const readme of filesUnder(packageDir).length ? [...readmesUnder(packageDir)] : []) {
+    for (const readme of readmesUnder(packageDir)) {
       for (const name of namesIn(readme)) {
         if (name.includes("*")) problems.push(`${readme} names \`${name}\`: name each file, not a pattern`);
         else if (!existsSync(pathOfName(readme, name)))
-          problems.push(`${readme} names \`${name}\`, which does not exist: rename it to the file's name now, or drop it`);
+          problems.push(
+            `${readme} names \`${name}\`, which does not exist: rename it to the file's name now, or drop it`,
+          );
       }
     }
     expect(problems, problems.join("\n")).toEqual([]);

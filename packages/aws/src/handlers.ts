@@ -77,6 +77,8 @@ export interface WorkerHandlerDeps {
   readonly log: Log;
   readonly config?: Partial<WorkerConfig>;
   readonly redelivery?: RedeliveryDelay;
+  /** The worker's clock (first sightings, backoff); tests inject one. */
+  readonly now?: () => Date;
 }
 
 /** A message whose targets partly failed transiently: reported in batchItemFailures so SQS redelivers it. */
@@ -115,6 +117,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
           ...(deps.reviews ? { reviews: deps.reviews } : {}),
           ...(deps.policies ? { policies: deps.policies } : {}),
           ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+          ...(deps.now ? { now: deps.now } : {}),
         },
         record.body,
         attempt,

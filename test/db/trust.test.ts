@@ -4,10 +4,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { createPolicyStep, listPendingUpdates, putPolicy, refreshReadyAt } from "@drift/db";
+import { Metric } from "@drift/core";
+import { pushPayload } from "@drift/github-sim";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
 import { insertPlugins } from "../support/seed";
+import { cleanWebhookTables, webhookHarness } from "../support/webhooks";
 
 const env = useSweepEnvironment();
 const HOUR = 3600e3;
@@ -15,6 +18,7 @@ const DAY = 24 * HOUR;
 const SEEN = Date.parse("2030-01-01T00:00:00Z");
 
 beforeEach(async () => {
+  await cleanWebhookTables(env.db.sql);
   await env.db.sql`TRUNCATE drift_review_packets, drift_review_compares, drift_event_outbox`;
 });
 
@@ -257,5 +261,34 @@ describe(`trust: require and downgrades (${dbLabel})`, () => {
       coolingDown: 0,
     });
     expect(await trustEvents()).toHaveLength(2);
+  });
+
+  it("a downgrade a webhook re-check finds first is recorded once, with its metric; the next sweep adds none", async () => {
+    const w = env.sim.world;
+    const repo = "down/hook";
+    w.createRepo(repo);
+    const v110 = w.tag(repo, "v1.1.0").commit;
+    w.commit(repo, undefined, "signed", { signature: "valid" });
+    const v120 = w.tag(repo, "v1.2.0").commit;
+    const ws = randomUUID();
+    await follow(ws, "p", repo, "tag:latest", v110);
+    await policy({ auto_apply: "minor" });
+    expect((await sweep(env.db.sql, env.sim)).policies.autoApplied).toBe(1);
+
+    w.commit(repo, undefined, "unsigned");
+    const v121 = w.tag(repo, "v1.2.1").commit;
+    const h = webhookHarness(env.db.sql, env.sim, { windowMs: 0, policies: true });
+    const payload = pushPayload(w.repo(repo), env.sim.url, "refs/tags/v1.2.1", null, v121);
+    expect((await h.deliver("github", "push", payload)).body).toEqual({ targets: 1 });
+    await h.idle();
+    expect(await trustEvents()).toEqual([{ tag: "v1.2.1", previous_trust: "signed", trust: "none", new_sha: v121 }]);
+    expect(h.metrics.byDimension(Metric.IntegrityEvents, "IntegrityKind")).toEqual({ trust_downgrade: 1 });
+    expect(await rowOf(ws, "p")).toMatchObject({ status: "pending" });
+    expect((await listed(ws, "p"))?.current_sha).toBe(v120);
+    // Another delivery of a push for the same tag, and the next sweep: nothing more.
+    await h.deliver("github", "push", payload);
+    await h.idle();
+    expect((await sweep(env.db.sql, env.sim)).policies).toMatchObject({ autoApplied: 0, integrityEvents: 0 });
+    expect(await trustEvents()).toHaveLength(1);
   });
 });

@@ -29,7 +29,12 @@ describe(`policies API (${label})`, () => {
       min_release_age: "3d",
     });
     expect(global.json().require).toBe("none");
-    const plugin = await put({ workspace_id: ws, plugin_name: "lint", auto_apply: "none", require: "immutable" });
+    const plugin = await put({
+      workspace_id: ws,
+      plugin_name: "lint",
+      auto_apply: "none",
+      require: "immutable",
+    });
     expect(plugin.status).toBe(201);
     expect(plugin.json().require).toBe("immutable");
     // Same scope again: replaced, not duplicated.

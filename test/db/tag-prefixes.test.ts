@@ -60,7 +60,9 @@ describe(`tag prefixes (${dbLabel})`, () => {
     env.sim.resetCounters();
     const summary = await sweep(env.db.sql, env.sim);
     expect(summary.rows).toMatchObject({ invalid: 3 });
-    const problems = await env.db.sql<{ reason: string }[]>`SELECT reason FROM drift_row_problems ORDER BY reason`;
+    const problems = await env.db.sql<
+      { reason: string }[]
+    >`SELECT reason FROM drift_row_problems ORDER BY reason`;
     expect(problems.map((p) => p.reason)).toEqual([
       'bad semver range "banana:fmt@"',
       'bad tag prefix ""',
@@ -72,7 +74,11 @@ describe(`tag prefixes (${dbLabel})`, () => {
 
     const rows = await listPendingUpdates(env.db.sql);
     const byName = new Map(rows.map((r) => [r.plugin_name, r]));
-    expect(byName.get("lint")).toMatchObject({ latest_sha: lint11, from_version: "lint@1.0.0", to_version: "lint@1.1.0" });
+    expect(byName.get("lint")).toMatchObject({
+      latest_sha: lint11,
+      from_version: "lint@1.0.0",
+      to_version: "lint@1.1.0",
+    });
     expect(byName.get("x")).toMatchObject({
       latest_sha: x12,
       from_version: "plugins/x/v1.0.0",
@@ -88,7 +94,11 @@ describe(`tag prefixes (${dbLabel})`, () => {
     w.commit(REPO, undefined, "lint 1.2.0");
     const lint12 = w.tag(REPO, "lint@1.2.0").commit;
     const h = webhookHarness(env.db.sql, env.sim, { windowMs: 0 });
-    const r = await h.deliver("github", "push", pushPayload(w.repo(REPO), env.sim.url, "refs/tags/lint@1.2.0", null, lint12));
+    const r = await h.deliver(
+      "github",
+      "push",
+      pushPayload(w.repo(REPO), env.sim.url, "refs/tags/lint@1.2.0", null, lint12),
+    );
     expect(r.body).toEqual({ targets: 4 });
     await h.idle();
     const [lint] = await env.db.sql<{ latest_sha: string; resolved_tag: string }[]>`

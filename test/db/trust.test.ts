@@ -3,8 +3,8 @@
  * immutable release's publication), never a date the repository's author wrote; `require` and trust downgrades.
  */
 import { randomUUID } from "node:crypto";
-import { createPolicyStep, listPendingUpdates, putPolicy, refreshReadyAt } from "@drift/db";
 import { Metric } from "@drift/core";
+import { createPolicyStep, listPendingUpdates, putPolicy, refreshReadyAt } from "@drift/db";
 import { pushPayload } from "@drift/github-sim";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
@@ -281,7 +281,9 @@ describe(`trust: require and downgrades (${dbLabel})`, () => {
     const payload = pushPayload(w.repo(repo), env.sim.url, "refs/tags/v1.2.1", null, v121);
     expect((await h.deliver("github", "push", payload)).body).toEqual({ targets: 1 });
     await h.idle();
-    expect(await trustEvents()).toEqual([{ tag: "v1.2.1", previous_trust: "signed", trust: "none", new_sha: v121 }]);
+    expect(await trustEvents()).toEqual([
+      { tag: "v1.2.1", previous_trust: "signed", trust: "none", new_sha: v121 },
+    ]);
     expect(h.metrics.byDimension(Metric.IntegrityEvents, "IntegrityKind")).toEqual({ trust_downgrade: 1 });
     expect(await rowOf(ws, "p")).toMatchObject({ status: "pending" });
     expect((await listed(ws, "p"))?.current_sha).toBe(v120);

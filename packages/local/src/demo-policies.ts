@@ -20,7 +20,8 @@ export async function demoPolicies(
 ): Promise<number> {
   out("-- supply-chain policies: global policy auto_apply=patch, min_release_age=3d --");
   await putPolicy(sql, { auto_apply: "patch", min_release_age: "3d" });
-  world.commit("acme/lint-rules", "main", "fix a false positive");
+  // Signed like v1.2.0 before it: an unsigned patch would be a trust downgrade, held for a person.
+  world.commit("acme/lint-rules", "main", "fix a false positive", { signature: "valid" });
   world.tag("acme/lint-rules", "v1.2.1");
   const published = Date.parse(world.release("acme/lint-rules", "v1.2.1").publishedAt ?? "");
   const sweepAt = (ms: number) => runLocalSweep({ sql, resolver, log, now: () => new Date(ms) });

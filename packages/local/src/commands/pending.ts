@@ -39,10 +39,15 @@ const kindOf = (g: UpdateGroup) =>
  * What the new version is vouched for by (an invalid signature said first), and `(!) down` when that is less
  * than the installed version's: a trust downgrade, never auto-applied.
  */
-export function trustCell(g: Pick<UpdateGroup, "signature" | "trust" | "trust_downgrade">): string {
+export function trustCell(
+  g: Pick<UpdateGroup, "signature" | "trust" | "trust_downgrade">,
+  wide = true,
+): string {
   const base =
     g.signature === "invalid" ? "bad-sig" : g.trust === "immutable_release" ? "immutable" : (g.trust ?? "-");
-  return g.trust_downgrade ? `(!) down ${base}` : base;
+  if (!g.trust_downgrade) return base;
+  // Narrow: the flag alone fits the column; --wide also names the lower trust.
+  return wide ? `(!) down ${base}` : "(!)down";
 }
 
 /** The author's own date of the new version (tagger, else committer): shown, never trusted. */
@@ -66,7 +71,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     kindOf(g),
     wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
     g.commits_ahead === null ? "-" : String(g.commits_ahead),
-    trustCell(g),
+    trustCell(g, wide),
     ...(ready ? [coolingDownLabel(g.ready_at) ?? "ready"] : []),
     ...(wide ? [day(g.first_seen_at), authorDate(g), cell(g.release?.url), cell(g.compare_url)] : []),
   ]);
@@ -80,7 +85,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     { header: "KIND", flexible: true, min: 9, cutFirst: 1 },
     { header: "AGE" },
     { header: "AHEAD" },
-    { header: "TRUST", flexible: true, min: 5, cutFirst: 2 },
+    { header: "TRUST", flexible: true, min: 7, cutFirst: 2 },
     ...(ready ? [{ header: "READY" }] : []),
     ...(wide
       ? [{ header: "FIRST SEEN" }, { header: "AUTHOR'S DATE" }, { header: "RELEASE" }, { header: "COMPARE" }]
@@ -102,7 +107,7 @@ export const pendingCommand: Command = {
     "",
     "One line per group of rows sharing (repository, tracked ref, current, latest): ID prefix (+ how many more),",
     "repository, plugin, ref, version from -> to, drift kind (moved tags, trust downgrades and hidden characters",
-    "marked (!)), how long pending, commits ahead, trust (immutable, signed, none, bad-sig; '(!) down' when less",
+    "marked (!)), how long pending, commits ahead, trust (immutable, signed, none, bad-sig; '(!)down' when less",
     "than the installed version's). --wide adds when this sweeper first saw the commit (the cooldown's clock),",
     "the author's own tag/commit date (shown, never trusted), the release and compare links. IDs may be typed",
     "as unique prefixes in apply/dismiss/reopen.",

@@ -4,10 +4,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { Metric } from "@drift/core";
-import { createPolicyStep, listPendingUpdates, putPolicy, refreshReadyAt } from "@drift/db";
+import { listPendingUpdates, putPolicy } from "@drift/db";
+import { refreshReadyAt } from "@drift/db/internal/policies/policy-sweep";
 import { pushPayload } from "@drift/github-sim";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
+import { policyStepIn } from "../support/decisions";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
 import { insertPlugins } from "../support/seed";
 import { cleanWebhookTables, webhookHarness } from "../support/webhooks";
@@ -203,7 +205,7 @@ describe(`trust: require and downgrades (${dbLabel})`, () => {
       await policy({ workspace_id: ws, plugin_name: plugin, auto_apply: "patch", require });
     }
     const trusts = new Map<string, string | null>();
-    const step = createPolicyStep(env.db.sql, { defaultAgeMs: 0 });
+    const step = policyStepIn(env.db.sql, { defaultAgeMs: 0 });
     await sweep(env.db.sql, env.sim);
     for (const [plugin] of cases) {
       const row = await rowOf(ws, plugin);
@@ -256,7 +258,7 @@ describe(`trust: require and downgrades (${dbLabel})`, () => {
     // Once per (target, commit): another sweep, or the message delivered again, records nothing more.
     expect((await sweep(env.db.sql, env.sim)).policies).toMatchObject({ autoApplied: 0, integrityEvents: 0 });
     const row = await rowOf(ws, "signed");
-    expect(await createPolicyStep(env.db.sql, { defaultAgeMs: 0 })([row?.target_key as string])).toEqual({
+    expect(await policyStepIn(env.db.sql, { defaultAgeMs: 0 })([row?.target_key as string])).toEqual({
       autoApplied: 0,
       coolingDown: 0,
     });

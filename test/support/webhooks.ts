@@ -2,15 +2,10 @@ import { randomUUID } from "node:crypto";
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createWorkerHandler } from "@drift/aws";
 import type { MessageQueue, SweepMessage } from "@drift/core";
-import {
-  createPolicyStep,
-  createRecheckStore,
-  createReviewStore,
-  createSweepStore,
-  type Sql,
-} from "@drift/db";
+import { createRecheckStore, createReviewStore, createSweepStore, type Sql } from "@drift/db";
 import { type GitHubSim, signedDelivery, type WebhookFlavour, type World } from "@drift/github-sim";
 import { InProcessQueue, MetricsCollector } from "@drift/local";
+import { policyStepIn } from "./decisions";
 import { quietLog, simResolver } from "./pipeline";
 import { insertPlugins, mapAll } from "./seed";
 
@@ -39,7 +34,7 @@ export function webhookHarness(
     metrics: { sink: metrics, flush() {} },
     log: quietLog,
     ...(options.policies
-      ? { reviews: createReviewStore(sql), policies: createPolicyStep(sql, { defaultAgeMs: 0 }) }
+      ? { reviews: createReviewStore(sql), policies: policyStepIn(sql, { defaultAgeMs: 0 }) }
       : {}),
   });
   const inProcess = new InProcessQueue(worker);

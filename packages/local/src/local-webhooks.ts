@@ -1,6 +1,7 @@
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createWorkerHandler } from "@drift/aws";
 import {
+  createPolicyStep,
   type Log,
   type MetricsSink,
   minReleaseAgeSetting,
@@ -8,7 +9,9 @@ import {
   type Resolver,
 } from "@drift/core";
 import {
-  createPolicyStep,
+  createDecisionStore,
+  createEventOutbox,
+  createPolicyStore,
   createRecheckStore,
   createReviewStore,
   createSweepStore,
@@ -50,7 +53,13 @@ export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono;
     // Drift a re-check finds gets its review packet, cooling down, trust checks and policies like drift a sweep
     // finds (as the AWS worker does for re-check messages).
     reviews: createReviewStore(options.sql),
-    policies: createPolicyStep(options.sql, { defaultAgeMs: ageMs, log: options.log }),
+    policies: createPolicyStep({
+      policies: createPolicyStore(options.sql),
+      decisions: createDecisionStore(options.sql),
+      outbox: createEventOutbox(options.sql),
+      defaultAgeMs: ageMs,
+      log: options.log,
+    }),
     metrics: { sink: metrics, flush() {} },
     log: options.log,
   });

@@ -10,8 +10,9 @@ import {
   type Signature,
   type Trust,
   toVersionOf,
+  type UpdateStatus,
   type WebBases,
-} from "@drift/core";
+} from "@drift/core/model";
 import type { Sql } from "../client";
 import { TRUST_COLUMNS } from "../trust/trust-downgrades";
 
@@ -19,8 +20,6 @@ import { TRUST_COLUMNS } from "../trust/trust-downgrades";
  * Queue rows as operators decide on them: the CONTRACT fields, the decision columns, and the review packet
  * joined in (repository, versions, commits ahead, date, signature, release). Null means not known.
  */
-
-export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded";
 
 /** A queue row in the CONTRACT shape of `GET /admin/plugin-updates-pending`. */
 export interface PendingUpdate {

@@ -1,4 +1,4 @@
-import { repoKey, type TargetOutcome } from "@drift/core";
+import { repoKey, type TargetOutcome } from "@drift/core/model";
 import type { Sql } from "../client";
 
 /**

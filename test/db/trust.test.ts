@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Metric } from "@drift/core";
-import { listPendingUpdates, putPolicy } from "@drift/db";
+import { listIntegrityEvents, listPendingUpdates, putPolicy } from "@drift/db";
 import { refreshReadyAt } from "@drift/db/internal/policies/policy-sweep";
 import { pushPayload } from "@drift/github-sim";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -263,6 +263,9 @@ describe(`trust: require and downgrades (${dbLabel})`, () => {
       coolingDown: 0,
     });
     expect(await trustEvents()).toHaveLength(2);
+    // Listed beside the tag events (GET /admin/integrity-events, drift integrity).
+    const listed2 = (await listIntegrityEvents(env.db.sql)).filter((e) => e.kind === "trust_downgrade");
+    expect(listed2.map((e) => e.previous_trust).sort()).toEqual(["immutable_release", "signed"]);
   });
 
   it("a downgrade a webhook re-check finds first is recorded once, with its metric; the next sweep adds none", async () => {

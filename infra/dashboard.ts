@@ -4,8 +4,8 @@
  */
 import { METRICS_NAMESPACE, type MetricName } from "../packages/core/src/metrics";
 import { type DashboardRefs, type Panel, productRows } from "./dashboard-panels";
-import type { MetricLine } from "./product-metrics";
 import { notificationPanels } from "./notifications";
+import type { MetricLine } from "./product-metrics";
 import { HOUR } from "./product-metrics";
 import { supplyChainPanels } from "./supply-chain";
 

@@ -13,6 +13,7 @@ import { failingCard, groupCard, historyCard, repoName } from "./cards";
 import { confirmDecision } from "./decide-dialog";
 import { byId, el, plain } from "./dom";
 import { notificationCards } from "./notifications";
+import { DOWNGRADE_WARNING } from "./trust";
 
 /**
  * The admin page: pending updates grouped by drift (moved tags first), decided per group or per chosen rows,
@@ -57,8 +58,9 @@ async function decide(group: Group, ids: readonly string[], action: "apply" | "d
       message: what,
       ...(moved && action === "apply"
         ? {
-            warning:
-              "The tag was MOVED to another commit (or a name hides characters). Check the compare link first.",
+            warning: group.trust_downgrade
+              ? DOWNGRADE_WARNING
+              : "The tag was MOVED to another commit (or a name hides characters). Check the compare link first.",
           }
         : {}),
       dismiss: action === "dismiss",

@@ -29,6 +29,7 @@ button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3r
 .kind { font-size: 12px; padding: .05rem .4rem; border-radius: 3px; background: #eaeef2; }
 .kind-tag_moved { background: #cf222e; color: #fff; font-weight: 700; }
 .sig-invalid { color: #a40e26; font-weight: 700; }
+.trust-downgrade { color: #a40e26; font-weight: 700; }
 .val { unicode-bidi: isolate; overflow-wrap: anywhere; font-family: ui-monospace, monospace; font-size: 13px; }
 .val.full { display: block; max-height: 12rem; overflow: auto; white-space: pre-wrap; }
 .hidden-chars { background: #fff8c5; outline: 1px dashed #9a6700; }

@@ -84,6 +84,8 @@ export interface WorkerHandlerDeps {
    * batch's result stands.
    */
   readonly afterBatch?: () => Promise<unknown>;
+  /** The worker's clock (first sightings, backoff); tests inject one. */
+  readonly now?: () => Date;
 }
 
 /** A message whose targets partly failed transiently: reported in batchItemFailures so SQS redelivers it. */
@@ -122,6 +124,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
           ...(deps.reviews ? { reviews: deps.reviews } : {}),
           ...(deps.policies ? { policies: deps.policies } : {}),
           ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+          ...(deps.now ? { now: deps.now } : {}),
         },
         record.body,
         attempt,

@@ -118,6 +118,7 @@ export async function processSweepMessage(
   const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, {
     final,
     retrying,
+    seenAt: now,
   });
 
   const result: MessageResult = {
@@ -278,6 +279,8 @@ async function runPolicies(deps: WorkerDeps, keys: readonly string[]): Promise<v
     const done = await deps.policies(keys);
     deps.metrics.add(Metric.UpdatesAutoApplied, "Count", done.autoApplied);
     deps.metrics.add(Metric.UpdatesCoolingDown, "Count", done.coolingDown);
+    for (const [kind, n] of Object.entries(done.integrity ?? {}))
+      if (n) deps.metrics.add(Metric.IntegrityEvents, "Count", n, { IntegrityKind: kind });
   } catch (error) {
     deps.log.warn("policy step failed; the next sweep retries", {
       reason: error instanceof Error ? error.message : String(error),

@@ -13,6 +13,11 @@ export interface ReleaseInfo {
   readonly published_at: string | null;
   readonly prerelease: boolean;
   readonly notes: string | null;
+  /**
+   * The host locks the release's tag to its commit (GitHub's immutable releases, REST field `immutable`): true,
+   * false, or null when the host does not say (Gitea/Forgejo, packets from before).
+   */
+  readonly immutable?: boolean | null;
 }
 
 /** What the host says about the new commit of a drift (target, latest_sha). */

@@ -37,7 +37,7 @@ export interface LocalSweepOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** `DRIFT_MIN_RELEASE_AGE` in milliseconds (default 0). */
   readonly minReleaseAgeMs?: number;
-  /** The clock cooling down is judged by (tests inject one). */
+  /** The clock cooling down is judged by, and first sightings recorded by (tests inject one). */
   readonly now?: () => Date;
 }
 
@@ -165,6 +165,8 @@ function localWorker(
     log: options.log,
     redelivery,
     ...(options.worker ? { config: options.worker } : {}),
+    // The clock a commit's first sighting is recorded by: the one cooling down is judged by.
+    ...(options.now ? { now: options.now } : {}),
   });
 }
 

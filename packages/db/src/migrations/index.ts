@@ -10,6 +10,7 @@ import decisions from "./009_decisions";
 import policiesLedger from "./011_policies_ledger";
 import tagObjects from "./012_tag_objects";
 import queueTargetIndex from "./013_queue_target_index";
+import trust from "./014_trust";
 import accessTokens from "./017_access_tokens";
 import notifications from "./018_notifications";
 import deployHardening from "./019_deploy_hardening";
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "011_policies_ledger", sql: policiesLedger },
   { id: "012_tag_objects", sql: tagObjects },
   { id: "013_queue_target_index", sql: queueTargetIndex },
+  { id: "014_trust", sql: trust },
   { id: "017_access_tokens", sql: accessTokens },
   { id: "018_notifications", sql: notifications },
   { id: "019_deploy_hardening", sql: deployHardening },

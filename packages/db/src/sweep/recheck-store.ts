@@ -34,7 +34,8 @@ export function createRecheckStore(sql: Sql): RecheckStore {
         WHERE t.provider = ${provider} AND lower(t.host) = lower(${host})
           AND lower(t.owner) = lower(${owner}) AND lower(t.repo) = lower(${repo})
           AND (t.tracked_ref = ANY(${[...refs.exact]}::text[])
-               OR (${refs.tagLists}::bool AND (t.tracked_ref = 'tag:latest' OR t.tracked_ref LIKE 'semver:%')))
+               OR (${refs.tagLists}::bool AND (t.tracked_ref = 'tag:latest' OR t.tracked_ref LIKE 'tag:latest:%'
+                                                   OR t.tracked_ref LIKE 'semver:%')))
           AND EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)
         ORDER BY t.key LIMIT 5000`;
       return targetsOf(rows);

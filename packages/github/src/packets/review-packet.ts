@@ -10,6 +10,7 @@ import {
 import { classifyError } from "../shared/errors";
 import type { HostEnv } from "../shared/host";
 import { mapBounded } from "../shared/limit";
+import { addImmutability } from "./release-immutable";
 import { buildPacketQuery, type PacketSelection, readPacketRepo } from "./review-packet-query";
 import { type Flavour, restCommitReview, restCompareReview } from "./review-packet-rest";
 
@@ -104,6 +105,7 @@ async function fetchCommits(host: ReviewHost, requests: readonly ReviewRequest[]
     // All chunks at once: the host's limiter bounds how many are in flight, as for resolution queries.
     for (const answered of await Promise.all(chunks.map((c) => graphqlChunk(host, graphql, c, signal))))
       for (const [key, value] of answered) out.set(key, value);
+    await addImmutability(host.rest, out, (key) => repos.get(key.slice(0, key.indexOf("\n"))), signal);
     return out;
   }
   const work = all.flatMap(([id, repo]) => [...repo.commits].map(([sha, tag]) => ({ id, repo, sha, tag })));

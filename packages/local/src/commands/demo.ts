@@ -10,6 +10,7 @@ import type { Command } from "../command";
 import { openDatabase } from "../database";
 import { startDemoReceiver } from "../demo-notify";
 import { demoPolicies } from "../demo-policies";
+import { demoTrust } from "../demo-trust";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
 import { runLocalSweep } from "../runner";
@@ -140,7 +141,8 @@ export const demoCommand: Command = {
       }
       out();
       await demoWebhookStep(out, db.sql, sim, resolver, log);
-      await demoPolicies(db.sql, sim.world, resolver, log, out);
+      const clock = await demoPolicies(db.sql, sim.world, resolver, log, out);
+      await demoTrust(db.sql, sim.world, resolver, log, out, clock + 3600e3);
       const where = ctx.env.DATABASE_URL ? "" : `DRIFT_DATA_DIR=${relative(process.cwd(), dataDir) || "."} `;
       out("The demo's data stays; reach it with (the simulated GitHub is gone, so no further sweeps):");
       out(`  ${where}npx drift pending            # grouped, moved tags first (--wide, --json)`);

@@ -13,7 +13,7 @@ const scopeOf = (p: Policy) =>
       : "global";
 
 const describe = (p: Policy) =>
-  `${p.id}  ${scopeOf(p)}: auto_apply ${p.auto_apply}, min_release_age ${p.min_release_age ?? "(DRIFT_MIN_RELEASE_AGE)"}`;
+  `${p.id}  ${scopeOf(p)}: auto_apply ${p.auto_apply}, min_release_age ${p.min_release_age ?? "(DRIFT_MIN_RELEASE_AGE)"}, require ${p.require}`;
 
 async function withDb<T>(
   ctx: CommandContext,
@@ -36,6 +36,7 @@ async function set(ctx: CommandContext, argv: readonly string[]): Promise<number
       plugin: { type: "string" },
       "auto-apply": { type: "string" },
       "min-age": { type: "string" },
+      require: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -47,6 +48,7 @@ async function set(ctx: CommandContext, argv: readonly string[]): Promise<number
     ...(values.plugin !== undefined ? { plugin_name: values.plugin } : {}),
     ...(values["auto-apply"] !== undefined ? { auto_apply: values["auto-apply"] } : {}),
     ...(values["min-age"] !== undefined ? { min_release_age: values["min-age"] } : {}),
+    ...(values.require !== undefined ? { require: values.require } : {}),
   });
   if (!input.ok) throw new UsageError(input.error);
   const result = await withDb(ctx, (sql) => putPolicy(sql, input.value));
@@ -66,12 +68,14 @@ export const policyCommand: Command = {
   name: "policy",
   usage: [
     "drift policy list [--json]",
-    "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE] [--id UUID]",
+    "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE]",
+    "                 [--require none|signed|immutable] [--id UUID]",
     "drift policy rm ID",
     "",
     "  Scope: no --workspace: global; --workspace alone: that workspace; both: that plugin. The most specific",
     "  policy wins. --min-age is a duration (72h, 3d, 0); absent: DRIFT_MIN_RELEASE_AGE applies.",
-    "  Never auto-applied: tag_moved, pin_mismatch, invalid or unknown signatures, unknown installed versions.",
+    "  Never auto-applied: tag_moved, pin_mismatch, invalid or unknown signatures, unknown installed versions,",
+    "  trust downgrades. --require signed: a valid signature or an immutable release; immutable: only the latter.",
   ].join("\n"),
   async run(ctx) {
     const [sub, ...rest] = ctx.argv;

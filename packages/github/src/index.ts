@@ -16,6 +16,7 @@ export { buildPacketQuery, type PacketSelection } from "./packets/review-packet-
 export { createHostResolver, type HostResolver } from "./resolver";
 export {
   DEFAULT_MAX_CONCURRENCY_PER_HOST,
+  DEFAULT_PACKET_CONCURRENCY,
   type GitHubAuth,
   graphqlUrlFor,
   type HostResolverConfig,

@@ -134,6 +134,13 @@ export function createClient(options: ClientOptions): ResolverOctokitClient {
         maxConcurrent: settings.maxConcurrencyPerHost,
         ...graphqlPace(settings.maxConcurrencyPerHost, settings.graphqlMinIntervalMs),
       }),
+      // The plugin holds every request to 10 in flight; our slots (resolution, and packets beside it) bound them.
+      // (`global` is read by the plugin but missing from its option types.)
+      ...{
+        global: new Bottleneck.Group({
+          maxConcurrent: settings.maxConcurrencyPerHost + settings.packetConcurrency,
+        }),
+      },
       onRateLimit: wait("primary"),
       onSecondaryRateLimit: wait("secondary"),
     },

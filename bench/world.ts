@@ -83,3 +83,15 @@ export async function seedScale(sql: Sql, rows: number, installed: readonly stri
     FROM generate_series(0, ${rows - 1}) AS g`;
   await sql`VACUUM ANALYZE workspace_plugins`;
 }
+
+/**
+ * The dispatcher's worst case (scripts/dispatcher-sizing.ts): `rows` plugins over 4,000 repositories (10,000
+ * targets of every ref kind), each with its own installed commit, so no two rows share their values.
+ */
+export async function seedUniqueCommits(sql: Sql, rows: number): Promise<void> {
+  await sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw, tracked_ref, installed_sha)
+    SELECT gen_random_uuid(), 'p' || g, 'github://worst/repo' || (g % 4000),
+      (ARRAY['branch:main', 'tag:v1.0.0', 'ref:main'])[1 + (g / 4000) % 3], md5(g::text) || '00000000'
+    FROM generate_series(0, ${rows - 1}) AS g`;
+  await sql`VACUUM ANALYZE workspace_plugins`;
+}

@@ -2,13 +2,7 @@ import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
 import { Metric } from "./metrics";
 import type { PolicyStep } from "./policy";
 import type { Log, MetricsSink, RecordedMessage, SweepStore, TargetOutcome, TargetState } from "./ports";
-import {
-  newUsage,
-  type Resolution,
-  type Resolver,
-  type ResolverStats,
-  type ResolveUsage,
-} from "./resolution";
+import { newUsage, type Resolution, type Resolver, type ResolveUsage } from "./resolution";
 import { type ReviewStore, reviewDrifts } from "./review";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";

@@ -53,7 +53,7 @@ export interface HostResolverConfig {
   /**
    * Average spacing of GraphQL request starts per host (the throttling plugin's default is 1000 ms). Default 30 ms:
    * GitHub's secondary limit of 2,000 GraphQL points a minute is one request per 30 ms. Starts are paced as a
-   * window of `maxConcurrencyPerHost` refreshed every that many intervals (http.ts `graphqlPace`), so a sweep's
+   * window of 2 × `maxConcurrencyPerHost` refreshed every that many intervals (http.ts `graphqlPace`), so a sweep's
    * few queries leave together; 0 switches pacing off.
    */
   readonly graphqlMinIntervalMs?: number;

@@ -32,6 +32,8 @@ const resolver = credentialsResolver({
       githubApiUrl: config.githubApiUrl,
       ...(credentials.auth ? { auth: credentials.auth } : {}),
       ...(credentials.giteaToken ? { giteaToken: credentials.giteaToken } : {}),
+      // Several workers share one token's 100 concurrent requests (GitHub's secondary limit): 5 × (8 + 12).
+      packetConcurrency: 12,
       logger: log,
     }),
 });

@@ -8,6 +8,7 @@ import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src
 import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
 import { notificationAlarmSpecs } from "./notifications";
 import {
+  BUDGET_APIS,
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
   HOUR,
@@ -131,12 +132,27 @@ function rateBudgetAlarm(settings: StageSettings): AlarmSpec {
   return {
     name: "RateBudgetLow",
     args: {
-      alarmDescription: `GitHub rate budget fell below ${settings.rateBudgetLowThreshold} points: sweeps are deferring targets. Add credentials (a GitHub App has a larger budget) or sweep less often.`,
-      namespace: METRICS_NAMESPACE,
-      metricName: Metric.RateBudgetRemaining,
-      dimensions: productDims(settings.stage, Metric.RateBudgetRemaining),
-      statistic: "Minimum",
-      period: 300,
+      alarmDescription: `A GitHub rate budget (GraphQL points or REST requests) fell below ${settings.rateBudgetLowThreshold}: sweeps are deferring targets. Add credentials (a GitHub App has a larger budget) or sweep less often.`,
+      // Each budget is its own series; the alarm watches the lower of the two.
+      metricQueries: [
+        ...BUDGET_APIS.map((api) => ({
+          id: `left_${api}`,
+          returnData: false,
+          metric: {
+            namespace: METRICS_NAMESPACE,
+            metricName: Metric.GitHubBudgetRemaining,
+            dimensions: productDims(settings.stage, Metric.GitHubBudgetRemaining, { Api: api }),
+            stat: "Minimum",
+            period: 300,
+          },
+        })),
+        {
+          id: "lowest",
+          label: "lowest GitHub budget remaining",
+          returnData: true,
+          expression: `MIN([${BUDGET_APIS.map((api) => `left_${api}`).join(", ")}])`,
+        },
+      ],
       evaluationPeriods: 1,
       threshold: settings.rateBudgetLowThreshold,
       comparisonOperator: "LessThanThreshold",

@@ -1,3 +1,4 @@
+// size: panel data only (one object per panel, in the order CloudWatch shows them); a split would scatter one screen.
 /**
  * The dashboard's panels, row by row (infra/dashboard.ts lays them out): what the sweeps did, the hosts' budget
  * and the volume, the pipeline under the sweep, the admin API, webhooks. Pure.
@@ -6,12 +7,14 @@ import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
 import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
 import {
+  BUDGET_APIS,
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
   HOUR,
   METRIC_SERVICE,
   type MetricLine,
   productLine,
+  REQUEST_APIS,
   WEBHOOK_EVENTS,
 } from "./product-metrics";
 
@@ -144,17 +147,25 @@ function volumeRows({ product }: Lines, refs: DashboardRefs): Panel[][] {
   return [
     [
       {
-        title: "GitHub rate budget remaining (minimum)",
+        // GitHub's two budgets apart: GraphQL points and REST (core) requests are different currencies.
+        title: "GitHub budget remaining (minimum): GraphQL points, REST requests",
         props: {
           period: 300,
           annotations: { horizontal: [{ label: "alarm", value: refs.rateBudgetLowThreshold }] },
         },
-        metrics: [product(Metric.RateBudgetRemaining, { stat: "Minimum" })],
+        metrics: BUDGET_APIS.map((api) =>
+          product(Metric.GitHubBudgetRemaining, { stat: "Minimum", label: `${api} remaining` }, ["Api", api]),
+        ),
       },
       {
-        title: "GitHub requests and points used",
+        title: "Requests by API (GraphQL, REST, Gitea) and GraphQL points used",
         props: { stat: "Sum" },
-        metrics: [product(Metric.GitHubRequests), product(Metric.GitHubPointsUsed, { yAxis: "right" })],
+        metrics: [
+          ...REQUEST_APIS.map((api) =>
+            product(Metric.GitHubRequests, { label: `${api} requests` }, ["Api", api]),
+          ),
+          product(Metric.GitHubPointsUsed, { yAxis: "right", label: "GraphQL points" }),
+        ],
       },
     ],
     [

@@ -20,9 +20,12 @@ export const Metric = {
   DriftNew: "DriftNew",
   DriftRefreshed: "DriftRefreshed",
   DriftSuperseded: "DriftSuperseded",
+  /** HTTP requests to the hosts; dimension `Api` (graphql and rest: GitHub's two budgets; gitea: Gitea/Forgejo). */
   GitHubRequests: "GitHubRequests",
+  /** GraphQL points GitHub charged (`rateLimit { cost }`); REST requests are their own budget, not points. */
   GitHubPointsUsed: "GitHubPointsUsed",
-  RateBudgetRemaining: "RateBudgetRemaining",
+  /** What a GitHub budget has left as the host last reported it; dimension `Api` (graphql: points, rest: requests). */
+  GitHubBudgetRemaining: "GitHubBudgetRemaining",
   /** Poison / malformed SQS messages. */
   MessagesRejected: "MessagesRejected",
   SweepsStarted: "SweepsStarted",

@@ -1,4 +1,5 @@
 import type { Target } from "./target";
+import type { ResolveUsage } from "./usage";
 
 /** Types of the review packet shared by the resolver port and the review step (a leaf: no cycles). */
 
@@ -63,5 +64,5 @@ export type ReviewFetch = (
   requests: readonly ReviewRequest[],
   signal?: AbortSignal,
   /** Counts the requests and points this call sends (the resolver's ResolveUsage), for the message's metrics. */
-  usage?: { requests: number; points: number },
+  usage?: ResolveUsage,
 ) => Promise<Map<string, ReviewAnswer>>;

@@ -48,5 +48,7 @@ export {
   type UpdateFilter,
   type UpdateRow,
 } from "./queue/update-store";
+// A fresh start (every product table emptied): the benchmark's first sweeps and tests, never the product.
+export { emptyProductTables, nonEmptyTables, productTables } from "./reset/empty-tables";
 export { createRecheckStore } from "./sweep/recheck-store";
 export { createSweepStore } from "./sweep/sweep-store";

@@ -97,6 +97,13 @@ async function sweepOnce(
   }
 }
 
+/** GitHub's two budgets apart: GraphQL points and REST requests (each with what the host said is left). */
+function githubLine(s: SweepSummary): string {
+  const left = (n: number | null) => (n === null ? "" : ` (${n} left)`);
+  const { graphql, rest } = s.github;
+  return `GraphQL ${graphql.requests}, ${graphql.points} points${left(graphql.remaining)}; REST ${rest.requests}${left(rest.remaining)}`;
+}
+
 /** The human summary table. */
 export function formatSummary(s: SweepSummary): string {
   if (s.status === "skipped") return `Sweep not started: ${s.reason}\n`;
@@ -119,10 +126,8 @@ export function formatSummary(s: SweepSummary): string {
       `${s.messages.sent} sent, ${s.messages.deliveries} deliveries, ${s.messages.deadLettered} dead-lettered`,
     ],
     ["drift", `${s.drift.new} new, ${s.drift.refreshed} refreshed, ${s.drift.superseded} superseded`],
-    [
-      "github",
-      `${s.github.requests} requests, ${s.github.pointsUsed} points${s.github.budgetRemaining === null ? "" : `, ${s.github.budgetRemaining} left`}`,
-    ],
+    ["github", githubLine(s)],
+    ...(s.gitea.requests ? ([["gitea", `${s.gitea.requests} requests`]] as [string, string][]) : []),
     ["pending", `${s.pendingUpdates} update(s) waiting for an operator`],
     [
       "policies",

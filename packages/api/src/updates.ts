@@ -1,13 +1,15 @@
 import type { DriftKind } from "@drift/core";
 import {
+  decodeHistoryCursor,
   decodeUpdateCursor,
   encodeUpdateCursor,
+  listHistory,
   listPendingUpdates,
   listUpdateGroups,
   listUpdates,
   type UpdateFilter,
 } from "@drift/db";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
@@ -50,7 +52,7 @@ const listQuery = z.strictObject({
   decided_by: z.optional(text(300, "decided_by")),
   /** One entry per (repository, tracked_ref, current_sha, latest_sha); pending only unless status says. */
   group: flag,
-  /** Decided rows only (applied, dismissed, superseded). */
+  /** The decision log instead of the queue: one item per decision, newest first (status: the one it gave). */
   history: flag,
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(200)), 50),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
@@ -68,11 +70,11 @@ export function updateRoutes(options: AppContext): Hono {
     const parsed = z.safeParse(listQuery, c.req.query());
     if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error, "query parameter"));
     const q = parsed.data;
+    // Grouped history stays a view of the decided queue rows (one entry per drift and status).
+    if (q.history === "true" && q.group !== "true") return historyPage(c, q);
     const after = q.cursor === undefined ? null : decodeUpdateCursor(q.cursor);
     if (q.cursor !== undefined && !after)
       return fail(c, 400, "invalid_cursor", "cursor is not one this API returned");
-    if (q.history === "true" && q.status === "pending")
-      return fail(c, 400, "invalid_query", "history lists decided rows: status=pending contradicts it");
     const grouped = q.group === "true";
     const filter: UpdateFilter = {
       status: q.status ?? (grouped && q.history !== "true" ? "pending" : undefined),
@@ -92,5 +94,27 @@ export function updateRoutes(options: AppContext): Hono {
     const page = await listUpdates(sql, filter, bases);
     return c.json({ items: page.items, next_cursor: page.next ? encodeUpdateCursor(page.next) : null });
   });
+
+  /** `history=true`: the decision log newest first, one item per decision (a reopen is one too), with a cursor. */
+  async function historyPage(c: Context, q: z.infer<typeof listQuery>) {
+    const after = q.cursor === undefined ? null : decodeHistoryCursor(q.cursor);
+    if (q.cursor !== undefined && after === null)
+      return fail(c, 400, "invalid_cursor", "cursor is not one this API returned");
+    const page = await listHistory(
+      sql,
+      {
+        status: q.status,
+        workspaceId: q.workspace_id,
+        pluginName: q.plugin_name,
+        driftKind: q.drift_kind,
+        repository: q.repository,
+        decidedBy: q.decided_by,
+        limit: q.limit,
+        after,
+      },
+      bases,
+    );
+    return c.json({ items: page.items, next_cursor: page.next });
+  }
   return app;
 }

@@ -1,6 +1,7 @@
 export * from "./client";
 export * from "./decisions/decision-store";
 export * from "./events/event-outbox";
+export * from "./history/history-store";
 export * from "./integrity/tag-ledger";
 export * from "./mapping/mapping-store";
 export * from "./migrate";

@@ -11,6 +11,7 @@ import type { Sql } from "../client";
 import { publishPendingEvents, writeOutboxEvent } from "../events/event-outbox";
 import { pgText } from "../pg-text";
 import type { UpdateStatus } from "../queue/update-store";
+import { appendDecision } from "./decision-log";
 
 /**
  * The one decision path for a queue row: {@link decide} (apply or dismiss, one transaction with row locks) and
@@ -181,12 +182,22 @@ async function markDecided(
   options: DecisionOptions,
 ) {
   const holdUntil = status === "dismissed" ? (options.until ?? null) : null;
+  const decidedBy = pgText(options.decidedBy, 300) ?? "unknown";
   const [done] = await tx<{ decided_at: Date }[]>`
     UPDATE plugin_update_queue SET status = ${status}, decided_at = now(), updated_at = now(),
-      decided_by = ${pgText(options.decidedBy, 300) ?? "unknown"}, decision_reason = ${reasonOf(options)},
+      decided_by = ${decidedBy}, decision_reason = ${reasonOf(options)},
       hold_until = ${holdUntil}
     WHERE id = ${row.id} RETURNING decided_at`;
-  return done?.decided_at ?? null;
+  const decidedAt = done?.decided_at ?? null;
+  // Every state change of the decision path is logged here, in its transaction (append-only; migration 016).
+  await appendDecision(tx, row, {
+    toStatus: status,
+    decidedBy,
+    reason: reasonOf(options),
+    holdUntil,
+    decidedAt,
+  });
+  return decidedAt;
 }
 
 /**
@@ -214,11 +225,20 @@ async function reopenDismissed(
     WHERE workspace_id = ${row.workspace_id}::uuid AND plugin_name = ${row.plugin_name} AND status = 'pending'`;
   if (other)
     return conflict("pending_exists", `plugin ${row.plugin_name} already has a pending update ${other.id}`);
+  const decidedBy = pgText(options.decidedBy, 300) ?? "unknown";
   const [done] = await tx<{ decided_at: Date }[]>`
     UPDATE plugin_update_queue SET status = 'pending', hold_until = NULL, updated_at = now(), decided_at = now(),
-      decided_by = ${pgText(options.decidedBy, 300) ?? "unknown"}, decision_reason = ${reasonOf(options) ?? "reopened"}
+      decided_by = ${decidedBy}, decision_reason = ${reasonOf(options) ?? "reopened"}
     WHERE id = ${row.id} RETURNING decided_at`;
-  return { kind: "reopened", update: decided(row, done?.decided_at ?? null) };
+  const decidedAt = done?.decided_at ?? null;
+  await appendDecision(tx, row, {
+    toStatus: "pending",
+    decidedBy,
+    reason: reasonOf(options),
+    holdUntil: null,
+    decidedAt,
+  });
+  return { kind: "reopened", update: decided(row, decidedAt) };
 }
 
 async function applyPending(

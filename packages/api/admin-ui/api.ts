@@ -52,6 +52,12 @@ export interface Row
   decision_reason: string | null;
   hold_until: string | null;
 }
+/** One decision of the log (history=true): status is the one it gave, current_status the row's now. */
+export interface HistoryItem extends Row {
+  entry: string;
+  action: string;
+  current_status: string;
+}
 export interface Failing {
   host: string;
   owner: string;

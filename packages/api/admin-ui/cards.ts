@@ -1,5 +1,5 @@
 import { coolingDownLabel } from "../../core/src/display";
-import { api, type Failing, type Group, type Row } from "./api";
+import { api, type Failing, type Group, type HistoryItem } from "./api";
 import { el, link, plain, since, value } from "./dom";
 
 /** The cards of the admin page: a drift group, a decided row, a failing target. Data only ever as text. */
@@ -132,13 +132,13 @@ export function groupCard(g: Group, decide: Decide): HTMLElement {
   return card;
 }
 
-export function historyCard(r: Row, done: Done): HTMLElement {
+export function historyCard(r: HistoryItem, done: Done): HTMLElement {
   const card = el("article", { class: `group history${r.suspicious ? " suspicious" : ""}`, "data-id": r.id });
   card.append(
     el(
       "h2",
       {},
-      el("span", { class: `status status-${r.status}` }, r.status),
+      el("span", { class: `status status-${r.status}` }, r.action),
       " ",
       value(repoName(r), 60),
       " ",
@@ -157,7 +157,8 @@ export function historyCard(r: Row, done: Done): HTMLElement {
       ),
     ),
   );
-  if (r.status === "dismissed") {
+  // Reopen from the entry that dismissed it, while the row is still dismissed.
+  if (r.action === "dismiss" && r.current_status === "dismissed") {
     const reopen = async () => {
       try {
         await api("POST", `/admin/plugin-updates/${r.id}/reopen`);

@@ -4,7 +4,7 @@ import {
   decideMany,
   type Failing,
   type Group,
-  type Row,
+  type HistoryItem,
   TOKEN_KEY,
   token,
 } from "./api";
@@ -104,7 +104,7 @@ async function refresh(): Promise<void> {
       );
       cards = body.items.map((g) => groupCard(g, decide));
     } else if (tab === "history") {
-      const body = await api<{ items: Row[] }>(
+      const body = await api<{ items: HistoryItem[] }>(
         "GET",
         `/admin/plugin-updates?history=true&limit=100${q ? `&${q}` : ""}`,
       );

@@ -13,7 +13,7 @@ import {
 import { publishPendingEvents, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
-import { openDatabase } from "../database";
+import { EmbeddedBusyError, openDatabase } from "../database";
 import { createLocalWebhooks, webhookSecretsOf } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
@@ -114,7 +114,14 @@ export const serveCommand: Command = {
     }
     const logger = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);
     const signal = nextSignal();
-    const db = await openDatabase({ env: ctx.env });
+    let db: Awaited<ReturnType<typeof openDatabase>>;
+    try {
+      db = await openDatabase({ env: ctx.env, serve: true });
+    } catch (error) {
+      if (!(error instanceof EmbeddedBusyError)) throw error;
+      ctx.stderr.write(`drift serve: ${error.message}\n`);
+      return 1;
+    }
     let server: Awaited<ReturnType<typeof startAdminServer>>;
     try {
       const webhooks = createLocalWebhooks({
@@ -130,6 +137,8 @@ export const serveCommand: Command = {
       throw error;
     }
     ctx.stdout.write(`drift admin API listening on ${server.url}\nAdmin page: ${server.url}/admin/\n`);
+    if (db.embedded)
+      ctx.stdout.write("Other drift commands here use this server's embedded database while it runs.\n");
     // Events a crash left in the outbox go out now rather than at the next apply.
     await publishPendingEvents(db.sql, createLogNotifier(logger), logger);
     const received = await signal;

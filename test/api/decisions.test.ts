@@ -212,7 +212,12 @@ describe(`decisions over the admin API (${dbLabel})`, () => {
     const groups = res.json().items;
     expect(groups.map((g: { count: number }) => g.count)).toEqual([1, 40]);
     expect(groups[0]).toMatchObject({ ids: [moved.id], drift_kind: "tag_moved", suspicious: true });
-    expect(groups[1]).toMatchObject({ current_sha: cur, latest_sha: next, plugin_names: ["fleet"] });
+    expect(groups[1]).toMatchObject({
+      current_sha: cur,
+      latest_sha: next,
+      plugin_names: ["fleet"],
+      workspaces: 40,
+    });
     expect([...groups[1].workspace_ids].sort()).toEqual([...ws].sort());
     const bulk = await post("/admin/plugin-updates/bulk", {
       action: "dismiss",

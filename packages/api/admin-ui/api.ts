@@ -22,6 +22,8 @@ export interface Group {
   workspace_ids: string[];
   plugin_names: string[];
   count: number;
+  /** Distinct workspaces of the group's rows. */
+  workspaces: number;
   status: string;
   tracked_ref: string;
   current_sha: string;
@@ -42,7 +44,10 @@ export interface Group {
   suspicious: boolean;
 }
 export interface Row
-  extends Omit<Group, "ids" | "workspace_ids" | "plugin_names" | "count" | "first_detected_at"> {
+  extends Omit<
+    Group,
+    "ids" | "workspace_ids" | "plugin_names" | "count" | "workspaces" | "first_detected_at"
+  > {
   id: string;
   workspace_id: string;
   plugin_name: string;

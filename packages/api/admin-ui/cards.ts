@@ -76,10 +76,16 @@ function groupFacts(g: Group, label: string): HTMLElement {
     el("li", { class: `sig sig-${g.signature ?? "unknown"}` }, `signature: ${g.signature ?? "unknown"}`),
     el("li", {}, release),
     el("li", {}, link(g.compare_url, "compare", `compare ${label} on its host`)),
-    el("li", {}, `${g.count} workspace${g.count === 1 ? "" : "s"}`),
+    el("li", {}, countLabel(g)),
     ...(cooling ? [el("li", { class: "cooling" }, cooling)] : []),
   );
 }
+
+/** "3 workspaces", or "3 workspaces (4 updates)" when a workspace has more than one plugin in the group. */
+export const countLabel = (g: Pick<Group, "count" | "workspaces">): string => {
+  const ws = `${g.workspaces} workspace${g.workspaces === 1 ? "" : "s"}`;
+  return g.count === g.workspaces ? ws : `${ws} (${g.count} updates)`;
+};
 
 /** The group's workspaces, each with a checkbox, and actions on the chosen ones. */
 function workspaceDetails(g: Group, label: string, decide: Decide): HTMLElement {
@@ -99,7 +105,7 @@ function workspaceDetails(g: Group, label: string, decide: Decide): HTMLElement 
   return el(
     "details",
     {},
-    el("summary", {}, `Workspaces (${g.count})`),
+    el("summary", {}, `Workspaces (${g.workspaces})`),
     rows,
     el(
       "div",
@@ -119,7 +125,7 @@ export function groupCard(g: Group, decide: Decide): HTMLElement {
   });
   card.append(groupTitle(g, name), groupFacts(g, label));
   if (g.release?.notes) card.append(el("p", { class: "notes" }, value(g.release.notes, 200)));
-  const whole = `${g.count}: ${label}, ${g.count} workspace(s)`;
+  const whole = `${g.count}: ${label}, ${countLabel(g)}`;
   card.append(
     el(
       "div",

@@ -56,79 +56,8 @@ export async function serveSharedSocket(db: PGlite, host: string, port = 0): Pro
   let next = 1;
   const server: Server = createServer((socket) => {
     sockets.add(socket);
-    const id = next++;
-    let buffer = Buffer.alloc(0);
-    let started = false;
-    let chain = Promise.resolve();
-    // In order, one after the other; a failure ends this client's connection (its turn is given back on close).
-    const enqueue = (step: () => Promise<void>) => {
-      chain = chain.then(step).catch(() => void socket.destroy());
-    };
-    const run = async (message: Uint8Array, ends: boolean) => {
-      await turn.take(id);
-      try {
-        await db.execProtocolRawStream(message, {
-          onRawData: (data) => {
-            if (socket.writable) socket.write(Buffer.from(data));
-          },
-        });
-      } finally {
-        if (ends && !db.isInTransaction()) turn.give(id);
-      }
-    };
-    const close = async () => {
-      turn.drop(id);
-      if (turn.holds(id)) {
-        // A client that went away mid-transaction: undo it, then let the others in.
-        if (db.isInTransaction()) await db.exec("ROLLBACK").catch(() => undefined);
-        turn.give(id);
-      }
-    };
-    socket.setNoDelay(true);
-    socket.on("data", (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      for (;;) {
-        if (!started) {
-          if (buffer.length < 8) return;
-          const length = buffer.readInt32BE(0);
-          const code = buffer.readInt32BE(4);
-          if (code === SSL_REQUEST) {
-            buffer = buffer.subarray(8);
-            socket.write("N");
-            continue;
-          }
-          if (code === CANCEL_REQUEST) {
-            socket.destroy(); // not supported: the client gives up on that query
-            return;
-          }
-          if (buffer.length < length) return;
-          const startup = new Uint8Array(buffer.subarray(0, length));
-          buffer = buffer.subarray(length);
-          started = true;
-          enqueue(() => run(startup, true));
-          continue;
-        }
-        if (buffer.length < 5) return;
-        const length = buffer.readInt32BE(1) + 1;
-        if (buffer.length < length) return;
-        const type = String.fromCharCode(buffer[0] ?? 0);
-        const message = new Uint8Array(buffer.subarray(0, length));
-        buffer = buffer.subarray(length);
-        if (type === "X") {
-          enqueue(async () => {
-            await close();
-            socket.end();
-          });
-          continue;
-        }
-        enqueue(() => run(message, type === "S" || type === "Q"));
-      }
-    });
-    socket.on("error", () => socket.destroy());
-    socket.on("close", () => {
-      sockets.delete(socket);
-      enqueue(close);
-    });
+    socket.on("close", () => sockets.delete(socket));
+    attachClient(socket, db, turn, next++);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -143,4 +72,77 @@ export async function serveSharedSocket(db: PGlite, host: string, port = 0): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** One client: its messages run in order, each in the client's turn; the turn ends at an idle Sync or Query. */
+function attachClient(socket: Socket, db: PGlite, turn: SessionTurn, id: number): void {
+  let buffer = Buffer.alloc(0);
+  let started = false;
+  let chain = Promise.resolve();
+  // In order, one after the other; a failure ends this client's connection (its turn is given back on close).
+  const enqueue = (step: () => Promise<void>) => {
+    chain = chain.then(step).catch(() => void socket.destroy());
+  };
+  const run = async (message: Uint8Array, ends: boolean) => {
+    await turn.take(id);
+    try {
+      await db.execProtocolRawStream(message, {
+        onRawData: (data) => {
+          if (socket.writable) socket.write(Buffer.from(data));
+        },
+      });
+    } finally {
+      if (ends && !db.isInTransaction()) turn.give(id);
+    }
+  };
+  const close = async () => {
+    turn.drop(id);
+    if (turn.holds(id)) {
+      // A client that went away mid-transaction: undo it, then let the others in.
+      if (db.isInTransaction()) await db.exec("ROLLBACK").catch(() => undefined);
+      turn.give(id);
+    }
+  };
+  socket.setNoDelay(true);
+  socket.on("data", (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (;;) {
+      if (!started) {
+        if (buffer.length < 8) return;
+        const length = buffer.readInt32BE(0);
+        const code = buffer.readInt32BE(4);
+        if (code === SSL_REQUEST) {
+          buffer = buffer.subarray(8);
+          socket.write("N");
+          continue;
+        }
+        if (code === CANCEL_REQUEST) {
+          socket.destroy(); // not supported: the client gives up on that query
+          return;
+        }
+        if (buffer.length < length) return;
+        const startup = new Uint8Array(buffer.subarray(0, length));
+        buffer = buffer.subarray(length);
+        started = true;
+        enqueue(() => run(startup, true));
+        continue;
+      }
+      if (buffer.length < 5) return;
+      const length = buffer.readInt32BE(1) + 1;
+      if (buffer.length < length) return;
+      const type = String.fromCharCode(buffer[0] ?? 0);
+      const message = new Uint8Array(buffer.subarray(0, length));
+      buffer = buffer.subarray(length);
+      if (type === "X") {
+        enqueue(async () => {
+          await close();
+          socket.end();
+        });
+        continue;
+      }
+      enqueue(() => run(message, type === "S" || type === "Q"));
+    }
+  });
+  socket.on("error", () => socket.destroy());
+  socket.on("close", () => enqueue(close));
 }

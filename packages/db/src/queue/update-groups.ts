@@ -14,7 +14,10 @@ export interface UpdateGroup
     UpdateRow,
     "id" | "workspace_id" | "plugin_name" | "decided_at" | "decided_by" | "decision_reason"
   > {
+  /** How many rows (queue updates) the group holds. */
   readonly count: number;
+  /** How many distinct workspaces they belong to (what an operator decides for). */
+  readonly workspaces: number;
   /** Queue row ids, oldest first. */
   readonly ids: readonly string[];
   readonly workspace_ids: readonly string[];
@@ -34,6 +37,7 @@ export async function listUpdateGroups(
   const found = await sql<
     {
       count: number;
+      workspaces: number;
       ids: string[];
       workspace_ids: string[];
       plugin_names: string[];
@@ -41,7 +45,7 @@ export async function listUpdateGroups(
       sample: string;
     }[]
   >`
-    SELECT count(*)::int AS count,
+    SELECT count(*)::int AS count, count(DISTINCT q.workspace_id)::int AS workspaces,
            array_agg(q.id::text ORDER BY q.created_at, q.id) AS ids,
            array_agg(q.workspace_id::text ORDER BY q.created_at, q.id) AS workspace_ids,
            array_agg(DISTINCT q.plugin_name) AS plugin_names,
@@ -80,6 +84,7 @@ export async function listUpdateGroups(
       ...shared,
       suspicious: shared.suspicious || g.plugin_names.some(hasHiddenCharacters),
       count: g.count,
+      workspaces: g.workspaces,
       ids: g.ids,
       workspace_ids: g.workspace_ids,
       plugin_names: g.plugin_names,
@@ -87,4 +92,25 @@ export async function listUpdateGroups(
     });
   }
   return { groups, truncated: found.length > filter.limit };
+}
+
+/**
+ * The pending rows of the group `id` belongs to (the same key as {@link listUpdateGroups}), oldest first, `id`
+ * included; just `[id]` when it is not pending; empty when it does not exist.
+ */
+export async function groupMatesOf(sql: Sql, id: string): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    SELECT m.id::text AS id
+    FROM plugin_update_queue q
+    JOIN plugin_update_queue m ON m.status = 'pending' AND q.status = 'pending'
+      AND coalesce(m.target_key, m.source_raw, m.plugin_name) = coalesce(q.target_key, q.source_raw, q.plugin_name)
+      AND m.tracked_ref = q.tracked_ref AND lower(m.current_sha) = lower(q.current_sha)
+      AND lower(m.latest_sha) = lower(q.latest_sha)
+    WHERE q.id = ${id}::uuid
+    ORDER BY m.created_at, m.id`;
+  if (rows.length > 0) return rows.map((r) => r.id);
+  const [self] = await sql<
+    { id: string }[]
+  >`SELECT id::text AS id FROM plugin_update_queue WHERE id = ${id}::uuid`;
+  return self ? [self.id] : [];
 }

@@ -124,7 +124,9 @@ export function groupCard(g: Group, decide: Decide): HTMLElement {
     "data-ids": g.ids[0] ?? "",
   });
   card.append(groupTitle(g, name), groupFacts(g, label));
-  if (g.release?.notes) card.append(el("p", { class: "notes" }, value(g.release.notes, 200)));
+  // Notes keep their line breaks (shown as lines); only deceptive characters are escaped and flagged.
+  if (g.release?.notes)
+    card.append(el("p", { class: "notes" }, value(g.release.notes, 400, "", { multiline: true })));
   const whole = `${g.count}: ${label}, ${countLabel(g)}`;
   card.append(
     el(

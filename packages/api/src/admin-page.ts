@@ -32,7 +32,7 @@ button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3r
 .val.full { display: block; max-height: 12rem; overflow: auto; white-space: pre-wrap; }
 .hidden-chars { background: #fff8c5; outline: 1px dashed #9a6700; }
 .muted { color: #57606a; }
-.notes { margin: .2rem 0 .4rem; color: #424a53; }
+.notes { margin: .2rem 0 .4rem; color: #424a53; white-space: pre-line; }
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: .3rem 0; }
 .rows { list-style: none; padding: 0; margin: .4rem 0; max-height: 20rem; overflow: auto; }
 .rows li { padding: .15rem 0; overflow-wrap: anywhere; }

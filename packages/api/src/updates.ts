@@ -1,7 +1,9 @@
 import type { DriftKind } from "@drift/core";
 import {
+  decodeGroupCursor,
   decodeHistoryCursor,
   decodeUpdateCursor,
+  encodeGroupCursor,
   encodeUpdateCursor,
   listHistory,
   listPendingUpdates,
@@ -72,10 +74,11 @@ export function updateRoutes(options: AppContext): Hono {
     const q = parsed.data;
     // Grouped history stays a view of the decided queue rows (one entry per drift and status).
     if (q.history === "true" && q.group !== "true") return historyPage(c, q);
-    const after = q.cursor === undefined ? null : decodeUpdateCursor(q.cursor);
-    if (q.cursor !== undefined && !after)
-      return fail(c, 400, "invalid_cursor", "cursor is not one this API returned");
     const grouped = q.group === "true";
+    const offset = grouped && q.cursor !== undefined ? decodeGroupCursor(q.cursor) : null;
+    const after = grouped || q.cursor === undefined ? null : decodeUpdateCursor(q.cursor);
+    if (q.cursor !== undefined && !after && offset === null)
+      return fail(c, 400, "invalid_cursor", "cursor is not one this API returned");
     const filter: UpdateFilter = {
       status: q.status ?? (grouped && q.history !== "true" ? "pending" : undefined),
       ...(q.history === "true" ? { statuses: HISTORY } : {}),
@@ -88,8 +91,9 @@ export function updateRoutes(options: AppContext): Hono {
       after,
     };
     if (grouped) {
-      const { groups, truncated } = await listUpdateGroups(sql, filter, bases);
-      return c.json({ items: groups, next_cursor: null, truncated });
+      const page = await listUpdateGroups(sql, filter, bases, offset ?? 0);
+      const next = page.next === null ? null : encodeGroupCursor(page.next);
+      return c.json({ items: page.groups, next_cursor: next, truncated: page.truncated });
     }
     const page = await listUpdates(sql, filter, bases);
     return c.json({ items: page.items, next_cursor: page.next ? encodeUpdateCursor(page.next) : null });

@@ -8,6 +8,8 @@ import {
   repositoryOf,
   type Signature,
   toVersionOf,
+  type VersionBump,
+  versionBump,
   type WebBases,
 } from "@drift/core";
 import type { Sql } from "../client";
@@ -40,6 +42,8 @@ export interface UpdateRow extends PendingUpdate {
   readonly compare_url: string | null;
   readonly from_version: string | null;
   readonly to_version: string | null;
+  /** The semver step from from_version to to_version (major, minor, patch…), null when not both versions. */
+  readonly bump: VersionBump | null;
   readonly commits_ahead: number | null;
   readonly committed_at: Date | null;
   readonly release: ReleaseInfo | null;
@@ -125,6 +129,7 @@ export function toUpdateRow(raw: RawRow, bases: WebBases = {}): UpdateRow {
     compare_url: compareUrlOf(repository, raw.current_sha, raw.latest_sha, raw.related),
     from_version: raw.from_version,
     to_version: toVersion,
+    bump: versionBump(raw.from_version, toVersion),
     commits_ahead: raw.commits_ahead,
     committed_at: raw.committed_at,
     release: raw.release,

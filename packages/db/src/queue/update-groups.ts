@@ -27,12 +27,33 @@ export interface UpdateGroup
   readonly first_detected_at: Date;
 }
 
-/** Groups of the rows matching the filter (its cursor is ignored), at most `limit` groups. */
+/** Opaque cursor of a grouped page: how many groups came before it (base64url JSON). */
+export const encodeGroupCursor = (offset: number): string =>
+  Buffer.from(JSON.stringify(["group", offset])).toString("base64url");
+
+/** A client's grouped-page cursor, or null when it is not one this code produced. */
+export function decodeGroupCursor(text: string): number | null {
+  if (text.length > 200) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (!Array.isArray(value) || value.length !== 2 || value[0] !== "group") return null;
+    const offset = value[1];
+    return Number.isSafeInteger(offset) && offset > 0 && offset <= 10_000_000 ? offset : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Groups of the rows matching the filter (its keyset cursor is ignored), at most `limit` groups after the first
+ * `offset`; `next` is the offset of the following page, null on the last.
+ */
 export async function listUpdateGroups(
   sql: Sql,
   filter: UpdateFilter,
   bases: WebBases = {},
-): Promise<{ groups: UpdateGroup[]; truncated: boolean }> {
+  offset = 0,
+): Promise<{ groups: UpdateGroup[]; truncated: boolean; next: number | null }> {
   const { after: _ignored, ...rest } = filter;
   const found = await sql<
     {
@@ -56,7 +77,7 @@ export async function listUpdateGroups(
     GROUP BY coalesce(q.target_key, q.source_raw, q.plugin_name), q.tracked_ref, lower(q.current_sha),
              lower(q.latest_sha), q.status
     ORDER BY bool_or(q.drift_kind = 'tag_moved') DESC, max(q.created_at) DESC, min(q.id::text)
-    LIMIT ${filter.limit + 1}`;
+    LIMIT ${filter.limit + 1} OFFSET ${offset}`;
   const page = found.slice(0, filter.limit);
   const samples = new Map(
     (
@@ -91,7 +112,8 @@ export async function listUpdateGroups(
       first_detected_at: g.first_detected_at,
     });
   }
-  return { groups, truncated: found.length > filter.limit };
+  const truncated = found.length > filter.limit;
+  return { groups, truncated, next: truncated ? offset + filter.limit : null };
 }
 
 /**

@@ -1,11 +1,13 @@
 import { parseArgs } from "node:util";
+import { versionLabel } from "@drift/core";
 import { decodeHistoryCursor, type HistoryEntry, listHistory } from "@drift/db";
 import { age, cell, table, terminalColumns } from "../cli-format";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { FILTER_FLAGS, FILTER_USAGE, filterOf } from "./list-filters";
 
-const versionOf = (name: string | null, sha: string) => cell(name ?? sha.slice(0, 8));
+const versionOf = (name: string | null, sha: string, kind: string | null) =>
+  cell(versionLabel(name, sha, kind));
 
 /** One line per decision, newest first; the version and the (!) mark are never shortened. */
 export function historyTable(items: readonly HistoryEntry[], columns: number, wide: boolean): string {
@@ -14,7 +16,7 @@ export function historyTable(items: readonly HistoryEntry[], columns: number, wi
     `${r.suspicious ? "(!) " : ""}${r.action}`,
     cell(r.repository ? `${r.repository.owner}/${r.repository.name}` : r.source_raw),
     cell(r.plugin_name),
-    `${versionOf(r.from_version, r.current_sha)} -> ${versionOf(r.to_version, r.latest_sha)}`,
+    `${versionOf(r.from_version, r.current_sha, r.drift_kind)} -> ${versionOf(r.to_version, r.latest_sha, r.drift_kind)}`,
     cell(r.decided_by),
     wide ? `${age(r.decided_at)} ago` : shortAge(r.decided_at),
     ...(wide ? [r.hold_until ? r.hold_until.toISOString() : "-"] : []),

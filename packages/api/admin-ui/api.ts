@@ -34,6 +34,8 @@ export interface Group {
   compare_url: string | null;
   from_version: string | null;
   to_version: string | null;
+  /** major, minor, patch, prerelease, downgrade, none; null when not both versions are known. */
+  bump: string | null;
   commits_ahead: number | null;
   committed_at: string | null;
   release: Release | null;
@@ -63,7 +65,29 @@ export interface HistoryItem extends Row {
   action: string;
   current_status: string;
 }
+export interface Policy {
+  id: string;
+  workspace_id: string | null;
+  plugin_name: string | null;
+  auto_apply: string;
+  min_release_age: string | null;
+}
+export interface IntegrityEvent {
+  kind: string;
+  repo_key: string;
+  tag: string;
+  previous_tag: string | null;
+  previous_sha: string | null;
+  new_sha: string | null;
+  detected_at: string;
+}
+export interface Counts {
+  pending: { total: number; workspaces: number; by_kind: Record<string, number> };
+  failing: number;
+  integrity_events: number;
+}
 export interface Failing {
+  key: string;
   host: string;
   owner: string;
   repo: string;

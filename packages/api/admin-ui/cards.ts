@@ -1,4 +1,4 @@
-import { coolingDownLabel } from "../../core/src/display";
+import { bumpLabel, coolingDownLabel, versionLabel } from "../../core/src/display";
 import { api, type Failing, type Group, type HistoryItem } from "./api";
 import { el, link, plain, since, value } from "./dom";
 
@@ -19,13 +19,19 @@ export const KIND_LABEL: Record<string, string> = {
 export const repoName = (g: Pick<Group, "repository" | "source_raw">) =>
   g.repository ? `${g.repository.owner}/${g.repository.name}` : (g.source_raw ?? "unknown repository");
 
-export const versions = (g: Pick<Group, "from_version" | "to_version" | "current_sha" | "latest_sha">) =>
+/** A date as YYYY-MM-DD (the day is what an operator compares). */
+const day = (iso: string) => iso.slice(0, 10);
+
+/** from → to; a branch (ref_moved) with the commit it moved to, since its name does not change. */
+export const versions = (
+  g: Pick<Group, "from_version" | "to_version" | "current_sha" | "latest_sha" | "drift_kind">,
+) =>
   el(
     "span",
     { class: "versions" },
-    value(g.from_version ?? g.current_sha.slice(0, 8), 40),
+    value(versionLabel(g.from_version, g.current_sha, g.drift_kind), 48),
     " → ",
-    value(g.to_version ?? g.latest_sha.slice(0, 8), 40),
+    value(versionLabel(g.to_version, g.latest_sha, g.drift_kind), 48),
   );
 
 /** A button that runs `onClick` (its accessible name says what it acts on). */
@@ -67,11 +73,17 @@ function groupFacts(g: Group, label: string): HTMLElement {
       )
     : "no release";
   const cooling = coolingDownLabel(g.ready_at);
+  const bump = g.drift_kind === "new_version" ? bumpLabel(g.bump) : null;
   return el(
     "ul",
     { class: "facts" },
     el("li", {}, versions(g)),
+    ...(bump
+      ? [el("li", { class: `bump bump-${g.bump}` }, bump === "MAJOR" ? "MAJOR update" : `${bump} update`)]
+      : []),
     el("li", {}, `pending ${since(g.first_detected_at)}`),
+    ...(g.committed_at ? [el("li", {}, `committed ${day(g.committed_at)}`)] : []),
+    ...(g.release?.published_at ? [el("li", {}, `released ${day(g.release.published_at)}`)] : []),
     el("li", {}, ahead),
     el("li", { class: `sig sig-${g.signature ?? "unknown"}` }, `signature: ${g.signature ?? "unknown"}`),
     el("li", {}, release),
@@ -181,14 +193,14 @@ export function historyCard(r: HistoryItem, done: Done): HTMLElement {
   return card;
 }
 
-export function failingCard(t: Failing): HTMLElement {
+export function failingCard(t: Failing, action?: (t: Failing) => HTMLElement): HTMLElement {
   return el(
     "article",
-    { class: "group failing" },
+    { class: "group failing", "data-key": t.key },
     el(
       "h2",
       {},
-      value(`${t.host === "github" ? "" : `${t.host}/`}${t.owner}/${t.repo}`, 60),
+      value(`${t.host === "github" || t.host === "github.com" ? "" : `${t.host}/`}${t.owner}/${t.repo}`, 60),
       " ",
       value(t.tracked_ref, 40),
     ),
@@ -198,5 +210,6 @@ export function failingCard(t: Failing): HTMLElement {
       `${t.last_error_kind}, ${t.consecutive_failures} time(s) in a row, followed by ${t.plugins} plugin(s): `,
       value(t.last_error, 160, ""),
     ),
+    ...(action ? [el("div", { class: "actions" }, action(t))] : []),
   );
 }

@@ -11,6 +11,7 @@ import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
 import { reportingRoutes } from "./reporting";
+import { targetRoutes } from "./targets";
 import { updateRoutes } from "./updates";
 import { useEnglishIssueMessages } from "./validation";
 
@@ -25,7 +26,9 @@ const ROUTES: Record<string, string> = {
   "/admin/plugin-updates/:id/reopen": "POST",
   "/admin/plugin-updates/bulk": "POST",
   "/admin/targets/failing": "GET, HEAD",
+  "/admin/targets/recheck": "POST",
   "/admin/sweeps/latest": "GET, HEAD",
+  "/admin/counts": "GET, HEAD",
   "/admin/policies": "GET, HEAD, PUT",
   "/admin/policies/:id": "DELETE",
   "/admin/integrity-events": "GET, HEAD",
@@ -103,6 +106,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
+  app.route("/", targetRoutes(context));
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {

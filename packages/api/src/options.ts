@@ -1,4 +1,4 @@
-import type { Log, Notifier, WebBases } from "@drift/core";
+import type { Log, MessageQueue, Notifier, WebBases } from "@drift/core";
 import type { Sql } from "@drift/db";
 import type { AdminAuth } from "./auth";
 
@@ -17,6 +17,8 @@ export interface AdminAppOptions {
   readonly maxBodyBytes?: number;
   /** Web bases for repository links of rows whose review packet is not fetched yet (default github.com). */
   readonly webBases?: WebBases;
+  /** Where "re-check now" queues a target (the sweep's queue); absent: the target is made due for the next sweep. */
+  readonly recheckQueue?: MessageQueue;
 }
 
 /** The options every sub-app reads, with the logger defaulted. */

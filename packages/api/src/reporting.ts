@@ -1,4 +1,4 @@
-import { latestSweepSummary, listFailingTargets } from "@drift/db";
+import { countsNow, latestSweepSummary, listFailingTargets } from "@drift/db";
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import { fail } from "./errors";
@@ -9,7 +9,7 @@ const failingQuery = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
 });
 
-/** Read-only reports: failing targets and the latest sweep (authenticated by the parent app). */
+/** Read-only reports: failing targets, counts and the latest sweep (authenticated by the parent app). */
 export function reportingRoutes({ sql }: AppContext): Hono {
   const app = new Hono();
   app.get("/admin/targets/failing", async (c) => {
@@ -17,6 +17,8 @@ export function reportingRoutes({ sql }: AppContext): Hono {
     if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error, "query parameter"));
     return c.json(await listFailingTargets(sql, { limit: parsed.data.limit }));
   });
+  // The page's counts: pending per kind (and workspaces), failing targets, integrity events.
+  app.get("/admin/counts", async (c) => c.json(await countsNow(sql)));
   app.get("/admin/sweeps/latest", async (c) => c.json({ sweep: await latestSweepSummary(sql) }));
   return app;
 }

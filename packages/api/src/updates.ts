@@ -43,11 +43,9 @@ const listQuery = z.strictObject({
   drift_kind: z.optional(z.enum(DRIFT_KINDS)),
   repository: z.optional(
     z.string().check(
-      z.regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, {
-        message: "repository must be OWNER/NAME",
-      }),
-      z.refine((v) => v.split("/").every((part) => part !== "." && part !== ".."), {
-        message: "repository must be OWNER/NAME",
+      // Part of OWNER/NAME (a substring match): "lint", "acme/", "acme/lint-plugin".
+      z.regex(/^(?=.)[A-Za-z0-9_.-]{0,100}(\/[A-Za-z0-9_.-]{0,100})?$/, {
+        message: "repository must be OWNER/NAME or part of it",
       }),
     ),
   ),

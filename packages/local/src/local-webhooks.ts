@@ -1,6 +1,12 @@
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createWorkerHandler } from "@drift/aws";
-import { type Log, type MetricsSink, parseWebhookSecret, type Resolver } from "@drift/core";
+import {
+  type Log,
+  type MessageQueue,
+  type MetricsSink,
+  parseWebhookSecret,
+  type Resolver,
+} from "@drift/core";
 import { createRecheckStore, createReviewStore, createSweepStore, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { InProcessQueue } from "./in-process-queue";
@@ -26,7 +32,12 @@ export function webhookSecretsOf(env: NodeJS.ProcessEnv): { github?: string; git
  * The webhook receiver as `drift serve` runs it: the same app as the webhook Lambda, whose re-checks go through
  * an in-process queue to the very worker handler a sweep uses. `idle()` waits for queued re-checks.
  */
-export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono; idle(): Promise<void> } {
+export function createLocalWebhooks(options: LocalWebhooksOptions): {
+  app: Hono;
+  /** The in-process re-check queue (the admin API's "re-check now" uses it too). */
+  queue: MessageQueue;
+  idle(): Promise<void>;
+} {
   const metrics = options.metrics ?? new MetricsCollector();
   const worker = createWorkerHandler({
     store: createSweepStore(options.sql),
@@ -50,5 +61,5 @@ export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono;
       ? { recheck: { windowMs: window } }
       : {}),
   });
-  return { app, idle: () => queue.idle() };
+  return { app, queue, idle: () => queue.idle() };
 }

@@ -140,3 +140,32 @@ export async function countPendingUpdates(sql: Sql): Promise<number> {
     SELECT count(*)::int AS pending FROM plugin_update_queue WHERE status = 'pending'`;
   return row?.pending ?? 0;
 }
+
+/** What the page's counts say: pending updates per drift kind and workspaces, failing targets, integrity events. */
+export interface Counts {
+  readonly pending: {
+    readonly total: number;
+    readonly workspaces: number;
+    readonly by_kind: Record<string, number>;
+  };
+  readonly failing: number;
+  readonly integrity_events: number;
+}
+
+export async function countsNow(sql: Sql): Promise<Counts> {
+  const kinds = await sql<{ kind: string; n: number; workspaces: number }[]>`
+    SELECT coalesce(drift_kind, 'unknown') AS kind, count(*)::int AS n,
+           count(DISTINCT workspace_id)::int AS workspaces
+    FROM plugin_update_queue WHERE status = 'pending' GROUP BY ROLLUP (coalesce(drift_kind, 'unknown'))`;
+  const [other] = await sql<{ failing: number; integrity: number }[]>`
+    SELECT (SELECT count(*)::int FROM drift_targets WHERE last_error_kind IS NOT NULL) AS failing,
+           (SELECT count(*)::int FROM drift_integrity_events) AS integrity`;
+  const total = kinds.find((k) => k.kind === null);
+  const by_kind: Record<string, number> = {};
+  for (const k of kinds) if (k.kind !== null) by_kind[k.kind] = k.n;
+  return {
+    pending: { total: total?.n ?? 0, workspaces: total?.workspaces ?? 0, by_kind },
+    failing: other?.failing ?? 0,
+    integrity_events: other?.integrity ?? 0,
+  };
+}

@@ -32,7 +32,7 @@ export const failingCommand: Command = {
       }
       const roomy = values.wide || terminalColumns(ctx.stdout as { columns?: number }, ctx.env) >= 100;
       const rows = items.map((t) => [
-        cell(`${t.host === "github" ? "" : `${t.host}/`}${t.owner}/${t.repo}`),
+        cell(`${t.host === "github" || t.host === "github.com" ? "" : `${t.host}/`}${t.owner}/${t.repo}`),
         cell(t.tracked_ref),
         t.last_error_kind,
         String(t.consecutive_failures),

@@ -6,6 +6,7 @@ import {
   createLogNotifier,
   githubWebBase,
   type Log,
+  type MessageQueue,
   parseAdminToken,
   parseCorsOrigins,
   SettingError,
@@ -42,7 +43,12 @@ export function serveSettings(env: NodeJS.ProcessEnv): ServeSettings {
  * The admin app exactly as `drift serve` wires it: bearer ADMIN_TOKEN, CORS origins from DRIFT_CORS_ORIGINS
  * ({@link serveSettings}), events as log lines. Tests use it to serve a test database the same way.
  */
-export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): Hono {
+export function createServeApp(
+  sql: Sql,
+  env: NodeJS.ProcessEnv,
+  logger: Log,
+  recheckQueue?: MessageQueue,
+): Hono {
   const { token, corsOrigins } = serveSettings(env);
   return createAdminApp({
     sql,
@@ -51,6 +57,7 @@ export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): H
     notifier: createLogNotifier(logger),
     webBases: { github: githubWebBase(env.GITHUB_API_URL || "https://api.github.com") },
     logger,
+    ...(recheckQueue ? { recheckQueue } : {}),
   });
 }
 
@@ -130,7 +137,7 @@ export const serveCommand: Command = {
         log: logger,
         env: ctx.env,
       });
-      const app = withWebhooks(createServeApp(db.sql, ctx.env, logger), webhooks.app);
+      const app = withWebhooks(createServeApp(db.sql, ctx.env, logger, webhooks.queue), webhooks.app);
       server = await startAdminServer(app, { host: values.host, port });
     } catch (error) {
       await db.close();

@@ -9,7 +9,14 @@ import {
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
-import { createPolicyStep, createReviewStore, createSweepStore } from "@drift/db";
+import { createPolicyStep } from "@drift/core";
+import {
+  createDecisionStore,
+  createEventOutbox,
+  createPolicyStore,
+  createReviewStore,
+  createSweepStore,
+} from "@drift/db";
 import { createHostResolver } from "@drift/github";
 
 // Everything below is built once per container and reused by warm invocations.
@@ -36,7 +43,10 @@ export const handler = createWorkerHandler({
   resolver,
   reviews: createReviewStore(sql),
   // Auto-applied events go through the outbox and are published at once (the dispatcher retries failed ones hourly).
-  policies: createPolicyStep(sql, {
+  policies: createPolicyStep({
+    policies: createPolicyStore(sql),
+    decisions: createDecisionStore(sql),
+    outbox: createEventOutbox(sql),
     defaultAgeMs: minReleaseAgeMs,
     log,
     notifier: createEventBridgeNotifier({

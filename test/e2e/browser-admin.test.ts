@@ -280,6 +280,8 @@ describe.skipIf(!hasChromium && !required)(
         expect(await page.inputValue("input[name=repository]")).toBe("note");
         // Notes keep their lines; the bidi character is still escaped and flagged.
         const notes = page.locator(`article[data-ids="${noted.id}"] .notes .val`);
+        // innerText, not textContent: what is rendered, so the line break must be laid out as one.
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered lines are what is tested
         expect(await notes.innerText()).toBe("First line\nSecond line \\u202Eevil");
         expect(await notes.getAttribute("class")).toContain("hidden-chars");
         expect(await page.textContent("#counts")).toMatch(

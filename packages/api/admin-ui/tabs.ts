@@ -53,7 +53,7 @@ export function renderTabs(
   });
   list.replaceChildren(...buttons);
   list.onkeydown = (event: KeyboardEvent) => {
-    const at = buttons.findIndex((b) => b === document.activeElement);
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
     if (at < 0) return;
     const last = buttons.length - 1;
     const to =

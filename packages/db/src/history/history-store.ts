@@ -1,6 +1,6 @@
-import type { WebBases } from "@drift/core";
+import type { UpdateStatus, WebBases } from "@drift/core/model";
 import type { Sql } from "../client";
-import { type UpdateRow, type UpdateStatus, updateRowsById } from "../queue/review-rows";
+import { type UpdateRow, updateRowsById } from "../queue/review-rows";
 import { filterCondition, type UpdateFilter } from "../queue/update-store";
 
 /**

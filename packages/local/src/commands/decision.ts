@@ -1,13 +1,14 @@
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { createLogNotifier, displayText, isUuid } from "@drift/core";
 import {
+  createLogNotifier,
   type DecisionAction,
   type DecisionOutcome,
   decideAndPublish,
-  groupMatesOf,
-  updateRowsById,
-} from "@drift/db";
+  displayText,
+  isUuid,
+} from "@drift/core";
+import { createDecisionStore, createEventOutbox, groupMatesOf, updateRowsById } from "@drift/db";
 import { parseUntil } from "../cli-format";
 import { type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
@@ -141,11 +142,16 @@ export async function runDecision(ctx: CommandContext, action: DecisionAction): 
       }
     }
     const log = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);
+    const deps = {
+      store: createDecisionStore(db.sql),
+      outbox: createEventOutbox(db.sql),
+      notifier: createLogNotifier(log),
+      log,
+    };
+    // Each row in its own transaction, as the bulk route decides them.
     const outcomes = [];
     for (const one of ids.length > 0 ? ids : [id]) {
-      const outcome = await decideAndPublish(db.sql, one, action, {
-        notifier: createLogNotifier(log),
-        log,
+      const outcome = await decideAndPublish(deps, one, action, {
         decidedBy: "cli",
         ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
         ...(until ? { until } : {}),

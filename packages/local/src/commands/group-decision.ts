@@ -1,5 +1,5 @@
-import { displayText } from "@drift/core";
-import { type DecisionAction, type DecisionOutcome, type Sql, updateRowsById } from "@drift/db";
+import { type DecisionAction, type DecisionOutcome, displayText } from "@drift/core";
+import { type Sql, updateRowsById } from "@drift/db";
 import type { CommandContext } from "../command";
 
 /**

@@ -9,9 +9,10 @@ import {
   type MessageQueue,
   parseAdminToken,
   parseCorsOrigins,
+  publishPendingEvents,
   SettingError,
 } from "@drift/core";
-import { publishPendingEvents, type Sql } from "@drift/db";
+import { createEventOutbox, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { EmbeddedBusyError, openDatabase } from "../database";
@@ -147,7 +148,7 @@ export const serveCommand: Command = {
     if (db.embedded)
       ctx.stdout.write("Other drift commands here use this server's embedded database while it runs.\n");
     // Events a crash left in the outbox go out now rather than at the next apply.
-    await publishPendingEvents(db.sql, createLogNotifier(logger), logger);
+    await publishPendingEvents(createEventOutbox(db.sql), createLogNotifier(logger), logger);
     const received = await signal;
     ctx.stderr.write(`drift serve: ${received}, shutting down\n`);
     await server.close();

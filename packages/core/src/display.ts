@@ -103,8 +103,8 @@ export function bumpLabel(bump: string | null | undefined): string | null {
  * One side of "from -> to": the tag or branch name, and for a branch (ref_moved) the commit too, since the name
  * alone does not change; the short commit when the name is unknown.
  */
-export function versionLabel(name: string | null, sha: string, kind: string | null): string {
-  const short = sha.slice(0, 7);
+export function versionLabel(name: string | null, sha: string, kind: string | null, length = 8): string {
+  const short = sha.slice(0, length);
   if (!name) return short;
   return kind === "ref_moved" ? `${name}@${short}` : name;
 }

@@ -6,17 +6,18 @@ import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { FILTER_FLAGS, FILTER_USAGE, filterOf } from "./list-filters";
 
-const versionOf = (name: string | null, sha: string, kind: string | null) =>
-  cell(versionLabel(name, sha, kind));
+const versionOf = (name: string | null, sha: string, kind: string | null, length: number) =>
+  cell(versionLabel(name, sha, kind, length));
 
 /** One line per decision, newest first; the version and the (!) mark are never shortened. */
 export function historyTable(items: readonly HistoryEntry[], columns: number, wide: boolean): string {
+  const shaLength = wide ? 12 : columns >= 100 ? 8 : 7;
   const rows = items.map((r) => [
     wide ? r.id : r.id.slice(0, 8),
     `${r.suspicious ? "(!) " : ""}${r.action}`,
     cell(r.repository ? `${r.repository.owner}/${r.repository.name}` : r.source_raw),
     cell(r.plugin_name),
-    `${versionOf(r.from_version, r.current_sha, r.drift_kind)} -> ${versionOf(r.to_version, r.latest_sha, r.drift_kind)}`,
+    `${versionOf(r.from_version, r.current_sha, r.drift_kind, shaLength)} -> ${versionOf(r.to_version, r.latest_sha, r.drift_kind, shaLength)}`,
     cell(r.decided_by),
     wide ? `${age(r.decided_at)} ago` : shortAge(r.decided_at),
     ...(wide ? [r.hold_until ? r.hold_until.toISOString() : "-"] : []),

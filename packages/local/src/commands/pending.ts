@@ -29,8 +29,9 @@ async function allPending(sql: Parameters<typeof listUpdates>[0], filter: object
   return rows;
 }
 
-const versionOf = (name: string | null, sha: string, kind: string | null, wide: boolean) =>
-  cell(wide && !name ? sha.slice(0, 12) : versionLabel(name, sha, kind));
+// Commits as 12 characters in --wide, 8 on a roomy terminal, 7 on a narrow one.
+const versionOf = (name: string | null, sha: string, kind: string | null, length: number) =>
+  cell(versionLabel(name, sha, kind, length));
 /**
  * The mark: (!) for a moved tag or hidden characters, MAJOR for a major bump, else the bump or the kind. It is
  * never shortened (nor the versions): a narrow terminal drops AHEAD and SIG, then shortens names.
@@ -41,8 +42,8 @@ const SHORT_KIND: Record<string, string> = {
   pin_mismatch: "pin",
   new_version: "new",
 };
-const kindOf = (g: UpdateGroup, wide: boolean) => {
-  const named = wide ? cell(g.drift_kind) : (SHORT_KIND[g.drift_kind ?? ""] ?? cell(g.drift_kind));
+const kindOf = (g: UpdateGroup, roomy: boolean) => {
+  const named = roomy ? cell(g.drift_kind) : (SHORT_KIND[g.drift_kind ?? ""] ?? cell(g.drift_kind));
   const kind = g.drift_kind === "new_version" ? (bumpLabel(g.bump) ?? named) : named;
   return g.drift_kind === "tag_moved" || g.suspicious ? `(!) ${kind}` : kind;
 };
@@ -52,14 +53,15 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
   // READY only when it says something (a group cooling down), or in --wide: the narrow table keeps its width.
   const ready = wide || groups.some((g) => coolingDownLabel(g.ready_at) !== null);
   const roomy = wide || columns >= 100;
+  const shaLength = wide ? 12 : roomy ? 8 : 7;
   const rows = groups.map((g) => [
     wide ? g.ids.join(",") : `${g.ids[0]?.slice(0, 8) ?? ""}${g.count > 1 ? ` +${g.count - 1}` : ""}`,
     ...(wide ? [String(g.count), String(g.workspaces)] : []),
     cell(g.repository ? `${g.repository.owner}/${g.repository.name}` : g.source_raw),
     cell(g.plugin_names.join(",")),
     cell(g.tracked_ref),
-    `${versionOf(g.from_version, g.current_sha, g.drift_kind, wide)} -> ${versionOf(g.to_version, g.latest_sha, g.drift_kind, wide)}`,
-    kindOf(g, wide),
+    `${versionOf(g.from_version, g.current_sha, g.drift_kind, shaLength)} -> ${versionOf(g.to_version, g.latest_sha, g.drift_kind, shaLength)}`,
+    kindOf(g, roomy),
     wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
     ...(roomy ? [g.commits_ahead === null ? "-" : String(g.commits_ahead), cell(g.signature)] : []),
     ...(ready ? [coolingDownLabel(g.ready_at) ?? "ready"] : []),

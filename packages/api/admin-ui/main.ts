@@ -1,3 +1,4 @@
+import { applyCaller, tabHidden } from "./access";
 import {
   api,
   type BulkResult,
@@ -199,6 +200,11 @@ async function refresh(): Promise<void> {
     return;
   }
   try {
+    // A workspace token: its workspace named, operator-only tabs hidden (the API scopes the data itself).
+    if ((await applyCaller())?.role === "workspace" && tabHidden(tab)) {
+      tab = "pending";
+      markSelected(byId("tabs"), byId("list"), tab);
+    }
     const view = tabById(tab);
     const [cards] = await Promise.all([view.load(filterQuery()), showCounts()]);
     list.replaceChildren(...(cards.length ? cards : [el("p", { class: "empty" }, view.empty)]));

@@ -4,7 +4,7 @@
  *
  *   registerTab({ id: "rollouts", label: "Rollouts", operatorOnly: true, empty: "No rollouts.", load });
  *
- * `operatorOnly` tabs are hidden for a workspace-scoped token ({@link setOperator}). The selected tab and the
+ * `operatorOnly` tabs carry `data-operator-only`: access.ts hides them for a workspace-scoped token. The selected tab and the
  * filters live in the URL (`?tab=history&repository=lint`), so a view can be linked to.
  */
 
@@ -20,13 +20,12 @@ export interface TabSpec {
 }
 
 const tabs: TabSpec[] = [];
-let operator = true;
 
 export function registerTab(spec: TabSpec): void {
   if (!tabs.some((t) => t.id === spec.id)) tabs.push(spec);
 }
 
-export const registeredTabs = (): readonly TabSpec[] => tabs.filter((t) => operator || !t.operatorOnly);
+export const registeredTabs = (): readonly TabSpec[] => tabs;
 
 export function tabById(id: string | null): TabSpec {
   const visible = registeredTabs();
@@ -47,20 +46,23 @@ export function renderTabs(
     b.dataset.tab = t.id;
     b.setAttribute("role", "tab");
     b.setAttribute("aria-controls", panel.id);
+    // access.ts hides these for a workspace token.
+    if (t.operatorOnly) b.setAttribute("data-operator-only", "");
     b.textContent = t.label;
     b.addEventListener("click", () => onSelect(t.id));
     return b;
   });
   list.replaceChildren(...buttons);
   list.onkeydown = (event: KeyboardEvent) => {
-    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const shown = buttons.filter((b) => !b.hidden);
+    const at = shown.indexOf(document.activeElement as HTMLButtonElement);
     if (at < 0) return;
-    const last = buttons.length - 1;
+    const last = shown.length - 1;
     const to =
       event.key === "ArrowRight"
-        ? (at + 1) % buttons.length
+        ? (at + 1) % shown.length
         : event.key === "ArrowLeft"
-          ? (at + last) % buttons.length
+          ? (at + last) % shown.length
           : event.key === "Home"
             ? 0
             : event.key === "End"
@@ -68,8 +70,8 @@ export function renderTabs(
               : -1;
     if (to < 0) return;
     event.preventDefault();
-    buttons[to]?.focus();
-    onSelect(buttons[to]?.dataset.tab ?? "");
+    shown[to]?.focus();
+    onSelect(shown[to]?.dataset.tab ?? "");
   };
   markSelected(list, panel, selected);
 }
@@ -89,9 +91,4 @@ export function setTabCount(list: HTMLElement, id: string, count: number | null)
   const b = list.querySelector<HTMLButtonElement>(`[data-tab="${id}"]`);
   const spec = tabs.find((t) => t.id === id);
   if (b && spec) b.textContent = count === null ? spec.label : `${spec.label} (${count})`;
-}
-
-/** Workspace-scoped tokens see no operator-only tab (issue 26 sets this from the token's role). */
-export function setOperator(isOperator: boolean): void {
-  operator = isOperator;
 }

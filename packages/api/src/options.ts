@@ -19,6 +19,11 @@ export interface AdminAppOptions {
   readonly webBases?: WebBases;
   /** Where "re-check now" queues a target (the sweep's queue); absent: the target is made due for the next sweep. */
   readonly recheckQueue?: MessageQueue;
+  /**
+   * The environment minted tokens carry (`drift_<environment>_…`, the stage; default `local`): a token of another
+   * environment is refused with 401.
+   */
+  readonly tokenEnvironment?: string;
 }
 
 /** The options every sub-app reads, with the logger defaulted. */

@@ -6,7 +6,7 @@ import { fail } from "./errors";
 import type { AppContext } from "./options";
 import { describeIssue } from "./validation";
 
-const body = z.strictObject({
+export const recheckBody = z.strictObject({
   key: z.string().check(
     z.minLength(1),
     z.maxLength(1000),
@@ -32,7 +32,7 @@ export function targetRoutes(options: AppContext): Hono {
     } catch {
       return fail(c, 400, "invalid_body", "body must be JSON");
     }
-    const parsed = z.safeParse(body, raw);
+    const parsed = z.safeParse(recheckBody, raw);
     if (!parsed.success) return fail(c, 400, "invalid_body", describeIssue(parsed.error));
     const target = await targetByKey(sql, parsed.data.key);
     if (!target) return fail(c, 404, "not_found", "no target has this key");

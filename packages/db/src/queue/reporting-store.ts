@@ -1,4 +1,6 @@
+import type postgres from "postgres";
 import type { Sql } from "../client";
+import { listIntegrityEvents } from "../integrity/tag-ledger";
 
 /** Read-only reports for operators (admin API, `drift sweep`): failing targets, the latest sweep run, a sweep's totals. */
 
@@ -20,21 +22,33 @@ export interface FailingTarget {
   readonly plugins: number;
 }
 
-/** Failing targets, most consecutive failures first, and how many there are in all. */
+/**
+ * Failing targets, most consecutive failures first, and how many there are in all. With a scope (a workspace),
+ * only the targets that workspace's plugins follow, and only its plugins counted.
+ */
 export async function listFailingTargets(
   sql: Sql,
-  options: { limit: number },
+  options: { limit: number; scope?: string },
 ): Promise<{ items: FailingTarget[]; total: number }> {
+  const { scope } = options;
+  const mine = (key: postgres.Fragment) =>
+    scope
+      ? sql`AND m.plugin_id IN (SELECT w.id FROM workspace_plugins w WHERE w.workspace_id = ${scope}::uuid)
+            AND m.target_key = ${key}`
+      : sql`AND m.target_key = ${key}`;
+  const inScope = scope
+    ? sql`AND EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE true ${mine(sql`t.key`)})`
+    : sql``;
   const items = await sql<FailingTarget[]>`
     SELECT t.key, t.provider, t.host, t.owner, t.repo, t.tracked_ref, t.last_error_kind, t.last_error,
            t.consecutive_failures, t.last_checked_at, t.last_resolved_at,
            CASE WHEN isfinite(t.next_check_at) THEN t.next_check_at END AS next_check_at,
-           (SELECT count(*) FROM drift_plugin_targets m WHERE m.target_key = t.key)::int AS plugins
-    FROM drift_targets t WHERE t.last_error_kind IS NOT NULL
+           (SELECT count(*) FROM drift_plugin_targets m WHERE true ${mine(sql`t.key`)})::int AS plugins
+    FROM drift_targets t WHERE t.last_error_kind IS NOT NULL ${inScope}
     ORDER BY t.consecutive_failures DESC, t.key
     LIMIT ${options.limit}`;
   const [count] = await sql<{ total: number }[]>`
-    SELECT count(*)::int AS total FROM drift_targets WHERE last_error_kind IS NOT NULL`;
+    SELECT count(*)::int AS total FROM drift_targets t WHERE t.last_error_kind IS NOT NULL ${inScope}`;
   return { items, total: count?.total ?? 0 };
 }
 
@@ -152,20 +166,25 @@ export interface Counts {
   readonly integrity_events: number;
 }
 
-export async function countsNow(sql: Sql): Promise<Counts> {
+/** With a scope (a workspace token): that workspace's pending rows, failing targets and integrity events (≤ 1000). */
+export async function countsNow(sql: Sql, scope?: string): Promise<Counts> {
+  const mine = scope ? sql`AND workspace_id = ${scope}::uuid` : sql``;
   const kinds = await sql<{ kind: string; n: number; workspaces: number }[]>`
     SELECT coalesce(drift_kind, 'unknown') AS kind, count(*)::int AS n,
            count(DISTINCT workspace_id)::int AS workspaces
-    FROM plugin_update_queue WHERE status = 'pending' GROUP BY ROLLUP (coalesce(drift_kind, 'unknown'))`;
-  const [other] = await sql<{ failing: number; integrity: number }[]>`
-    SELECT (SELECT count(*)::int FROM drift_targets WHERE last_error_kind IS NOT NULL) AS failing,
-           (SELECT count(*)::int FROM drift_integrity_events) AS integrity`;
+    FROM plugin_update_queue WHERE status = 'pending' ${mine}
+    GROUP BY ROLLUP (coalesce(drift_kind, 'unknown'))`;
+  const failing = await listFailingTargets(sql, { limit: 1, ...(scope ? { scope } : {}) });
+  // Scoped as the integrity list is: the events of repositories the workspace follows (or has updates from).
+  const events = scope ? (await listIntegrityEvents(sql, 1000, scope)).length : null;
+  const [other] = await sql<{ integrity: number }[]>`
+    SELECT (SELECT count(*)::int FROM drift_integrity_events) AS integrity`;
   const total = kinds.find((k) => k.kind === null);
   const by_kind: Record<string, number> = {};
   for (const k of kinds) if (k.kind !== null) by_kind[k.kind] = k.n;
   return {
     pending: { total: total?.n ?? 0, workspaces: total?.workspaces ?? 0, by_kind },
-    failing: other?.failing ?? 0,
-    integrity_events: other?.integrity ?? 0,
+    failing: failing.total,
+    integrity_events: events ?? other?.integrity ?? 0,
   };
 }

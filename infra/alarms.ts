@@ -6,6 +6,7 @@
  */
 import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
 import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
+import { notificationAlarmSpecs } from "./notifications";
 import {
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
@@ -142,11 +143,39 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
             },
           })),
           {
+            // A sweep skipped because the deployment is not configured yet is not an incident (docs/deploy.md).
+            id: "skipped",
+            returnData: false,
+            metric: {
+              namespace: METRICS_NAMESPACE,
+              metricName: Metric.SweepsSkipped,
+              dimensions: productDims(Metric.SweepsSkipped),
+              stat: "Sum",
+              period: 2 * HOUR,
+            },
+          },
+          {
+            // A deploy marks the start of a stage's life: no sweep could have completed before its first hour.
+            id: "deployed",
+            returnData: false,
+            metric: {
+              namespace: METRICS_NAMESPACE,
+              metricName: Metric.Deployments,
+              dimensions: productDims(Metric.Deployments),
+              stat: "Sum",
+              period: 2 * HOUR,
+            },
+          },
+          {
             id: "completed",
-            label: "sweeps completed",
+            label: "sweeps completed (or skipped: not configured; or a deploy in the window)",
             returnData: true,
-            expression: METRIC_SERVICE[Metric.SweepsCompleted]
-              .map((s) => `FILL(completed_${s}, 0)`)
+            expression: [
+              ...METRIC_SERVICE[Metric.SweepsCompleted].map((s) => `completed_${s}`),
+              "skipped",
+              "deployed",
+            ]
+              .map((id) => `FILL(${id}, 0)`)
               .join(" + "),
           },
         ],
@@ -160,6 +189,7 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
     ...dispatcherAlarms(refs),
     webhookSignatureAlarm(stage),
     ...supplyChainAlarmSpecs(stage),
+    ...notificationAlarmSpecs(stage),
   ];
 }
 

@@ -5,6 +5,7 @@
 import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
 import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
+import { notificationPanels } from "./notifications";
 import {
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
@@ -281,7 +282,7 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
       ],
     },
   );
-  const panels = supplyChainPanels(refs.stage);
+  const panels = [...supplyChainPanels(refs.stage), ...notificationPanels(refs.stage)];
   for (let i = 0; i < panels.length; i += 2) row(...panels.slice(i, i + 2));
   return { widgets };
 }

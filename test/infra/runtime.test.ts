@@ -75,10 +75,12 @@ describe("runtimeConfig", () => {
       DRIFT_ADMIN_AUTH: "iam",
       DRIFT_CORS_ORIGINS: "https://a.example.com, https://b.example.com",
       DRIFT_MIN_RELEASE_AGE: "3d",
+      DRIFT_ADMIN_URL: "https://drift.example.com/admin/",
     });
     expect(config).toEqual({
       stage: "alice",
       databaseUrl: "postgres://me:x%20y@127.0.0.1:6543/test?sslmode=disable",
+      databaseSecretArn: "",
       queueUrl: "",
       githubSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:github",
       adminTokenSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:admin",
@@ -88,6 +90,7 @@ describe("runtimeConfig", () => {
       adminAuth: "iam",
       corsOrigins: ["https://a.example.com", "https://b.example.com"],
       minReleaseAgeMs: 3 * 24 * 3600e3,
+      adminUrl: "https://drift.example.com/admin/",
     });
   });
 

@@ -15,6 +15,7 @@ import {
 import { failingCard, groupCard, historyCard, KIND_LABEL, repoName } from "./cards";
 import { confirmDecision } from "./decide-dialog";
 import { byId, el, plain } from "./dom";
+import { notificationCards } from "./notifications";
 import { markSelected, registeredTabs, registerTab, renderTabs, setTabCount, tabById } from "./tabs";
 import { integrityCard, policyCard, recheckButton } from "./views";
 
@@ -136,6 +137,14 @@ registerTab({
   empty: "No integrity events: no followed tag was moved, deleted or re-created.",
   load: async () =>
     (await api<{ items: IntegrityEvent[] }>("GET", "/admin/integrity-events")).items.map(integrityCard),
+});
+
+registerTab({
+  id: "notifications",
+  label: "Notifications",
+  operatorOnly: true,
+  empty: "No subscriptions. Add one with `npx drift notify set` or PUT /admin/notifications.",
+  load: () => notificationCards(report),
 });
 
 /** One page of the decision log (newest first), with a button that appends the older ones. */

@@ -36,6 +36,8 @@ export interface DispatcherHandlerDeps {
    * logged, never thrown: it must not fail the sweep.
    */
   readonly afterDispatch?: () => Promise<unknown>;
+  /** Why no sweep can run now, or null (credentialsPreflight: the GitHub credentials secret is still empty). */
+  readonly preflight?: () => Promise<string | null>;
 }
 
 /**
@@ -77,6 +79,11 @@ export interface WorkerHandlerDeps {
   readonly log: Log;
   readonly config?: Partial<WorkerConfig>;
   readonly redelivery?: RedeliveryDelay;
+  /**
+   * After the batch (e.g. sending the notifications its drift opened). Its failure is logged, never thrown: the
+   * batch's result stands.
+   */
+  readonly afterBatch?: () => Promise<unknown>;
 }
 
 /** A message whose targets partly failed transiently: reported in batchItemFailures so SQS redelivers it. */
@@ -147,6 +154,11 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
         throwOnFullBatchFailure: false,
       });
     } finally {
+      await deps
+        .afterBatch?.()
+        .catch((error: unknown) =>
+          deps.log.warn("after-batch step failed", { error: (error as Error).message }),
+        );
       deps.metrics.flush();
     }
   };

@@ -29,6 +29,8 @@ export interface RuntimeConfig {
   readonly stage: string;
   /** postgres:// URL of the RDS Proxy endpoint, logged in as the application role. */
   readonly databaseUrl: string;
+  /** Secret with the application login's password, read at run time ("": the password in databaseUrl). */
+  readonly databaseSecretArn: string;
   /** Sweep queue URL (dispatcher and webhook receiver only; "" elsewhere). */
   readonly queueUrl: string;
   /** Secrets Manager secret with the GitHub / Gitea credentials (worker only; "" reads the environment). */
@@ -43,6 +45,8 @@ export interface RuntimeConfig {
   readonly corsOrigins: readonly string[];
   /** `DRIFT_MIN_RELEASE_AGE` in milliseconds (worker; 0 when unset). A malformed value fails the cold start. */
   readonly minReleaseAgeMs: number;
+  /** The admin page notifications link to ("" when not configured: no link). */
+  readonly adminUrl: string;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -120,6 +124,7 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
   const config: RuntimeConfig = {
     stage: env[RUNTIME_ENV.stage] || "local",
     databaseUrl: databaseUrl(databaseLogin(DATABASE_LINKS.app, env)),
+    databaseSecretArn: env[RUNTIME_ENV.dbSecretArn] ?? "",
     queueUrl: env[RUNTIME_ENV.queueUrl] ?? "",
     githubSecretArn: env[RUNTIME_ENV.githubSecretArn] ?? "",
     adminTokenSecretArn: env[RUNTIME_ENV.adminTokenSecretArn] ?? "",
@@ -130,6 +135,7 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
     adminAuth: parseAdminAuthMode(env[RUNTIME_ENV.adminAuth], RUNTIME_ENV.adminAuth),
     corsOrigins: parseCorsOrigins(env[RUNTIME_ENV.corsOrigins], RUNTIME_ENV.corsOrigins),
     minReleaseAgeMs: minReleaseAgeSetting(env[RUNTIME_ENV.minReleaseAge]),
+    adminUrl: env[RUNTIME_ENV.adminUrl] ?? "",
   };
   if (env === process.env) cached = config;
   return config;
@@ -140,8 +146,17 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
  * named prepared statements (RDS Proxy would pin the session). Create it outside the handler so warm
  * invocations reuse the connection.
  */
-export function createLambdaSql(url: string): Sql {
-  return createSql({ url, max: 1, prepare: false });
+export function createLambdaSql(
+  url: string,
+  // Structural (db-password.ts's RuntimePassword): infra type-checks this file without the SDK's types.
+  password?: { password(): Promise<string>; onAuthenticated(): void },
+): Sql {
+  return createSql({
+    url,
+    max: 1,
+    prepare: false,
+    ...(password ? { password: password.password, onAuthenticated: password.onAuthenticated } : {}),
+  });
 }
 
 export { APP_ROLE, AWS_SSLMODE, DATABASE_LINKS, RUNTIME_ENV } from "./runtime-env";

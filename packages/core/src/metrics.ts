@@ -27,6 +27,10 @@ export const Metric = {
   MessagesRejected: "MessagesRejected",
   SweepsStarted: "SweepsStarted",
   SweepsCompleted: "SweepsCompleted",
+  /** Hourly sweeps not run because the deployment is not configured yet (its GitHub credentials secret is empty). */
+  SweepsSkipped: "SweepsSkipped",
+  /** A deploy ran the migrations: a new stage owes no completed sweep before its first hour has passed. */
+  Deployments: "Deployments",
   /** Milliseconds from dispatch start to the last message done. */
   SweepDuration: "SweepDuration",
   UpdatesApplied: "UpdatesApplied",
@@ -47,6 +51,12 @@ export const Metric = {
   RechecksQueued: "RechecksQueued",
   /** Milliseconds from the first webhook delivery a re-check covers to its drift being recorded. */
   DetectionLatency: "DetectionLatency",
+  /** Notification deliveries a receiver accepted (2xx). */
+  NotificationsSent: "NotificationsSent",
+  /** Notification delivery attempts that failed (refused URL, network error, timeout, non-2xx); retried. */
+  NotificationsFailed: "NotificationsFailed",
+  /** Subscriptions whose oldest undelivered notification has been failing for an hour or more (a gauge). */
+  NotificationsFailing: "NotificationsFailing",
 } as const;
 
 export type MetricName = (typeof Metric)[keyof typeof Metric];

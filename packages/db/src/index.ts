@@ -25,6 +25,16 @@ export {
 } from "./history/history-store";
 export { listIntegrityEvents } from "./integrity/tag-ledger";
 export { type MigrateResult, migrate } from "./migrate";
+export { createNotificationStore } from "./notifications/delivery-store";
+export {
+  deleteSubscription,
+  getDelivery,
+  getSubscription,
+  listDeliveries,
+  listSubscriptions,
+  putSubscription,
+  queueTestDelivery,
+} from "./notifications/subscription-store";
 export { deletePolicy, listPolicies, policyIdsByPrefix, putPolicy } from "./policies/policy-store";
 export { createPolicyStore } from "./policies/policy-sweep";
 export {

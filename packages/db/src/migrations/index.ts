@@ -12,6 +12,8 @@ import tagObjects from "./012_tag_objects";
 import queueTargetIndex from "./013_queue_target_index";
 import decisionLog from "./016_decision_log";
 import accessTokens from "./017_access_tokens";
+import notifications from "./018_notifications";
+import deployHardening from "./019_deploy_hardening";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -29,4 +31,6 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "013_queue_target_index", sql: queueTargetIndex },
   { id: "016_decision_log", sql: decisionLog },
   { id: "017_access_tokens", sql: accessTokens },
+  { id: "018_notifications", sql: notifications },
+  { id: "019_deploy_hardening", sql: deployHardening },
 ];

@@ -16,6 +16,7 @@ import { createEventOutbox, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { EmbeddedBusyError, openDatabase } from "../database";
+import { localNotifySettings, startNotificationLoop } from "../local-notify";
 import { createLocalWebhooks, webhookSecretsOf } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
@@ -58,6 +59,7 @@ export function createServeApp(
     notifier: createLogNotifier(logger),
     webBases: { github: githubWebBase(env.GITHUB_API_URL || "https://api.github.com") },
     tokenEnvironment: tokenEnvironment(env.DRIFT_STAGE),
+    notify: localNotifySettings(env),
     logger,
     ...(recheckQueue ? { recheckQueue } : {}),
   });
@@ -152,7 +154,9 @@ export const serveCommand: Command = {
       ctx.stdout.write("Other drift commands here use this server's embedded database while it runs.\n");
     // Events a crash left in the outbox go out now rather than at the next apply.
     await publishPendingEvents(createEventOutbox(db.sql), createLogNotifier(logger), logger);
+    const notifications = startNotificationLoop(db.sql, localNotifySettings(ctx.env), logger);
     const received = await signal;
+    await notifications.stop();
     ctx.stderr.write(`drift serve: ${received}, shutting down\n`);
     await server.close();
     await db.close();

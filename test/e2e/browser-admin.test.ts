@@ -316,6 +316,8 @@ describe.skipIf(!hasChromium && !required)(
         await page.keyboard.press("End");
         await page.focus("[role=tab][aria-selected=true]");
         await page.keyboard.press("End");
+        expect(await selected()).toBe("notifications");
+        await page.keyboard.press("ArrowLeft");
         expect(await selected()).toBe("integrity");
         await expect.poll(() => page.textContent("#list")).toContain("tag repointed");
         expect(await page.textContent("#list")).toContain("acme/fleet");

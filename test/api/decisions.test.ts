@@ -212,7 +212,12 @@ describe(`decisions over the admin API (${dbLabel})`, () => {
     const groups = res.json().items;
     expect(groups.map((g: { count: number }) => g.count)).toEqual([1, 40]);
     expect(groups[0]).toMatchObject({ ids: [moved.id], drift_kind: "tag_moved", suspicious: true });
-    expect(groups[1]).toMatchObject({ current_sha: cur, latest_sha: next, plugin_names: ["fleet"] });
+    expect(groups[1]).toMatchObject({
+      current_sha: cur,
+      latest_sha: next,
+      plugin_names: ["fleet"],
+      workspaces: 40,
+    });
     expect([...groups[1].workspace_ids].sort()).toEqual([...ws].sort());
     const bulk = await post("/admin/plugin-updates/bulk", {
       action: "dismiss",
@@ -227,8 +232,40 @@ describe(`decisions over the admin API (${dbLabel})`, () => {
     expect(grouped.json().items.map((g: { count: number; status: string }) => [g.count, g.status])).toEqual([
       [40, "dismissed"],
     ]);
-    expect((await call(t.app, "GET", "/admin/plugin-updates?history=true&status=pending")).status).toBe(400);
+    expect(
+      (await call(t.app, "GET", "/admin/plugin-updates?history=true&status=pending")).json().items,
+    ).toEqual([]);
     expect((await call(t.app, "GET", "/admin/plugin-updates?repository=a/b/c")).status).toBe(400);
+  });
+
+  it("a truncated grouped page has a cursor, and the grouped list pages to the end", async () => {
+    for (let g = 0; g < 5; g++)
+      for (let i = 0; i < 2; i++)
+        await seedUpdate(db.sql, {
+          plugin_name: `paged-${g}`,
+          current_sha: sha(`paged-${g}-cur`),
+          latest_sha: sha(`paged-${g}-next`),
+        });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await call(
+        t.app,
+        "GET",
+        `/admin/plugin-updates?group=true&limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(res.status, res.text).toBe(200);
+      const body = res.json();
+      expect(body.truncated).toBe(body.next_cursor !== null);
+      seen.push(...body.items.map((g: { plugin_names: string[] }) => g.plugin_names[0]));
+      cursor = body.next_cursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(3);
+    expect([...seen].sort()).toEqual(["paged-0", "paged-1", "paged-2", "paged-3", "paged-4"]);
+    const bad = await call(t.app, "GET", "/admin/plugin-updates?group=true&cursor=WyJncm91cCIsLTFd");
+    expect(bad.status).toBe(400);
   });
 
   it("apply of a row still cooling down is 409 cooling_down unless ?force=true", async () => {

@@ -13,6 +13,7 @@ import {
   testAdminApp,
 } from "../support/api";
 import { createTestDb, dbLabel, type TestDb } from "../support/db";
+import { decideIn } from "../support/decisions";
 
 let db: TestDb;
 let t: TestApp;
@@ -51,11 +52,9 @@ async function twoWorkspaces() {
     [b, "beta"],
   ] as const) {
     const pending = await seedUpdate(db.sql, { workspace_id: ws, plugin_name: repo });
-    const applied = await seedUpdate(db.sql, {
-      workspace_id: ws,
-      plugin_name: `${repo}-old`,
-      status: "applied",
-    });
+    const applied = await seedUpdate(db.sql, { workspace_id: ws, plugin_name: `${repo}-old` });
+    // Decided through the decision path, so that the decision log (history) holds it.
+    await decideIn(db.sql, applied.id, "apply", { decidedBy: "token" });
     const key = `github:github/acme/${repo}#tag:latest`;
     await db.sql`INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref, last_error_kind,
         last_error, consecutive_failures)

@@ -74,3 +74,17 @@ describe("text shown to a person", () => {
     expect(displayText(`${"a".repeat(8)}\u202E`, 12).text).toBe("aaaaaaaa…");
   });
 });
+
+describe("multi-line text (release notes)", () => {
+  it("keeps line breaks as lines, escapes and flags a bidi character still", () => {
+    const notes = "## v2.0.0\r\n- faster\n\t- safer\n";
+    expect(displayText(notes, 200, { multiline: true })).toMatchObject({
+      text: "## v2.0.0\n- faster\n\t- safer\n",
+      suspicious: false,
+    });
+    const spoofed = displayText("line one\nline \u202Etwo", 200, { multiline: true });
+    expect(spoofed).toMatchObject({ text: "line one\nline \\u202Etwo", suspicious: true });
+    // On one line (a name), a newline is still shown as an escape: it could fake a second line.
+    expect(displayText("a\nb")).toMatchObject({ text: "a\\u000Ab", suspicious: true });
+  });
+});

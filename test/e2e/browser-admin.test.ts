@@ -143,6 +143,8 @@ describe.skipIf(!hasChromium && !required)(
         "signature: valid",
         "40 workspaces",
         "pending 3 days",
+        "minor update",
+        "released 2026-01-01",
       ])
         expect(text).toContain(part);
       expect(text).toContain("<script>alert(1)</script>");
@@ -273,6 +275,107 @@ describe.skipIf(!hasChromium && !required)(
       });
       expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
       await context.close();
+    });
+
+    it("tabs (arrow keys), counts, policies, integrity, re-check now, deep links, notes as lines", async () => {
+      const notesKey = "github:github.com/acme/notes#tag:latest";
+      const failingKey = "github:github.com/acme/broken#branch:main";
+      const noted = await seedUpdate(db.sql, { plugin_name: "noted", resolved_tag: "v3.0.0" });
+      await db.sql`UPDATE plugin_update_queue SET target_key = ${notesKey} WHERE id = ${noted.id}`;
+      await db.sql`INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref)
+        VALUES (${notesKey}, 'github', 'github.com', 'acme', 'notes', 'tag:latest'),
+               (${failingKey}, 'github', 'github.com', 'acme', 'broken', 'branch:main')`;
+      await db.sql`UPDATE drift_targets SET last_error_kind = 'not_found', consecutive_failures = 4,
+        last_error = 'repository not found', next_check_at = now() + interval '6 hours' WHERE key = ${failingKey}`;
+      await db.sql`INSERT INTO drift_review_packets (target_key, latest_sha, to_version, release, status)
+        VALUES (${notesKey}, ${noted.latest_sha}, 'v3.0.0', ${db.sql.json({ tag: "v3.0.0", name: "Notes 3", url: null, published_at: "2026-02-01T00:00:00Z", prerelease: false, notes: "First line\nSecond line \u202Eevil" })}, 'complete')`;
+      await db.sql`INSERT INTO drift_policies (auto_apply, min_release_age, min_release_age_ms)
+        VALUES ('patch', '72h', 259200000)`;
+      await db.sql`INSERT INTO drift_integrity_events (kind, repo_key, tag, previous_sha, new_sha)
+        VALUES ('tag_repointed', 'github:github.com/acme/fleet', 'v1.0.0', ${sha("a")}, ${sha("b")})`;
+
+      for (const width of [1280, 400]) {
+        const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
+        const page = await context.newPage();
+        await page.goto(`${server.url}/admin/`);
+        await page.evaluate(`sessionStorage.setItem("driftAdminToken", ${JSON.stringify(ADMIN_TOKEN)})`);
+        // A deep link: the tab and a filter matching part of a repository name come from the URL.
+        await page.goto(`${server.url}/admin/?tab=pending&repository=note`);
+        await page.waitForSelector(`article[data-ids="${noted.id}"]`);
+        expect(await page.locator("#list article").count()).toBe(1);
+        expect(await page.inputValue("input[name=repository]")).toBe("note");
+        // Notes keep their lines; the bidi character is still escaped and flagged.
+        const notes = page.locator(`article[data-ids="${noted.id}"] .notes .val`);
+        // innerText, not textContent: what is rendered, so the line break must be laid out as one.
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered lines are what is tested
+        expect(await notes.innerText()).toBe("First line\nSecond line \\u202Eevil");
+        expect(await notes.getAttribute("class")).toContain("hidden-chars");
+        expect(await page.textContent("#counts")).toMatch(
+          /Pending: \d+ updates? in \d+ workspaces?.*Failing targets: 1\. Integrity events: 1\./,
+        );
+
+        // WAI-ARIA tabs: the selected tab is the one in the tab order; arrows move and select, End, Home.
+        const selected = () => page.getAttribute("[role=tab][aria-selected=true]", "data-tab");
+        await page.focus("[role=tab][aria-selected=true]");
+        await page.keyboard.press("ArrowRight");
+        expect(await selected()).toBe("history");
+        expect(
+          await page.evaluate<string | null>("document.activeElement?.getAttribute('data-tab') ?? null"),
+        ).toBe("history");
+        await page.keyboard.press("ArrowRight");
+        expect(await selected()).toBe("failing");
+        expect(page.url()).toContain("tab=failing");
+        expect(await page.getAttribute("#list", "aria-labelledby")).toBe("tab-failing");
+        expect(await page.locator("[role=tab][tabindex='0']").count()).toBe(1);
+        const failing = page.locator(`article[data-key="${failingKey}"]`);
+        await failing.waitFor();
+        if (width === 1280)
+          await page.screenshot({ path: `${ARTIFACTS}admin-failing-1280.png`, fullPage: true });
+        await failing.locator("button.recheck").click();
+        await expect
+          .poll(() => page.textContent("#status"))
+          .toMatch(/acme\/broken branch:main (is due|queued)/);
+        const [due] = await db.sql<{ due: boolean }[]>`
+          SELECT next_check_at <= now() AS due FROM drift_targets WHERE key = ${failingKey}`;
+        expect(due?.due).toBe(true);
+
+        await page.keyboard.press("End");
+        await page.focus("[role=tab][aria-selected=true]");
+        await page.keyboard.press("End");
+        expect(await selected()).toBe("notifications");
+        await page.keyboard.press("ArrowLeft");
+        expect(await selected()).toBe("integrity");
+        await expect.poll(() => page.textContent("#list")).toContain("tag repointed");
+        expect(await page.textContent("#list")).toContain("acme/fleet");
+        expect(await page.textContent("#list")).not.toContain("github:");
+        await page.keyboard.press("ArrowLeft");
+        expect(await selected()).toBe("policies");
+        await expect.poll(() => page.textContent("#list")).toContain("auto-apply: patch");
+        await page.screenshot({ path: `${ARTIFACTS}admin-policies-${width}.png`, fullPage: true });
+        await page.keyboard.press("Home");
+        expect(await selected()).toBe("pending");
+        expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(
+          width,
+        );
+
+        // A deep link to a tab opens it (the link an operator shares).
+        await page.goto(`${server.url}/admin/?tab=integrity`);
+        await expect.poll(() => selected()).toBe("integrity");
+        await page.screenshot({ path: `${ARTIFACTS}admin-integrity-${width}.png`, fullPage: true });
+        await page.addScriptTag({ path: AXE });
+        const serious = await page.evaluate(async () => {
+          const axe = (
+            globalThis as unknown as {
+              axe: { run: () => Promise<{ violations: { id: string; impact: string }[] }> };
+            }
+          ).axe;
+          return (await axe.run()).violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => v.id);
+        });
+        expect(serious).toEqual([]);
+        await context.close();
+      }
     });
 
     it("serves no inline script: the CSP allows only its own origin's bundle", async () => {

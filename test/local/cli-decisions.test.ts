@@ -97,6 +97,42 @@ describe(`drift CLI decisions (${dbLabel})`, () => {
     );
   });
 
+  it("apply and dismiss decide a whole group (ID +N): --yes in a script, --only-this for one row", async () => {
+    const [cur, next] = [sha("grp-cur"), sha("grp-next")];
+    const rows = await db.withSql(async (sql) => {
+      const seeded = [];
+      for (let i = 0; i < 5; i++)
+        seeded.push(
+          await seedUpdate(sql, {
+            plugin_name: "grp",
+            current_sha: cur,
+            latest_sha: next,
+            resolved_tag: "v2.0.0",
+          }),
+        );
+      return seeded;
+    });
+    const [first, second] = rows;
+    if (!first || !second) throw new Error("seed failed");
+    // A script (no terminal) must say --yes: nothing is decided, and the line says what to type.
+    const asked = await runDrift(["apply", second.id.slice(0, 8)], db.env);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toMatch(/nothing decided: .* one of 5 updates .*5 workspaces; --yes .* --only-this/);
+    expect((await row(second.id))?.status).toBe("pending");
+    // --only-this: the one row; the group is then four.
+    expect((await runDrift(["dismiss", first.id, "--only-this", "--reason", "not here"], db.env)).code).toBe(
+      0,
+    );
+    expect((await row(first.id))?.status).toBe("dismissed");
+    const group = await runDrift(["apply", second.id.slice(0, 8), "--yes"], db.env);
+    expect(group.code, group.stderr).toBe(0);
+    expect(group.stdout).toMatch(/^Applied 4 of 4 updates of .* \(\S+ -> v2\.0\.0\), 4 workspaces\n$/);
+    for (const r of rows.slice(1))
+      expect(await row(r.id)).toMatchObject({ status: "applied", decided_by: "cli" });
+    const pending = await runDrift(["pending", "--plugin", "grp", "--json"], db.env);
+    expect(JSON.parse(pending.stdout)).toEqual([]);
+  });
+
   it("drift failing: an empty state that says what it means", async () => {
     const out = await runDrift(["failing"], db.env);
     expect(out.code).toBe(0);

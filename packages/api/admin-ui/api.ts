@@ -24,6 +24,8 @@ export interface Group {
   workspace_ids: string[];
   plugin_names: string[];
   count: number;
+  /** Distinct workspaces of the group's rows. */
+  workspaces: number;
   status: string;
   tracked_ref: string;
   current_sha: string;
@@ -34,6 +36,8 @@ export interface Group {
   compare_url: string | null;
   from_version: string | null;
   to_version: string | null;
+  /** major, minor, patch, prerelease, downgrade, none; null when not both versions are known. */
+  bump: string | null;
   commits_ahead: number | null;
   committed_at: string | null;
   release: Release | null;
@@ -50,7 +54,10 @@ export interface Group {
   suspicious: boolean;
 }
 export interface Row
-  extends Omit<Group, "ids" | "workspace_ids" | "plugin_names" | "count" | "first_detected_at"> {
+  extends Omit<
+    Group,
+    "ids" | "workspace_ids" | "plugin_names" | "count" | "workspaces" | "first_detected_at"
+  > {
   id: string;
   workspace_id: string;
   plugin_name: string;
@@ -60,7 +67,35 @@ export interface Row
   decision_reason: string | null;
   hold_until: string | null;
 }
+/** One decision of the log (history=true): status is the one it gave, current_status the row's now. */
+export interface HistoryItem extends Row {
+  entry: string;
+  action: string;
+  current_status: string;
+}
+export interface Policy {
+  id: string;
+  workspace_id: string | null;
+  plugin_name: string | null;
+  auto_apply: string;
+  min_release_age: string | null;
+}
+export interface IntegrityEvent {
+  kind: string;
+  repo_key: string;
+  tag: string;
+  previous_tag: string | null;
+  previous_sha: string | null;
+  new_sha: string | null;
+  detected_at: string;
+}
+export interface Counts {
+  pending: { total: number; workspaces: number; by_kind: Record<string, number> };
+  failing: number;
+  integrity_events: number;
+}
 export interface Failing {
+  key: string;
   host: string;
   owner: string;
   repo: string;

@@ -1,5 +1,5 @@
-import { coolingDownLabel } from "../../core/src/display";
-import { api, type Failing, type Group, type Row } from "./api";
+import { bumpLabel, coolingDownLabel, versionLabel } from "../../core/src/display";
+import { api, type Failing, type Group, type HistoryItem } from "./api";
 import { el, link, plain, since, value } from "./dom";
 import { trustFacts } from "./trust";
 
@@ -20,13 +20,19 @@ export const KIND_LABEL: Record<string, string> = {
 export const repoName = (g: Pick<Group, "repository" | "source_raw">) =>
   g.repository ? `${g.repository.owner}/${g.repository.name}` : (g.source_raw ?? "unknown repository");
 
-export const versions = (g: Pick<Group, "from_version" | "to_version" | "current_sha" | "latest_sha">) =>
+/** A date as YYYY-MM-DD (the day is what an operator compares). */
+const day = (iso: string) => iso.slice(0, 10);
+
+/** from → to; a branch (ref_moved) with the commit it moved to, since its name does not change. */
+export const versions = (
+  g: Pick<Group, "from_version" | "to_version" | "current_sha" | "latest_sha" | "drift_kind">,
+) =>
   el(
     "span",
     { class: "versions" },
-    value(g.from_version ?? g.current_sha.slice(0, 8), 40),
+    value(versionLabel(g.from_version, g.current_sha, g.drift_kind), 48),
     " → ",
-    value(g.to_version ?? g.latest_sha.slice(0, 8), 40),
+    value(versionLabel(g.to_version, g.latest_sha, g.drift_kind), 48),
   );
 
 /** A button that runs `onClick` (its accessible name says what it acts on). */
@@ -68,20 +74,32 @@ function groupFacts(g: Group, label: string): HTMLElement {
       )
     : "no release";
   const cooling = coolingDownLabel(g.ready_at);
+  const bump = g.drift_kind === "new_version" ? bumpLabel(g.bump) : null;
   return el(
     "ul",
     { class: "facts" },
     el("li", {}, versions(g)),
+    ...(bump
+      ? [el("li", { class: `bump bump-${g.bump}` }, bump === "MAJOR" ? "MAJOR update" : `${bump} update`)]
+      : []),
     el("li", {}, `pending ${since(g.first_detected_at)}`),
+    ...(g.committed_at ? [el("li", {}, `committed ${day(g.committed_at)}`)] : []),
+    ...(g.release?.published_at ? [el("li", {}, `released ${day(g.release.published_at)}`)] : []),
     el("li", {}, ahead),
     el("li", { class: `sig sig-${g.signature ?? "unknown"}` }, `signature: ${g.signature ?? "unknown"}`),
     ...trustFacts(g),
     el("li", {}, release),
     el("li", {}, link(g.compare_url, "compare", `compare ${label} on its host`)),
-    el("li", {}, `${g.count} workspace${g.count === 1 ? "" : "s"}`),
+    el("li", {}, countLabel(g)),
     ...(cooling ? [el("li", { class: "cooling" }, cooling)] : []),
   );
 }
+
+/** "3 workspaces", or "3 workspaces (4 updates)" when a workspace has more than one plugin in the group. */
+export const countLabel = (g: Pick<Group, "count" | "workspaces">): string => {
+  const ws = `${g.workspaces} workspace${g.workspaces === 1 ? "" : "s"}`;
+  return g.count === g.workspaces ? ws : `${ws} (${g.count} updates)`;
+};
 
 /** The group's workspaces, each with a checkbox, and actions on the chosen ones. */
 function workspaceDetails(g: Group, label: string, decide: Decide): HTMLElement {
@@ -101,7 +119,7 @@ function workspaceDetails(g: Group, label: string, decide: Decide): HTMLElement 
   return el(
     "details",
     {},
-    el("summary", {}, `Workspaces (${g.count})`),
+    el("summary", {}, `Workspaces (${g.workspaces})`),
     rows,
     el(
       "div",
@@ -120,8 +138,10 @@ export function groupCard(g: Group, decide: Decide): HTMLElement {
     "data-ids": g.ids[0] ?? "",
   });
   card.append(groupTitle(g, name), groupFacts(g, label));
-  if (g.release?.notes) card.append(el("p", { class: "notes" }, value(g.release.notes, 200)));
-  const whole = `${g.count}: ${label}, ${g.count} workspace(s)`;
+  // Notes keep their line breaks (shown as lines); only deceptive characters are escaped and flagged.
+  if (g.release?.notes)
+    card.append(el("p", { class: "notes" }, value(g.release.notes, 400, "", { multiline: true })));
+  const whole = `${g.count}: ${label}, ${countLabel(g)}`;
   card.append(
     el(
       "div",
@@ -134,13 +154,13 @@ export function groupCard(g: Group, decide: Decide): HTMLElement {
   return card;
 }
 
-export function historyCard(r: Row, done: Done): HTMLElement {
+export function historyCard(r: HistoryItem, done: Done): HTMLElement {
   const card = el("article", { class: `group history${r.suspicious ? " suspicious" : ""}`, "data-id": r.id });
   card.append(
     el(
       "h2",
       {},
-      el("span", { class: `status status-${r.status}` }, r.status),
+      el("span", { class: `status status-${r.status}` }, r.action),
       " ",
       value(repoName(r), 60),
       " ",
@@ -159,7 +179,8 @@ export function historyCard(r: Row, done: Done): HTMLElement {
       ),
     ),
   );
-  if (r.status === "dismissed") {
+  // Reopen from the entry that dismissed it, while the row is still dismissed.
+  if (r.action === "dismiss" && r.current_status === "dismissed") {
     const reopen = async () => {
       try {
         await api("POST", `/admin/plugin-updates/${r.id}/reopen`);
@@ -174,14 +195,14 @@ export function historyCard(r: Row, done: Done): HTMLElement {
   return card;
 }
 
-export function failingCard(t: Failing): HTMLElement {
+export function failingCard(t: Failing, action?: (t: Failing) => HTMLElement): HTMLElement {
   return el(
     "article",
-    { class: "group failing" },
+    { class: "group failing", "data-key": t.key },
     el(
       "h2",
       {},
-      value(`${t.host === "github" ? "" : `${t.host}/`}${t.owner}/${t.repo}`, 60),
+      value(`${t.host === "github" || t.host === "github.com" ? "" : `${t.host}/`}${t.owner}/${t.repo}`, 60),
       " ",
       value(t.tracked_ref, 40),
     ),
@@ -191,5 +212,6 @@ export function failingCard(t: Failing): HTMLElement {
       `${t.last_error_kind}, ${t.consecutive_failures} time(s) in a row, followed by ${t.plugins} plugin(s): `,
       value(t.last_error, 160, ""),
     ),
+    ...(action ? [el("div", { class: "actions" }, action(t))] : []),
   );
 }

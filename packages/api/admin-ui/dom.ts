@@ -23,9 +23,14 @@ export function el<K extends keyof HTMLElementTagNameMap>(
  * A value as text: hidden and bidirectional characters shown as `\uXXXX` (isolated, so they cannot reorder the
  * line around them), shortened to `max` characters with a button that shows the whole value on demand.
  */
-export function value(raw: string | null | undefined, max = 60, fallback = "unknown"): HTMLElement {
+export function value(
+  raw: string | null | undefined,
+  max = 60,
+  fallback = "unknown",
+  options: { multiline?: boolean } = {},
+): HTMLElement {
   if (raw === null || raw === undefined || raw === "") return el("span", { class: "val muted" }, fallback);
-  const d = displayText(raw, max);
+  const d = displayText(raw, max, options);
   const span = el("span", { class: d.suspicious ? "val hidden-chars" : "val", dir: "ltr" }, d.text);
   if (d.suspicious) span.title = "contains hidden or bidirectional characters (shown as \\u escapes)";
   if (!d.truncated) return span;

@@ -2,18 +2,23 @@ import { applyCaller, tabHidden } from "./access";
 import {
   api,
   type BulkResult,
+  type Counts,
   decideMany,
   type Failing,
   type Group,
-  type Row,
+  type HistoryItem,
+  type IntegrityEvent,
+  type Policy,
   TOKEN_KEY,
   token,
 } from "./api";
-import { failingCard, groupCard, historyCard, repoName } from "./cards";
+import { failingCard, groupCard, historyCard, KIND_LABEL, repoName } from "./cards";
 import { confirmDecision } from "./decide-dialog";
 import { byId, el, plain } from "./dom";
 import { notificationCards } from "./notifications";
+import { markSelected, registeredTabs, registerTab, renderTabs, setTabCount, tabById } from "./tabs";
 import { DOWNGRADE_WARNING } from "./trust";
+import { integrityCard, policyCard, recheckButton } from "./views";
 
 /**
  * The admin page: pending updates grouped by drift (moved tags first), decided per group or per chosen rows,
@@ -21,8 +26,7 @@ import { DOWNGRADE_WARNING } from "./trust";
  * from the same origin under a strict CSP; every value from the API is shown as text.
  */
 
-type Tab = "pending" | "history" | "failing" | "notifications";
-let tab: Tab = "pending";
+let tab = "pending";
 
 const say = (id: "error" | "status", text: string) => {
   const node = byId(id);
@@ -79,18 +83,125 @@ async function decide(group: Group, ids: readonly string[], action: "apply" | "d
   await refresh();
 }
 
-const EMPTY: Record<Tab, string> = {
-  pending:
-    "No pending updates. The sweep runs hourly; `npx drift sweep` runs one now. Decided updates are under History.",
-  history: "No decisions yet: apply or dismiss an update under Pending.",
-  failing: "No failing targets: every followed repository resolved at its last lookup.",
-  notifications: "No subscriptions. Add one with `npx drift notify set` or PUT /admin/notifications.",
-};
-
 const report = async (kind: "status" | "error", text: string) => {
   say(kind, text);
   await refresh();
 };
+
+const withQuery = (path: string, q: string) => `${path}${q ? `&${q}` : ""}`;
+
+// The views, in tab order (one line each; others register theirs from their own files the same way).
+registerTab({
+  id: "pending",
+  label: "Pending",
+  empty:
+    "No pending updates. The sweep runs hourly; `npx drift sweep` runs one now. Decided updates are under History.",
+  async load(q) {
+    // Every group, page by page (a truncated page has a cursor).
+    const cards: HTMLElement[] = [];
+    let cursor: string | null = null;
+    do {
+      const path: string = `/admin/plugin-updates?group=true&limit=200${cursor ? `&cursor=${cursor}` : ""}`;
+      const body: { items: Group[]; next_cursor: string | null } = await api("GET", withQuery(path, q));
+      cards.push(...body.items.map((g) => groupCard(g, decide)));
+      cursor = body.next_cursor;
+    } while (cursor && cards.length < 5000);
+    return cards;
+  },
+});
+registerTab({
+  id: "history",
+  label: "History",
+  empty: "No decisions yet: apply or dismiss an update under Pending.",
+  load: (q) => historyPage(q, null),
+});
+registerTab({
+  id: "failing",
+  label: "Failing targets",
+  empty: "No failing targets: every followed repository resolved at its last lookup.",
+  async load() {
+    const { items } = await api<{ items: Failing[] }>("GET", "/admin/targets/failing");
+    return items.map((t) =>
+      failingCard(t, (f) => recheckButton(f.key, `${f.owner}/${f.repo} ${f.tracked_ref}`, report)),
+    );
+  },
+});
+registerTab({
+  id: "policies",
+  label: "Policies",
+  operatorOnly: true,
+  empty: "No policies: nothing is auto-applied, and DRIFT_MIN_RELEASE_AGE alone sets the release age.",
+  load: async () => (await api<{ items: Policy[] }>("GET", "/admin/policies")).items.map(policyCard),
+});
+registerTab({
+  id: "integrity",
+  label: "Integrity",
+  empty: "No integrity events: no followed tag was moved, deleted or re-created.",
+  load: async () =>
+    (await api<{ items: IntegrityEvent[] }>("GET", "/admin/integrity-events")).items.map(integrityCard),
+});
+
+registerTab({
+  id: "notifications",
+  label: "Notifications",
+  operatorOnly: true,
+  empty: "No subscriptions. Add one with `npx drift notify set` or PUT /admin/notifications.",
+  load: () => notificationCards(report),
+});
+
+/** One page of the decision log (newest first), with a button that appends the older ones. */
+async function historyPage(q: string, cursor: string | null): Promise<HTMLElement[]> {
+  const path = `/admin/plugin-updates?history=true&limit=50${cursor ? `&cursor=${cursor}` : ""}`;
+  const body = await api<{ items: HistoryItem[]; next_cursor: string | null }>("GET", withQuery(path, q));
+  const cards: HTMLElement[] = body.items.map((r) => historyCard(r, report));
+  const next = body.next_cursor;
+  if (next) {
+    const more = el("button", { type: "button", class: "older" }, "Show older decisions");
+    more.addEventListener("click", async () => {
+      more.setAttribute("disabled", "");
+      try {
+        more.replaceWith(...(await historyPage(q, next)));
+      } catch (error) {
+        say("error", (error as Error).message);
+      }
+    });
+    cards.push(more);
+  }
+  return cards;
+}
+
+/** Counts per kind above the list, and on the tabs. */
+async function showCounts(): Promise<void> {
+  const c = await api<Counts>("GET", "/admin/counts");
+  const kinds = Object.entries(c.pending.by_kind)
+    .sort(([a], [b]) => Number(b === "tag_moved") - Number(a === "tag_moved") || a.localeCompare(b))
+    .map(([kind, n]) => `${n} ${KIND_LABEL[kind] ?? kind}`);
+  byId("counts").textContent =
+    `Pending: ${c.pending.total} update${c.pending.total === 1 ? "" : "s"} in ${c.pending.workspaces} workspace${c.pending.workspaces === 1 ? "" : "s"}` +
+    `${kinds.length ? ` (${kinds.join(", ")})` : ""}. Failing targets: ${c.failing}. Integrity events: ${c.integrity_events}.`;
+  const tabs = byId("tabs");
+  setTabCount(tabs, "pending", c.pending.total);
+  setTabCount(tabs, "failing", c.failing);
+  setTabCount(tabs, "integrity", c.integrity_events);
+}
+
+/** The tab and the filters as the URL says them (a deep link), written back on every change. */
+const FILTERS = ["drift_kind", "repository", "workspace_id", "plugin_name"];
+function readUrl(): void {
+  const params = new URLSearchParams(location.search);
+  tab = tabById(params.get("tab")).id;
+  const form = byId<HTMLFormElement>("filters");
+  for (const name of FILTERS) {
+    const field = form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
+    if (field) field.value = params.get(name) ?? "";
+  }
+}
+function writeUrl(): void {
+  const q = new URLSearchParams(filterQuery());
+  if (tab !== registeredTabs()[0]?.id) q.set("tab", tab);
+  const search = q.toString();
+  history.replaceState(null, "", `${location.pathname}${search ? `?${search}` : ""}`);
+}
 
 async function refresh(): Promise<void> {
   const list = byId("list");
@@ -103,34 +214,24 @@ async function refresh(): Promise<void> {
     // A workspace token: its workspace named, operator-only tabs hidden (the API scopes the data itself).
     if ((await applyCaller())?.role === "workspace" && tabHidden(tab)) {
       tab = "pending";
-      for (const b of document.querySelectorAll<HTMLButtonElement>("[role=tab]"))
-        b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+      markSelected(byId("tabs"), byId("list"), tab);
     }
-    const q = filterQuery();
-    let cards: HTMLElement[];
-    if (tab === "pending") {
-      const body = await api<{ items: Group[] }>(
-        "GET",
-        `/admin/plugin-updates?group=true&limit=200${q ? `&${q}` : ""}`,
-      );
-      cards = body.items.map((g) => groupCard(g, decide));
-    } else if (tab === "history") {
-      const body = await api<{ items: Row[] }>(
-        "GET",
-        `/admin/plugin-updates?history=true&limit=100${q ? `&${q}` : ""}`,
-      );
-      cards = body.items.map((r) => historyCard(r, report));
-    } else if (tab === "notifications") {
-      cards = await notificationCards(report);
-    } else {
-      cards = (await api<{ items: Failing[] }>("GET", "/admin/targets/failing")).items.map(failingCard);
-    }
-    list.replaceChildren(...(cards.length ? cards : [el("p", { class: "empty" }, EMPTY[tab])]));
+    const view = tabById(tab);
+    const [cards] = await Promise.all([view.load(filterQuery()), showCounts()]);
+    list.replaceChildren(...(cards.length ? cards : [el("p", { class: "empty" }, view.empty)]));
     say("error", "");
   } catch (error) {
     list.replaceChildren();
     say("error", (error as Error).message);
   }
+}
+
+function select(id: string): void {
+  tab = tabById(id).id;
+  markSelected(byId("tabs"), byId("list"), tab);
+  writeUrl();
+  say("status", "");
+  void refresh();
 }
 
 function start(): void {
@@ -146,17 +247,11 @@ function start(): void {
   });
   byId<HTMLFormElement>("filters").addEventListener("submit", (event) => {
     event.preventDefault();
+    writeUrl();
     void refresh();
   });
-  for (const button of document.querySelectorAll<HTMLButtonElement>("[role=tab]")) {
-    button.addEventListener("click", () => {
-      tab = button.dataset.tab as Tab;
-      for (const b of document.querySelectorAll<HTMLButtonElement>("[role=tab]"))
-        b.setAttribute("aria-selected", String(b === button));
-      say("status", "");
-      void refresh();
-    });
-  }
+  readUrl();
+  renderTabs(byId("tabs"), byId("list"), tab, select);
   void refresh();
 }
 

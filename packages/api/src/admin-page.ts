@@ -20,7 +20,8 @@ button { font: inherit; padding: .35rem .75rem; border-radius: 4px; border: 1px 
 button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible, textarea:focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
 button.apply { background: #1a7f37; border-color: #116329; color: #fff; }
 button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3rem; }
-[role=tablist] { display: flex; gap: .25rem; border-bottom: 1px solid #d0d7de; margin: .5rem 0 .75rem; }
+[role=tablist] { display: flex; flex-wrap: wrap; gap: .25rem; border-bottom: 1px solid #d0d7de; margin: .5rem 0 .75rem; }
+#counts { margin: .25rem 0; font-size: 14px; }
 [role=tab][aria-selected=true] { background: #fff; border-bottom-color: #fff; font-weight: 600; }
 .group { border: 1px solid #d0d7de; border-radius: 6px; padding: .6rem .8rem; margin-bottom: .6rem; overflow: hidden; }
 .group.suspicious { border: 2px solid #cf222e; background: #fff5f5; }
@@ -30,11 +31,12 @@ button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3r
 .kind-tag_moved { background: #cf222e; color: #fff; font-weight: 700; }
 .sig-invalid { color: #a40e26; font-weight: 700; }
 .trust-downgrade { color: #a40e26; font-weight: 700; }
+.bump-major { color: #a40e26; font-weight: 700; }
 .val { unicode-bidi: isolate; overflow-wrap: anywhere; font-family: ui-monospace, monospace; font-size: 13px; }
 .val.full { display: block; max-height: 12rem; overflow: auto; white-space: pre-wrap; }
 .hidden-chars { background: #fff8c5; outline: 1px dashed #9a6700; }
 .muted { color: #57606a; }
-.notes { margin: .2rem 0 .4rem; color: #424a53; }
+.notes { margin: .2rem 0 .4rem; color: #424a53; white-space: pre-line; }
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: .3rem 0; }
 .rows { list-style: none; padding: 0; margin: .4rem 0; max-height: 20rem; overflow: auto; }
 .rows li { padding: .15rem 0; overflow-wrap: anywhere; }
@@ -89,18 +91,14 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
   <label>Kind <select name="drift_kind"><option value="">any</option><option value="tag_moved">tag moved</option>
     <option value="new_version">new version</option><option value="ref_moved">branch moved</option>
     <option value="pin_mismatch">pin mismatch</option></select></label>
-  <label>Repository <input name="repository" placeholder="owner/name" size="16"></label>
+  <label>Repository <input name="repository" placeholder="owner/name or part" size="16"></label>
   <label>Workspace <input name="workspace_id" placeholder="workspace UUID" size="20"></label>
   <label>Plugin <input name="plugin_name" placeholder="plugin name" size="14"></label>
   <button type="submit">Filter</button>
 </form>
-<div role="tablist" aria-label="Views">
-  <button type="button" role="tab" data-tab="pending" aria-selected="true">Pending</button>
-  <button type="button" role="tab" data-tab="history" aria-selected="false">History</button>
-  <button type="button" role="tab" data-tab="failing" aria-selected="false">Failing targets</button>
-  <button type="button" role="tab" data-tab="notifications" data-operator-only aria-selected="false">Notifications</button>
-</div>
-<section id="list" aria-live="polite"></section>
+<p id="counts" class="muted"></p>
+<div role="tablist" aria-label="Views" id="tabs"></div>
+<section id="list" role="tabpanel" tabindex="0" aria-live="polite"></section>
 </main>
 <dialog id="decide" aria-labelledby="decide-title">
   <form method="dialog">

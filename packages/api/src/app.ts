@@ -16,6 +16,7 @@ import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
 import { reportingRoutes } from "./reporting";
+import { targetRoutes } from "./targets";
 import { updateRoutes } from "./updates";
 import { useEnglishIssueMessages } from "./validation";
 
@@ -30,7 +31,9 @@ const ROUTES: Record<string, string> = {
   "/admin/plugin-updates/:id/reopen": "POST",
   "/admin/plugin-updates/bulk": "POST",
   "/admin/targets/failing": "GET, HEAD",
+  "/admin/targets/recheck": "POST",
   "/admin/sweeps/latest": "GET, HEAD",
+  "/admin/counts": "GET, HEAD",
   "/admin/policies": "GET, HEAD, PUT",
   "/admin/policies/:id": "DELETE",
   "/admin/integrity-events": "GET, HEAD",
@@ -155,6 +158,7 @@ function mountRoutes(app: Hono, context: AppContext): void {
   app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
+  app.route("/", targetRoutes(context));
   app.route("/", notificationRoutes(context));
   app.route("/", mcpRoutes(context));
 }

@@ -1,4 +1,4 @@
-import type { Log, Notifier, WebBases } from "@drift/core";
+import type { Log, MessageQueue, Notifier, WebBases } from "@drift/core";
 import type { Sql } from "@drift/db";
 import type { NotifySettings } from "@drift/notify";
 import type { AdminAuth } from "./auth";
@@ -18,6 +18,8 @@ export interface AdminAppOptions {
   readonly maxBodyBytes?: number;
   /** Web bases for repository links of rows whose review packet is not fetched yet (default github.com). */
   readonly webBases?: WebBases;
+  /** Where "re-check now" queues a target (the sweep's queue); absent: the target is made due for the next sweep. */
+  readonly recheckQueue?: MessageQueue;
   /**
    * The environment minted tokens carry (`drift_<environment>_…`, the stage; default `local`): a token of another
    * environment is refused with 401.

@@ -1,4 +1,4 @@
-import { latestSweepSummary, listFailingTargets } from "@drift/db";
+import { countsNow, latestSweepSummary, listFailingTargets } from "@drift/db";
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import { principalOf, scopeOf } from "./access/principal";
@@ -10,7 +10,7 @@ export const failingQuery = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
 });
 
-/** Read-only reports: failing targets and the latest sweep (authenticated by the parent app). */
+/** Read-only reports: failing targets, counts and the latest sweep (authenticated by the parent app). */
 export function reportingRoutes({ sql }: AppContext): Hono {
   const app = new Hono();
   app.get("/admin/targets/failing", async (c) => {
@@ -20,6 +20,8 @@ export function reportingRoutes({ sql }: AppContext): Hono {
       await listFailingTargets(sql, { limit: parsed.data.limit, scope: scopeOf(principalOf(c)) }),
     );
   });
+  // The page's counts: pending per kind (and workspaces), failing targets, integrity events.
+  app.get("/admin/counts", async (c) => c.json(await countsNow(sql, scopeOf(principalOf(c)))));
   app.get("/admin/sweeps/latest", async (c) => c.json({ sweep: await latestSweepSummary(sql) }));
   return app;
 }

@@ -1,13 +1,17 @@
 import type { DriftKind } from "@drift/core";
 import {
+  decodeGroupCursor,
+  decodeHistoryCursor,
   decodeUpdateCursor,
+  encodeGroupCursor,
   encodeUpdateCursor,
+  listHistory,
   listPendingUpdates,
   listUpdateGroups,
   listUpdates,
   type UpdateFilter,
 } from "@drift/db";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import { principalOf, scopeOf } from "./access/principal";
 import { fail } from "./errors";
@@ -40,18 +44,16 @@ export const listQuery = z.strictObject({
   drift_kind: z.optional(z.enum(DRIFT_KINDS)),
   repository: z.optional(
     z.string().check(
-      z.regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, {
-        message: "repository must be OWNER/NAME",
-      }),
-      z.refine((v) => v.split("/").every((part) => part !== "." && part !== ".."), {
-        message: "repository must be OWNER/NAME",
+      // Part of OWNER/NAME (a substring match): "lint", "acme/", "acme/lint-plugin".
+      z.regex(/^(?=.)[A-Za-z0-9_.-]{0,100}(\/[A-Za-z0-9_.-]{0,100})?$/, {
+        message: "repository must be OWNER/NAME or part of it",
       }),
     ),
   ),
   decided_by: z.optional(text(300, "decided_by")),
   /** One entry per (repository, tracked_ref, current_sha, latest_sha); pending only unless status says. */
   group: flag,
-  /** Decided rows only (applied, dismissed, superseded). */
+  /** The decision log instead of the queue: one item per decision, newest first (status: the one it gave). */
   history: flag,
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(200)), 50),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
@@ -71,12 +73,13 @@ export function updateRoutes(options: AppContext): Hono {
     const parsed = z.safeParse(listQuery, c.req.query());
     if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error, "query parameter"));
     const q = parsed.data;
-    const after = q.cursor === undefined ? null : decodeUpdateCursor(q.cursor);
-    if (q.cursor !== undefined && !after)
-      return fail(c, 400, "invalid_cursor", "cursor is not one this API returned");
-    if (q.history === "true" && q.status === "pending")
-      return fail(c, 400, "invalid_query", "history lists decided rows: status=pending contradicts it");
+    // Grouped history stays a view of the decided queue rows (one entry per drift and status).
+    if (q.history === "true" && q.group !== "true") return historyPage(c, q);
     const grouped = q.group === "true";
+    const offset = grouped && q.cursor !== undefined ? decodeGroupCursor(q.cursor) : null;
+    const after = grouped || q.cursor === undefined ? null : decodeUpdateCursor(q.cursor);
+    if (q.cursor !== undefined && !after && offset === null)
+      return fail(c, 400, "invalid_cursor", "cursor is not one this API returned");
     const filter: UpdateFilter = {
       status: q.status ?? (grouped && q.history !== "true" ? "pending" : undefined),
       ...(q.history === "true" ? { statuses: HISTORY } : {}),
@@ -90,11 +93,36 @@ export function updateRoutes(options: AppContext): Hono {
       after,
     };
     if (grouped) {
-      const { groups, truncated } = await listUpdateGroups(sql, filter, bases);
-      return c.json({ items: groups, next_cursor: null, truncated });
+      const page = await listUpdateGroups(sql, filter, bases, offset ?? 0);
+      const next = page.next === null ? null : encodeGroupCursor(page.next);
+      return c.json({ items: page.groups, next_cursor: next, truncated: page.truncated });
     }
     const page = await listUpdates(sql, filter, bases);
     return c.json({ items: page.items, next_cursor: page.next ? encodeUpdateCursor(page.next) : null });
   });
+
+  /** `history=true`: the decision log newest first, one item per decision (a reopen is one too), with a cursor. */
+  async function historyPage(c: Context, q: z.infer<typeof listQuery>) {
+    const after = q.cursor === undefined ? null : decodeHistoryCursor(q.cursor);
+    if (q.cursor !== undefined && after === null)
+      return fail(c, 400, "invalid_cursor", "cursor is not one this API returned");
+    const page = await listHistory(
+      sql,
+      {
+        status: q.status,
+        workspaceId: q.workspace_id,
+        pluginName: q.plugin_name,
+        driftKind: q.drift_kind,
+        repository: q.repository,
+        decidedBy: q.decided_by,
+        // A workspace token reads only its workspace's decisions.
+        scope: scopeOf(principalOf(c)),
+        limit: q.limit,
+        after,
+      },
+      bases,
+    );
+    return c.json({ items: page.items, next_cursor: page.next });
+  }
   return app;
 }

@@ -33,9 +33,19 @@ const escaped = (ch: string): string => {
     : `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
 };
 
+/** How a value is laid out: on one line (a name, a ref), or over several (release notes). */
+export interface DisplayOptions {
+  /** Line feeds and tabs are layout, not deception, in multi-line text: kept (CR LF and CR become LF). */
+  readonly multiline?: boolean;
+}
+
+const normalized = (text: string, options: DisplayOptions) =>
+  options.multiline ? text.replace(/\r\n?/g, "\n") : text;
+
 /** The text with every hidden character replaced by its visible `\uXXXX` escape. */
-export function showHidden(text: string): string {
-  return text.replace(HIDDEN, escaped);
+export function showHidden(text: string, options: DisplayOptions = {}): string {
+  if (!options.multiline) return text.replace(HIDDEN, escaped);
+  return normalized(text, options).replace(HIDDEN, (ch) => (ch === "\n" || ch === "\t" ? ch : escaped(ch)));
 }
 
 /** A value made safe to show: visible escapes, shortened to `max` characters, and what was done to it. */
@@ -52,9 +62,13 @@ export interface DisplayText {
 }
 
 /** Escapes and shortens a value for display (code points, never splitting a surrogate pair or an escape). */
-export function displayText(value: string | null | undefined, max = 80): DisplayText {
-  const raw = value ?? "";
-  const full = showHidden(raw);
+export function displayText(
+  value: string | null | undefined,
+  max = 80,
+  options: DisplayOptions = {},
+): DisplayText {
+  const raw = normalized(value ?? "", options);
+  const full = showHidden(raw, options);
   const chars = Array.from(full);
   const length = Array.from(raw).length;
   const truncated = chars.length > max;
@@ -89,4 +103,20 @@ export function elapsedText(ms: number): string {
         ? [Math.floor(span / 3_600_000), "hour"]
         : [Math.floor(span / 60_000), "minute"];
   return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}
+
+/** The bump as operators read it: a major one in capitals (it may break), else as is; null when unknown. */
+export function bumpLabel(bump: string | null | undefined): string | null {
+  if (bump === "major") return "MAJOR";
+  return bump === "minor" || bump === "patch" || bump === "prerelease" || bump === "downgrade" ? bump : null;
+}
+
+/**
+ * One side of "from -> to": the tag or branch name, and for a branch (ref_moved) the commit too, since the name
+ * alone does not change; the short commit when the name is unknown.
+ */
+export function versionLabel(name: string | null, sha: string, kind: string | null, length = 8): string {
+  const short = sha.slice(0, length);
+  if (!name) return short;
+  return kind === "ref_moved" ? `${name}@${short}` : name;
 }

@@ -204,3 +204,24 @@ export async function handleDelivery(
   });
   return { targets: targets.length, queued: messages.length };
 }
+
+/**
+ * "Re-check now" for one target (an operator on the admin page, a failing target): claims a re-check of it with
+ * no coalescing window and queues it through the sweep's queue and worker. False when one not yet run covers it.
+ */
+export async function recheckTargetNow(
+  deps: Pick<RecheckDeps, "store" | "queue" | "metrics" | "log">,
+  target: Target,
+): Promise<boolean> {
+  const claim = await deps.store.claimRecheck(repoKey(target), [target], 0, 1);
+  if (!claim) return false;
+  try {
+    await deps.queue.send(toMessages(claim, 1), { delaySeconds: claim.delaySeconds });
+  } catch (error) {
+    await deps.store.cancelRecheck(claim.recheckId).catch(() => {});
+    throw error;
+  }
+  deps.metrics.add(Metric.RechecksQueued, "Count", 1);
+  deps.log.info("re-check queued by an operator", { recheckId: claim.recheckId, target: target.key });
+  return true;
+}

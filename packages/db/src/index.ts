@@ -16,6 +16,13 @@ export {
 export { createSql, type Sql } from "./client";
 export { createDecisionStore } from "./decisions/decision-store";
 export { createEventOutbox } from "./events/event-outbox";
+export {
+  decodeHistoryCursor,
+  encodeHistoryCursor,
+  type HistoryEntry,
+  type HistoryFilter,
+  listHistory,
+} from "./history/history-store";
 export { listIntegrityEvents } from "./integrity/tag-ledger";
 export { type MigrateResult, migrate } from "./migrate";
 export { createNotificationStore } from "./notifications/delivery-store";
@@ -28,17 +35,25 @@ export {
   putSubscription,
   queueTestDelivery,
 } from "./notifications/subscription-store";
-export { deletePolicy, listPolicies, putPolicy } from "./policies/policy-store";
+export { deletePolicy, listPolicies, policyIdsByPrefix, putPolicy } from "./policies/policy-store";
 export { createPolicyStore } from "./policies/policy-sweep";
 export {
+  type Counts,
   countPendingUpdates,
+  countsNow,
   latestSweepSummary,
   listFailingTargets,
   sweepTotals,
 } from "./queue/reporting-store";
 export { updateRowsById } from "./queue/review-rows";
 export { createReviewStore } from "./queue/review-store";
-export { listUpdateGroups, type UpdateGroup } from "./queue/update-groups";
+export {
+  decodeGroupCursor,
+  encodeGroupCursor,
+  groupMatesOf,
+  listUpdateGroups,
+  type UpdateGroup,
+} from "./queue/update-groups";
 export {
   decodeUpdateCursor,
   encodeUpdateCursor,
@@ -50,5 +65,5 @@ export {
 } from "./queue/update-store";
 // A fresh start (every product table emptied): the benchmark's first sweeps and tests, never the product.
 export { emptyProductTables, nonEmptyTables, productTables } from "./reset/empty-tables";
-export { createRecheckStore } from "./sweep/recheck-store";
+export { createRecheckStore, markTargetDue, targetByKey } from "./sweep/recheck-store";
 export { createSweepStore } from "./sweep/sweep-store";

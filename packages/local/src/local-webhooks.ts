@@ -3,6 +3,7 @@ import { createWorkerHandler } from "@drift/aws";
 import {
   createPolicyStep,
   type Log,
+  type MessageQueue,
   type MetricsSink,
   minReleaseAgeSetting,
   parseWebhookSecret,
@@ -44,7 +45,12 @@ export function webhookSecretsOf(env: NodeJS.ProcessEnv): { github?: string; git
  * The webhook receiver as `drift serve` runs it: the same app as the webhook Lambda, whose re-checks go through
  * an in-process queue to the very worker handler a sweep uses. `idle()` waits for queued re-checks.
  */
-export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono; idle(): Promise<void> } {
+export function createLocalWebhooks(options: LocalWebhooksOptions): {
+  app: Hono;
+  /** The in-process re-check queue (the admin API's "re-check now" uses it too). */
+  queue: MessageQueue;
+  idle(): Promise<void>;
+} {
   const metrics = options.metrics ?? new MetricsCollector();
   const ageMs = minReleaseAgeSetting(options.env.DRIFT_MIN_RELEASE_AGE);
   const worker = createWorkerHandler({
@@ -77,5 +83,5 @@ export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono;
       ? { recheck: { windowMs: window } }
       : {}),
   });
-  return { app, idle: () => queue.idle() };
+  return { app, queue, idle: () => queue.idle() };
 }

@@ -54,6 +54,7 @@ export const OPERATOR_ONLY_PREFIXES: readonly string[] = [
   "/admin/rollouts",
   "/admin/notifications",
   "/admin/sweeps",
+  "/admin/targets/recheck",
 ];
 
 export const isOperatorOnlyPath = (path: string): boolean =>

@@ -75,14 +75,26 @@ export const updateGroup = z.looseObject({
   status: pendingFields.status,
   created_at: time,
   count: z.int(),
+  /** Distinct workspaces of the group's rows. */
+  workspaces: z.int(),
   ids: z.array(uuid),
   workspace_ids: z.array(uuid),
   plugin_names: z.array(z.string()),
   first_detected_at: time,
 });
 
+/** One decision of the log (history=true): status is the one it gave, current_status the row's now. */
+export const historyEntry = z.looseObject({
+  ...updateRow.shape,
+  entry: z.string(),
+  action: z.string(),
+  from_status: nullable(z.string()),
+  status: z.string(),
+  current_status: z.string(),
+});
+
 export const updatePage = z.looseObject({
-  items: z.union([z.array(updateRow), z.array(updateGroup)]),
+  items: z.union([z.array(updateRow), z.array(updateGroup), z.array(historyEntry)]),
   next_cursor: nullable(z.string()),
   truncated: z.optional(z.boolean()),
 });
@@ -208,3 +220,15 @@ export const health = z.looseObject({ status: z.literal("ok") });
 
 /** A JSON-RPC 2.0 message (MCP's Streamable HTTP transport carries these). */
 export const jsonRpc = z.looseObject({ jsonrpc: z.literal("2.0") });
+
+export const pageCounts = z.looseObject({
+  pending: z.looseObject({ total: z.int(), workspaces: z.int(), by_kind: z.record(z.string(), z.int()) }),
+  failing: z.int(),
+  integrity_events: z.int(),
+});
+
+export const recheckQueued = z.looseObject({
+  key: z.string(),
+  queued: z.boolean(),
+  coalesced: z.optional(z.boolean()),
+});

@@ -4,6 +4,7 @@ import { tokenCreateBody } from "../access/token-routes";
 import { bulkBody, dismissBody, reasonBody } from "../decisions";
 import { eventsQuery } from "../policies";
 import { failingQuery } from "../reporting";
+import { recheckBody } from "../targets";
 import { listQuery } from "../updates";
 import { NOTIFICATION_ROUTE_DOCS } from "./notification-docs";
 import * as r from "./responses";
@@ -61,7 +62,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   {
     method: "get",
     path: "/admin/plugin-updates",
-    summary: "Queue rows filtered, paged, grouped (group=true) or decided only (history=true)",
+    summary:
+      "Queue rows filtered, paged, grouped (group=true), or the decision log newest first (history=true)",
     query: listQuery,
     responses: { 200: { description: "one page", schema: r.updatePage } },
   },
@@ -100,6 +102,21 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     summary: "Targets whose last lookup failed (a workspace token: the ones its plugins follow)",
     query: failingQuery,
     responses: { 200: { description: "failing targets", schema: r.failingTargets } },
+  },
+  {
+    method: "post",
+    path: "/admin/targets/recheck",
+    summary:
+      "Re-check one target now (queued at once where the server has a queue, else due at the next sweep)",
+    operatorOnly: true,
+    body: recheckBody,
+    responses: { 202: { description: "queued, or made due", schema: r.recheckQueued } },
+  },
+  {
+    method: "get",
+    path: "/admin/counts",
+    summary: "Pending updates per drift kind and workspaces, failing targets, integrity events (scoped)",
+    responses: { 200: { description: "the counts", schema: r.pageCounts } },
   },
   {
     method: "get",

@@ -9,6 +9,7 @@ import type postgres from "postgres";
 import type { Sql } from "../client";
 import { writeOutboxEvent } from "../events/event-outbox";
 import { pgText } from "../pg-text";
+import { appendDecision } from "./decision-log";
 
 /**
  * The SQL of a decision (the port `DecisionStore`; the rules are @drift/core decide.ts): ONE transaction that
@@ -53,12 +54,23 @@ function decisionTx(tx: postgres.TransactionSql): DecisionTx {
     },
     async record(row: LockedQueueRow, record: DecisionRecord) {
       const reason = reasonOf(record.reason) ?? record.defaultReason ?? null;
+      const decidedBy = pgText(record.decidedBy, 300) ?? "unknown";
       const [done] = await tx<{ decided_at: Date }[]>`
         UPDATE plugin_update_queue SET status = ${record.status}, decided_at = now(), updated_at = now(),
-          decided_by = ${pgText(record.decidedBy, 300) ?? "unknown"}, decision_reason = ${reason},
+          decided_by = ${decidedBy}, decision_reason = ${reason},
           hold_until = ${record.holdUntil}
         WHERE id = ${row.id} RETURNING decided_at`;
-      return done?.decided_at ?? null;
+      const decidedAt = done?.decided_at ?? null;
+      // Every state change of the decision path is logged here, in its transaction (append-only, migration 016):
+      // apply, dismiss, reopen, and whatever a policy, a rollout or a rollback records through this port.
+      await appendDecision(tx, row, {
+        toStatus: record.status,
+        decidedBy,
+        reason: reasonOf(record.reason),
+        holdUntil: record.holdUntil,
+        decidedAt,
+      });
+      return decidedAt;
     },
     async install(plugin, sha) {
       await tx`UPDATE workspace_plugins SET installed_sha = ${sha}, updated_at = now() WHERE id = ${plugin.id}`;

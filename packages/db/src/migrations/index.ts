@@ -11,6 +11,7 @@ import policiesLedger from "./011_policies_ledger";
 import tagObjects from "./012_tag_objects";
 import queueTargetIndex from "./013_queue_target_index";
 import trust from "./014_trust";
+import decisionLog from "./016_decision_log";
 import accessTokens from "./017_access_tokens";
 import notifications from "./018_notifications";
 import deployHardening from "./019_deploy_hardening";
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "012_tag_objects", sql: tagObjects },
   { id: "013_queue_target_index", sql: queueTargetIndex },
   { id: "014_trust", sql: trust },
+  { id: "016_decision_log", sql: decisionLog },
   { id: "017_access_tokens", sql: accessTokens },
   { id: "018_notifications", sql: notifications },
   { id: "019_deploy_hardening", sql: deployHardening },

@@ -81,3 +81,10 @@ export const EFFECTIVE_POLICY = `
   WHERE (pol.workspace_id IS NULL AND pol.plugin_name IS NULL)
      OR (pol.workspace_id = q.workspace_id AND (pol.plugin_name IS NULL OR pol.plugin_name = q.plugin_name))
   ORDER BY (pol.plugin_name IS NULL), (pol.workspace_id IS NULL) LIMIT 1`;
+
+/** Policy ids starting with `prefix` (at most 2: one is a match, two is ambiguous). */
+export async function policyIdsByPrefix(sql: Sql, prefix: string): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    SELECT id::text AS id FROM drift_policies WHERE id::text LIKE ${`${prefix.toLowerCase()}%`} LIMIT 2`;
+  return rows.map((r) => r.id);
+}

@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import type { Sql } from "../client";
+import { listIntegrityEvents } from "../integrity/tag-ledger";
 
 /** Read-only reports for operators (admin API, `drift sweep`): failing targets, the latest sweep run, a sweep's totals. */
 
@@ -152,4 +153,38 @@ export async function countPendingUpdates(sql: Sql): Promise<number> {
   const [row] = await sql<{ pending: number }[]>`
     SELECT count(*)::int AS pending FROM plugin_update_queue WHERE status = 'pending'`;
   return row?.pending ?? 0;
+}
+
+/** What the page's counts say: pending updates per drift kind and workspaces, failing targets, integrity events. */
+export interface Counts {
+  readonly pending: {
+    readonly total: number;
+    readonly workspaces: number;
+    readonly by_kind: Record<string, number>;
+  };
+  readonly failing: number;
+  readonly integrity_events: number;
+}
+
+/** With a scope (a workspace token): that workspace's pending rows, failing targets and integrity events (≤ 1000). */
+export async function countsNow(sql: Sql, scope?: string): Promise<Counts> {
+  const mine = scope ? sql`AND workspace_id = ${scope}::uuid` : sql``;
+  const kinds = await sql<{ kind: string; n: number; workspaces: number }[]>`
+    SELECT coalesce(drift_kind, 'unknown') AS kind, count(*)::int AS n,
+           count(DISTINCT workspace_id)::int AS workspaces
+    FROM plugin_update_queue WHERE status = 'pending' ${mine}
+    GROUP BY ROLLUP (coalesce(drift_kind, 'unknown'))`;
+  const failing = await listFailingTargets(sql, { limit: 1, ...(scope ? { scope } : {}) });
+  // Scoped as the integrity list is: the events of repositories the workspace follows (or has updates from).
+  const events = scope ? (await listIntegrityEvents(sql, 1000, scope)).length : null;
+  const [other] = await sql<{ integrity: number }[]>`
+    SELECT (SELECT count(*)::int FROM drift_integrity_events) AS integrity`;
+  const total = kinds.find((k) => k.kind === null);
+  const by_kind: Record<string, number> = {};
+  for (const k of kinds) if (k.kind !== null) by_kind[k.kind] = k.n;
+  return {
+    pending: { total: total?.n ?? 0, workspaces: total?.workspaces ?? 0, by_kind },
+    failing: failing.total,
+    integrity_events: events ?? other?.integrity ?? 0,
+  };
 }

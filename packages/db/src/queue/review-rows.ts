@@ -11,6 +11,8 @@ import {
   type Trust,
   toVersionOf,
   type UpdateStatus,
+  type VersionBump,
+  versionBump,
   type WebBases,
 } from "@drift/core/model";
 import type { Sql } from "../client";
@@ -42,6 +44,8 @@ export interface UpdateRow extends PendingUpdate {
   readonly compare_url: string | null;
   readonly from_version: string | null;
   readonly to_version: string | null;
+  /** The semver step from from_version to to_version (major, minor, patch…), null when not both versions. */
+  readonly bump: VersionBump | null;
   readonly commits_ahead: number | null;
   readonly committed_at: Date | null;
   readonly release: ReleaseInfo | null;
@@ -144,6 +148,7 @@ export function toUpdateRow(raw: RawRow, bases: WebBases = {}): UpdateRow {
     compare_url: compareUrlOf(repository, raw.current_sha, raw.latest_sha, raw.related),
     from_version: raw.from_version,
     to_version: toVersion,
+    bump: versionBump(raw.from_version, toVersion),
     commits_ahead: raw.commits_ahead,
     committed_at: raw.committed_at,
     // Packets from before immutable releases were looked up do not say: unknown.

@@ -14,7 +14,10 @@ export interface UpdateGroup
     UpdateRow,
     "id" | "workspace_id" | "plugin_name" | "decided_at" | "decided_by" | "decision_reason"
   > {
+  /** How many rows (queue updates) the group holds. */
   readonly count: number;
+  /** How many distinct workspaces they belong to (what an operator decides for). */
+  readonly workspaces: number;
   /** Queue row ids, oldest first. */
   readonly ids: readonly string[];
   readonly workspace_ids: readonly string[];
@@ -24,16 +27,38 @@ export interface UpdateGroup
   readonly first_detected_at: Date;
 }
 
-/** Groups of the rows matching the filter (its cursor is ignored), at most `limit` groups. */
+/** Opaque cursor of a grouped page: how many groups came before it (base64url JSON). */
+export const encodeGroupCursor = (offset: number): string =>
+  Buffer.from(JSON.stringify(["group", offset])).toString("base64url");
+
+/** A client's grouped-page cursor, or null when it is not one this code produced. */
+export function decodeGroupCursor(text: string): number | null {
+  if (text.length > 200) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (!Array.isArray(value) || value.length !== 2 || value[0] !== "group") return null;
+    const offset = value[1];
+    return Number.isSafeInteger(offset) && offset > 0 && offset <= 10_000_000 ? offset : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Groups of the rows matching the filter (its keyset cursor is ignored), at most `limit` groups after the first
+ * `offset`; `next` is the offset of the following page, null on the last.
+ */
 export async function listUpdateGroups(
   sql: Sql,
   filter: UpdateFilter,
   bases: WebBases = {},
-): Promise<{ groups: UpdateGroup[]; truncated: boolean }> {
+  offset = 0,
+): Promise<{ groups: UpdateGroup[]; truncated: boolean; next: number | null }> {
   const { after: _ignored, ...rest } = filter;
   const found = await sql<
     {
       count: number;
+      workspaces: number;
       ids: string[];
       workspace_ids: string[];
       plugin_names: string[];
@@ -41,7 +66,7 @@ export async function listUpdateGroups(
       sample: string;
     }[]
   >`
-    SELECT count(*)::int AS count,
+    SELECT count(*)::int AS count, count(DISTINCT q.workspace_id)::int AS workspaces,
            array_agg(q.id::text ORDER BY q.created_at, q.id) AS ids,
            array_agg(q.workspace_id::text ORDER BY q.created_at, q.id) AS workspace_ids,
            array_agg(DISTINCT q.plugin_name) AS plugin_names,
@@ -52,7 +77,7 @@ export async function listUpdateGroups(
     GROUP BY coalesce(q.target_key, q.source_raw, q.plugin_name), q.tracked_ref, lower(q.current_sha),
              lower(q.latest_sha), q.status
     ORDER BY bool_or(q.drift_kind = 'tag_moved') DESC, max(q.created_at) DESC, min(q.id::text)
-    LIMIT ${filter.limit + 1}`;
+    LIMIT ${filter.limit + 1} OFFSET ${offset}`;
   const page = found.slice(0, filter.limit);
   const samples = new Map(
     (
@@ -80,11 +105,34 @@ export async function listUpdateGroups(
       ...shared,
       suspicious: shared.suspicious || g.plugin_names.some(hasHiddenCharacters),
       count: g.count,
+      workspaces: g.workspaces,
       ids: g.ids,
       workspace_ids: g.workspace_ids,
       plugin_names: g.plugin_names,
       first_detected_at: g.first_detected_at,
     });
   }
-  return { groups, truncated: found.length > filter.limit };
+  const truncated = found.length > filter.limit;
+  return { groups, truncated, next: truncated ? offset + filter.limit : null };
+}
+
+/**
+ * The pending rows of the group `id` belongs to (the same key as {@link listUpdateGroups}), oldest first, `id`
+ * included; just `[id]` when it is not pending; empty when it does not exist.
+ */
+export async function groupMatesOf(sql: Sql, id: string): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    SELECT m.id::text AS id
+    FROM plugin_update_queue q
+    JOIN plugin_update_queue m ON m.status = 'pending' AND q.status = 'pending'
+      AND coalesce(m.target_key, m.source_raw, m.plugin_name) = coalesce(q.target_key, q.source_raw, q.plugin_name)
+      AND m.tracked_ref = q.tracked_ref AND lower(m.current_sha) = lower(q.current_sha)
+      AND lower(m.latest_sha) = lower(q.latest_sha)
+    WHERE q.id = ${id}::uuid
+    ORDER BY m.created_at, m.id`;
+  if (rows.length > 0) return rows.map((r) => r.id);
+  const [self] = await sql<
+    { id: string }[]
+  >`SELECT id::text AS id FROM plugin_update_queue WHERE id = ${id}::uuid`;
+  return self ? [self.id] : [];
 }

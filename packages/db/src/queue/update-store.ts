@@ -63,7 +63,7 @@ export interface UpdateFilter {
   readonly workspaceId?: string;
   readonly pluginName?: string;
   readonly driftKind?: string;
-  /** `OWNER/NAME` of the repository (case-insensitive). */
+  /** Part of `OWNER/NAME` of the repository (case-insensitive substring). */
   readonly repository?: string;
   readonly decidedBy?: string;
   /** The caller's scope: only this workspace's rows, whatever the other filters say (a workspace token). */
@@ -83,8 +83,8 @@ export function filterCondition(sql: Sql, filter: Omit<UpdateFilter, "limit">) {
   if (filter.driftKind) conditions.push(sql`q.drift_kind = ${filter.driftKind}`);
   if (filter.decidedBy) conditions.push(sql`q.decided_by = ${filter.decidedBy}`);
   if (filter.repository) {
-    const [owner = "", name = ""] = filter.repository.toLowerCase().split("/");
-    conditions.push(sql`lower(t.owner) = ${owner} AND lower(t.repo) = ${name}`);
+    // Part of OWNER/NAME, case-insensitively ("lint" finds acme/lint-plugin; "acme/" every acme repository).
+    conditions.push(sql`strpos(lower(t.owner || '/' || t.repo), ${filter.repository.toLowerCase()}) > 0`);
   }
   if (filter.after) {
     // Bound as text: postgres.js would send a timestamptz parameter through a JS Date (milliseconds only).

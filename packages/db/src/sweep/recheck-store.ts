@@ -151,3 +151,15 @@ export async function recordRecheckOutcomes(
     ...(firstDone && r ? { recheckDone: { latencyMs: Math.round(r.latency_ms) } } : {}),
   };
 }
+
+/** The known target with this key (drift_targets), or null. */
+export async function targetByKey(sql: Sql, key: string) {
+  const rows = await sql<TargetRow[]>`
+    SELECT key, provider, host, owner, repo, tracked_ref FROM drift_targets WHERE key = ${key}`;
+  return targetsOf(rows)[0] ?? null;
+}
+
+/** Makes a target due at once: the next sweep looks it up first thing (where no re-check queue is wired). */
+export async function markTargetDue(sql: Sql, key: string): Promise<void> {
+  await sql`UPDATE drift_targets SET next_check_at = now(), updated_at = now() WHERE key = ${key}`;
+}

@@ -8,12 +8,13 @@ import {
   displayText,
   isUuid,
 } from "@drift/core";
-import { createDecisionStore, createEventOutbox, updateRowsById } from "@drift/db";
+import { createDecisionStore, createEventOutbox, groupMatesOf, updateRowsById } from "@drift/db";
 import { parseUntil } from "../cli-format";
 import { type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { resolveQueueId } from "../id-prefix";
 import { createCliLogger, parseLogLevel } from "../logger";
+import { describeGroup, renderGroup } from "./group-decision";
 
 /** Database text made safe for a terminal: hidden and bidi characters shown as escapes (core display helper). */
 export const printable = (text: string): string => displayText(text, 1_000_000).full;
@@ -59,8 +60,18 @@ export function renderDecision(
 }
 
 const FLAGS = {
-  apply: { force: { type: "boolean" }, yes: { type: "boolean" }, reason: { type: "string" } },
-  dismiss: { reason: { type: "string" }, until: { type: "string" } },
+  apply: {
+    force: { type: "boolean" },
+    yes: { type: "boolean" },
+    reason: { type: "string" },
+    "only-this": { type: "boolean" },
+  },
+  dismiss: {
+    reason: { type: "string" },
+    until: { type: "string" },
+    yes: { type: "boolean" },
+    "only-this": { type: "boolean" },
+  },
   reopen: { reason: { type: "string" } },
 } as const;
 
@@ -87,7 +98,13 @@ export async function runDecision(ctx: CommandContext, action: DecisionAction): 
     allowPositionals: true,
     strict: true,
   });
-  const flags = values as { force?: boolean; yes?: boolean; reason?: string; until?: string };
+  const flags = values as {
+    force?: boolean;
+    yes?: boolean;
+    reason?: string;
+    until?: string;
+    "only-this"?: boolean;
+  };
   const [typed, ...extra] = positionals;
   if (!typed || extra.length > 0) throw new UsageError("expected exactly one ID (see drift pending)");
   if (!/^[0-9a-f-]+$/i.test(typed) || (typed.length > 36 && !isUuid(typed)))
@@ -112,6 +129,18 @@ export async function runDecision(ctx: CommandContext, action: DecisionAction): 
         }
       }
     }
+    const ids = action === "reopen" || flags["only-this"] ? [id] : await groupMatesOf(db.sql, id);
+    let what = "";
+    if (ids.length > 1) {
+      what = await describeGroup(db.sql, ids);
+      const verb = action === "apply" ? "Apply" : "Dismiss";
+      if (!flags.yes && !(await confirm(ctx, `${verb} ${what}?`))) {
+        ctx.stderr.write(
+          `drift ${action}: nothing decided: ${id.slice(0, 8)} is one of ${what}; --yes decides them all, --only-this this one\n`,
+        );
+        return 1;
+      }
+    }
     const log = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);
     const deps = {
       store: createDecisionStore(db.sql),
@@ -119,13 +148,19 @@ export async function runDecision(ctx: CommandContext, action: DecisionAction): 
       notifier: createLogNotifier(log),
       log,
     };
-    const outcome = await decideAndPublish(deps, id, action, {
-      decidedBy: "cli",
-      ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
-      ...(until ? { until } : {}),
-      force: flags.force === true,
-    });
-    return renderDecision(ctx, action, id, outcome);
+    // Each row in its own transaction, as the bulk route decides them.
+    const outcomes = [];
+    for (const one of ids.length > 0 ? ids : [id]) {
+      const outcome = await decideAndPublish(deps, one, action, {
+        decidedBy: "cli",
+        ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+        ...(until ? { until } : {}),
+        force: flags.force === true,
+      });
+      outcomes.push({ id: one, outcome });
+    }
+    if (outcomes.length === 1 && outcomes[0]) return renderDecision(ctx, action, id, outcomes[0].outcome);
+    return renderGroup(ctx, action, what, outcomes);
   } finally {
     await db.close();
   }

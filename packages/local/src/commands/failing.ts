@@ -30,23 +30,25 @@ export const failingCommand: Command = {
         ctx.stdout.write("No failing targets: every target resolved at its last lookup.\n");
         return 0;
       }
+      const roomy = values.wide || terminalColumns(ctx.stdout as { columns?: number }, ctx.env) >= 100;
       const rows = items.map((t) => [
-        cell(`${t.host === "github" ? "" : `${t.host}/`}${t.owner}/${t.repo}`),
+        cell(`${t.host === "github" || t.host === "github.com" ? "" : `${t.host}/`}${t.owner}/${t.repo}`),
         cell(t.tracked_ref),
         t.last_error_kind,
         String(t.consecutive_failures),
-        String(t.plugins),
-        t.next_check_at ? `in ${age(new Date(), t.next_check_at.getTime())}` : "-",
+        ...(roomy ? [String(t.plugins)] : []),
+        t.next_check_at ? `in ${shortAge(t.next_check_at)}` : "-",
         cell(t.last_error),
       ]);
+      // The ref and the kind of failure are never shortened; a narrow terminal drops PLUGINS.
       const cols = [
-        { header: "REPOSITORY", flexible: true, min: 12 },
-        { header: "REF", flexible: true, min: 10 },
+        { header: "REPOSITORY", flexible: true, min: 8, cutFirst: 2 },
+        { header: "REF" },
         { header: "KIND" },
-        { header: "FAILURES" },
-        { header: "PLUGINS" },
+        { header: "FAILS" },
+        ...(roomy ? [{ header: "PLUGINS" }] : []),
         { header: "NEXT" },
-        { header: "ERROR", flexible: true, min: 12 },
+        { header: "ERROR", flexible: true, min: 8, cutFirst: 3 },
       ];
       ctx.stdout.write(
         `${table(cols, rows, terminalColumns(ctx.stdout as { columns?: number }, ctx.env), values.wide)}\n`,
@@ -58,3 +60,9 @@ export const failingCommand: Command = {
     }
   },
 };
+
+/** "in 5m": until the next lookup, short. */
+function shortAge(at: Date): string {
+  const [n, unit] = age(new Date(), at.getTime()).split(" ");
+  return `${n}${unit?.[0] ?? ""}`;
+}

@@ -1,68 +1,91 @@
 import { parseArgs } from "node:util";
-import { listUpdates } from "@drift/db";
+import { versionLabel } from "@drift/core";
+import { decodeHistoryCursor, type HistoryEntry, listHistory } from "@drift/db";
 import { age, cell, table, terminalColumns } from "../cli-format";
-import type { Command } from "../command";
+import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { FILTER_FLAGS, FILTER_USAGE, filterOf } from "./list-filters";
+
+const versionOf = (name: string | null, sha: string, kind: string | null, length: number) =>
+  cell(versionLabel(name, sha, kind, length));
+
+/** One line per decision, newest first; the version and the (!) mark are never shortened. */
+export function historyTable(items: readonly HistoryEntry[], columns: number, wide: boolean): string {
+  const shaLength = wide ? 12 : columns >= 100 ? 8 : 7;
+  const rows = items.map((r) => [
+    wide ? r.id : r.id.slice(0, 8),
+    `${r.suspicious ? "(!) " : ""}${r.action}`,
+    cell(r.repository ? `${r.repository.owner}/${r.repository.name}` : r.source_raw),
+    cell(r.plugin_name),
+    `${versionOf(r.from_version, r.current_sha, r.drift_kind, shaLength)} -> ${versionOf(r.to_version, r.latest_sha, r.drift_kind, shaLength)}`,
+    cell(r.decided_by),
+    wide ? `${age(r.decided_at)} ago` : shortAge(r.decided_at),
+    ...(wide ? [r.hold_until ? r.hold_until.toISOString() : "-"] : []),
+    cell(r.decision_reason),
+  ]);
+  const cols = [
+    { header: "ID" },
+    { header: "ACTION" },
+    { header: "REPOSITORY", flexible: true, min: 6, cutFirst: 5 },
+    { header: "PLUGIN", flexible: true, min: 6, cutFirst: 3 },
+    { header: "FROM -> TO" },
+    { header: "BY", flexible: true, min: 4, cutFirst: 4 },
+    { header: "WHEN" },
+    ...(wide ? [{ header: "HOLD UNTIL" }] : []),
+    { header: "REASON", flexible: true, min: 6, cutFirst: 6 },
+  ];
+  return table(cols, rows, columns, wide);
+}
+
+/** "3d", "5h", "12m" ago. */
+function shortAge(date: Date | null): string {
+  const [n, unit] = age(date).split(" ");
+  return unit ? `${n}${unit[0]}` : "-";
+}
 
 export const historyCommand: Command = {
   name: "history",
   usage: [
-    "drift history [--json] [--wide] [--limit N] [--kind K] [--repo OWNER/NAME] [--workspace UUID] [--plugin NAME]",
+    "drift history [--json] [--wide] [--limit N] [--cursor C] [--kind K] [--repo OWNER/NAME] [--workspace UUID]",
+    "              [--plugin NAME]",
     "",
-    "The newest decisions first, with decided_by (token, IAM principal, cli, policy:<id>), the reason, and",
-    "until when a dismissal holds.",
+    "Every decision, newest first (the append-only decision log): apply, dismiss, reopen, rollback, by whom",
+    "(token, IAM principal, cli, policy:<id>, rollout:<id>), when, why; (!) marks a moved tag or hidden",
+    "characters. A reopen is an entry of its own. --cursor C shows the page after the one that printed it.",
     ...FILTER_USAGE,
+    'With --json, stdout holds one JSON object {"items": [...], "next_cursor": string | null}.',
   ].join("\n"),
   async run(ctx) {
     const { values } = parseArgs({
       args: [...ctx.argv],
-      options: { ...FILTER_FLAGS, limit: { type: "string", default: "50" } },
+      options: { ...FILTER_FLAGS, limit: { type: "string", default: "50" }, cursor: { type: "string" } },
       allowPositionals: false,
       strict: true,
     });
     const limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Error("--limit must be 1 to 1000");
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new UsageError("--limit must be 1 to 1000");
+    const after = values.cursor === undefined ? null : decodeHistoryCursor(values.cursor);
+    if (values.cursor !== undefined && after === null)
+      throw new UsageError("--cursor takes the value a previous `drift history` printed");
     const db = await openDatabase({ env: ctx.env });
     try {
-      const { items } = await listUpdates(db.sql, {
-        ...filterOf(values),
-        statuses: ["applied", "dismissed", "superseded"],
-        limit,
-      });
+      const page = await listHistory(db.sql, { ...filterOf(values), limit, after });
       if (values.json) {
-        ctx.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
+        ctx.stdout.write(`${JSON.stringify({ items: page.items, next_cursor: page.next }, null, 2)}\n`);
         return 0;
       }
-      if (items.length === 0) {
-        ctx.stdout.write("No decisions yet. `drift pending` lists what is waiting for one.\n");
+      if (page.items.length === 0) {
+        ctx.stdout.write(
+          after
+            ? "No older decisions.\n"
+            : "No decisions yet. `drift pending` lists what is waiting for one.\n",
+        );
         return 0;
       }
-      const rows = items.map((r) => [
-        values.wide ? r.id : r.id.slice(0, 8),
-        r.status,
-        cell(r.repository ? `${r.repository.owner}/${r.repository.name}` : r.source_raw),
-        cell(r.plugin_name),
-        `${cell(r.from_version ?? r.current_sha.slice(0, 12))} -> ${cell(r.to_version ?? r.latest_sha.slice(0, 12))}`,
-        cell(r.decided_by),
-        `${age(r.decided_at)} ago`,
-        r.hold_until ? r.hold_until.toISOString() : "-",
-        cell(r.decision_reason),
-      ]);
-      const cols = [
-        { header: "ID" },
-        { header: "STATUS" },
-        { header: "REPOSITORY", flexible: true, min: 12 },
-        { header: "PLUGIN", flexible: true, min: 8 },
-        { header: "FROM -> TO", flexible: true, min: 16 },
-        { header: "BY", flexible: true, min: 6 },
-        { header: "WHEN" },
-        { header: "HOLD UNTIL" },
-        { header: "REASON", flexible: true, min: 8 },
-      ];
-      ctx.stdout.write(
-        `${table(cols, rows, terminalColumns(ctx.stdout as { columns?: number }, ctx.env), values.wide)}\n`,
-      );
+      const columns = terminalColumns(ctx.stdout as { columns?: number }, ctx.env);
+      ctx.stdout.write(`${historyTable(page.items, columns, values.wide)}\n`);
+      if (page.next) ctx.stdout.write(`Older: drift history --cursor ${page.next}\n`);
       return 0;
     } finally {
       await db.close();

@@ -13,7 +13,7 @@ export const FILTER_FLAGS = {
 } as const;
 
 export const FILTER_USAGE = [
-  "Filters: --kind tag_moved|new_version|ref_moved|pin_mismatch, --repo OWNER/NAME, --workspace UUID,",
+  "Filters: --kind tag_moved|new_version|ref_moved|pin_mismatch, --repo PART-OF-OWNER/NAME, --workspace UUID,",
   "--plugin NAME. --wide prints every column whole (no shortening to the terminal width).",
 ];
 
@@ -23,8 +23,11 @@ const KINDS = new Set(["tag_moved", "new_version", "ref_moved", "pin_mismatch"])
 export function filterOf(values: { kind?: string; repo?: string; workspace?: string; plugin?: string }) {
   if (values.kind !== undefined && !KINDS.has(values.kind))
     throw new UsageError(`--kind must be one of ${[...KINDS].join(", ")}`);
-  if (values.repo !== undefined && !/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/.test(values.repo))
-    throw new UsageError("--repo must be OWNER/NAME");
+  if (
+    values.repo !== undefined &&
+    !/^(?=.)[A-Za-z0-9_.-]{0,100}(\/[A-Za-z0-9_.-]{0,100})?$/.test(values.repo)
+  )
+    throw new UsageError("--repo must be OWNER/NAME or part of it");
   if (values.workspace !== undefined && !isUuid(values.workspace))
     throw new UsageError("--workspace must be a UUID");
   if (values.plugin !== undefined && (values.plugin.length > 200 || /\p{Cc}/u.test(values.plugin)))

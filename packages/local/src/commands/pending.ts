@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { coolingDownLabel } from "@drift/core";
+import { bumpLabel, coolingDownLabel, versionLabel } from "@drift/core";
 import {
   listUpdateGroups,
   listUpdates,
@@ -29,11 +29,24 @@ async function allPending(sql: Parameters<typeof listUpdates>[0], filter: object
   return rows;
 }
 
-const versionOf = (name: string | null, sha: string, wide: boolean) =>
-  cell(name ?? sha.slice(0, wide ? 12 : 8));
-// The mark leads: a narrow terminal shortens the kind from its end, and the mark must survive it.
-const kindOf = (g: UpdateGroup) =>
-  g.drift_kind === "tag_moved" || g.suspicious ? `(!) ${cell(g.drift_kind)}` : cell(g.drift_kind);
+// Commits as 12 characters in --wide, 8 on a roomy terminal, 7 on a narrow one.
+const versionOf = (name: string | null, sha: string, kind: string | null, length: number) =>
+  cell(versionLabel(name, sha, kind, length));
+/**
+ * The mark: (!) for a moved tag or hidden characters, MAJOR for a major bump, else the bump or the kind. It is
+ * never shortened (nor the versions): a narrow terminal drops AHEAD and SIG, then shortens names.
+ */
+const SHORT_KIND: Record<string, string> = {
+  tag_moved: "moved",
+  ref_moved: "branch",
+  pin_mismatch: "pin",
+  new_version: "new",
+};
+const kindOf = (g: UpdateGroup, roomy: boolean) => {
+  const named = roomy ? cell(g.drift_kind) : (SHORT_KIND[g.drift_kind ?? ""] ?? cell(g.drift_kind));
+  const kind = g.drift_kind === "new_version" ? (bumpLabel(g.bump) ?? named) : named;
+  return g.drift_kind === "tag_moved" || g.suspicious ? `(!) ${kind}` : kind;
+};
 
 /**
  * What the new version is vouched for by (an invalid signature said first), and `(!) down` when that is less
@@ -55,44 +68,48 @@ const authorDate = (g: UpdateGroup) => {
   const at = g.tagged_at ?? g.committed_at;
   return at ? new Date(at).toISOString().slice(0, 10) : "-";
 };
-const day = (d: Date | null) => (d ? new Date(d).toISOString().slice(0, 16).replace("T", " ") : "-");
 
 /** One line per group: moved tags first (the store's order), every value escaped, shortened to fit. */
 export function groupTable(groups: readonly UpdateGroup[], columns: number, wide: boolean): string {
   // READY only when it says something (a group cooling down), or in --wide: the narrow table keeps its width.
   const ready = wide || groups.some((g) => coolingDownLabel(g.ready_at) !== null);
+  const roomy = wide || columns >= 100;
+  const shaLength = wide ? 12 : roomy ? 8 : 7;
   const rows = groups.map((g) => [
     wide ? g.ids.join(",") : `${g.ids[0]?.slice(0, 8) ?? ""}${g.count > 1 ? ` +${g.count - 1}` : ""}`,
-    ...(wide ? [String(g.count)] : []),
+    ...(wide ? [String(g.count), String(g.workspaces)] : []),
     cell(g.repository ? `${g.repository.owner}/${g.repository.name}` : g.source_raw),
     cell(g.plugin_names.join(",")),
     cell(g.tracked_ref),
-    `${versionOf(g.from_version, g.current_sha, wide)} -> ${versionOf(g.to_version, g.latest_sha, wide)}`,
-    kindOf(g),
+    `${versionOf(g.from_version, g.current_sha, g.drift_kind, shaLength)} -> ${versionOf(g.to_version, g.latest_sha, g.drift_kind, shaLength)}`,
+    kindOf(g, roomy),
     wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
-    g.commits_ahead === null ? "-" : String(g.commits_ahead),
+    ...(roomy ? [g.commits_ahead === null ? "-" : String(g.commits_ahead)] : []),
     trustCell(g, wide),
     ...(ready ? [coolingDownLabel(g.ready_at) ?? "ready"] : []),
-    ...(wide ? [day(g.first_seen_at), authorDate(g), cell(g.release?.url), cell(g.compare_url)] : []),
+    ...(wide ? [day(g.first_seen_at), authorDate(g), day(g.release?.published_at ?? null)] : []),
+    ...(wide ? [cell(g.release?.url), cell(g.compare_url)] : []),
   ]);
   const cols = [
     { header: "ID" },
-    ...(wide ? [{ header: "N" }] : []),
-    { header: "REPOSITORY", flexible: true, min: 8, cutFirst: 4 },
-    { header: "PLUGIN", flexible: true, min: 6, cutFirst: 5 },
-    { header: "REF", flexible: true, min: 6, cutFirst: 3 },
-    { header: "FROM -> TO", flexible: true, min: 10 },
-    { header: "KIND", flexible: true, min: 9, cutFirst: 1 },
+    ...(wide ? [{ header: "N" }, { header: "WS" }] : []),
+    { header: "REPOSITORY", flexible: true, min: 6, cutFirst: 4 },
+    { header: "PLUGIN", flexible: true, min: 5, cutFirst: 5 },
+    { header: "REF", flexible: true, min: 5, cutFirst: 3 },
+    { header: "FROM -> TO" },
+    { header: "KIND" },
     { header: "AGE" },
-    { header: "AHEAD" },
+    ...(roomy ? [{ header: "AHEAD" }] : []),
     { header: "TRUST", flexible: true, min: 7, cutFirst: 2 },
     ...(ready ? [{ header: "READY" }] : []),
-    ...(wide
-      ? [{ header: "FIRST SEEN" }, { header: "AUTHOR'S DATE" }, { header: "RELEASE" }, { header: "COMPARE" }]
-      : []),
+    ...(wide ? [{ header: "FIRST SEEN" }, { header: "AUTHOR'S DATE" }, { header: "RELEASED" }] : []),
+    ...(wide ? [{ header: "RELEASE" }, { header: "COMPARE" }] : []),
   ];
   return table(cols, rows, columns, wide);
 }
+
+/** A date as YYYY-MM-DD, or "-". */
+const day = (at: Date | string | null): string => (at ? new Date(at).toISOString().slice(0, 10) : "-");
 
 /** "3d", "5h", "12m": how long a group has been pending, in the narrow table. */
 function shortAge(date: Date): string {
@@ -128,11 +145,18 @@ export const pendingCommand: Command = {
         ctx.stdout.write(`${JSON.stringify(await allPending(db.sql, filter), null, 2)}\n`);
         return 0;
       }
-      const { groups, truncated } = await listUpdateGroups(db.sql, {
-        ...filter,
-        status: "pending",
-        limit: 1000,
-      });
+      // Every group, page by page (a fleet can have thousands).
+      const groups: UpdateGroup[] = [];
+      for (let offset: number | null = 0; offset !== null; ) {
+        const page: Awaited<ReturnType<typeof listUpdateGroups>> = await listUpdateGroups(
+          db.sql,
+          { ...filter, status: "pending", limit: 500 },
+          {},
+          offset,
+        );
+        groups.push(...page.groups);
+        offset = page.next;
+      }
       if (groups.length === 0) {
         ctx.stdout.write(
           "No pending updates. Run `drift sweep` to look upstream, or `drift history` for decisions.\n",
@@ -142,7 +166,6 @@ export const pendingCommand: Command = {
       ctx.stdout.write(
         `${groupTable(groups, terminalColumns(ctx.stdout as { columns?: number }, ctx.env), values.wide)}\n`,
       );
-      if (truncated) ctx.stdout.write("(more groups: narrow with --kind, --repo, --workspace or --plugin)\n");
       return 0;
     } finally {
       await db.close();

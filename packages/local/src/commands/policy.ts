@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { isUuid, type Policy, parsePolicyInput } from "@drift/core";
-import { deletePolicy, listPolicies, putPolicy } from "@drift/db";
+import { deletePolicy, listPolicies, policyIdsByPrefix, putPolicy } from "@drift/db";
+import { cell, table, terminalColumns } from "../cli-format";
 import { type Command, type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
 import { printable } from "./decision";
@@ -14,6 +15,27 @@ const scopeOf = (p: Policy) =>
 
 const describe = (p: Policy) =>
   `${p.id}  ${scopeOf(p)}: auto_apply ${p.auto_apply}, min_release_age ${p.min_release_age ?? "(DRIFT_MIN_RELEASE_AGE)"}, require ${p.require}`;
+
+/** One line per policy: the ID (a prefix unless --wide), scope, auto-apply and age are never shortened. */
+function policyTable(policies: readonly Policy[], columns: number, wide: boolean): string {
+  const rows = policies.map((p) => [
+    wide ? p.id : p.id.slice(0, 8),
+    p.plugin_name ? "plugin" : p.workspace_id ? "workspace" : "global",
+    cell(p.workspace_id),
+    cell(p.plugin_name),
+    p.auto_apply,
+    p.min_release_age ?? "default",
+  ]);
+  const cols = [
+    { header: "ID" },
+    { header: "SCOPE" },
+    { header: "WORKSPACE", flexible: true, min: 8, cutFirst: 2 },
+    { header: "PLUGIN", flexible: true, min: 6, cutFirst: 1 },
+    { header: "AUTO-APPLY" },
+    { header: "MIN AGE" },
+  ];
+  return table(cols, rows, columns, wide);
+}
 
 async function withDb<T>(
   ctx: CommandContext,
@@ -67,7 +89,7 @@ async function set(ctx: CommandContext, argv: readonly string[]): Promise<number
 export const policyCommand: Command = {
   name: "policy",
   usage: [
-    "drift policy list [--json]",
+    "drift policy list [--json] [--wide]",
     "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE]",
     "                 [--require none|signed|immutable] [--id UUID]",
     "drift policy rm ID",
@@ -81,17 +103,32 @@ export const policyCommand: Command = {
     const [sub, ...rest] = ctx.argv;
     if (sub === "set") return set(ctx, rest);
     if (sub === "list") {
-      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } }, strict: true });
+      const { values } = parseArgs({
+        args: rest,
+        options: { json: { type: "boolean" }, wide: { type: "boolean" } },
+        strict: true,
+      });
       const policies = await withDb(ctx, listPolicies);
       if (values.json) ctx.stdout.write(`${JSON.stringify(policies)}\n`);
-      else ctx.stdout.write(policies.length ? `${policies.map(describe).join("\n")}\n` : "No policies.\n");
+      else if (policies.length === 0) ctx.stdout.write("No policies.\n");
+      else {
+        const columns = terminalColumns(ctx.stdout as { columns?: number }, ctx.env);
+        ctx.stdout.write(`${policyTable(policies, columns, values.wide === true)}\n`);
+      }
       return 0;
     }
     if (sub === "rm") {
-      const [id, ...extra] = rest;
-      if (!id || extra.length > 0 || !isUuid(id))
-        throw new UsageError("expected exactly one policy ID (a UUID)");
-      if (!(await withDb(ctx, (sql) => deletePolicy(sql, id)))) {
+      const [typed, ...extra] = rest;
+      if (!typed || extra.length > 0 || !(isUuid(typed) || /^[0-9a-f]{4,35}$/i.test(typed)))
+        throw new UsageError("expected exactly one policy ID (a UUID, or a prefix as policy list shows it)");
+      const removed = await withDb(ctx, async (sql) => {
+        // A prefix as `policy list` prints it: only when it names one policy.
+        const found = isUuid(typed) ? [typed] : await policyIdsByPrefix(sql, typed);
+        if (found.length !== 1 || !found[0]) return null;
+        return (await deletePolicy(sql, found[0])) ? found[0] : null;
+      });
+      const id = removed ?? typed;
+      if (!removed) {
         ctx.stderr.write(`drift policy: no policy ${id}\n`);
         return 1;
       }

@@ -6,6 +6,7 @@ import {
   createLogNotifier,
   githubWebBase,
   type Log,
+  type MessageQueue,
   parseAdminToken,
   parseCorsOrigins,
   publishPendingEvents,
@@ -14,7 +15,7 @@ import {
 import { createEventOutbox, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
-import { openDatabase } from "../database";
+import { EmbeddedBusyError, openDatabase } from "../database";
 import { localNotifySettings, startNotificationLoop } from "../local-notify";
 import { createLocalWebhooks, webhookSecretsOf } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
@@ -44,7 +45,12 @@ export function serveSettings(env: NodeJS.ProcessEnv): ServeSettings {
  * The admin app exactly as `drift serve` wires it: bearer ADMIN_TOKEN, CORS origins from DRIFT_CORS_ORIGINS
  * ({@link serveSettings}), events as log lines. Tests use it to serve a test database the same way.
  */
-export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): Hono {
+export function createServeApp(
+  sql: Sql,
+  env: NodeJS.ProcessEnv,
+  logger: Log,
+  recheckQueue?: MessageQueue,
+): Hono {
   const { token, corsOrigins } = serveSettings(env);
   return createAdminApp({
     sql,
@@ -55,6 +61,7 @@ export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): H
     tokenEnvironment: tokenEnvironment(env.DRIFT_STAGE),
     notify: localNotifySettings(env),
     logger,
+    ...(recheckQueue ? { recheckQueue } : {}),
   });
 }
 
@@ -120,7 +127,14 @@ export const serveCommand: Command = {
     }
     const logger = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);
     const signal = nextSignal();
-    const db = await openDatabase({ env: ctx.env });
+    let db: Awaited<ReturnType<typeof openDatabase>>;
+    try {
+      db = await openDatabase({ env: ctx.env, serve: true });
+    } catch (error) {
+      if (!(error instanceof EmbeddedBusyError)) throw error;
+      ctx.stderr.write(`drift serve: ${error.message}\n`);
+      return 1;
+    }
     let server: Awaited<ReturnType<typeof startAdminServer>>;
     try {
       const webhooks = createLocalWebhooks({
@@ -129,13 +143,15 @@ export const serveCommand: Command = {
         log: logger,
         env: ctx.env,
       });
-      const app = withWebhooks(createServeApp(db.sql, ctx.env, logger), webhooks.app);
+      const app = withWebhooks(createServeApp(db.sql, ctx.env, logger, webhooks.queue), webhooks.app);
       server = await startAdminServer(app, { host: values.host, port });
     } catch (error) {
       await db.close();
       throw error;
     }
     ctx.stdout.write(`drift admin API listening on ${server.url}\nAdmin page: ${server.url}/admin/\n`);
+    if (db.embedded)
+      ctx.stdout.write("Other drift commands here use this server's embedded database while it runs.\n");
     // Events a crash left in the outbox go out now rather than at the next apply.
     await publishPendingEvents(createEventOutbox(db.sql), createLogNotifier(logger), logger);
     const notifications = startNotificationLoop(db.sql, localNotifySettings(ctx.env), logger);

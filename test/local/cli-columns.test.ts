@@ -1,0 +1,101 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedUpdate } from "../support/api";
+import { type CliDatabase, createCliDatabase, DRIFT_FROM_SOURCE, runDrift } from "../support/api-cli";
+import { dbLabel } from "../support/db";
+import { sha } from "../support/seed";
+
+let db: CliDatabase;
+const env = () => ({ ...db.env, COLUMNS: "70" });
+beforeAll(async () => {
+  db = await createCliDatabase();
+  await db.withSql(async (sql) => {
+    const ws = randomUUID();
+    // A major bump of a long-named repository followed by many workspaces, a moved tag, a branch drift.
+    const [cur, next] = [sha("col-cur"), sha("col-next")];
+    for (let i = 0; i < 4; i++)
+      await seedUpdate(sql, {
+        plugin_name: "observability-dashboard-plugin",
+        current_sha: cur,
+        latest_sha: next,
+        resolved_tag: "v2.0.0",
+      });
+    const key = "github:github.com/acme-platform-engineering/observability-dashboard-plugin#tag:latest";
+    await sql`INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref)
+      VALUES (${key}, 'github', 'github.com', 'acme-platform-engineering', 'observability-dashboard-plugin',
+              'tag:latest')`;
+    await sql`INSERT INTO drift_review_compares (target_key, current_sha, latest_sha, from_version, status)
+      VALUES (${key}, ${cur}, ${next}, 'v1.1.0', 'complete')`;
+    await sql`UPDATE plugin_update_queue SET target_key = ${key} WHERE current_sha = ${cur}`;
+    await seedUpdate(sql, { plugin_name: "moved", drift_kind: "tag_moved", tracked_ref: "tag:v1" });
+    await seedUpdate(sql, { plugin_name: "edge", drift_kind: "ref_moved", tracked_ref: "branch:main" });
+    const dismissed = await seedUpdate(sql, { plugin_name: "dismissed-one", workspace_id: ws });
+    await sql`UPDATE drift_targets SET last_error_kind = 'not_found', consecutive_failures = 3,
+      last_error = 'repository acme-platform-engineering/observability-dashboard-plugin not found'
+      WHERE key = ${key}`;
+    await sql`INSERT INTO drift_policies (workspace_id, plugin_name, auto_apply, min_release_age, min_release_age_ms)
+      VALUES (${ws}, 'observability-dashboard-plugin', 'minor', '72h', 259200000)`;
+    await sql`INSERT INTO drift_integrity_events (kind, repo_key, tag, previous_sha, new_sha)
+      VALUES ('tag_repointed', 'github:github.com/acme-platform-engineering/observability-dashboard-plugin',
+              'v1.0.0', ${sha("was")}, ${sha("now")})`;
+    return dismissed;
+  });
+  const [row] = JSON.parse(
+    (await runDrift(["pending", "--plugin", "dismissed-one", "--json"], env())).stdout,
+  );
+  await runDrift(
+    ["dismiss", row.id, "--reason", "a long reason that will not fit at seventy columns"],
+    env(),
+  );
+});
+afterAll(async () => db?.close());
+
+const fits = (out: string) => {
+  const lines = out.trimEnd().split("\n");
+  for (const line of lines) expect(Array.from(line).length, line).toBeLessThanOrEqual(70);
+  return lines;
+};
+
+describe(`every list command fits 70 columns, keeping the version and the mark (${dbLabel})`, () => {
+  it("pending: MAJOR marked, (!) for a moved tag, the versions whole, a branch with its target commit", async () => {
+    const out = await runDrift(["pending"], env());
+    expect(out.code, out.stderr).toBe(0);
+    const lines = fits(out.stdout);
+    expect(lines.find((l) => l.includes("v1.1.0 -> v2.0.0"))).toMatch(/ \+3 .* MAJOR /);
+    expect(lines.find((l) => l.includes("(!) moved"))).toBeDefined();
+    // ref_moved: the branch name alone does not change; the commit it moved to is shown.
+    expect(out.stdout).toContain(`main@${sha("edge-latest").slice(0, 7)}`);
+  });
+
+  it("history, failing, policy list and integrity", async () => {
+    const history = await runDrift(["history"], env());
+    expect(fits(history.stdout).find((l) => l.includes("dismiss"))).toContain(
+      `${sha("dismissed-one-current").slice(0, 7)} -> ${sha("dismissed-one-latest").slice(0, 7)}`,
+    );
+    const failing = await runDrift(["failing"], env());
+    expect(fits(failing.stdout).find((l) => l.includes("not_found"))).toMatch(/tag:latest +not_found +3 /);
+    const policies = await runDrift(["policy", "list"], env());
+    expect(fits(policies.stdout)[1]).toMatch(/plugin .* minor +72h$/);
+    const integrity = await runDrift(["integrity"], env());
+    const line = fits(integrity.stdout)[1] ?? "";
+    expect(line).toMatch(/tag_repointed +acme-platf.* v1\.0\.0/);
+    expect(line).toContain(`${sha("was").slice(0, 8)} -> ${sha("now").slice(0, 8)}`);
+    expect(integrity.stdout).not.toContain("github:");
+  });
+
+  it("a reader that stops early (| head) ends the output quietly, no EPIPE stack trace", async () => {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...db.env };
+    if (!db.env.DATABASE_URL) delete childEnv.DATABASE_URL;
+    const child = spawn(process.execPath, [...DRIFT_FROM_SOURCE, "pending", "--json"], { env: childEnv });
+    let stderr = "";
+    child.stderr.on("data", (c) => {
+      stderr += String(c);
+    });
+    child.stdout.destroy(); // like `| head` that has read what it wanted: the pipe is closed before the output
+    const [code] = await once(child, "exit");
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(code).toBe(0);
+  });
+});

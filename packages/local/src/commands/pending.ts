@@ -75,6 +75,8 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
   const ready = wide || groups.some((g) => coolingDownLabel(g.ready_at) !== null);
   const roomy = wide || columns >= 100;
   const shaLength = wide ? 12 : roomy ? 8 : 7;
+  // Narrow tables show TRUST only when a row is a trust downgrade (its flag must never be cut away).
+  const trusted = roomy || groups.some((g) => g.trust_downgrade);
   const rows = groups.map((g) => [
     wide ? g.ids.join(",") : `${g.ids[0]?.slice(0, 8) ?? ""}${g.count > 1 ? ` +${g.count - 1}` : ""}`,
     ...(wide ? [String(g.count), String(g.workspaces)] : []),
@@ -85,9 +87,9 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     kindOf(g, roomy),
     wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
     ...(roomy ? [g.commits_ahead === null ? "-" : String(g.commits_ahead)] : []),
-    trustCell(g, wide),
+    ...(trusted ? [trustCell(g, wide)] : []),
     ...(ready ? [coolingDownLabel(g.ready_at) ?? "ready"] : []),
-    ...(wide ? [day(g.first_seen_at), authorDate(g), day(g.release?.published_at ?? null)] : []),
+    ...(wide ? [dayTime(g.first_seen_at), authorDate(g), day(g.release?.published_at ?? null)] : []),
     ...(wide ? [cell(g.release?.url), cell(g.compare_url)] : []),
   ]);
   const cols = [
@@ -100,7 +102,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     { header: "KIND" },
     { header: "AGE" },
     ...(roomy ? [{ header: "AHEAD" }] : []),
-    { header: "TRUST", flexible: true, min: 7, cutFirst: 2 },
+    ...(trusted ? [{ header: "TRUST", flexible: true, min: 7, cutFirst: 2 }] : []),
     ...(ready ? [{ header: "READY" }] : []),
     ...(wide ? [{ header: "FIRST SEEN" }, { header: "AUTHOR'S DATE" }, { header: "RELEASED" }] : []),
     ...(wide ? [{ header: "RELEASE" }, { header: "COMPARE" }] : []),
@@ -110,6 +112,10 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
 
 /** A date as YYYY-MM-DD, or "-". */
 const day = (at: Date | string | null): string => (at ? new Date(at).toISOString().slice(0, 10) : "-");
+
+/** A moment as YYYY-MM-DD HH:MM (UTC), or "-". */
+const dayTime = (at: Date | string | null): string =>
+  at ? new Date(at).toISOString().slice(0, 16).replace("T", " ") : "-";
 
 /** "3d", "5h", "12m": how long a group has been pending, in the narrow table. */
 function shortAge(date: Date): string {

@@ -27,7 +27,7 @@ export function createDispatcherMemoryAlarm(
   dispatcher: sst.aws.Function,
   topicArn: $util.Input<string>,
 ) {
-  const metricName = `DispatcherMaxMemoryUsed-${settings.stage}`;
+  const metricName = `${$app.name}-${$app.stage}-DispatcherMaxMemoryUsed`;
   const logGroupName = dispatcher.nodes.logGroup.apply((group) => {
     if (!group) throw new Error("the dispatcher has no log group (logging is on for every function)");
     return group.name;

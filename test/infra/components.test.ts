@@ -1,5 +1,5 @@
 /**
- * infra/ through SST 4.17's real component code under Pulumi's runtime mocks (test/support/sst-real.ts): these
+ * infra/ through SST 4.17's real component code under Pulumi's runtime mocks (te../support/infra-sst-real.ts): these
  * assertions read what the components create (the proxy's auths and role, each role's policy document, the event
  * source mapping, URL permissions, the parameter group, alarms), not the arguments infra passes them.
  */
@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DISPATCHER_MEMORY_MB } from "../../infra/functions/dispatcher";
 import { WEBHOOK_RESERVED_CONCURRENCY } from "../../infra/webhook";
 import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
-import { deployReal, type RealStack, type Registered } from "../support/sst-real";
+import { deployReal, type RealStack, type Registered } from "../support/infra-sst-real";
 
 const ARN = (service: string, name: string) => `arn:aws:${service}:us-east-1:123456789012:${name}`;
 const APP_SECRET = ARN("secretsmanager", "AppDbCredentials");

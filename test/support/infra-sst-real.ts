@@ -4,7 +4,7 @@
  * What cannot run offline is stubbed at its edge: the SST CLI's RPC server (function builds, the bootstrap bucket)
  * is a local HTTP server answering those calls, and the provider functions (invokes) answer from the mocks below.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve as resolvePath } from "node:path";
@@ -159,6 +159,9 @@ const GLOBAL_NAMES = [
 
 /** Evaluates infra/ for a stage with SST's real components under Pulumi mocks; resolves once all settled. */
 export async function deployReal(stage: string, env: Record<string, string> = {}): Promise<RealStack> {
+  if (!existsSync(join(PLATFORM, "src/components/index.ts"))) {
+    throw new Error("SST's platform code is missing: run `npx sst install --stage ci` (.ci/run does)");
+  }
   const work = mkdtempSync(join(tmpdir(), "sst-real-"));
   mkdirSync(join(work, "artifacts"), { recursive: true });
   const server = await startRpcServer(work);

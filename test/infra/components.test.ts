@@ -104,6 +104,12 @@ describe("bundled production stage", () => {
       Dispatcher: [
         { Effect: "Allow", Action: ["sqs:SendMessage", "sqs:GetQueueAttributes"], Resource: [QUEUE] },
         { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS] },
+        // Whether the GitHub secret has a value (first deploy), never the value.
+        {
+          Effect: "Allow",
+          Action: ["secretsmanager:DescribeSecret"],
+          Resource: [ARN("secretsmanager", "GitHubCredentials")],
+        },
         read(APP_SECRET),
       ],
       [WORKER]: [

@@ -98,11 +98,9 @@ export function createAdminApp(options: AdminAppOptions): Hono {
       maxAge: 600,
     }),
   );
-  const limit = (maxSize: number) =>
-    bodyLimit({ maxSize, onError: (c) => fail(c, 413, "payload_too_large", "request body too large") });
-  const small = limit(options.maxBodyBytes ?? 16 * 1024);
+  const small = bodyLimitOf(options.maxBodyBytes ?? 16 * 1024);
   // A bulk decision of 500 ids with a reason is about 22 KiB: that route alone takes up to 64 KiB.
-  const bulk = limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
+  const bulk = bodyLimitOf(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
   app.use("*", (c, next) => (c.req.path === "/admin/plugin-updates/bulk" ? bulk(c, next) : small(c, next)));
 
   mountRoutes(app, context);
@@ -117,6 +115,10 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.onError((error, c) => {
     if (error instanceof HTTPException && error.status < 500) {
       return c.json(errorBody("bad_request", error.message || "bad request"), error.status);
+    }
+    if (c.req.raw.signal?.aborted) {
+      logger.info("request aborted by the client", { path: c.req.path });
+      return fail(c, 400, "aborted", "the client closed the request");
     }
     logger.error("unhandled error", { error: error.message, name: error.name, path: c.req.path });
     return fail(c, 500, "internal", "internal error");
@@ -148,4 +150,15 @@ function mountRoutes(app: Hono, context: AppContext): void {
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
   app.route("/", mcpRoutes(context));
+}
+
+/** A body limit answering 413 and closing: the unread rest of the body must not be taken for a next request. */
+function bodyLimitOf(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => {
+      c.header("Connection", "close");
+      return fail(c, 413, "payload_too_large", "request body too large");
+    },
+  });
 }

@@ -22,7 +22,7 @@ export const RUNTIME_ENV = {
   /** The stage: the `stage` dimension of every metric (infra/functions/common.ts sets it for every function). */
   stage: "DRIFT_STAGE",
   queueUrl: "DRIFT_QUEUE_URL",
-  /** Worker: the Secrets Manager secret with the GitHub (and Gitea) credentials. */
+  /** Worker (reads it) and dispatcher (asks only whether it has a value): the GitHub (and Gitea) credentials. */
   githubSecretArn: "DRIFT_GITHUB_SECRET_ARN",
   /** API in bearer mode: the Secrets Manager secret with the admin token. */
   adminTokenSecretArn: "DRIFT_ADMIN_TOKEN_SECRET_ARN",

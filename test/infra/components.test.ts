@@ -49,7 +49,7 @@ describe("bundled production stage", () => {
   let stack: RealStack;
   beforeAll(async () => {
     stack = await deployReal("prod");
-  }, 120_000);
+  }, 300_000);
 
   it("lists what SST creates, by type", () => {
     const count = (type: string) => stack.ofType(type).length;
@@ -233,6 +233,19 @@ describe("bundled production stage", () => {
     expect(alarms.filter((a) => a.inputs.treatMissingData !== "notBreaching").map((a) => a.name)).toEqual([
       "AlarmNoCompletedSweep",
     ]);
+    // ...and that one counts a deploy (migrate's Deployments) and skipped sweeps as sweeps: quiet until the
+    // first sweep could have run, and while the credentials are not set.
+    const noSweep = stack.one("aws:cloudwatch/metricAlarm:MetricAlarm", "AlarmNoCompletedSweep").inputs as {
+      metricQueries: { id: string; expression?: string; metric?: { metricName: string } }[];
+    };
+    const summed = noSweep.metricQueries.find((q) => q.expression)?.expression ?? "";
+    for (const [id, metric] of [
+      ["deployed", "Deployments"],
+      ["skipped", "SweepsSkipped"],
+    ]) {
+      expect(noSweep.metricQueries.find((q) => q.id === id)?.metric?.metricName).toBe(metric);
+      expect(summed).toContain(`FILL(${id}, 0)`);
+    }
   });
 });
 
@@ -250,7 +263,7 @@ describe("development stage on an external database", () => {
       DRIFT_EXTERNAL_DB_SECRET_ARN: OWNER,
       DRIFT_EXTERNAL_DB_APP_SECRET_ARN: APP,
     });
-  }, 120_000);
+  }, 300_000);
 
   it("creates no database, proxy or VPC, and the functions read the registered application secret", () => {
     for (const type of ["aws:rds/instance:Instance", "aws:rds/proxy:Proxy", "aws:ec2/vpc:Vpc"]) {

@@ -24,6 +24,7 @@ const CORE_USE_CASES = [
   "policies/policy-step",
   "events/notifier",
   "events/publish-events",
+  "notifications/notify-deliver",
 ];
 
 /** One rule per package: importing another workspace package that its package.json does not declare. */

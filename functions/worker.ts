@@ -6,6 +6,7 @@ import {
   createSqsRedeliveryDelay,
   createWorkerHandler,
   credentialsResolver,
+  lambdaNotifications,
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
@@ -38,6 +39,8 @@ const resolver = credentialsResolver({
 // A malformed age fails the cold start (runtimeConfig): never auto-apply without the cooling down asked for.
 const { minReleaseAgeMs } = config;
 
+const handlerMetrics = powertoolsHandlerMetrics(metrics);
+
 export const handler = createWorkerHandler({
   store: createSweepStore(sql, { minReleaseAgeMs }),
   resolver,
@@ -54,8 +57,10 @@ export const handler = createWorkerHandler({
       eventBusName: config.eventBusName,
     }),
   }),
-  metrics: powertoolsHandlerMetrics(metrics),
+  metrics: handlerMetrics,
   log,
+  // The drift groups and integrity events this batch recorded are told now, not at the next hourly dispatch.
+  afterBatch: lambdaNotifications(sql, config, { log, metrics: handlerMetrics.sink }),
   // A message waiting for a rate limit (or a transient retry) comes back after it, not after the 722 s timeout.
   redelivery: createSqsRedeliveryDelay(new SQSClient({})),
 });

@@ -52,6 +52,11 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   UpdatesAutoApplied: ["worker"],
   UpdatesCoolingDown: ["worker"],
   IntegrityEvents: ["worker"],
+  // Sent by the functions that drain the outbox: the worker after each batch, the dispatcher hourly (the API's
+  // sends right after a decision are not counted; the next worker or dispatcher run reports any failure).
+  NotificationsSent: ["dispatcher", "worker"],
+  NotificationsFailed: ["dispatcher", "worker"],
+  NotificationsFailing: ["dispatcher", "worker"],
 };
 
 /** The `Event` dimension values of WebhookDeliveries (packages/api/src/webhooks: the re-check events, ping, other). */

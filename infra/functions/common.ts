@@ -72,6 +72,10 @@ export function baseFunctionArgs(
       // The `stage` dimension of every metric: stages of one account and region never share a series.
       [RUNTIME_ENV.stage]: ctx.settings.stage,
       ...dbSecret,
+      // The functions that send notifications link their messages to the admin page, when one is configured.
+      ...(ctx.settings.adminUrl && ["dispatcher", "worker", "api"].includes(service)
+        ? { [RUNTIME_ENV.adminUrl]: ctx.settings.adminUrl }
+        : {}),
       ...environment,
     },
     transform: { role: lambdaOnlyTrust },

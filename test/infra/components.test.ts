@@ -225,6 +225,7 @@ describe("bundled production stage", () => {
       "AlarmDlqNotEmpty",
       "AlarmFailureRatioHigh",
       "AlarmNoCompletedSweep",
+      "AlarmNotificationsFailing",
       "AlarmRateBudgetLow",
       "AlarmTagIntegrity",
       "AlarmWebhookSignaturesRejected",
@@ -277,7 +278,7 @@ describe("development stage on an external database", () => {
 
   it("keeps the alarms of a development stage silent (actions off: its schedule is off)", () => {
     const alarms = stack.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(10);
     expect(alarms.every((a) => a.inputs.actionsEnabled === false)).toBe(true);
   });
 });

@@ -563,7 +563,7 @@ describe("alarms", () => {
     return { f, topicArn, byName };
   }
 
-  it("exist for the nine conditions, each notifying the SNS topic", () => {
+  it("exist for the ten conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
       [
@@ -576,6 +576,7 @@ describe("alarms", () => {
         "AlarmWebhookSignaturesRejected",
         "AlarmTagIntegrity",
         "AlarmDispatcherMemoryHigh",
+        "AlarmNotificationsFailing",
       ].sort(),
     );
     for (const [name, args] of byName) {

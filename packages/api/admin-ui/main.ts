@@ -12,6 +12,7 @@ import {
 import { failingCard, groupCard, historyCard, repoName } from "./cards";
 import { confirmDecision } from "./decide-dialog";
 import { byId, el, plain } from "./dom";
+import { notificationCards } from "./notifications";
 
 /**
  * The admin page: pending updates grouped by drift (moved tags first), decided per group or per chosen rows,
@@ -19,7 +20,7 @@ import { byId, el, plain } from "./dom";
  * from the same origin under a strict CSP; every value from the API is shown as text.
  */
 
-type Tab = "pending" | "history" | "failing";
+type Tab = "pending" | "history" | "failing" | "notifications";
 let tab: Tab = "pending";
 
 const say = (id: "error" | "status", text: string) => {
@@ -81,6 +82,7 @@ const EMPTY: Record<Tab, string> = {
     "No pending updates. The sweep runs hourly; `npx drift sweep` runs one now. Decided updates are under History.",
   history: "No decisions yet: apply or dismiss an update under Pending.",
   failing: "No failing targets: every followed repository resolved at its last lookup.",
+  notifications: "No subscriptions. Add one with `npx drift notify set` or PUT /admin/notifications.",
 };
 
 const report = async (kind: "status" | "error", text: string) => {
@@ -116,6 +118,8 @@ async function refresh(): Promise<void> {
         `/admin/plugin-updates?history=true&limit=100${q ? `&${q}` : ""}`,
       );
       cards = body.items.map((r) => historyCard(r, report));
+    } else if (tab === "notifications") {
+      cards = await notificationCards(report);
     } else {
       cards = (await api<{ items: Failing[] }>("GET", "/admin/targets/failing")).items.map(failingCard);
     }

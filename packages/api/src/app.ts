@@ -10,6 +10,7 @@ import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
 import { mcpRoutes } from "./mcp/http";
+import { deliverAfterDecisions, notificationRoutes } from "./notifications";
 import { openApiRoutes } from "./openapi/document";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
@@ -33,6 +34,10 @@ const ROUTES: Record<string, string> = {
   "/admin/policies": "GET, HEAD, PUT",
   "/admin/policies/:id": "DELETE",
   "/admin/integrity-events": "GET, HEAD",
+  "/admin/notifications": "GET, HEAD, PUT",
+  "/admin/notifications/:id": "DELETE",
+  "/admin/notifications/:id/deliveries": "GET, HEAD",
+  "/admin/notifications/:id/test": "POST",
   "/admin/tokens": "GET, HEAD, POST",
   "/admin/tokens/:id": "DELETE",
   "/admin/whoami": "GET, HEAD",
@@ -143,12 +148,14 @@ function mountRoutes(app: Hono, context: AppContext): void {
   app.use("/admin/*", auth);
   app.use("/mcp", auth);
   app.use("/admin/*", operatorOnlyPaths);
+  app.use("/admin/plugin-updates/*", deliverAfterDecisions(context));
   app.route("/", callerRoutes());
   app.route("/", tokenRoutes(context));
   app.route("/", updateRoutes(context));
   app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
+  app.route("/", notificationRoutes(context));
   app.route("/", mcpRoutes(context));
 }
 

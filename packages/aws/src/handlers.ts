@@ -79,6 +79,11 @@ export interface WorkerHandlerDeps {
   readonly log: Log;
   readonly config?: Partial<WorkerConfig>;
   readonly redelivery?: RedeliveryDelay;
+  /**
+   * After the batch (e.g. sending the notifications its drift opened). Its failure is logged, never thrown: the
+   * batch's result stands.
+   */
+  readonly afterBatch?: () => Promise<unknown>;
 }
 
 /** A message whose targets partly failed transiently: reported in batchItemFailures so SQS redelivers it. */
@@ -149,6 +154,11 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
         throwOnFullBatchFailure: false,
       });
     } finally {
+      await deps
+        .afterBatch?.()
+        .catch((error: unknown) =>
+          deps.log.warn("after-batch step failed", { error: (error as Error).message }),
+        );
       deps.metrics.flush();
     }
   };

@@ -51,6 +51,12 @@ export const Metric = {
   RechecksQueued: "RechecksQueued",
   /** Milliseconds from the first webhook delivery a re-check covers to its drift being recorded. */
   DetectionLatency: "DetectionLatency",
+  /** Notification deliveries a receiver accepted (2xx). */
+  NotificationsSent: "NotificationsSent",
+  /** Notification delivery attempts that failed (refused URL, network error, timeout, non-2xx); retried. */
+  NotificationsFailed: "NotificationsFailed",
+  /** Subscriptions whose oldest undelivered notification has been failing for an hour or more (a gauge). */
+  NotificationsFailing: "NotificationsFailing",
 } as const;
 
 export type MetricName = (typeof Metric)[keyof typeof Metric];

@@ -18,6 +18,16 @@ export { createDecisionStore } from "./decisions/decision-store";
 export { createEventOutbox } from "./events/event-outbox";
 export { listIntegrityEvents } from "./integrity/tag-ledger";
 export { type MigrateResult, migrate } from "./migrate";
+export { createNotificationStore } from "./notifications/delivery-store";
+export {
+  deleteSubscription,
+  getDelivery,
+  getSubscription,
+  listDeliveries,
+  listSubscriptions,
+  putSubscription,
+  queueTestDelivery,
+} from "./notifications/subscription-store";
 export { deletePolicy, listPolicies, putPolicy } from "./policies/policy-store";
 export { createPolicyStore } from "./policies/policy-sweep";
 export {

@@ -5,6 +5,7 @@ import { bulkBody, dismissBody, reasonBody } from "../decisions";
 import { eventsQuery } from "../policies";
 import { failingQuery } from "../reporting";
 import { listQuery } from "../updates";
+import { NOTIFICATION_ROUTE_DOCS } from "./notification-docs";
 import * as r from "./responses";
 
 /**
@@ -161,6 +162,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     operatorOnly: true,
     responses: { 200: { description: "revoked", schema: r.tokenRevoked } },
   },
+  ...NOTIFICATION_ROUTE_DOCS,
   {
     method: "post",
     path: "/mcp",

@@ -7,6 +7,7 @@ import {
   type TargetOutcome,
 } from "@drift/core/model";
 import type { Sql } from "../client";
+import { writeIntegrityEvents } from "../notifications/notify-events-writer";
 import { pgText } from "../pg-text";
 
 /**
@@ -80,6 +81,7 @@ export async function recordTagLedger(
       ${sweepId}::uuid
     FROM jsonb_to_recordset(${tx.json(events)}::jsonb) AS x(kind text, repo_key text, tag text, target_key text,
       previous_tag text, previous_sha text, new_sha text, previous_tag_object text, tag_object text)`;
+  await writeIntegrityEvents(tx, events, sweepId);
   const counts: Partial<Record<IntegrityKind, number>> = {};
   for (const f of findings) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
   return counts;

@@ -6,6 +6,7 @@ import {
   type TargetOutcome,
 } from "@drift/core/model";
 import type { Sql } from "../client";
+import { writeDriftEvents } from "../notifications/notify-events-writer";
 import { pgText } from "../pg-text";
 import { applyDrift } from "./drift-store";
 import { type TargetRow, targetsOf } from "./target-state-store";
@@ -118,6 +119,7 @@ export async function recordRecheckOutcomes(
       : [],
   );
   const drift = await applyDrift(tx, resolved, recheckId);
+  await writeDriftEvents(tx, drift.groups, recheckId);
   if (resolved.length > 0) {
     await tx`
       UPDATE drift_targets t SET last_sha = lower(u.sha), last_tag = u.tag, etag = u.etag, last_error_kind = NULL,

@@ -2,6 +2,7 @@ import type { RecordedMessage, SweepStore, TargetOutcome } from "@drift/core/mod
 import type { Sql } from "../client";
 import { recordTagLedger } from "../integrity/tag-ledger";
 import { createRowPager, finishMapping, recordMappings } from "../mapping/mapping-store";
+import { writeDriftEvents } from "../notifications/notify-events-writer";
 import { pgText } from "../pg-text";
 import { driftByKind as driftByKindOf, refreshReadyAt } from "../policies/policy-sweep";
 import { applyDrift } from "./drift-store";
@@ -46,6 +47,7 @@ export function createSweepStore(
             : [],
         );
         const drift = await applyDrift(tx, resolved, sweepId);
+        await writeDriftEvents(tx, drift.groups, sweepId);
         const parts = await policy();
         const finishedNow = await updateTargetStates(tx, sweepId, outcomes);
         // Counted once per target: a duplicate delivery that lost the race counts nothing it did not finish.

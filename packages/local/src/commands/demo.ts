@@ -8,6 +8,7 @@ import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
+import { startDemoReceiver } from "../demo-notify";
 import { demoPolicies } from "../demo-policies";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
@@ -60,6 +61,7 @@ export const demoCommand: Command = {
         giteaApiUrls: { [sim.host]: sim.giteaUrl },
         logger: log,
       });
+      const receiver = await startDemoReceiver(db.sql);
       const summary = await runLocalSweep({ sql: db.sql, resolver, log });
       out("-- sweep --");
       ctx.stdout.write(formatSummary(summary));
@@ -67,6 +69,8 @@ export const demoCommand: Command = {
         `(simulated GitHub saw ${sim.counters.graphql} GraphQL, ${sim.counters.rest} REST and ${sim.counters.gitea} Gitea requests for ${summary.targets.dispatched} distinct targets, review packets included)`,
       );
       out();
+
+      await receiver.report(out, sim.url).finally(() => receiver.close());
 
       const { groups } = await listUpdateGroups(db.sql, { status: "pending", limit: 200 });
       const rows = groups.reduce((n, g) => n + g.count, 0);

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { type Log, minReleaseAgeSetting } from "@drift/core";
+import { deliverPending } from "@drift/notify";
 import { type Command, type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
+import { localNotifySettings } from "../local-notify";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
 import { runLocalSweep, type SweepSummary } from "../runner";
@@ -77,6 +79,8 @@ async function sweepOnce(
     });
     if (tty) ctx.stderr.write("\r\x1b[K");
     ctx.stdout.write(json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+    // After the summary: a slow receiver delays the exit by one request timeout, never the sweep.
+    await deliverPending(db.sql, localNotifySettings(ctx.env), { log });
     if (summary.status === "completed") return 0;
     ctx.stderr.write(
       summary.status === "skipped"

@@ -10,6 +10,11 @@ export interface Databases {
   readonly app: sst.Linkable<Record<string, unknown>>;
   /** The Secrets Manager secret `{username, password}` of the application role (absent: no role login). */
   readonly appSecret: aws.secretsmanager.Secret | undefined;
+  /**
+   * The secret the functions read their login's password from at run time: the one the proxy authenticates
+   * that login with (bundled: `appSecret`; external: the registered application secret, else the owner's).
+   */
+  readonly appSecretArn: $util.Input<string> | undefined;
 }
 
 type Login = { username: string; password: string };
@@ -52,12 +57,38 @@ function appLink(
 }
 
 /**
+ * Adds the application secret to the proxy's auths and lets the proxy's role (SST's, which reads only SST's
+ * master secret) read it. Runs inside SST's proxy transform, the one place the role's ARN is at hand.
+ */
+function registerAppSecret(args: aws.rds.ProxyArgs, secret: aws.secretsmanager.Secret) {
+  type ProxyAuth = aws.types.input.rds.ProxyAuth;
+  const existing = $output(args.auths ?? []) as $util.Output<ProxyAuth[]>;
+  args.auths = $util.all([existing, secret.arn]).apply(([auths, arn]): ProxyAuth[] => [
+    ...auths,
+    {
+      authScheme: "SECRETS",
+      iamAuth: "DISABLED",
+      secretArn: arn,
+      description: `${APP_ROLE} (application)`,
+    },
+  ]);
+  new aws.iam.RolePolicy("DatabaseProxyAppSecretRead", {
+    role: $output(args.roleArn).apply((arn) => arn.slice(arn.lastIndexOf("/") + 1)),
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secret.arn] }],
+    }),
+  });
+}
+
+/**
  * The Postgres the sweeper uses, always reached through an RDS Proxy: Lambda scales connections with
  * concurrency, the proxy pools them (the functions use postgres.js with `prepare: false` and `max: 1`, and no
  * session state, so the proxy never pins). Every connection verifies the proxy's certificate (`verify-full`).
  *
- * - bundled: an RDS Postgres 17 instance with SST's RDS Proxy, in this app's VPC. The proxy knows two logins:
- *   the master user (migrate only) and the application role `drift_app` (its secret is an SST proxy credential).
+ * - bundled: an RDS Postgres 17 instance with SST's RDS Proxy, in this app's VPC, `rds.force_ssl=1`. The proxy
+ *   knows two logins: the master user (migrate only) and the application role `drift_app`, whose secret is the
+ *   project's `…/db-app` (the functions read the password from it at run time).
  * - external: the platform's own database behind its RDS Proxy; the owner's login comes from the secret the
  *   proxy uses, read at deploy time and shipped in SST's encrypted link (never a plain env var). The functions
  *   log in as the application role when DRIFT_EXTERNAL_DB_APP_SECRET_ARN names its secret (registered with the
@@ -78,7 +109,7 @@ export function createDatabase(settings: StageSettings, vpc: sst.aws.Vpc | undef
       properties: { ...endpoint, ...ownerLogin, sslmode: AWS_SSLMODE },
     });
     const app = appLink(endpoint, db.appSecretArn ? loginOf(read(db.appSecretArn)) : ownerLogin);
-    return { owner, app, appSecret: undefined };
+    return { owner, app, appSecret: undefined, appSecretArn: db.appSecretArn ?? db.ownerSecretArn };
   }
   if (!vpc) throw new Error("the bundled database needs the app's VPC");
   const role = appRoleSecret(settings);
@@ -88,13 +119,22 @@ export function createDatabase(settings: StageSettings, vpc: sst.aws.Vpc | undef
     instance: db.instance,
     storage: db.storage,
     multiAz: db.multiAz,
-    // SST stores this login in a secret of its own and registers it with the proxy (auth + read permission).
-    proxy: { credentials: [{ username: APP_ROLE, password: role.password }] },
+    // Not `proxy.credentials`: SST would register a copy of the login in a secret of its own, and rotating
+    // ours would change nothing. The proxy authenticates drift_app with our secret (registerAppSecret).
+    proxy: true,
     database: "drift",
     transform: {
       // Clients connect with sslmode=verify-full; the proxy refuses anything without TLS.
       proxy: (args) => {
         args.requireTls = true;
+        registerAppSecret(args, role.secret);
+      },
+      // SST's group sets rds.force_ssl=0: the proxy → database hop must be TLS too.
+      parameterGroup: (args) => {
+        args.parameters = $output(args.parameters ?? []).apply((params) => [
+          ...params.filter((p) => p.name !== "rds.force_ssl"),
+          { name: "rds.force_ssl", value: "1" },
+        ]);
       },
       instance: (args) => {
         // Production keeps a final snapshot and refuses accidental deletion; dev stages clean up fully.
@@ -109,5 +149,5 @@ export function createDatabase(settings: StageSettings, vpc: sst.aws.Vpc | undef
     { host: owner.host, port: owner.port, database: owner.database },
     { username: APP_ROLE, password: role.password },
   );
-  return { owner, app, appSecret: role.secret };
+  return { owner, app, appSecret: role.secret, appSecretArn: role.secret.arn };
 }

@@ -8,6 +8,7 @@ import { createApi } from "./functions/api";
 import { createDispatcher } from "./functions/dispatcher";
 import { createMigration } from "./functions/migrate";
 import { createRecheckWorker, createWorker } from "./functions/worker";
+import { createDispatcherMemoryAlarm } from "./memory-alarm";
 import { createNetwork } from "./network";
 import { createObservability } from "./observability";
 import { createQueues } from "./queue";
@@ -45,6 +46,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
     queueName: queue.nodes.queue.name,
     dlqName: dlq.nodes.queue.name,
   });
+  createDispatcherMemoryAlarm(settings, dispatcher, observability.topic.arn);
 
   return {
     apiUrl: api.url,

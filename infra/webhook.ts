@@ -1,6 +1,18 @@
 import { RUNTIME_ENV } from "../packages/aws/src/runtime-env";
-import { baseFunctionArgs, type FunctionContext, functionOptions } from "./functions/common";
+import {
+  baseFunctionArgs,
+  databaseSecretRead,
+  type FunctionContext,
+  functionOptions,
+} from "./functions/common";
 import { readSecret } from "./secrets";
+
+/**
+ * Reserved for the webhook function: a new account's default quota is 1,000 concurrent executions and Lambda keeps
+ * 100 unreserved, so 10 always fits (docs/deploy.md). A delivery takes well under a second: 10 at once is hundreds
+ * of deliveries a second, far above what GitHub sends; beyond it Lambda answers 429 and GitHub shows the failure.
+ */
+export const WEBHOOK_RESERVED_CONCURRENCY = 10;
 
 /**
  * The webhook receiver: its own function and Function URL with no AWS auth (GitHub and Gitea cannot sign with
@@ -29,8 +41,14 @@ export function createWebhook(ctx: FunctionContext, recheckQueue: sst.aws.Queue)
       // A delivery is a few queries and one SendMessageBatch; GitHub gives up after 10 seconds.
       timeout: "10 seconds",
       memory: "512 MB",
-      permissions: [{ actions: ["sqs:SendMessage"], resources: [recheckQueue.arn] }, readSecret(secret)],
+      permissions: [
+        { actions: ["sqs:SendMessage"], resources: [recheckQueue.arn] },
+        readSecret(secret),
+        ...databaseSecretRead(ctx),
+      ],
       url: { authorization: "none", cors: false },
+      // A public URL: a flood costs at most this many concurrent invocations (and proxy sessions).
+      concurrency: { reserved: WEBHOOK_RESERVED_CONCURRENCY },
     },
     functionOptions(ctx),
   );

@@ -1,7 +1,7 @@
 import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
 import { publishTo } from "../events";
 import { readSecret } from "../secrets";
-import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
+import { baseFunctionArgs, databaseSecretRead, type FunctionContext, functionOptions } from "./common";
 
 /**
  * The admin API on a Lambda Function URL.
@@ -37,7 +37,11 @@ export function createApi(
       description: "Plugin drift sweeper: admin API (pending updates, apply, dismiss)",
       timeout: "15 seconds",
       memory: "512 MB",
-      permissions: [publishTo(bus), ...(bearer ? [readSecret(adminTokenSecret)] : [])],
+      permissions: [
+        publishTo(bus),
+        ...(bearer ? [readSecret(adminTokenSecret)] : []),
+        ...databaseSecretRead(ctx),
+      ],
       url: {
         authorization: bearer ? "none" : "iam",
         cors:

@@ -53,7 +53,10 @@ export function baseFunctionArgs(
   service: ServiceName,
   environment: RuntimeEnvironment = {},
 ): sst.aws.FunctionArgs {
-  const { owner, app } = ctx.databases;
+  const { owner, app, appSecretArn } = ctx.databases;
+  // The application login's password is read at run time from the secret the proxy authenticates it with.
+  const dbSecret: RuntimeEnvironment =
+    service !== "migrate" && appSecretArn ? { [RUNTIME_ENV.dbSecretArn]: appSecretArn } : {};
   return {
     handler: HANDLERS[service],
     runtime: RUNTIME,
@@ -68,11 +71,37 @@ export function baseFunctionArgs(
       POWERTOOLS_LOG_LEVEL: ctx.settings.production ? "INFO" : "DEBUG",
       // The `stage` dimension of every metric: stages of one account and region never share a series.
       [RUNTIME_ENV.stage]: ctx.settings.stage,
+      ...dbSecret,
       // The functions that send notifications link their messages to the admin page, when one is configured.
       ...(ctx.settings.adminUrl && ["dispatcher", "worker", "api"].includes(service)
         ? { [RUNTIME_ENV.adminUrl]: ctx.settings.adminUrl }
         : {}),
       ...environment,
     },
+    transform: { role: lambdaOnlyTrust },
   };
+}
+
+/**
+ * The IAM statement reading the application login's secret, for every function but migrate (none when the
+ * functions log in with the link's password only).
+ */
+export function databaseSecretRead(ctx: FunctionContext): sst.aws.FunctionPermissionArgs[] {
+  const arn = ctx.databases.appSecretArn;
+  return arn ? [{ actions: ["secretsmanager:GetSecretValue"], resources: [arn] }] : [];
+}
+
+/**
+ * SST 4.17 decides a function role's trust policy on `!dev` where `dev` is an Output (always truthy), so every
+ * role also trusts the account root (any principal of the account allowed sts:AssumeRole could take the role).
+ * Only Lambda assumes these roles.
+ */
+function lambdaOnlyTrust(args: aws.iam.RoleArgs): undefined {
+  args.assumeRolePolicy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } },
+    ],
+  });
+  return undefined;
 }

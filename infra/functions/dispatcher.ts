@@ -2,15 +2,16 @@ import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
 import { publishTo } from "../events";
 import { sendTo } from "../queue";
 import { describeSecret } from "../secrets";
-import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
+import { baseFunctionArgs, databaseSecretRead, type FunctionContext, functionOptions } from "./common";
 
 /**
  * The dispatcher's size, from a measurement (docs/deploy.md, "Dispatcher sizing"; scripts/dispatcher-sizing.ts):
  * the first sweep of 1,000,000 rows, every row with its own installed SHA, took 44 s wall and 17 s of CPU under a
- * 0.58 vCPU quota (what 1,024 MB buys); peak RSS 835 MiB, the reason 1,024 MB stays. 10 minutes leaves over ten
- * times that run; the Duration alarm fires at 70 % of it.
+ * 0.58 vCPU quota (what 1,024 MB buys); peak RSS 835 MiB (82 % of 1,024 MB), so the function has 1,536 MB: 46 %
+ * headroom over that worst case, and the MemoryHigh alarm (infra/memory-alarm.ts) pages at 80 % of it. 10 minutes
+ * leaves over ten times that run; the Duration alarm fires at 70 % of it.
  */
-export const DISPATCHER_MEMORY_MB = 1024;
+export const DISPATCHER_MEMORY_MB = 1536;
 export const DISPATCHER_TIMEOUT_SECONDS = 600;
 /** Maximum duration (seconds) above which the DispatcherSlow alarm fires: 70 % of the timeout. */
 export const DISPATCHER_SLOW_SECONDS = Math.round(DISPATCHER_TIMEOUT_SECONDS * 0.7);
@@ -42,7 +43,7 @@ export function createDispatcher(
       // refused by the sweep's overlap guard. A dispatcher that keeps failing trips DispatcherErrors at once.
       retries: 0,
       // The bus: it republishes `plugin.update.applied` events whose publish failed after an apply (outbox).
-      permissions: [sendTo(queue), publishTo(bus), describeSecret(githubSecret)],
+      permissions: [sendTo(queue), publishTo(bus), describeSecret(githubSecret), ...databaseSecretRead(ctx)],
     },
     functionOptions(ctx),
   );

@@ -7,7 +7,7 @@ import {
   WORKER_TIMEOUT_SECONDS,
 } from "../queue";
 import { readSecret } from "../secrets";
-import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
+import { baseFunctionArgs, databaseSecretRead, type FunctionContext, functionOptions } from "./common";
 
 /**
  * The worker: consumes the sweep queue, resolves targets through GitHub and writes drift to Postgres.
@@ -42,7 +42,7 @@ export function createWorker(
       description: "Plugin drift sweeper: resolves targets and records drift",
       timeout: `${WORKER_TIMEOUT_SECONDS} seconds`,
       memory: "1024 MB",
-      permissions: [readSecret(githubSecret), publishTo(bus)],
+      permissions: [readSecret(githubSecret), publishTo(bus), ...databaseSecretRead(ctx)],
     },
     {
       batch: {

@@ -158,11 +158,12 @@ describe("handlers", () => {
       expect(env(fn).DRIFT_STAGE, service).toBe("prod");
       expect(env(fn).POWERTOOLS_SERVICE_NAME, service).toBe(service);
       expect(env(fn).POWERTOOLS_METRICS_NAMESPACE, service).toBe(METRICS_NAMESPACE);
-      // The password travels in SST's encrypted link, never as a plain environment variable.
+      // The password travels in SST's encrypted link or is read from its secret at run time (only the secret's
+      // ARN is in the environment), never as a plain environment variable.
       expect(
         Object.keys(env(fn)).filter((k) => /PASSWORD|DB_/.test(k)),
         service,
-      ).toEqual([]);
+      ).toEqual(service === "migrate" ? [] : [RUNTIME_ENV.dbSecretArn]);
     }
   });
 
@@ -246,9 +247,12 @@ describe("queue and worker", () => {
     const busArn = resolve(f.get("sst.aws.Bus", "Events").instance.arn);
     const github = String(resolve(f.get("aws.secretsmanager.Secret", "GitHubCredentials").instance.arn));
     const { worker } = functionsOf(f);
+    const appDb = String(resolve(f.get("aws.secretsmanager.Secret", "AppDbCredentials").instance.arn));
     expect(permissionResources(worker)).toEqual([
       { actions: ["secretsmanager:GetSecretValue"], resources: [github] },
       { actions: ["events:PutEvents"], resources: [busArn] },
+      // Its database password, read at run time (test/infra/components.test.ts: the proxy's secret).
+      { actions: ["secretsmanager:GetSecretValue"], resources: [appDb] },
     ]);
     expect(env(worker)[RUNTIME_ENV.eventBusName]).toBe(resolve(f.get("sst.aws.Bus", "Events").instance.name));
   });
@@ -258,7 +262,7 @@ describe("queue and worker", () => {
     const queueArn = resolve(f.get("sst.aws.Queue", "SweepQueue").instance.arn);
     const github = String(resolve(f.get("aws.secretsmanager.Secret", "GitHubCredentials").instance.arn));
     const permissions = permissionResources(functionsOf(f).dispatcher);
-    expect(permissions).toHaveLength(3);
+    expect(permissions).toHaveLength(4);
     expect(permissions[0]).toEqual({
       actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"],
       resources: [queueArn],
@@ -266,6 +270,9 @@ describe("queue and worker", () => {
     expect(permissions[1]?.actions).toEqual(["events:PutEvents"]);
     // Metadata only (first deploy: skip the sweep while the secret is empty); never GetSecretValue.
     expect(permissions[2]).toEqual({ actions: ["secretsmanager:DescribeSecret"], resources: [github] });
+    const appDb = String(resolve(f.get("aws.secretsmanager.Secret", "AppDbCredentials").instance.arn));
+    // Its database password, read at run time.
+    expect(permissions[3]).toEqual({ actions: ["secretsmanager:GetSecretValue"], resources: [appDb] });
     expect(env(functionsOf(f).dispatcher).DRIFT_EVENT_BUS_NAME).toBeTruthy();
   });
 });
@@ -282,9 +289,13 @@ describe("secrets", () => {
     expect(secretsReachable(fns.api, all)).toEqual([admin]);
     // The dispatcher may only describe the GitHub secret (asserted above): it cannot read a value.
     expect(secretsReachable(fns.dispatcher, all)).toEqual([github]);
+    // It reads one secret's value: its own database password (db-app), nothing of GitHub's.
+    const appDb = String(resolve(f.get("aws.secretsmanager.Secret", "AppDbCredentials").instance.arn));
     expect(
-      permissionResources(fns.dispatcher).filter((p) => p.actions.includes("secretsmanager:GetSecretValue")),
-    ).toEqual([]);
+      permissionResources(fns.dispatcher)
+        .filter((p) => p.actions.includes("secretsmanager:GetSecretValue"))
+        .flatMap((p) => p.resources),
+    ).toEqual([appDb]);
     expect(secretsReachable(fns.migrate, all)).toEqual([]);
     // Read-only, on exactly that secret.
     for (const p of [...permissionResources(fns.worker), ...permissionResources(fns.api)]) {
@@ -343,10 +354,9 @@ describe("database and network", () => {
   it("bundled: Postgres behind RDS Proxy in the app's VPC (NAT reaches GitHub), sized per stage", () => {
     const prod = deployStage("prod").fakes;
     const pg = prod.get("sst.aws.Postgres", "Database");
-    // The proxy knows the application role's login too (SST stores it in a proxy secret).
-    expect(resolve(pg.args.proxy)).toEqual({
-      credentials: [{ username: "drift_app", password: "generated-40-char-password" }],
-    });
+    // The proxy authenticates drift_app with the project's secret, added in the proxy transform (not SST's
+    // `credentials`, which would register a copy): test/infra/components.test.ts asserts the auths it creates.
+    expect(resolve(pg.args.proxy)).toBe(true);
     expect(pg.args.vpc).toBe(prod.get("sst.aws.Vpc", "Vpc").instance);
     expect(pg.args.instance).toBe("t4g.small");
     expect(prod.get("sst.aws.Vpc", "Vpc").args.nat).toBe("managed");
@@ -563,7 +573,7 @@ describe("alarms", () => {
     return { f, topicArn, byName };
   }
 
-  it("exist for the eight conditions, each notifying the SNS topic", () => {
+  it("exist for the ten conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
       [
@@ -575,6 +585,7 @@ describe("alarms", () => {
         "AlarmDispatcherSlow",
         "AlarmWebhookSignaturesRejected",
         "AlarmTagIntegrity",
+        "AlarmDispatcherMemoryHigh",
         "AlarmNotificationsFailing",
       ].sort(),
     );

@@ -70,6 +70,11 @@ describe("webhook function", () => {
     expect(permissionsOf(webhook)).toEqual([
       { actions: ["sqs:SendMessage"], resources: [resolve(queue.arn)] },
       { actions: ["secretsmanager:GetSecretValue"], resources: [resolve(secret.arn)] },
+      // Its database password, read at run time.
+      {
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [resolve(f.get("aws.secretsmanager.Secret", "AppDbCredentials").instance.arn)],
+      },
     ]);
     expect(envOf(webhook).DRIFT_QUEUE_URL).toBe(resolve(queue.url));
     const known: string[] = Object.values(RUNTIME_ENV);

@@ -109,6 +109,7 @@ export function installInfraFakes(stage: string, appName = "plugin-drift-sweeper
       case "sst.aws.Function":
         base.nodes = {
           function: new FakeOutput({ name: base.name, codeSha256: new FakeOutput(`hash-of-${name}`) }),
+          logGroup: new FakeOutput({ name: new FakeOutput(`/aws/lambda/${id}`) }),
         };
         break;
       case "sst.aws.Queue":
@@ -210,6 +211,7 @@ export function installInfraFakes(stage: string, appName = "plugin-drift-sweeper
       cloudwatch: strict("aws.cloudwatch", {
         Dashboard: component("aws.cloudwatch.Dashboard"),
         MetricAlarm: component("aws.cloudwatch.MetricAlarm"),
+        LogMetricFilter: component("aws.cloudwatch.LogMetricFilter"),
       }),
       sns: strict("aws.sns", { TopicSubscription: component("aws.sns.TopicSubscription") }),
     }),

@@ -12,6 +12,7 @@ import { deployReal, type RealStack, type Registered } from "../support/infra-ss
 const ARN = (service: string, name: string) => `arn:aws:${service}:us-east-1:123456789012:${name}`;
 const APP_SECRET = ARN("secretsmanager", "AppDbCredentials");
 const QUEUE = ARN("sqs", "SweepQueueQueue");
+const RECHECK_QUEUE = ARN("sqs", "RecheckQueueQueue");
 const BUS = ARN("cloudwatch", "EventsBus");
 const read = (arn: string) => ({
   Effect: "Allow",
@@ -19,6 +20,26 @@ const read = (arn: string) => ({
   Resource: [arn],
 });
 const WORKER = "SweepQueueSubscriber";
+/** The same worker code on the webhook re-check queue (issue 24). */
+const RECHECK_WORKER = "RecheckQueueSubscriber";
+
+/** A worker's statements: its queue, the GitHub credentials, the bus, its database login. */
+const workerStatements = (queue: string) => [
+  {
+    Effect: "Allow",
+    Action: [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:ReceiveMessage",
+    ],
+    Resource: [queue],
+  },
+  read(ARN("secretsmanager", "GitHubCredentials")),
+  { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS] },
+  read(APP_SECRET),
+];
 
 type Statement = { Effect: string; Action: string | string[]; Resource?: string[]; Principal?: unknown };
 
@@ -53,12 +74,12 @@ describe("bundled production stage", () => {
 
   it("lists what SST creates, by type", () => {
     const count = (type: string) => stack.ofType(type).length;
-    expect(count("aws:lambda/function:Function")).toBe(5);
-    expect(count("aws:iam/role:Role")).toBe(7); // five functions, the proxy, the schedule
+    expect(count("aws:lambda/function:Function")).toBe(6);
+    expect(count("aws:iam/role:Role")).toBe(8); // six functions, the proxy, the schedule
     expect(count("aws:rds/proxy:Proxy")).toBe(1);
-    expect(count("aws:lambda/eventSourceMapping:EventSourceMapping")).toBe(1);
+    expect(count("aws:lambda/eventSourceMapping:EventSourceMapping")).toBe(2);
     expect(count("aws:lambda/functionUrl:FunctionUrl")).toBe(2);
-    expect(count("aws:sqs/queue:Queue")).toBe(2);
+    expect(count("aws:sqs/queue:Queue")).toBe(3);
     // SST would add a secret per proxy credential: only its master secret and the project's three (+ db-app).
     expect(
       stack
@@ -92,7 +113,7 @@ describe("bundled production stage", () => {
       (s: Statement) => s.Resource ?? [],
     );
     expect(readable).toEqual([ARN("secretsmanager", "DatabaseProxySecret"), APP_SECRET]);
-    for (const fn of ["Dispatcher", "Api", "Webhook", WORKER]) {
+    for (const fn of ["Dispatcher", "Api", "Webhook", WORKER, RECHECK_WORKER]) {
       expect(lambda(stack, fn).environment.variables[RUNTIME_ENV.dbSecretArn]).toBe(APP_SECRET);
     }
     // The migrate function logs in as the owner (its link); it reads no secret.
@@ -112,29 +133,15 @@ describe("bundled production stage", () => {
         },
         read(APP_SECRET),
       ],
-      [WORKER]: [
-        {
-          Effect: "Allow",
-          Action: [
-            "sqs:ChangeMessageVisibility",
-            "sqs:DeleteMessage",
-            "sqs:GetQueueAttributes",
-            "sqs:GetQueueUrl",
-            "sqs:ReceiveMessage",
-          ],
-          Resource: [QUEUE],
-        },
-        read(ARN("secretsmanager", "GitHubCredentials")),
-        { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS] },
-        read(APP_SECRET),
-      ],
+      [WORKER]: workerStatements(QUEUE),
+      [RECHECK_WORKER]: workerStatements(RECHECK_QUEUE),
       Api: [
         { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS] },
         read(ARN("secretsmanager", "AdminToken")),
         read(APP_SECRET),
       ],
       Webhook: [
-        { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [QUEUE] },
+        { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [RECHECK_QUEUE] },
         read(ARN("secretsmanager", "WebhookSecrets")),
         read(APP_SECRET),
       ],
@@ -154,15 +161,20 @@ describe("bundled production stage", () => {
   });
 
   it("feeds the worker from the sweep queue with partial batch responses and a concurrency cap", () => {
-    const mapping = stack.one(
-      "aws:lambda/eventSourceMapping:EventSourceMapping",
-      "EventSourceMapping",
-    ).inputs;
-    expect(mapping).toMatchObject({
+    const mappings = stack.ofType("aws:lambda/eventSourceMapping:EventSourceMapping");
+    const of = (fn: string) => mappings.find((m) => m.name.startsWith(fn))?.inputs;
+    expect(of(WORKER)).toMatchObject({
       eventSourceArn: QUEUE,
       batchSize: 5,
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: 5 },
+    });
+    // Webhook re-checks: the same worker code with no batching window, at most 2 at once (issue 24).
+    expect(of(RECHECK_WORKER)).toMatchObject({
+      eventSourceArn: RECHECK_QUEUE,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      maximumBatchingWindowInSeconds: 0,
+      scalingConfig: { maximumConcurrency: 2 },
     });
   });
 
@@ -270,7 +282,7 @@ describe("development stage on an external database", () => {
     for (const type of ["aws:rds/instance:Instance", "aws:rds/proxy:Proxy", "aws:ec2/vpc:Vpc"]) {
       expect(stack.ofType(type), type).toEqual([]);
     }
-    for (const fn of ["Dispatcher", "Api", "Webhook", WORKER]) {
+    for (const fn of ["Dispatcher", "Api", "Webhook", WORKER, RECHECK_WORKER]) {
       expect(lambda(stack, fn).environment.variables[RUNTIME_ENV.dbSecretArn], fn).toBe(APP);
       expect(inlineStatements(roleOf(stack, fn)), fn).toContainEqual(read(APP));
     }

@@ -32,7 +32,11 @@ const app = createAdminApp({
     metrics
       .singleMetric()
       .addMetric(
-        decision === "applied" ? Metric.UpdatesApplied : Metric.UpdatesDismissed,
+        decision === "applied"
+          ? Metric.UpdatesApplied
+          : decision === "rolled_back"
+            ? Metric.UpdatesRolledBack
+            : Metric.UpdatesDismissed,
         MetricUnit.Count,
         1,
       ),

@@ -23,6 +23,7 @@ const ROUTES: Record<string, string> = {
   "/admin/plugin-updates/:id/apply": "POST",
   "/admin/plugin-updates/:id/dismiss": "POST",
   "/admin/plugin-updates/:id/reopen": "POST",
+  "/admin/plugin-updates/:id/rollback": "POST",
   "/admin/plugin-updates/bulk": "POST",
   "/admin/targets/failing": "GET, HEAD",
   "/admin/sweeps/latest": "GET, HEAD",

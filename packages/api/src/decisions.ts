@@ -7,6 +7,7 @@ import {
   decide,
   decideAndPublish,
   publishPendingEvents,
+  type StateChange,
 } from "@drift/db";
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
@@ -36,6 +37,8 @@ const STATUS_AT: Record<string, string> = {
   dismissed: "dismissed_at",
   already_dismissed: "dismissed_at",
   reopened: "reopened_at",
+  rolled_back: "rolled_back_at",
+  already_rolled_back: "rolled_back_at",
 };
 
 /** The HTTP rendering of a decision: 200 with the decided row, 404 unknown, 409 refused (with its code). */
@@ -67,7 +70,7 @@ const dismissBody = z.strictObject({ reason: z.optional(reason), until: z.option
 // Apply and reopen had no body before: other keys are ignored there, so existing clients keep working.
 const reasonBody = z.object({ reason: z.optional(reason) });
 const bulkBody = z.strictObject({
-  action: z.enum(["apply", "dismiss"]),
+  action: z.enum(["apply", "dismiss", "rollback"]),
   ids: z
     .array(z.string().check(z.refine(isUuid, { message: "every id must be a UUID" })))
     .check(
@@ -122,8 +125,9 @@ export function decisionRoutes(options: AppContext): Hono {
   const effects = {
     notifier: options.notifier,
     log: logger,
-    onDecided: (decided: Extract<DecisionOutcome, { kind: "applied" | "dismissed" }>) => {
+    onDecided: (decided: StateChange) => {
       if (decided.kind === "applied") logger.info("plugin update applied", { ...decided.event });
+      else if (decided.kind === "rolled_back") logger.info("plugin update rolled back", { ...decided.event });
       else logger.info("plugin update dismissed", { queue_id: decided.update.id });
       options.onDecision?.(decided.kind);
     },
@@ -148,6 +152,7 @@ export function decisionRoutes(options: AppContext): Hono {
   single("apply", reasonBody);
   single("dismiss", dismissBody);
   single("reopen", reasonBody);
+  single("rollback", reasonBody);
 
   app.post("/admin/plugin-updates/bulk", async (c) => {
     const body = await parseBody(c, bulkBody);
@@ -158,12 +163,13 @@ export function decisionRoutes(options: AppContext): Hono {
     // One transaction per id, in request order: one refusal never blocks the others.
     for (const id of ids) {
       const outcome = await decide(sql, id, action, decision);
-      if (outcome.kind === "applied" || outcome.kind === "dismissed") effects.onDecided(outcome);
+      if (outcome.kind === "applied" || outcome.kind === "dismissed" || outcome.kind === "rolled_back")
+        effects.onDecided(outcome);
       results.push(bulkEntry(id, outcome));
     }
     // After the commits: publish the applied events. The outbox drains 25 a call: drain until it is empty
     // (bounded) or a publish fails (the event stays in the outbox and is retried later).
-    const applied = results.filter((r) => r.status === "applied").length;
+    const applied = results.filter((r) => r.status === "applied" || r.status === "rolled_back").length;
     for (let round = 0; applied > 0 && round <= Math.ceil(applied / 25) + 1; round++) {
       const drained = await publishPendingEvents(sql, options.notifier, logger);
       if (drained.failed > 0 || drained.published === 0) break;

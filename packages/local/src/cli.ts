@@ -55,6 +55,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/reopen")).reopenCommand,
   },
   {
+    name: "rollback",
+    summary: "Roll an applied update back and hold that drift (same code as the admin API)",
+    load: async () => (await import("./commands/rollback")).rollbackCommand,
+  },
+  {
     name: "history",
     summary: "Decided updates (applied, dismissed, superseded): who, when, why (--json, filters)",
     load: async () => (await import("./commands/history")).historyCommand,

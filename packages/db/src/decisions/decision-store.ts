@@ -5,12 +5,14 @@ import {
   type Notifier,
   PLUGIN_UPDATE_APPLIED,
   type PluginUpdateApplied,
+  type PluginUpdateRolledBack,
 } from "@drift/core";
 import type postgres from "postgres";
 import type { Sql } from "../client";
 import { publishPendingEvents, writeOutboxEvent } from "../events/event-outbox";
 import { pgText } from "../pg-text";
 import type { UpdateStatus } from "../queue/update-store";
+import { rollbackApplied } from "./rollback";
 
 /**
  * The one decision path for a queue row: {@link decide} (apply or dismiss, one transaction with row locks) and
@@ -18,11 +20,11 @@ import type { UpdateStatus } from "../queue/update-store";
  * later, bulk, reopen and policy auto-apply all go through here and render the one {@link DecisionOutcome}.
  */
 
-export type DecisionAction = "apply" | "dismiss" | "reopen";
+export type DecisionAction = "apply" | "dismiss" | "reopen" | "rollback";
 
 /** Who decided and how: stored with the row (decided_by, decision_reason, hold_until). */
 export interface DecisionOptions {
-  /** `token`, an IAM principal ARN, `cli`, or `policy:<id>`. */
+  /** `token`, an IAM principal ARN, `cli`, `policy:<id>` or `rollout:<id>`. */
   readonly decidedBy?: string;
   /** Why (any action; at most 500 characters are kept). */
   readonly reason?: string;
@@ -61,6 +63,8 @@ const CONFLICT_CODES = {
   pending: "update_pending",
   pending_exists: "pending_exists",
   invalid_latest_sha: "invalid_latest_sha",
+  rolled_back: "update_rolled_back",
+  moved_since: "moved_since",
 } as const;
 
 export type ConflictReason = keyof typeof CONFLICT_CODES;
@@ -71,7 +75,11 @@ export type DecisionOutcome =
   | { readonly kind: "applied"; readonly update: DecidedUpdate; readonly event: PluginUpdateApplied }
   | { readonly kind: "dismissed"; readonly update: DecidedUpdate }
   | { readonly kind: "reopened"; readonly update: DecidedUpdate }
-  | { readonly kind: "already_applied" | "already_dismissed"; readonly update: DecidedUpdate }
+  | { readonly kind: "rolled_back"; readonly update: DecidedUpdate; readonly event: PluginUpdateRolledBack }
+  | {
+      readonly kind: "already_applied" | "already_dismissed" | "already_rolled_back";
+      readonly update: DecidedUpdate;
+    }
   | { readonly kind: "not_found" }
   | {
       readonly kind: "conflict";
@@ -81,7 +89,7 @@ export type DecisionOutcome =
     };
 
 /** An outcome that changed the row (what metrics count and logs announce). */
-export type StateChange = Extract<DecisionOutcome, { kind: "applied" | "dismissed" }>;
+export type StateChange = Extract<DecisionOutcome, { kind: "applied" | "dismissed" | "rolled_back" }>;
 
 interface LockedQueueRow {
   id: string;
@@ -158,6 +166,7 @@ export async function decide(
       FROM plugin_update_queue WHERE id = ${id}::uuid FOR UPDATE`;
     if (!row) return { kind: "not_found" };
     if (action === "reopen") return reopenDismissed(tx, row, options);
+    if (action === "rollback") return rollback(tx, row, options);
     const target = action === "apply" ? "applied" : "dismissed";
     if (row.status === target) return { kind: `already_${target}`, update: decided(row) };
     if (row.status !== "pending")
@@ -187,6 +196,29 @@ async function markDecided(
       hold_until = ${holdUntil}
     WHERE id = ${row.id} RETURNING decided_at`;
   return done?.decided_at ?? null;
+}
+
+/** Rollback: an applied row whose plugin is still on its latest_sha goes back to its current_sha (rollback.ts). */
+async function rollback(
+  tx: postgres.TransactionSql,
+  row: LockedQueueRow,
+  options: DecisionOptions,
+): Promise<DecisionOutcome> {
+  if (row.status === "rolled_back") return { kind: "already_rolled_back", update: decided(row) };
+  if (row.status !== "applied")
+    return conflict(
+      row.status,
+      `update ${row.id} is ${row.status}; only an applied update can be rolled back`,
+    );
+  const done = await rollbackApplied(tx, row, options.decidedBy ?? "unknown", reasonOf(options));
+  if (done.kind === "plugin_missing")
+    return conflict("plugin_missing", `plugin ${row.plugin_name} is no longer installed`);
+  if (done.kind !== "rolled_back")
+    return conflict(
+      "moved_since",
+      `plugin ${row.plugin_name} moved on since the apply (installed ${done.installed ?? "unknown"}, not ${row.latest_sha})`,
+    );
+  return { kind: "rolled_back", update: decided(row, done.decidedAt), event: done.event };
 }
 
 /**
@@ -284,7 +316,7 @@ export interface DecisionEffects extends DecisionOptions {
   readonly notifier: Notifier;
   /** For publish failures (they never fail the decision: the outbox keeps the event). */
   readonly log?: Log;
-  /** Called once per state change (`applied` / `dismissed`), after commit: logs, metrics. */
+  /** Called once per state change (`applied` / `dismissed` / `rolled_back`), after commit: logs, metrics. */
   readonly onDecided?: (outcome: StateChange) => void;
 }
 
@@ -302,7 +334,9 @@ export async function decideAndPublish(
   effects: DecisionEffects,
 ): Promise<DecisionOutcome> {
   const outcome = await decide(sql, id, action, effects);
-  if (outcome.kind === "applied" || outcome.kind === "dismissed") effects.onDecided?.(outcome);
-  if (outcome.kind === "applied") await publishPendingEvents(sql, effects.notifier, effects.log);
+  if (outcome.kind === "applied" || outcome.kind === "dismissed" || outcome.kind === "rolled_back")
+    effects.onDecided?.(outcome);
+  if (outcome.kind === "applied" || outcome.kind === "rolled_back")
+    await publishPendingEvents(sql, effects.notifier, effects.log);
   return outcome;
 }

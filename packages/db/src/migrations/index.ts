@@ -10,6 +10,7 @@ import decisions from "./009_decisions";
 import policiesLedger from "./011_policies_ledger";
 import tagObjects from "./012_tag_objects";
 import queueTargetIndex from "./013_queue_target_index";
+import rollouts from "./015_rollouts";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "011_policies_ledger", sql: policiesLedger },
   { id: "012_tag_objects", sql: tagObjects },
   { id: "013_queue_target_index", sql: queueTargetIndex },
+  { id: "015_rollouts", sql: rollouts },
 ];

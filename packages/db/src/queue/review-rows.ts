@@ -17,7 +17,7 @@ import type { Sql } from "../client";
  * joined in (repository, versions, commits ahead, date, signature, release). Null means not known.
  */
 
-export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded";
+export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded" | "rolled_back";
 
 /** A queue row in the CONTRACT shape of `GET /admin/plugin-updates-pending`. */
 export interface PendingUpdate {

@@ -9,7 +9,13 @@ import { type RawRow, rowSelect, toUpdateRow, type UpdateRow, type UpdateStatus 
  */
 
 export type { PendingUpdate, UpdateRow, UpdateStatus } from "./review-rows";
-export const UPDATE_STATUSES: readonly UpdateStatus[] = ["pending", "applied", "dismissed", "superseded"];
+export const UPDATE_STATUSES: readonly UpdateStatus[] = [
+  "pending",
+  "applied",
+  "dismissed",
+  "superseded",
+  "rolled_back",
+];
 
 /** Every pending row, newest first (the platform's route), each with every field "Decisions" in docs/contracts.md names. */
 export async function listPendingUpdates(sql: Sql, bases: WebBases = {}): Promise<UpdateRow[]> {

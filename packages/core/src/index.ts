@@ -14,7 +14,7 @@ export * from "./recheck";
 export * from "./resolution";
 export * from "./review";
 export * from "./review-types";
-export * from "./rollouts/events";
+export * from "./rollouts/index";
 export * from "./settings";
 export * from "./sha";
 export * from "./source";

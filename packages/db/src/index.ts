@@ -11,6 +11,7 @@ export * from "./queue/review-rows";
 export * from "./queue/review-store";
 export * from "./queue/update-groups";
 export * from "./queue/update-store";
+export * from "./rollouts/rollout-store";
 export * from "./sweep/drift-store";
 export * from "./sweep/recheck-store";
 export * from "./sweep/sweep-store";

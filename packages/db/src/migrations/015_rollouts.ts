@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS drift_rollout_rows (
   workspace_id uuid NOT NULL,
   plugin_name text NOT NULL,
   wave integer NOT NULL,
+  -- Delivery order (canaries first, then workspace_id order).
+  position integer NOT NULL,
   -- waiting: not applied yet; applied: applied by this rollout; left: refreshed or decided by someone else;
   -- stopped: the rollout ended (halted or cancelled) before its wave; rolled_back: applied, then rolled back.
   state text NOT NULL DEFAULT 'waiting'

@@ -1,0 +1,4 @@
+export * from "./advance";
+export * from "./events";
+export * from "./ports";
+export * from "./schema";

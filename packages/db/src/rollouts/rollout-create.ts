@@ -1,0 +1,119 @@
+import { type CreateRolloutResult, type NewRollout, soakMs, waveCounts } from "@drift/core";
+import type { Sql } from "../client";
+import { pgText } from "../pg-text";
+
+/**
+ * Creating a rollout (CONTRACT "rollouts"): in ONE transaction the queue rows are locked and checked (every id
+ * pending, all of one drift: repository, tracked_ref and latest_sha; none waiting in a running rollout), then
+ * the rollout, its waves and its rows (wave by wave, canaries first) are inserted. Refused: nothing written.
+ */
+
+interface LockedRow {
+  id: string;
+  workspace_id: string;
+  plugin_name: string;
+  status: string;
+  tracked_ref: string;
+  latest_sha: string;
+  source_raw: string | null;
+  drift_key: string | null;
+  target_key: string | null;
+}
+
+const refuse = (kind: "conflict" | "invalid", code: string, message: string): CreateRolloutResult => ({
+  kind,
+  code,
+  message,
+});
+
+/** Delivery order: the first wave's canary workspaces first (as listed), then workspace_id, plugin_name. */
+function ordered(rows: LockedRow[], canaries: readonly string[]): LockedRow[] {
+  const rank = new Map(canaries.map((w, i) => [w.toLowerCase(), i]));
+  const r = (row: LockedRow) => rank.get(row.workspace_id) ?? Number.MAX_SAFE_INTEGER;
+  return [...rows].sort(
+    (a, b) =>
+      r(a) - r(b) ||
+      a.workspace_id.localeCompare(b.workspace_id) ||
+      a.plugin_name.localeCompare(b.plugin_name),
+  );
+}
+
+/** Why these locked rows cannot make one rollout (null when they can). */
+function problemOf(ids: readonly string[], rows: LockedRow[], canaries: readonly string[]) {
+  const found = new Set(rows.map((r) => r.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing) return refuse("conflict", "not_pending", `no pending plugin update ${missing}`);
+  const notPending = rows.find((r) => r.status !== "pending");
+  if (notPending)
+    return refuse("conflict", "not_pending", `update ${notPending.id} is ${notPending.status}, not pending`);
+  const first = rows[0] as LockedRow;
+  const other = rows.find(
+    (r) =>
+      r.drift_key !== first.drift_key ||
+      r.tracked_ref !== first.tracked_ref ||
+      r.latest_sha !== first.latest_sha,
+  );
+  if (other)
+    return refuse(
+      "conflict",
+      "mixed_drift",
+      `update ${other.id} is not of the same drift as ${first.id} (one repository, tracked_ref and latest_sha)`,
+    );
+  const workspaces = new Set(rows.map((r) => r.workspace_id));
+  const stranger = canaries.find((w) => !workspaces.has(w.toLowerCase()));
+  if (stranger)
+    return refuse("invalid", "invalid_body", `waves.0.workspaces: ${stranger} has no row among the ids`);
+  return null;
+}
+
+export async function createRollout(sql: Sql, input: NewRollout, now: Date): Promise<CreateRolloutResult> {
+  const ids = [...new Set(input.ids.map((id) => id.toLowerCase()))];
+  const canaries = input.waves[0]?.workspaces ?? [];
+  try {
+    return (await sql.begin(async (tx) => {
+      const rows = await tx<LockedRow[]>`
+        SELECT id, workspace_id, plugin_name, status, tracked_ref, lower(latest_sha) AS latest_sha, source_raw,
+               target_key, coalesce(target_key, source_raw) AS drift_key
+        FROM plugin_update_queue WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+      const problem = problemOf(ids, rows, canaries);
+      if (problem) return problem;
+      const [busy] = await tx<{ queue_id: string; rollout_id: string }[]>`
+        SELECT queue_id, rollout_id FROM drift_rollout_rows WHERE state = 'waiting' AND queue_id = ANY(${ids}::uuid[])
+        LIMIT 1`;
+      if (busy)
+        return refuse(
+          "conflict",
+          "in_rollout",
+          `update ${busy.queue_id} is already in rollout ${busy.rollout_id}`,
+        );
+      const first = rows[0] as LockedRow;
+      const [rollout] = await tx<{ id: string }[]>`
+        INSERT INTO drift_rollouts (source_raw, tracked_ref, latest_sha, target_key, max_failures, rollback_on_halt,
+                                    reason, created_by, created_at, updated_at, next_due_at)
+        VALUES (${first.source_raw}, ${first.tracked_ref}, ${first.latest_sha}, ${first.target_key},
+                ${input.maxFailures}, ${input.rollbackOnHalt}, ${pgText(input.reason ?? undefined, 500) || null},
+                ${pgText(input.createdBy, 300) ?? "unknown"}, ${now}, ${now}, ${now})
+        RETURNING id`;
+      const id = (rollout as { id: string }).id;
+      const counts = waveCounts(rows.length, input.waves);
+      const waveOf: number[] = counts.flatMap((n, w) => Array.from({ length: n }, () => w));
+      await tx`INSERT INTO drift_rollout_waves (rollout_id, idx, size, soak, soak_ms)
+        SELECT ${id}::uuid, i - 1, size, soak, soak_ms
+        FROM unnest(${input.waves.map((w) => String(w.size ?? "rest"))}::text[],
+                    ${input.waves.map((w) => w.soak ?? "0")}::text[],
+                    ${input.waves.map((w) => soakMs(w))}::bigint[]) WITH ORDINALITY AS x(size, soak, soak_ms, i)`;
+      const order = ordered(rows, canaries);
+      await tx`INSERT INTO drift_rollout_rows (rollout_id, queue_id, workspace_id, plugin_name, wave, position)
+        SELECT ${id}::uuid, q, w, p, wave, i
+        FROM unnest(${order.map((r) => r.id)}::uuid[], ${order.map((r) => r.workspace_id)}::uuid[],
+                    ${order.map((r) => r.plugin_name)}::text[], ${waveOf}::int[])
+             WITH ORDINALITY AS x(q, w, p, wave, i)`;
+      return { kind: "created", id };
+    })) as CreateRolloutResult;
+  } catch (error) {
+    // Two creations racing for one row: the unique index of waiting rows refuses the second.
+    if ((error as { code?: string }).code === "23505")
+      return refuse("conflict", "in_rollout", "an update is already in a running rollout");
+    throw error;
+  }
+}

@@ -9,7 +9,7 @@ import { createAdminApp } from "@drift/api";
 import { createEventBridgeNotifier, loadAdminToken } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
-import { githubWebBase, Metric } from "@drift/core";
+import { githubWebBase, Metric, ROLLOUT_METRIC } from "@drift/core";
 
 // Created once per container, outside the handler: warm invocations reuse the connection and clients.
 const { config, sql, logger, log, metrics } = lambdaRuntime("api");
@@ -40,6 +40,7 @@ const app = createAdminApp({
         MetricUnit.Count,
         1,
       ),
+  onRollout: (event, n) => metrics.singleMetric().addMetric(ROLLOUT_METRIC[event], MetricUnit.Count, n),
 });
 
 export const handler = createApiHandler(app, {

@@ -11,6 +11,7 @@ import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
 import { reportingRoutes } from "./reporting";
+import { rolloutRoutes } from "./rollouts";
 import { updateRoutes } from "./updates";
 import { useEnglishIssueMessages } from "./validation";
 
@@ -30,6 +31,12 @@ const ROUTES: Record<string, string> = {
   "/admin/policies": "GET, HEAD, PUT",
   "/admin/policies/:id": "DELETE",
   "/admin/integrity-events": "GET, HEAD",
+  "/admin/rollouts": "GET, HEAD, POST",
+  "/admin/rollouts/:id": "GET, HEAD",
+  "/admin/rollouts/:id/reports": "POST",
+  "/admin/rollouts/:id/pause": "POST",
+  "/admin/rollouts/:id/resume": "POST",
+  "/admin/rollouts/:id/cancel": "POST",
   "/admin/": "GET, HEAD",
   "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
@@ -95,7 +102,15 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   const small = limit(options.maxBodyBytes ?? 16 * 1024);
   // A bulk decision of 500 ids with a reason is about 22 KiB: that route alone takes up to 64 KiB.
   const bulk = limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
-  app.use("*", (c, next) => (c.req.path === "/admin/plugin-updates/bulk" ? bulk(c, next) : small(c, next)));
+  // A rollout of 5,000 ids is about 200 KiB.
+  const rollout = limit(Math.max(options.maxBodyBytes ?? 0, 256 * 1024));
+  app.use("*", (c, next) =>
+    c.req.path === "/admin/plugin-updates/bulk"
+      ? bulk(c, next)
+      : c.req.path === "/admin/rollouts"
+        ? rollout(c, next)
+        : small(c, next),
+  );
 
   // Order matters: routes and middleware match in the order they are added.
   app.route("/", pageRoutes(context));
@@ -104,6 +119,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.route("/", decisionRoutes(context));
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
+  app.route("/", rolloutRoutes(context));
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {

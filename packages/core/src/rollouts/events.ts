@@ -1,3 +1,4 @@
+import { Metric } from "../metrics";
 /** The events of safe delivery (issue 22), written to the outbox with the change they announce. */
 
 /** The type of the event a rollback announces. */
@@ -20,5 +21,12 @@ export interface PluginUpdateRolledBack {
 export const ROLLOUT_WAVE_STARTED = "plugin.rollout.wave_started";
 export const ROLLOUT_HALTED = "plugin.rollout.halted";
 export const ROLLOUT_COMPLETED = "plugin.rollout.completed";
+
+/** The metric each rollout observation counts (stage dimension added by the sink). */
+export const ROLLOUT_METRIC = {
+  wave_started: Metric.RolloutWavesStarted,
+  halted: Metric.RolloutsHalted,
+  rolled_back: Metric.UpdatesRolledBack,
+} as const;
 
 export type RolloutEventType = typeof ROLLOUT_WAVE_STARTED | typeof ROLLOUT_HALTED | typeof ROLLOUT_COMPLETED;

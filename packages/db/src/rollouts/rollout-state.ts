@@ -108,7 +108,7 @@ export async function startDueWave(sql: Sql, id: string, now: Date) {
   return (await sql.begin(async (tx) => {
     const idle = { started: null, completed: false };
     const r = await lockRollout(tx, id, now);
-    if (!r || r.status !== "running" || !r.due) return idle;
+    if (r?.status !== "running" || !r.due) return idle;
     const [next] = await tx<{ idx: number; soak_ms: string; rows: number }[]>`
       SELECT w.idx, w.soak_ms, (SELECT count(*)::int FROM drift_rollout_rows x
                                 WHERE x.rollout_id = w.rollout_id AND x.wave = w.idx) AS rows

@@ -72,9 +72,12 @@ export async function createRollout(sql: Sql, input: NewRollout, now: Date): Pro
   try {
     return (await sql.begin(async (tx) => {
       const rows = await tx<LockedRow[]>`
-        SELECT id, workspace_id, plugin_name, status, tracked_ref, lower(latest_sha) AS latest_sha, source_raw,
-               target_key, coalesce(target_key, source_raw) AS drift_key
-        FROM plugin_update_queue WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+        SELECT q.id, q.workspace_id, q.plugin_name, q.status, q.tracked_ref, lower(q.latest_sha) AS latest_sha,
+               -- Rows older than the queue's source_raw column: the plugin's, for display only.
+               coalesce(q.source_raw, (SELECT wp.source_raw FROM workspace_plugins wp
+                 WHERE wp.workspace_id = q.workspace_id AND wp.plugin_name = q.plugin_name)) AS source_raw,
+               q.target_key, coalesce(q.target_key, q.source_raw) AS drift_key
+        FROM plugin_update_queue q WHERE q.id = ANY(${ids}::uuid[]) ORDER BY q.id FOR UPDATE OF q`;
       const problem = problemOf(ids, rows, canaries);
       if (problem) return problem;
       const [busy] = await tx<{ queue_id: string; rollout_id: string }[]>`

@@ -17,6 +17,7 @@ import { openDatabase } from "../database";
 import { createLocalWebhooks, webhookSecretsOf } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
+import { rolloutTickMs, startRolloutTicker } from "../rollout-ticker";
 
 /** The security settings of `drift serve`, read with the parsers every runtime uses (@drift/core). */
 export interface ServeSettings {
@@ -88,6 +89,7 @@ export const serveCommand: Command = {
     "never * or null). Admin page: http://HOST:PORT/admin/",
     "Webhooks: POST /webhooks/github (GITHUB_WEBHOOK_SECRET) and /webhooks/gitea (GITEA_WEBHOOK_SECRET) re-check",
     "the affected targets at once, in process (resolved with GITHUB_API_URL / GITHUB_TOKEN / GITEA_TOKEN).",
+    "Rollouts advance every 5 s (DRIFT_ROLLOUT_TICK_MS), as `drift rollout tick` does.",
   ].join("\n"),
   async run(ctx) {
     const { values } = parseArgs({
@@ -132,8 +134,10 @@ export const serveCommand: Command = {
     ctx.stdout.write(`drift admin API listening on ${server.url}\nAdmin page: ${server.url}/admin/\n`);
     // Events a crash left in the outbox go out now rather than at the next apply.
     await publishPendingEvents(db.sql, createLogNotifier(logger), logger);
+    const ticker = startRolloutTicker(db.sql, logger, rolloutTickMs(ctx.env));
     const received = await signal;
     ctx.stderr.write(`drift serve: ${received}, shutting down\n`);
+    await ticker.stop();
     await server.close();
     await db.close();
     ctx.stderr.write("drift serve: stopped\n");

@@ -75,7 +75,7 @@ describe(`drift rollout and drift rollback (${dbLabel})`, () => {
     expect(applied).toHaveLength(2);
     // One row rolled back by hand first; the halt rolls back the other.
     const manual = await runDrift(
-      ["rollback", (applied[1]?.id as string).slice(0, 8), "--reason", "bad"],
+      ["rollback", String(applied[1]?.id).slice(0, 8), "--reason", "bad"],
       db.env,
     );
     expect(manual.code, manual.stderr).toBe(0);

@@ -1,5 +1,5 @@
 import { silentLog } from "@drift/core";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -41,6 +41,20 @@ const ROUTES: Record<string, string> = {
   "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
 };
+
+/** Request body limits: 16 KiB (maxBodyBytes), more for the two routes that take many ids; larger is 413. */
+function bodyLimits(options: AdminAppOptions): MiddlewareHandler {
+  const limit = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => fail(c, 413, "payload_too_large", "request body too large") });
+  const small = limit(options.maxBodyBytes ?? 16 * 1024);
+  const large: Record<string, MiddlewareHandler> = {
+    // A bulk decision of 500 ids with a reason is about 22 KiB.
+    "/admin/plugin-updates/bulk": limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024)),
+    // A rollout of 5,000 ids is about 200 KiB.
+    "/admin/rollouts": limit(Math.max(options.maxBodyBytes ?? 0, 256 * 1024)),
+  };
+  return (c, next) => (large[c.req.path] ?? small)(c, next);
+}
 
 /**
  * The admin HTTP app, shared by the Lambda Function URL (`hono/aws-lambda`) and `drift serve`
@@ -97,20 +111,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
       maxAge: 600,
     }),
   );
-  const limit = (maxSize: number) =>
-    bodyLimit({ maxSize, onError: (c) => fail(c, 413, "payload_too_large", "request body too large") });
-  const small = limit(options.maxBodyBytes ?? 16 * 1024);
-  // A bulk decision of 500 ids with a reason is about 22 KiB: that route alone takes up to 64 KiB.
-  const bulk = limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
-  // A rollout of 5,000 ids is about 200 KiB.
-  const rollout = limit(Math.max(options.maxBodyBytes ?? 0, 256 * 1024));
-  app.use("*", (c, next) =>
-    c.req.path === "/admin/plugin-updates/bulk"
-      ? bulk(c, next)
-      : c.req.path === "/admin/rollouts"
-        ? rollout(c, next)
-        : small(c, next),
-  );
+  app.use("*", bodyLimits(options));
 
   // Order matters: routes and middleware match in the order they are added.
   app.route("/", pageRoutes(context));

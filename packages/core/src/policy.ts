@@ -17,6 +17,8 @@ export interface Policy {
   readonly auto_apply: AutoApply;
   /** A duration (`72h`, `3d`, `0`), as given. */
   readonly min_release_age: string;
+  /** Delivery through a rollout (`{"waves": […], "max_failures"?, "rollback_on_halt"?}`), or null: at once. */
+  readonly rollout?: unknown;
 }
 
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };

@@ -11,6 +11,7 @@ import type {
   RolloutStore,
   RolloutView,
 } from "./ports";
+import type { RolloutPlan } from "./schema";
 
 /**
  * The rollout use cases: create (and apply the first wave), advance one rollout or every due one (the tick),
@@ -147,4 +148,35 @@ export async function controlRollout(
   const result = await deps.store.control(id, action, deps.now());
   if (result.kind === "done" && action === "resume") await advanceRollout(deps, id);
   return result;
+}
+
+/**
+ * A policy's delivery (CONTRACT: `"rollout"` in a policy): the eligible rows of one drift join the running rollout
+ * this policy started for that drift, or start one with the policy's waves. Never applied all at once.
+ */
+export async function deliverByPolicy(
+  deps: RolloutDeps,
+  policyId: string,
+  plan: RolloutPlan,
+  ids: readonly string[],
+): Promise<{ readonly rolloutId: string | null; readonly applied: number }> {
+  const createdBy = `policy:${policyId}`;
+  const extended = await deps.store.extend(createdBy, ids, deps.now());
+  if (extended) return { rolloutId: extended, applied: (await advanceRollout(deps, extended)).applied };
+  const created = await deps.store.create(
+    {
+      ids,
+      waves: plan.waves,
+      maxFailures: plan.max_failures ?? 0,
+      rollbackOnHalt: plan.rollback_on_halt ?? false,
+      reason: `delivered by policy ${policyId}`,
+      createdBy,
+    },
+    deps.now(),
+  );
+  if (created.kind !== "created") {
+    deps.log?.info("policy rollout not started", { policy_id: policyId, code: created.code });
+    return { rolloutId: null, applied: 0 };
+  }
+  return { rolloutId: created.id, applied: (await advanceRollout(deps, created.id)).applied };
 }

@@ -50,6 +50,11 @@ export interface HealthReport {
 export interface RolloutStore {
   /** One transaction: the rows locked and checked (pending, one drift, in no running rollout), then inserted. */
   create(input: NewRollout, now: Date): Promise<CreateRolloutResult>;
+  /**
+   * Adds pending rows of its drift to the newest running or paused rollout created by `createdBy` (to its last
+   * wave); the rollout's id, or null when there is none.
+   */
+  extend(createdBy: string, ids: readonly string[], now: Date): Promise<string | null>;
   /** Rollouts with something due at `now`: a soak ended, rows to apply or roll back, failures to halt on. */
   due(now: Date, limit: number): Promise<string[]>;
   /** Waiting rows that were refreshed to another commit or decided by someone else become `left`. */

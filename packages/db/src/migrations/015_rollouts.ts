@@ -81,4 +81,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS drift_rollout_rows_waiting
   ON drift_rollout_rows (queue_id) WHERE state = 'waiting';
 CREATE INDEX IF NOT EXISTS drift_rollout_rows_plugin
   ON drift_rollout_rows (rollout_id, workspace_id, plugin_name);
+-- Policy delivery skips rows waiting in a rollout, or stopped by a halt or a cancel (policy-sweep.ts).
+CREATE INDEX IF NOT EXISTS drift_rollout_rows_queue ON drift_rollout_rows (queue_id);
+
+-- A policy may deliver through a rollout: {"waves": [...], "max_failures"?, "rollback_on_halt"?}.
+ALTER TABLE drift_policies ADD COLUMN IF NOT EXISTS rollout jsonb;
 `;

@@ -1,4 +1,5 @@
 import { type AutoApply, type Policy, parseReleaseAge } from "@drift/core";
+import type postgres from "postgres";
 import type { Sql } from "../client";
 
 /**
@@ -14,9 +15,11 @@ export interface PolicyInput {
   readonly plugin_name?: string | null;
   readonly auto_apply: AutoApply;
   readonly min_release_age?: string | null;
+  /** Deliver through a rollout (validated by the caller with parseRolloutPlan); null or absent: at once. */
+  readonly rollout?: unknown;
 }
 
-const COLUMNS = "id, workspace_id, plugin_name, auto_apply, min_release_age";
+const COLUMNS = "id, workspace_id, plugin_name, auto_apply, min_release_age, rollout";
 
 /** Every policy, most general first (global, workspaces, plugins). */
 export async function listPolicies(sql: Sql): Promise<Policy[]> {
@@ -39,6 +42,7 @@ export async function putPolicy(sql: Sql, input: PolicyInput): Promise<PutPolicy
   const plugin = input.plugin_name ?? null;
   const age = input.min_release_age ?? null;
   const ageMs = age === null ? null : parseReleaseAge(age);
+  const rollout = input.rollout == null ? null : sql.json(input.rollout as postgres.JSONValue);
   return sql.begin(async (raw) => {
     const tx = raw as unknown as Sql;
     const [other] = await tx<{ id: string }[]>`
@@ -50,13 +54,14 @@ export async function putPolicy(sql: Sql, input: PolicyInput): Promise<PutPolicy
     if (id) {
       const [policy] = await tx<Policy[]>`
         UPDATE drift_policies SET workspace_id = ${ws}::uuid, plugin_name = ${plugin}, auto_apply = ${input.auto_apply},
-          min_release_age = ${age}, min_release_age_ms = ${ageMs}, updated_at = now()
+          min_release_age = ${age}, min_release_age_ms = ${ageMs}, rollout = ${rollout}, updated_at = now()
         WHERE id = ${id}::uuid RETURNING ${tx.unsafe(COLUMNS)}`;
       return policy ? { kind: "saved", created: false, policy } : { kind: "not_found" };
     }
     const [policy] = await tx<Policy[]>`
-      INSERT INTO drift_policies (workspace_id, plugin_name, auto_apply, min_release_age, min_release_age_ms)
-      VALUES (${ws}::uuid, ${plugin}, ${input.auto_apply}, ${age}, ${ageMs}) RETURNING ${tx.unsafe(COLUMNS)}`;
+      INSERT INTO drift_policies (workspace_id, plugin_name, auto_apply, min_release_age, min_release_age_ms, rollout)
+      VALUES (${ws}::uuid, ${plugin}, ${input.auto_apply}, ${age}, ${ageMs}, ${rollout})
+      RETURNING ${tx.unsafe(COLUMNS)}`;
     return { kind: "saved", created: true, policy: policy as Policy };
   }) as Promise<PutPolicyResult>;
 }
@@ -69,10 +74,10 @@ export async function deletePolicy(sql: Sql, id: string): Promise<boolean> {
 
 /**
  * The most specific policy of queue row `q` as a LATERAL subquery (columns `id`, `auto_apply`,
- * `min_release_age_ms`; no row when no policy applies).
+ * `min_release_age_ms`, `rollout`; no row when no policy applies).
  */
 export const EFFECTIVE_POLICY = `
-  SELECT pol.id, pol.auto_apply, pol.min_release_age_ms FROM drift_policies pol
+  SELECT pol.id, pol.auto_apply, pol.min_release_age_ms, pol.rollout FROM drift_policies pol
   WHERE (pol.workspace_id IS NULL AND pol.plugin_name IS NULL)
      OR (pol.workspace_id = q.workspace_id AND (pol.plugin_name IS NULL OR pol.plugin_name = q.plugin_name))
   ORDER BY (pol.plugin_name IS NULL), (pol.workspace_id IS NULL) LIMIT 1`;

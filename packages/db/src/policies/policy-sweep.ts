@@ -10,6 +10,7 @@ import type { Sql } from "../client";
 import { decide } from "../decisions/decision-store";
 import { publishPendingEvents } from "../events/event-outbox";
 import { pendingOfTargets } from "../queue/pending-of-targets";
+import { inRollout, PolicyRollouts } from "../rollouts/policy-rollouts";
 import { EFFECTIVE_POLICY } from "./policy-store";
 
 /**
@@ -68,6 +69,9 @@ interface Candidate {
   signature: string | null;
   from_version: string | null;
   to_version: string | null;
+  /** The policy's rollout plan (JSON), or null: applied at once. */
+  rollout: unknown;
+  target_key: string | null;
 }
 
 export interface PolicyStepOptions {
@@ -95,7 +99,7 @@ export function createPolicyStep(sql: Sql, options: PolicyStepOptions): PolicySt
     const keys = targetKeys as string[];
     const candidates = await sql<Candidate[]>`
       SELECT q.id, q.latest_sha, pol.id AS policy_id, pol.auto_apply, q.drift_kind, p.signature, c.from_version,
-             p.to_version
+             p.to_version, pol.rollout, q.target_key
       FROM ${pendingOfTargets(sql, keys)}
       JOIN LATERAL (${sql.unsafe(EFFECTIVE_POLICY)}) pol ON pol.auto_apply <> 'none'
       JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
@@ -103,10 +107,13 @@ export function createPolicyStep(sql: Sql, options: PolicyStepOptions): PolicySt
         AND c.current_sha = lower(q.current_sha) AND c.latest_sha = lower(q.latest_sha)
       WHERE q.drift_kind IN ('new_version', 'ref_moved') AND p.signature IN ('valid', 'unsigned')
         AND (q.ready_at IS NULL OR q.ready_at <= ${now})
+        AND NOT ${inRollout(sql)}
       ORDER BY q.id`;
     let autoApplied = 0;
+    const waves = new PolicyRollouts();
     for (const row of candidates) {
       if (!allowsAutoApply(row.auto_apply, row)) continue;
+      if (waves.take(row)) continue;
       const outcome = await decide(sql, row.id, "apply", {
         decidedBy: `policy:${row.policy_id}`,
         expectedLatestSha: row.latest_sha,
@@ -119,6 +126,7 @@ export function createPolicyStep(sql: Sql, options: PolicyStepOptions): PolicySt
         log.info("auto-apply refused", { queue_id: row.id, code: outcome.code });
       }
     }
+    autoApplied += await waves.deliver(sql, options, log);
     if (autoApplied > 0 && options.notifier) await publishPendingEvents(sql, options.notifier, log);
     const [cooling] = await sql<{ n: number }[]>`
       SELECT count(*)::int AS n FROM ${pendingOfTargets(sql, keys)} WHERE q.ready_at > ${now}`;

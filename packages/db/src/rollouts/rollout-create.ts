@@ -120,3 +120,32 @@ export async function createRollout(sql: Sql, input: NewRollout, now: Date): Pro
     throw error;
   }
 }
+
+/**
+ * A policy's next eligible rows of one drift join the newest running or paused rollout that policy started for it
+ * (its last wave: applied at once when that wave already started, else with it). Rows not pending, of another
+ * commit, or waiting in another rollout are not added. Null when there is no such rollout.
+ */
+export async function extendRollout(sql: Sql, createdBy: string, ids: readonly string[], now: Date) {
+  const list = [...new Set(ids.map((id) => id.toLowerCase()))];
+  return (await sql.begin(async (tx) => {
+    const [r] = await tx<{ id: string; wave: number; position: number }[]>`
+      SELECT r.id, (SELECT max(idx) FROM drift_rollout_waves w WHERE w.rollout_id = r.id) AS wave,
+             (SELECT coalesce(max(position), 0) FROM drift_rollout_rows x WHERE x.rollout_id = r.id) AS position
+      FROM drift_rollouts r, (SELECT lower(latest_sha) AS sha, target_key, source_raw FROM plugin_update_queue
+                              WHERE id = ${list[0] ?? null}::uuid) q
+      WHERE r.created_by = ${createdBy} AND r.status IN ('running', 'paused') AND r.latest_sha = q.sha
+        AND coalesce(r.target_key, r.source_raw) IS NOT DISTINCT FROM coalesce(q.target_key, q.source_raw)
+      ORDER BY r.created_at DESC LIMIT 1 FOR UPDATE OF r`;
+    if (!r) return null;
+    await tx`
+      INSERT INTO drift_rollout_rows (rollout_id, queue_id, workspace_id, plugin_name, wave, position)
+      SELECT ${r.id}::uuid, q.id, q.workspace_id, q.plugin_name, ${r.wave},
+             ${r.position} + row_number() OVER (ORDER BY q.workspace_id, q.plugin_name)
+      FROM plugin_update_queue q JOIN drift_rollouts ro ON ro.id = ${r.id}::uuid
+      WHERE q.id = ANY(${list}::uuid[]) AND q.status = 'pending' AND lower(q.latest_sha) = ro.latest_sha
+      ON CONFLICT DO NOTHING`;
+    await tx`UPDATE drift_rollouts SET updated_at = ${now} WHERE id = ${r.id}::uuid`;
+    return r.id;
+  })) as string | null;
+}

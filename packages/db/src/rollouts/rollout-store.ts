@@ -10,7 +10,7 @@ import type {
 import type { Sql } from "../client";
 import { decide } from "../decisions/decision-store";
 import { publishPendingEvents } from "../events/event-outbox";
-import { createRollout } from "./rollout-create";
+import { createRollout, extendRollout } from "./rollout-create";
 import {
   controlRollout,
   dueRollouts,
@@ -27,6 +27,7 @@ import { getRollout, listRollouts } from "./rollout-view";
 export function createRolloutStore(sql: Sql, bases: WebBases = {}): RolloutStore {
   return {
     create: (input, now) => createRollout(sql, input, now),
+    extend: (createdBy, ids, now) => extendRollout(sql, createdBy, ids, now),
     due: (now, limit) => dueRollouts(sql, now, limit),
     markLeft: (id) => markLeft(sql, id),
     haltIfFailing: (id, now) => haltIfFailing(sql, id, now),

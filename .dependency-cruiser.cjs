@@ -2,12 +2,32 @@
  * Import rules (`npm run check:imports`, run by .ci/run): dependencies point down.
  * functions → packages/aws, api, local → db, github → core; core imports no adapter and no AWS/HTTP/SQL library;
  * nothing imports functions/ (tests may, to test a handler's wiring); no cycles; a package imports only the
- * @drift/* packages its package.json declares (rules generated below from those files).
+ * @drift/* packages its package.json declares (rules generated below from those files); packages/db holds no use
+ * case (it imports core only through @drift/core/model); other packages use db and github through their entry
+ * points only.
  */
 const { readdirSync, readFileSync } = require("node:fs");
 const { join } = require("node:path");
 
 const PACKAGES = readdirSync(join(__dirname, "packages"));
+
+/**
+ * Core's use cases and the event notifier port: what runs a flow (it calls the stores), never what a store calls.
+ * A new use case module in core belongs here.
+ */
+const CORE_USE_CASES = [
+  "index",
+  "dispatch",
+  "process-message",
+  "log-notifier",
+  "decisions/decide",
+  "policies/policy-step",
+  "events/notifier",
+  "events/publish-events",
+  "rollouts/advance",
+  "rollouts/policy-delivery",
+  "rollouts/rollout-decisions",
+];
 
 /** One rule per package: importing another workspace package that its package.json does not declare. */
 const undeclaredWorkspaceRules = PACKAGES.flatMap((name) => {
@@ -43,6 +63,33 @@ module.exports = {
           "^packages/(db|github|api|aws|local|github-sim)/",
           "(^|/)node_modules/(postgres|hono|@hono|@octokit|@aws-sdk|@aws-lambda-powertools|@electric-sql)/",
         ],
+      },
+    },
+    {
+      name: "db-holds-no-use-case",
+      comment:
+        "packages/db is the SQL of core's ports: it may not reach a core use case, the event notifier or the policy orchestration (decide, the policy step, publishing). Import types from @drift/core/model, not @drift/core, and move orchestration into packages/core/src/<flow>/ behind a port.",
+      severity: "error",
+      from: { path: "^packages/db/" },
+      to: { path: `^packages/core/src/(${CORE_USE_CASES.join("|")})\\.ts$`, reachable: true },
+    },
+    {
+      name: "core-use-case-imports-sql",
+      comment:
+        "A core use case reaches the database only through its port (decisions/decision-port.ts, policies/policy-port.ts, events/outbox-port.ts, ports.ts): no SQL library, no packages/db.",
+      severity: "error",
+      from: { path: `^packages/core/src/(${CORE_USE_CASES.join("|")})\\.ts$` },
+      to: { path: ["^packages/db/", "(^|/)node_modules/(postgres|@electric-sql)/"] },
+    },
+    {
+      name: "deep-import-of-db-or-github",
+      comment:
+        "Other packages use @drift/db and @drift/github through their entry points (src/index.ts, and db's client, migrate, embedded): add the name to that index's export list. Tests may reach deeper (@drift/db/internal/…).",
+      severity: "error",
+      from: { path: "^(packages/[^/]+|functions|infra)/", pathNot: "^packages/(db|github)/" },
+      to: {
+        path: "^packages/(db|github)/src/",
+        pathNot: "^packages/(db/src/(index|client|migrate|embedded)|github/src/index)\\.ts$",
       },
     },
     {

@@ -8,7 +8,8 @@ import {
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
-import { createSweepStore, publishPendingEvents } from "@drift/db";
+import { publishPendingEvents } from "@drift/core";
+import { createEventOutbox, createSweepStore } from "@drift/db";
 
 // Created once per container: warm invocations reuse the connection (RDS Proxy: prepare off, one connection).
 const { config, sql, log, metrics } = lambdaRuntime("dispatcher");
@@ -23,5 +24,5 @@ export const handler = createDispatcherHandler({
   metrics: powertoolsHandlerMetrics(metrics),
   log,
   // An event whose publish failed after an apply would otherwise wait for the next apply: retry it hourly.
-  afterDispatch: () => publishPendingEvents(sql, notifier, log),
+  afterDispatch: () => publishPendingEvents(createEventOutbox(sql), notifier, log),
 });

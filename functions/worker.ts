@@ -1,4 +1,6 @@
 /** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
+
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
@@ -9,7 +11,15 @@ import {
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
-import { createPolicyStep, createReviewStore, createSweepStore } from "@drift/db";
+import { createPolicyStep, createRolloutDeps, ROLLOUT_METRIC } from "@drift/core";
+import {
+  createDecisionStore,
+  createEventOutbox,
+  createPolicyStore,
+  createReviewStore,
+  createRolloutStore,
+  createSweepStore,
+} from "@drift/db";
 import { createHostResolver } from "@drift/github";
 
 // Everything below is built once per container and reused by warm invocations.
@@ -30,18 +40,34 @@ const resolver = credentialsResolver({
 
 // A malformed age fails the cold start (runtimeConfig): never auto-apply without the cooling down asked for.
 const { minReleaseAgeMs } = config;
+const notifier = createEventBridgeNotifier({
+  client: new EventBridgeClient({}),
+  eventBusName: config.eventBusName,
+});
 
 export const handler = createWorkerHandler({
   store: createSweepStore(sql, { minReleaseAgeMs }),
   resolver,
   reviews: createReviewStore(sql),
   // Auto-applied events go through the outbox and are published at once (the dispatcher retries failed ones hourly).
-  policies: createPolicyStep(sql, {
+  policies: createPolicyStep({
+    policies: createPolicyStore(sql),
+    decisions: createDecisionStore(sql),
+    outbox: createEventOutbox(sql),
     defaultAgeMs: minReleaseAgeMs,
     log,
-    notifier: createEventBridgeNotifier({
-      client: new EventBridgeClient({}),
-      eventBusName: config.eventBusName,
+    notifier,
+    // A policy with a "rollout" starts (or extends) one here: its first wave is applied by this message.
+    rollouts: createRolloutDeps({
+      rollouts: createRolloutStore(sql),
+      decisions: createDecisionStore(sql),
+      outbox: createEventOutbox(sql),
+      notifier,
+      log,
+      observer: {
+        wavesStarted: (n) =>
+          metrics.singleMetric().addMetric(ROLLOUT_METRIC.wave_started, MetricUnit.Count, n),
+      },
     }),
   }),
   metrics: powertoolsHandlerMetrics(metrics),

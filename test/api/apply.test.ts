@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { publishPendingEvents } from "@drift/db";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, seedUpdate, type TestApp, testAdminApp } from "../support/api";
 import { createTestDb, dbLabel, type TestDb } from "../support/db";
+import { publishPendingIn } from "../support/decisions";
 import { sha } from "../support/seed";
 
 let db: TestDb;
@@ -201,7 +201,7 @@ describe(`apply and dismiss (${dbLabel})`, () => {
     const v = await seedUpdate(db.sql);
     expect((await call(t.app, "POST", `/admin/plugin-updates/${v.id}/apply`)).status).toBe(200);
     expect(t.notifier.events.map((e) => e.detail.queue_id)).toEqual([u.id, v.id]);
-    expect(await publishPendingEvents(db.sql, t.notifier)).toMatchObject({ published: 0, failed: 0 });
+    expect(await publishPendingIn(db.sql, t.notifier)).toMatchObject({ published: 0, failed: 0 });
     expect(t.notifier.events).toHaveLength(2);
   });
 });

@@ -2,11 +2,12 @@
  * Issue 15: apply refuses a latest_sha that is not a full commit id, on every path (API, CLI, the decision
  * function), writing nothing and never echoing the value.
  */
-import { decide } from "@drift/db";
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, seedUpdate, type TestApp, testAdminApp } from "../support/api";
 import { type CliDatabase, createCliDatabase, runDrift } from "../support/api-cli";
 import { createTestDb, dbLabel, type TestDb } from "../support/db";
+import { decideIn } from "../support/decisions";
 import { sha } from "../support/seed";
 
 const SCRIPT = "</script><script>alert(1)</script>";
@@ -47,7 +48,7 @@ describe(`apply refuses a latest_sha that is not a full commit id (${dbLabel})`,
     expect(await outbox()).toBe(outboxBefore);
     expect(t.notifier.events).toEqual([]);
     // The one decision path refuses it too (bulk and policy apply go through it).
-    const direct = await decide(db.sql, u.id, "apply", { decidedBy: "policy:test" });
+    const direct = await decideIn(db.sql, u.id, "apply", { decidedBy: "policy:test" });
     expect(direct).toMatchObject({ kind: "conflict", code: "invalid_latest_sha" });
     // Dismissing such a row stays possible: that is how an operator clears it.
     expect((await call(t.app, "POST", `/admin/plugin-updates/${u.id}/dismiss`)).status).toBe(200);

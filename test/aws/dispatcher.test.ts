@@ -3,10 +3,11 @@
  * and messages stay under the byte cap with multi-byte ref names. (Edge cases found in review.)
  */
 import { createDispatcherHandler } from "@drift/aws";
-import { createSweepStore, decide, publishPendingEvents } from "@drift/db";
+import { createSweepStore } from "@drift/db";
 import { LocalQueue } from "@drift/local";
 import { describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
+import { decideIn, publishPendingIn } from "../support/decisions";
 import { givenDriftedPlugin, quietLog, sweep, useSweepEnvironment } from "../support/pipeline";
 import { insertPlugins } from "../support/seed";
 
@@ -18,7 +19,7 @@ describe(`dispatcher handler (${dbLabel})`, () => {
     await sweep(env.db.sql, env.sim);
     const [pending] = await env.db.sql`SELECT id FROM plugin_update_queue WHERE status = 'pending'`;
     // Applied, but the publish after commit never happened (the function died, EventBridge was down…).
-    expect(await decide(env.db.sql, pending?.id, "apply")).toMatchObject({ kind: "applied" });
+    expect(await decideIn(env.db.sql, pending?.id, "apply")).toMatchObject({ kind: "applied" });
 
     const published: string[] = [];
     const handler = (afterDispatch: () => Promise<unknown>) =>
@@ -33,7 +34,7 @@ describe(`dispatcher handler (${dbLabel})`, () => {
     const failing = await handler(() => Promise.reject(new Error("bus down")))({});
     expect(failing.status).toBe("dispatched");
     await handler(() =>
-      publishPendingEvents(env.db.sql, {
+      publishPendingIn(env.db.sql, {
         publish: async (e) => void published.push(`${e.type} ${e.detail.queue_id}`),
       }),
     )({});

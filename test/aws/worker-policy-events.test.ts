@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { createEventBridgeNotifier } from "@drift/aws";
-import { createPolicyStep, putPolicy } from "@drift/db";
+import { putPolicy } from "@drift/db";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
+import { policyStepIn } from "../support/decisions";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
 import { insertFollows } from "../support/seed";
 
@@ -36,7 +37,7 @@ describe(`worker policy step with the EventBridge notifier (${dbLabel})`, () => 
 
     const saved = await putPolicy(env.db.sql, { auto_apply: "patch" });
     if (saved.kind !== "saved") throw new Error(saved.kind);
-    const step = createPolicyStep(env.db.sql, {
+    const step = policyStepIn(env.db.sql, {
       defaultAgeMs: 0,
       notifier: createEventBridgeNotifier({
         client: new EventBridgeClient({ region: "eu-west-1" }),

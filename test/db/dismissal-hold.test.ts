@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { applyDrift, decide, migrate } from "@drift/db";
+import { migrate } from "@drift/db";
+import { applyDrift } from "@drift/db/internal/sweep/drift-store";
 import { describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
+import { decideIn } from "../support/decisions";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
 import { insertFollows, insertPlugins, mapAll, sha } from "../support/seed";
 
@@ -39,7 +41,9 @@ describe(`a dismissal holds (${dbLabel})`, () => {
       SELECT id, workspace_id FROM plugin_update_queue WHERE status = 'pending'`;
     expect(first).toHaveLength(2);
     const dismissed = first.find((r) => r.workspace_id === a);
-    expect(await decide(env.db.sql, dismissed?.id as string, "dismiss")).toMatchObject({ kind: "dismissed" });
+    expect(await decideIn(env.db.sql, dismissed?.id as string, "dismiss")).toMatchObject({
+      kind: "dismissed",
+    });
 
     for (let i = 0; i < 3; i++) {
       const summary = await sweep(env.db.sql, env.sim);
@@ -82,7 +86,7 @@ describe(`a dismissal holds (${dbLabel})`, () => {
     await sweep(env.db.sql, env.sim);
     for (const plugin of ["fmt", "until"]) {
       const [row] = await pendingOf(plugin);
-      await decide(env.db.sql, row?.id as string, "dismiss");
+      await decideIn(env.db.sql, row?.id as string, "dismiss");
     }
     // `until` in the future holds; the same row with `until` passed does not.
     await env.db
@@ -121,7 +125,7 @@ describe(`a dismissal holds (${dbLabel})`, () => {
     await mapAll(env.db.sql);
     await applyDrift(env.db.sql, [{ key: KEY, sha: sha("b") }]);
     const [first] = await pendingOf("back");
-    await decide(env.db.sql, first?.id as string, "dismiss");
+    await decideIn(env.db.sql, first?.id as string, "dismiss");
     expect(await applyDrift(env.db.sql, [{ key: KEY, sha: sha("c") }])).toMatchObject({ new: 1 });
     // Back to the dismissed drift: the open row for "c" is no longer true, and "b" stays dismissed.
     expect(await applyDrift(env.db.sql, [{ key: KEY, sha: sha("b") }])).toMatchObject({

@@ -1,4 +1,4 @@
-import { applyDrift } from "@drift/db";
+import { applyDrift } from "@drift/db/internal/sweep/drift-store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDb, dbLabel, type TestDb } from "../support/db";
 import { insertPlugins, mapAll, sha } from "../support/seed";

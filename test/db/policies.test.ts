@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { createPolicyStep, decide, putPolicy } from "@drift/db";
+import { putPolicy } from "@drift/db";
 import { beforeEach, describe, expect, it } from "vitest";
+import { decideIn, policyStepIn } from "../support/decisions";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
 import { insertPlugins } from "../support/seed";
 
@@ -79,7 +80,7 @@ describe(`cooling down and auto-apply (${label})`, () => {
     expect((await rowOf(a, "pinned-by-plugin"))?.ready_at?.getTime()).toBe(published + HOUR);
     // No policy of its own: the global one, which sets no age, so DRIFT_MIN_RELEASE_AGE (4 h) applies.
     expect((await rowOf(b, "lint"))?.ready_at?.getTime()).toBe(published + 4 * HOUR);
-    const early = await decide(env.db.sql, young?.id as string, "apply", { now: new Date(clock) });
+    const early = await decideIn(env.db.sql, young?.id as string, "apply", { now: new Date(clock) });
     expect(early).toMatchObject({ kind: "conflict", code: "cooling_down" });
 
     // Just before ready_at: still nothing; at ready_at the next sweep applies the patch in workspace a only.
@@ -96,7 +97,7 @@ describe(`cooling down and auto-apply (${label})`, () => {
     const events = await env.db.sql<{ detail: { to_sha: string } }[]>`SELECT detail FROM drift_event_outbox`;
     expect(events.map((e) => e.detail.to_sha)).toEqual([v101]);
     // Forced, a manual apply ignores cooling down.
-    const forced = await decide(env.db.sql, (await rowOf(b, "lint"))?.id as string, "apply", {
+    const forced = await decideIn(env.db.sql, (await rowOf(b, "lint"))?.id as string, "apply", {
       now: new Date(published),
       force: true,
     });
@@ -197,9 +198,9 @@ describe(`cooling down and auto-apply (${label})`, () => {
     const [targetKey] = (
       await env.db.sql<{ target_key: string }[]>`SELECT DISTINCT target_key FROM plugin_update_queue`
     ).map((r) => r.target_key);
-    const step = createPolicyStep(env.db.sql, { defaultAgeMs: 0 });
+    const step = policyStepIn(env.db.sql, { defaultAgeMs: 0 });
     const manual = rows.map((r, i) =>
-      decide(env.db.sql, r?.id as string, i % 2 ? "apply" : "dismiss", { decidedBy: "cli" }),
+      decideIn(env.db.sql, r?.id as string, i % 2 ? "apply" : "dismiss", { decidedBy: "cli" }),
     );
     await Promise.all([step([targetKey as string]), ...manual]);
 

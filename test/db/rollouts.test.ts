@@ -1,7 +1,7 @@
 import { advanceRollout, controlRollout, reportRolloutHealth, startRollout, tickRollouts } from "@drift/core";
-import { decide } from "@drift/db";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
+import { decideIn } from "../support/decisions";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
 import { givenGroup, MINUTE, rolloutDeps } from "../support/rollouts";
 
@@ -152,7 +152,7 @@ describe(`rollouts (${dbLabel}, fake clock)`, () => {
     const r = await start(g.ids, { waves: [{ size: 1, soak: "1h" }, { size: "rest" }] });
     const waiting = await env.db.sql<{ id: string }[]>`
       SELECT id FROM plugin_update_queue WHERE plugin_name = 'lint' AND status = 'pending' ORDER BY id`;
-    await decide(env.db.sql, waiting[0]?.id as string, "dismiss", { decidedBy: "cli" });
+    await decideIn(env.db.sql, waiting[0]?.id as string, "dismiss", { decidedBy: "cli" });
     env.sim.world.commit("ro/left");
     const v12 = env.sim.world.tag("ro/left", "v1.2.0").commit;
     expect((await sweep(env.db.sql, env.sim)).drift.refreshed).toBe(8);

@@ -3,9 +3,9 @@
  * stale update is superseded by the next sweep and can never be applied meanwhile. (An edge case found in review.)
  */
 import { randomUUID } from "node:crypto";
-import { decide } from "@drift/db";
 import { describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
+import { decideIn } from "../support/decisions";
 import { sweep, useSweepEnvironment } from "../support/pipeline";
 import { insertFollows } from "../support/seed";
 
@@ -37,7 +37,7 @@ describe(`plugins re-pointed under a pending update (${dbLabel})`, () => {
       .sql`UPDATE workspace_plugins SET source_raw = 'github://move/b' WHERE plugin_name IN ('repointed', 'apply-race')`;
     await env.db.sql`UPDATE workspace_plugins SET tracked_ref = 'none' WHERE plugin_name = 'untracked'`;
     // Before any sweep notices, an operator tries to approve the stale update: refused.
-    const refused = await decide(env.db.sql, ids["apply-race"], "apply");
+    const refused = await decideIn(env.db.sql, ids["apply-race"], "apply");
     expect(refused).toMatchObject({ kind: "conflict", reason: "tracking_changed" });
 
     const next = await sweep(env.db.sql, env.sim);

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { Resolution } from "@drift/core";
-import { Redactor } from "@drift/github";
+import { Redactor } from "@drift/github/internal/shared/redact";
 import type { GitHubSim } from "@drift/github-sim";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { captureLogger, kind, resolveAll, resolverFor, startSim, TOKEN, target } from "../support/github";

@@ -6,7 +6,7 @@ import {
   parseTrackedRef,
   type ReviewRequest,
 } from "@drift/core";
-import { buildPacketQuery } from "@drift/github";
+import { buildPacketQuery } from "@drift/github/internal/packets/review-packet-query";
 import type { GitHubSim } from "@drift/github-sim";
 import { validate } from "@octokit/graphql-schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,8 @@
-import { buildRefsQuery, peelFragment, type RepoSelection } from "@drift/github";
+import {
+  buildRefsQuery,
+  peelFragment,
+  type RepoSelection,
+} from "@drift/github/internal/graphql/graphql-query";
 import { validate } from "@octokit/graphql-schema";
 import { describe, expect, it } from "vitest";
 import { resolveAll, resolverFor, sha, startSim, target } from "../support/github";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { RolloutDeps } from "@drift/core";
-import { createRolloutDecisions, createRolloutStore, type Sql } from "@drift/db";
+import { createRolloutDeps, type RolloutDeps } from "@drift/core";
+import { createDecisionStore, createEventOutbox, createRolloutStore, type Sql } from "@drift/db";
 import type { GitHubSim } from "@drift/github-sim";
 import { recordingNotifier } from "./api";
 import { sweep } from "./pipeline";
@@ -23,9 +23,11 @@ export const MINUTE = 60_000;
 export function rolloutDeps(sql: Sql, clock = fakeClock()) {
   const notifier = recordingNotifier();
   const counts = { wavesStarted: 0, halted: 0, rolledBack: 0 };
-  const deps: RolloutDeps = {
-    store: createRolloutStore(sql),
-    decisions: createRolloutDecisions(sql, notifier),
+  const deps: RolloutDeps = createRolloutDeps({
+    rollouts: createRolloutStore(sql),
+    decisions: createDecisionStore(sql),
+    outbox: createEventOutbox(sql),
+    notifier,
     now: clock.now,
     observer: {
       wavesStarted: (n) => {
@@ -38,7 +40,7 @@ export function rolloutDeps(sql: Sql, clock = fakeClock()) {
         counts.rolledBack += n;
       },
     },
-  };
+  });
   return { deps, clock, notifier, counts };
 }
 

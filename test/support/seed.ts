@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mapRowValues } from "@drift/core";
 import type { Sql } from "@drift/db";
-import { createRowPager, recordMappings } from "@drift/db";
+import { createRowPager, recordMappings } from "@drift/db/internal/mapping/mapping-store";
 
 /** A deterministic 40-hex commit id for a label. */
 export const sha = (label: string): string => createHash("sha1").update(label).digest("hex");

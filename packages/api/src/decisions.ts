@@ -1,14 +1,14 @@
-import { isUuid } from "@drift/core";
 import {
   type DecidedUpdate,
   type DecisionAction,
+  type DecisionDeps,
   type DecisionOptions,
   type DecisionOutcome,
-  decide,
   decideAndPublish,
-  publishPendingEvents,
-  type StateChange,
-} from "@drift/db";
+  decideEach,
+  isUuid,
+} from "@drift/core";
+import { createDecisionStore, createEventOutbox } from "@drift/db";
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import type { AdminAuth } from "./auth";
@@ -18,7 +18,7 @@ import { describeIssue } from "./validation";
 
 /**
  * Decisions over HTTP: apply, dismiss (with reason and `until`), reopen, and bulk. Every one goes through the one
- * decision path (@drift/db decide), each id in its own transaction; the decider is recorded as `decided_by`.
+ * decision path (@drift/core decide), each id in its own transaction; the decider is recorded as `decided_by`.
  */
 
 const decidedBody = (status: string, update: DecidedUpdate, at: string) => ({
@@ -122,10 +122,12 @@ const optionsOf = (decidedBy: string, body: { reason?: string; until?: string })
 export function decisionRoutes(options: AppContext): Hono {
   const { sql, logger } = options;
   const app = new Hono();
-  const effects = {
+  const deps: DecisionDeps = {
+    store: createDecisionStore(sql),
+    outbox: createEventOutbox(sql),
     notifier: options.notifier,
     log: logger,
-    onDecided: (decided: StateChange) => {
+    onDecided: (decided) => {
       if (decided.kind === "applied") logger.info("plugin update applied", { ...decided.event });
       else if (decided.kind === "rolled_back") logger.info("plugin update rolled back", { ...decided.event });
       else logger.info("plugin update dismissed", { queue_id: decided.update.id });
@@ -142,8 +144,7 @@ export function decisionRoutes(options: AppContext): Hono {
         return fail(c, 400, "invalid_query", "force must be true or false");
       const body = await parseBody(c, schema);
       if (!body.ok) return body.response;
-      const outcome = await decideAndPublish(sql, id, action, {
-        ...effects,
+      const outcome = await decideAndPublish(deps, id, action, {
         ...optionsOf(deciderOf(c, options.auth), body.value),
         force: force === "true",
       });
@@ -158,23 +159,9 @@ export function decisionRoutes(options: AppContext): Hono {
     const body = await parseBody(c, bulkBody);
     if (!body.ok) return body.response;
     const { action, ids } = body.value;
-    const decision = optionsOf(deciderOf(c, options.auth), body.value);
-    const results: ReturnType<typeof bulkEntry>[] = [];
-    // One transaction per id, in request order: one refusal never blocks the others.
-    for (const id of ids) {
-      const outcome = await decide(sql, id, action, decision);
-      if (outcome.kind === "applied" || outcome.kind === "dismissed" || outcome.kind === "rolled_back")
-        effects.onDecided(outcome);
-      results.push(bulkEntry(id, outcome));
-    }
-    // After the commits: publish the applied events. The outbox drains 25 a call: drain until it is empty
-    // (bounded) or a publish fails (the event stays in the outbox and is retried later).
-    const applied = results.filter((r) => r.status === "applied" || r.status === "rolled_back").length;
-    for (let round = 0; applied > 0 && round <= Math.ceil(applied / 25) + 1; round++) {
-      const drained = await publishPendingEvents(sql, options.notifier, logger);
-      if (drained.failed > 0 || drained.published === 0) break;
-    }
-    return c.json({ results });
+    // One transaction per id, in request order (one refusal never blocks the others); then the events published.
+    const outcomes = await decideEach(deps, ids, action, optionsOf(deciderOf(c, options.auth), body.value));
+    return c.json({ results: outcomes.map((outcome, i) => bulkEntry(ids[i] as string, outcome)) });
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import {
   type ControlAction,
   controlRollout,
+  createRolloutDeps,
   isUuid,
   parseRolloutRequest,
   ROLLOUT_STATUSES,
@@ -9,7 +10,7 @@ import {
   reportRolloutHealth,
   startRollout,
 } from "@drift/core";
-import { createRolloutDecisions, createRolloutStore } from "@drift/db";
+import { createDecisionStore, createEventOutbox, createRolloutStore } from "@drift/db";
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import { deciderOf } from "./decisions";
@@ -43,17 +44,19 @@ async function jsonOf(c: Context): Promise<{ ok: true; value: unknown } | { ok: 
 /** The rollout use cases' dependencies for one app (metrics through `onRollout`). */
 export function rolloutDeps(options: AppContext): RolloutDeps {
   const { sql, logger } = options;
-  return {
-    store: createRolloutStore(sql, options.webBases),
-    decisions: createRolloutDecisions(sql, options.notifier, logger),
-    now: options.now ?? (() => new Date()),
+  return createRolloutDeps({
+    rollouts: createRolloutStore(sql, options.webBases),
+    decisions: createDecisionStore(sql),
+    outbox: createEventOutbox(sql),
+    notifier: options.notifier,
+    now: options.now,
     log: logger,
     observer: {
       wavesStarted: (n) => options.onRollout?.("wave_started", n),
       halted: (n) => options.onRollout?.("halted", n),
       rolledBack: (n) => options.onRollout?.("rolled_back", n),
     },
-  };
+  });
 }
 
 export function rolloutRoutes(options: AppContext): Hono {

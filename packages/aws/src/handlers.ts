@@ -71,7 +71,7 @@ export interface WorkerHandlerDeps {
   readonly resolver: Resolver;
   /** Where review packets of drifts are kept (gathered when the resolver offers `review`). */
   readonly reviews?: ReviewStore;
-  /** Cooling down and policy auto-apply after each message (@drift/db createPolicyStep). */
+  /** Cooling down and policy auto-apply after each message (@drift/core createPolicyStep). */
   readonly policies?: PolicyStep;
   readonly metrics: HandlerMetrics;
   readonly log: Log;

@@ -1,4 +1,5 @@
-import type { Log, Notifier } from "./ports";
+import type { Notifier } from "./events/notifier";
+import type { Log } from "./ports";
 
 /**
  * A notifier that writes each event as a log line (what `drift serve` and `drift apply` use: locally the

@@ -98,7 +98,7 @@ export interface PolicyStepResult {
 
 /**
  * Port: after a message's drift rows and packets are stored, sets `ready_at`, applies what policies allow and
- * counts what is left cooling down. Implemented by @drift/db createPolicyStep.
+ * counts what is left cooling down (policies/policy-step.ts createPolicyStep).
  */
 export type PolicyStep = (targetKeys: readonly string[]) => Promise<PolicyStepResult>;
 

@@ -16,38 +16,6 @@ export interface Log {
 /** Drops everything (the default where a logger is optional). */
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** An event for the platform, read from the outbox (`type` is e.g. {@link PLUGIN_UPDATE_APPLIED}). */
-export interface PlatformEvent {
-  /** Outbox row id: stable across retries of the same event. */
-  readonly id: string;
-  readonly type: string;
-  readonly detail: Readonly<Record<string, unknown>>;
-  readonly time: Date;
-}
-
-/**
- * Port: publishes events to the platform. Throws when the event was not accepted (the outbox keeps it and a
- * later drain retries). EventBridge in AWS (`@drift/aws` createEventBridgeNotifier); a log line locally
- * (`createLogNotifier`).
- */
-export interface Notifier {
-  publish(event: PlatformEvent): Promise<void>;
-}
-
-/** The type of the event an apply announces. */
-export const PLUGIN_UPDATE_APPLIED = "plugin.update.applied";
-
-/** The detail of the {@link PLUGIN_UPDATE_APPLIED} event. */
-export interface PluginUpdateApplied {
-  readonly workspace_id: string;
-  readonly plugin_name: string;
-  readonly from_sha: string;
-  readonly to_sha: string;
-  readonly queue_id: string;
-  /** ISO 8601. */
-  readonly applied_at: string;
-}
-
 export type MetricUnit = "Count" | "Milliseconds";
 
 /** Where metrics go: CloudWatch EMF in Lambda, a collector locally. Low-cardinality dimensions only. */

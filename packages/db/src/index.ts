@@ -1,17 +1,32 @@
-export * from "./client";
-export * from "./decisions/decision-store";
-export * from "./events/event-outbox";
-export * from "./integrity/tag-ledger";
-export * from "./mapping/mapping-store";
-export * from "./migrate";
-export * from "./policies/policy-store";
-export * from "./policies/policy-sweep";
-export * from "./queue/reporting-store";
-export * from "./queue/review-rows";
-export * from "./queue/review-store";
-export * from "./queue/update-groups";
-export * from "./queue/update-store";
-export * from "./rollouts/rollout-store";
-export * from "./sweep/drift-store";
-export * from "./sweep/recheck-store";
-export * from "./sweep/sweep-store";
+/**
+ * `@drift/db`: what other packages use, and nothing more (tests reach the rest through `@drift/db/internal/…`).
+ * Read packages/db/README.md for the order of the folders.
+ */
+export { createSql, type Sql } from "./client";
+export { createDecisionStore } from "./decisions/decision-store";
+export { createEventOutbox } from "./events/event-outbox";
+export { listIntegrityEvents } from "./integrity/tag-ledger";
+export { type MigrateResult, migrate } from "./migrate";
+export { deletePolicy, listPolicies, putPolicy } from "./policies/policy-store";
+export { createPolicyStore } from "./policies/policy-sweep";
+export {
+  countPendingUpdates,
+  latestSweepSummary,
+  listFailingTargets,
+  sweepTotals,
+} from "./queue/reporting-store";
+export { updateRowsById } from "./queue/review-rows";
+export { createReviewStore } from "./queue/review-store";
+export { listUpdateGroups, type UpdateGroup } from "./queue/update-groups";
+export {
+  decodeUpdateCursor,
+  encodeUpdateCursor,
+  listPendingUpdates,
+  listUpdates,
+  type UpdateCursor,
+  type UpdateFilter,
+  type UpdateRow,
+} from "./queue/update-store";
+export { createRolloutStore } from "./rollouts/rollout-store";
+export { createRecheckStore } from "./sweep/recheck-store";
+export { createSweepStore } from "./sweep/sweep-store";

@@ -2,6 +2,7 @@
 import { createDispatcherHandler, createWorkerHandler } from "@drift/aws/handlers";
 import {
   createLogNotifier,
+  createPolicyStep,
   type DispatchConfig,
   type Log,
   Metric,
@@ -11,7 +12,9 @@ import {
 } from "@drift/core";
 import {
   countPendingUpdates,
-  createPolicyStep,
+  createDecisionStore,
+  createEventOutbox,
+  createPolicyStore,
   createReviewStore,
   createSweepStore,
   type Sql,
@@ -19,6 +22,7 @@ import {
 } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
+import { localRolloutDeps } from "./rollout-deps";
 
 export interface LocalSweepOptions {
   readonly sql: Sql;
@@ -149,11 +153,15 @@ function localWorker(
     store,
     resolver: options.resolver,
     reviews: createReviewStore(options.sql),
-    policies: createPolicyStep(options.sql, {
+    policies: createPolicyStep({
+      policies: createPolicyStore(options.sql),
+      decisions: createDecisionStore(options.sql),
+      outbox: createEventOutbox(options.sql),
       defaultAgeMs: ageMs,
       notifier: createLogNotifier(options.log),
       log: options.log,
       ...(options.now ? { now: options.now } : {}),
+      rollouts: localRolloutDeps(options.sql, options.log, options.now),
     }),
     metrics,
     log: options.log,

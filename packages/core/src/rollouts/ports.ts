@@ -72,6 +72,8 @@ export interface RolloutStore {
   /** What is left to do for rows of this rollout. */
   work(id: string): Promise<RolloutWork | null>;
   markRow(id: string, queueId: string, verdict: RowVerdict): Promise<void>;
+  /** Who last decided a queue row (`rollout:<id>` when a rollout applied it). */
+  decidedBy(queueId: string): Promise<string | null>;
   report(id: string, report: HealthReport, now: Date): Promise<ReportResult>;
   control(id: string, action: ControlAction, now: Date): Promise<ControlResult>;
   get(id: string, now: Date): Promise<RolloutView | null>;

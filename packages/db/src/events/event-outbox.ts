@@ -1,4 +1,4 @@
-import { type Log, type Notifier, silentLog } from "@drift/core";
+import type { DrainResult, EventOutbox, OutboxEvent } from "@drift/core/model";
 import type postgres from "postgres";
 import type { Sql } from "../client";
 
@@ -19,22 +19,6 @@ export async function writeOutboxEvent(
 ): Promise<void> {
   await tx`INSERT INTO drift_event_outbox (event_type, detail)
            VALUES (${eventType}, ${tx.json(detail as unknown as postgres.JSONValue)})`;
-}
-
-/** An unpublished outbox event. */
-export interface OutboxEvent {
-  readonly id: string;
-  readonly event_type: string;
-  readonly detail: Record<string, unknown>;
-  readonly created_at: Date;
-  readonly attempts: number;
-}
-
-export interface DrainResult {
-  readonly published: number;
-  readonly failed: number;
-  /** Message of the first failure (publishing stops there, so order is kept; the next drain retries). */
-  readonly error?: string;
 }
 
 /**
@@ -70,33 +54,11 @@ export async function drainEventOutbox(
 }
 
 /**
- * Publishes every unpublished outbox event through the notifier: after an apply commits, hourly from the
- * dispatcher, and when `drift serve` starts, so an event left behind by a crash does not wait for the next apply.
- * Never throws: a failed publish stays in the outbox, is logged, and is retried by the next call.
+ * The outbox as the port `EventOutbox` (publishing through a notifier is @drift/core publishPendingEvents).
  *
  * @example
- * await publishPendingEvents(sql, notifier, log);
+ * await publishPendingEvents(createEventOutbox(sql), notifier, log);
  */
-export async function publishPendingEvents(
-  sql: Sql,
-  notifier: Notifier,
-  log: Log = silentLog,
-): Promise<DrainResult> {
-  try {
-    const result = await drainEventOutbox(sql, (event) =>
-      notifier.publish({
-        id: event.id,
-        type: event.event_type,
-        detail: event.detail,
-        time: event.created_at,
-      }),
-    );
-    if (result.failed > 0) {
-      log.warn("event publish failed; kept in the outbox for the next attempt", { error: result.error });
-    }
-    return result;
-  } catch (error) {
-    log.warn("event outbox drain failed; the next attempt retries", { error: (error as Error).message });
-    return { published: 0, failed: 0, error: (error as Error).message };
-  }
+export function createEventOutbox(sql: Sql): EventOutbox {
+  return { drain: (publish, options) => drainEventOutbox(sql, publish, options) };
 }

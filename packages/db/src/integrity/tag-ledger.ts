@@ -5,7 +5,7 @@ import {
   type LedgerTag,
   observeTags,
   type TargetOutcome,
-} from "@drift/core";
+} from "@drift/core/model";
 import type { Sql } from "../client";
 import { pgText } from "../pg-text";
 

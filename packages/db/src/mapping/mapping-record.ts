@@ -1,4 +1,4 @@
-import { formatTrackedRef, type MappedPage, type RowScope, type RowValues } from "@drift/core";
+import { formatTrackedRef, type MappedPage, type RowScope, type RowValues } from "@drift/core/model";
 import type { Sql } from "../client";
 
 const valuesKey = (v: RowValues) => JSON.stringify([v.source_raw, v.tracked_ref, v.installed_sha]);

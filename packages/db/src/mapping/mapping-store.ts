@@ -1,4 +1,4 @@
-import type { PluginRow, RowPage, RowValues } from "@drift/core";
+import type { PluginRow, RowPage, RowValues } from "@drift/core/model";
 import type { Sql } from "../client";
 import { distinctValues, notRecorded } from "./mapping-record";
 

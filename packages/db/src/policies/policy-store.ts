@@ -1,4 +1,4 @@
-import { type AutoApply, type Policy, parseReleaseAge } from "@drift/core";
+import { type AutoApply, type Policy, parseReleaseAge } from "@drift/core/model";
 import type postgres from "postgres";
 import type { Sql } from "../client";
 

@@ -1,21 +1,12 @@
-import {
-  type AutoApply,
-  allowsAutoApply,
-  type Log,
-  type Notifier,
-  type PolicyStep,
-  silentLog,
-} from "@drift/core";
+import type { AutoApplyRow, PolicyStore } from "@drift/core/model";
 import type { Sql } from "../client";
-import { decide } from "../decisions/decision-store";
-import { publishPendingEvents } from "../events/event-outbox";
 import { pendingOfTargets } from "../queue/pending-of-targets";
-import { inRollout, PolicyRollouts } from "../rollouts/policy-rollouts";
+import { inRollout } from "../rollouts/in-rollout";
 import { EFFECTIVE_POLICY } from "./policy-store";
 
 /**
- * What policies do during a sweep: cooling down (`ready_at`) and auto-apply, for the pending rows of the targets
- * a message just recorded. Set-based per message; each apply is the one transactional {@link decide}.
+ * The SQL of what policies do during a sweep: cooling down (`ready_at`) and the rows auto-apply may take, for the
+ * pending rows of the targets a message just recorded. Set-based per message.
  */
 
 /**
@@ -60,76 +51,33 @@ export async function driftByKind(tx: Sql, targetKeys: readonly string[]): Promi
   return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
 }
 
-interface Candidate {
-  id: string;
-  latest_sha: string;
-  policy_id: string;
-  auto_apply: AutoApply;
-  drift_kind: string | null;
-  signature: string | null;
-  from_version: string | null;
-  to_version: string | null;
-  /** The policy's rollout plan (JSON), or null: applied at once. */
-  rollout: unknown;
-  target_key: string | null;
-}
-
-export interface PolicyStepOptions {
-  /** `DRIFT_MIN_RELEASE_AGE` in milliseconds. */
-  readonly defaultAgeMs: number;
-  /** Publishes the applied events after commit; without one they wait in the outbox for the next drain. */
-  readonly notifier?: Notifier;
-  readonly log?: Log;
-  /** The clock readiness is judged by (tests inject one). */
-  readonly now?: () => Date;
-}
-
 /**
- * The post-drift step of a message (after the drift rows and the review packets are stored): refresh `ready_at`
- * now that the packets are known, then apply every ready pending row of these targets that its most specific
- * policy allows, each through {@link decide} (row locks, installed_sha exactly latest_sha, outbox event,
- * `decided_by = policy:<id>`). A row decided meanwhile by someone else simply is not applied again.
+ * The policy step's SQL as the port `PolicyStore` (the step itself, which applies through the one decision
+ * path, is @drift/core createPolicyStep).
+ *
+ * @example
+ * const step = createPolicyStep({ policies: createPolicyStore(sql), decisions, outbox, defaultAgeMs: 0 });
  */
-export function createPolicyStep(sql: Sql, options: PolicyStepOptions): PolicyStep {
-  const log = options.log ?? silentLog;
-  return async (targetKeys) => {
-    if (targetKeys.length === 0) return { autoApplied: 0, coolingDown: 0 };
-    const now = options.now?.() ?? new Date();
-    await refreshReadyAt(sql, targetKeys, options.defaultAgeMs);
-    const keys = targetKeys as string[];
-    const candidates = await sql<Candidate[]>`
-      SELECT q.id, q.latest_sha, pol.id AS policy_id, pol.auto_apply, q.drift_kind, p.signature, c.from_version,
-             p.to_version, pol.rollout, q.target_key
-      FROM ${pendingOfTargets(sql, keys)}
-      JOIN LATERAL (${sql.unsafe(EFFECTIVE_POLICY)}) pol ON pol.auto_apply <> 'none'
-      JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
-      LEFT JOIN drift_review_compares c ON c.target_key = q.target_key
-        AND c.current_sha = lower(q.current_sha) AND c.latest_sha = lower(q.latest_sha)
-      WHERE q.drift_kind IN ('new_version', 'ref_moved') AND p.signature IN ('valid', 'unsigned')
-        AND (q.ready_at IS NULL OR q.ready_at <= ${now})
-        AND NOT ${inRollout(sql)}
-      ORDER BY q.id`;
-    let autoApplied = 0;
-    const waves = new PolicyRollouts();
-    for (const row of candidates) {
-      if (!allowsAutoApply(row.auto_apply, row)) continue;
-      if (waves.take(row)) continue;
-      const outcome = await decide(sql, row.id, "apply", {
-        decidedBy: `policy:${row.policy_id}`,
-        expectedLatestSha: row.latest_sha,
-        now,
-      });
-      if (outcome.kind === "applied") {
-        autoApplied++;
-        log.info("plugin update auto-applied", { ...outcome.event, policy_id: row.policy_id });
-      } else if (outcome.kind === "conflict") {
-        log.info("auto-apply refused", { queue_id: row.id, code: outcome.code });
-      }
-    }
-    autoApplied += await waves.deliver(sql, options, log);
-    if (autoApplied > 0 && options.notifier) await publishPendingEvents(sql, options.notifier, log);
-    const [cooling] = await sql<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM ${pendingOfTargets(sql, keys)} WHERE q.ready_at > ${now}`;
-    return { autoApplied, coolingDown: cooling?.n ?? 0 };
+export function createPolicyStore(sql: Sql): PolicyStore {
+  return {
+    refreshReadyAt: (targetKeys, defaultAgeMs) => refreshReadyAt(sql, targetKeys, defaultAgeMs),
+    async autoApplyCandidates(targetKeys, now) {
+      return sql<AutoApplyRow[]>`
+        SELECT q.id, q.latest_sha, pol.id AS policy_id, pol.auto_apply, q.drift_kind, p.signature, c.from_version,
+               p.to_version, pol.rollout, q.target_key
+        FROM ${pendingOfTargets(sql, targetKeys)}
+        JOIN LATERAL (${sql.unsafe(EFFECTIVE_POLICY)}) pol ON pol.auto_apply <> 'none'
+        JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
+        LEFT JOIN drift_review_compares c ON c.target_key = q.target_key
+          AND c.current_sha = lower(q.current_sha) AND c.latest_sha = lower(q.latest_sha)
+        WHERE q.drift_kind IN ('new_version', 'ref_moved') AND p.signature IN ('valid', 'unsigned')
+          AND (q.ready_at IS NULL OR q.ready_at <= ${now}) AND NOT ${inRollout(sql)}
+        ORDER BY q.id`;
+    },
+    async countCoolingDown(targetKeys, now) {
+      const [cooling] = await sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM ${pendingOfTargets(sql, targetKeys)} WHERE q.ready_at > ${now}`;
+      return cooling?.n ?? 0;
+    },
   };
 }

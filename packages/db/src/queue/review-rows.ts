@@ -8,16 +8,15 @@ import {
   repositoryOf,
   type Signature,
   toVersionOf,
+  type UpdateStatus,
   type WebBases,
-} from "@drift/core";
+} from "@drift/core/model";
 import type { Sql } from "../client";
 
 /**
  * Queue rows as operators decide on them: the CONTRACT fields, the decision columns, and the review packet
  * joined in (repository, versions, commits ahead, date, signature, release). Null means not known.
  */
-
-export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded" | "rolled_back";
 
 /** A queue row in the CONTRACT shape of `GET /admin/plugin-updates-pending`. */
 export interface PendingUpdate {

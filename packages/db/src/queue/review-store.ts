@@ -1,4 +1,4 @@
-import type { ReviewRecord, ReviewStore, WantedReview } from "@drift/core";
+import type { ReviewRecord, ReviewStore, WantedReview } from "@drift/core/model";
 import type { Sql } from "../client";
 import { pgText } from "../pg-text";
 import { pendingOfTargets } from "./pending-of-targets";

@@ -1,4 +1,4 @@
-import { hasHiddenCharacters, type WebBases } from "@drift/core";
+import { hasHiddenCharacters, type WebBases } from "@drift/core/model";
 import type { Sql } from "../client";
 import { type UpdateRow, updateRowsById } from "./review-rows";
 import { filterCondition, type UpdateFilter } from "./update-store";

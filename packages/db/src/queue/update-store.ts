@@ -1,6 +1,6 @@
-import { isUuid, type WebBases } from "@drift/core";
+import { isUuid, type UpdateStatus, type WebBases } from "@drift/core/model";
 import type { Sql } from "../client";
-import { type RawRow, rowSelect, toUpdateRow, type UpdateRow, type UpdateStatus } from "./review-rows";
+import { type RawRow, rowSelect, toUpdateRow, type UpdateRow } from "./review-rows";
 
 /**
  * The update queue as operators see it (admin API, `drift pending`): list the rows. Deciding one (apply,
@@ -8,14 +8,7 @@ import { type RawRow, rowSelect, toUpdateRow, type UpdateRow, type UpdateStatus 
  * column is a 500 from Postgres, not a 400).
  */
 
-export type { PendingUpdate, UpdateRow, UpdateStatus } from "./review-rows";
-export const UPDATE_STATUSES: readonly UpdateStatus[] = [
-  "pending",
-  "applied",
-  "dismissed",
-  "superseded",
-  "rolled_back",
-];
+export type { PendingUpdate, UpdateRow } from "./review-rows";
 
 /** Every pending row, newest first (the platform's route), each with every field "Decisions" in docs/contracts.md names. */
 export async function listPendingUpdates(sql: Sql, bases: WebBases = {}): Promise<UpdateRow[]> {

@@ -1,4 +1,4 @@
-import { type CreateRolloutResult, type NewRollout, soakMs, waveCounts } from "@drift/core";
+import { type CreateRolloutResult, type NewRollout, soakMs, waveCounts } from "@drift/core/model";
 import type { Sql } from "../client";
 import { pgText } from "../pg-text";
 

@@ -9,7 +9,7 @@ import {
   type RolloutStatus,
   type RolloutWork,
   type RowVerdict,
-} from "@drift/core";
+} from "@drift/core/model";
 import type postgres from "postgres";
 import type { Sql } from "../client";
 import { writeOutboxEvent } from "../events/event-outbox";

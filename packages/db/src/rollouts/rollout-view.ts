@@ -5,7 +5,7 @@ import {
   repositoryOf,
   type WaveView,
   type WebBases,
-} from "@drift/core";
+} from "@drift/core/model";
 import type { Sql } from "../client";
 
 /** Rollouts as `GET /admin/rollouts[/{id}]`, `drift rollout list|show` and the page show them. */

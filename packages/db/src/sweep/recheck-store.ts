@@ -4,7 +4,7 @@ import {
   type RecheckStore,
   type RecordedMessage,
   type TargetOutcome,
-} from "@drift/core";
+} from "@drift/core/model";
 import type { Sql } from "../client";
 import { pgText } from "../pg-text";
 import { applyDrift } from "./drift-store";

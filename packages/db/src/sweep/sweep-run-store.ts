@@ -4,7 +4,7 @@ import type {
   StartSweepResult,
   SweepStore,
   TargetOutcome,
-} from "@drift/core";
+} from "@drift/core/model";
 import type { Sql } from "../client";
 import { pgText } from "../pg-text";
 

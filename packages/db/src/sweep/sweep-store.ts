@@ -1,4 +1,4 @@
-import type { RecordedMessage, SweepStore, TargetOutcome } from "@drift/core";
+import type { RecordedMessage, SweepStore, TargetOutcome } from "@drift/core/model";
 import type { Sql } from "../client";
 import { recordTagLedger } from "../integrity/tag-ledger";
 import { createRowPager, finishMapping, recordMappings } from "../mapping/mapping-store";

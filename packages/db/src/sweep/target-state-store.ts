@@ -5,7 +5,7 @@ import {
   type Target,
   type TargetOutcome,
   type TargetState,
-} from "@drift/core";
+} from "@drift/core/model";
 import type { Sql } from "../client";
 import { pgText } from "../pg-text";
 

@@ -1,7 +1,14 @@
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { createLogNotifier, displayText, isUuid } from "@drift/core";
-import { type DecisionAction, type DecisionOutcome, decideAndPublish, updateRowsById } from "@drift/db";
+import {
+  createLogNotifier,
+  type DecisionAction,
+  type DecisionOutcome,
+  decideAndPublish,
+  displayText,
+  isUuid,
+} from "@drift/core";
+import { createDecisionStore, createEventOutbox, updateRowsById } from "@drift/db";
 import { parseUntil } from "../cli-format";
 import { type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
@@ -114,9 +121,13 @@ export async function runDecision(ctx: CommandContext, action: DecisionAction): 
       }
     }
     const log = createCliLogger(parseLogLevel(ctx.env.DRIFT_LOG_LEVEL, "info"), ctx.stderr);
-    const outcome = await decideAndPublish(db.sql, id, action, {
+    const deps = {
+      store: createDecisionStore(db.sql),
+      outbox: createEventOutbox(db.sql),
       notifier: createLogNotifier(log),
       log,
+    };
+    const outcome = await decideAndPublish(deps, id, action, {
       decidedBy: "cli",
       ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
       ...(until ? { until } : {}),

@@ -75,7 +75,7 @@ export const policyCommand: Command = {
   usage: [
     "drift policy list [--json]",
     "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE] [--id UUID]",
-    "                 [--rollout '{\"waves\":[{\"size\":1,\"soak\":\"1h\"},{\"size\":\"rest\"}]}']",
+    '                 [--rollout \'{"waves":[{"size":1,"soak":"1h"},{"size":"rest"}]}\']',
     "drift policy rm ID",
     "",
     "  Scope: no --workspace: global; --workspace alone: that workspace; both: that plugin. The most specific",

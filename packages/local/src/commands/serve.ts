@@ -8,9 +8,10 @@ import {
   type Log,
   parseAdminToken,
   parseCorsOrigins,
+  publishPendingEvents,
   SettingError,
 } from "@drift/core";
-import { publishPendingEvents, type Sql } from "@drift/db";
+import { createEventOutbox, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
@@ -133,7 +134,7 @@ export const serveCommand: Command = {
     }
     ctx.stdout.write(`drift admin API listening on ${server.url}\nAdmin page: ${server.url}/admin/\n`);
     // Events a crash left in the outbox go out now rather than at the next apply.
-    await publishPendingEvents(db.sql, createLogNotifier(logger), logger);
+    await publishPendingEvents(createEventOutbox(db.sql), createLogNotifier(logger), logger);
     const ticker = startRolloutTicker(db.sql, logger, rolloutTickMs(ctx.env));
     const received = await signal;
     ctx.stderr.write(`drift serve: ${received}, shutting down\n`);

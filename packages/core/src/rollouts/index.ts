@@ -1,4 +1,0 @@
-export * from "./advance";
-export * from "./events";
-export * from "./ports";
-export * from "./schema";

@@ -13,6 +13,7 @@ import {
   METRIC_SERVICE,
   onlyService,
 } from "./product-metrics";
+import { rolloutAlarmSpecs } from "./rollouts";
 import type { StageSettings } from "./stage";
 import { supplyChainAlarmSpecs } from "./supply-chain";
 
@@ -36,7 +37,7 @@ export interface AlarmSpec {
 }
 
 /**
- * The eight alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
+ * The nine alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
  * signatures refused.
  */
 export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[] {
@@ -160,6 +161,7 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
     ...dispatcherAlarms(refs),
     webhookSignatureAlarm(stage),
     ...supplyChainAlarmSpecs(stage),
+    ...rolloutAlarmSpecs(stage),
   ];
 }
 

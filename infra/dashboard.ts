@@ -14,6 +14,7 @@ import {
   productLine,
   WEBHOOK_EVENTS,
 } from "./product-metrics";
+import { rolloutPanels } from "./rollouts";
 import { supplyChainPanels } from "./supply-chain";
 
 /** Plain values the dashboard needs (resolved from the deployment's outputs). */
@@ -281,7 +282,7 @@ export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[]
       ],
     },
   );
-  const panels = supplyChainPanels(refs.stage);
+  const panels = [...supplyChainPanels(refs.stage), ...rolloutPanels(refs.stage)];
   for (let i = 0; i < panels.length; i += 2) row(...panels.slice(i, i + 2));
   return { widgets };
 }

@@ -11,6 +11,7 @@ import { createWorker } from "./functions/worker";
 import { createNetwork } from "./network";
 import { createObservability } from "./observability";
 import { createQueues } from "./queue";
+import { createRolloutTicker } from "./rollouts";
 import { createSchedule } from "./schedule";
 import { createSecrets } from "./secrets";
 import { stageSettings } from "./stage";
@@ -35,6 +36,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
   const api = createApi(afterMigration, bus, secrets.adminToken);
   const webhook = createWebhook(afterMigration, queue);
   createSchedule(settings, dispatcher);
+  const rollouts = createRolloutTicker(afterMigration, bus);
 
   const observability = createObservability(settings, {
     dispatcherFunctionName: dispatcher.name,
@@ -51,6 +53,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
     adminAuth: settings.adminAuth,
     scheduleEnabled: settings.scheduleEnabled,
     dispatcherFunctionName: dispatcher.name,
+    rolloutTickerFunctionName: rollouts.function.name,
     queueUrl: queue.url,
     dlqUrl: dlq.url,
     dlqArn: dlq.arn,

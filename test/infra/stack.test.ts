@@ -92,7 +92,7 @@ describe("sst.config.ts", () => {
       expect(await config.app({ stage: "alice" })).toMatchObject({ removal: "remove", protect: false });
       const outputs = await config.run();
       expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["apiUrl", "alarmTopicArn", "dashboard"]));
-      expect(fakes.ofType("sst.aws.Function")).toHaveLength(5);
+      expect(fakes.ofType("sst.aws.Function")).toHaveLength(6);
     } finally {
       delete g.$config;
     }
@@ -545,7 +545,7 @@ describe("alarms", () => {
     return { f, topicArn, byName };
   }
 
-  it("exist for the eight conditions, each notifying the SNS topic", () => {
+  it("exist for the nine conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
       [
@@ -557,6 +557,7 @@ describe("alarms", () => {
         "AlarmDispatcherSlow",
         "AlarmWebhookSignaturesRejected",
         "AlarmTagIntegrity",
+        "AlarmRolloutHalted",
       ].sort(),
     );
     for (const [name, args] of byName) {

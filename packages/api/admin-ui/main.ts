@@ -11,6 +11,7 @@ import {
 import { failingCard, groupCard, historyCard, repoName } from "./cards";
 import { confirmDecision } from "./decide-dialog";
 import { byId, el, plain } from "./dom";
+import { rolloutCards, withRollback, withRolloutStart } from "./rollouts";
 
 /**
  * The admin page: pending updates grouped by drift (moved tags first), decided per group or per chosen rows,
@@ -18,7 +19,7 @@ import { byId, el, plain } from "./dom";
  * from the same origin under a strict CSP; every value from the API is shown as text.
  */
 
-type Tab = "pending" | "history" | "failing";
+type Tab = "pending" | "history" | "failing" | "rollouts";
 let tab: Tab = "pending";
 
 const say = (id: "error" | "status", text: string) => {
@@ -80,6 +81,7 @@ const EMPTY: Record<Tab, string> = {
     "No pending updates. The sweep runs hourly; `npx drift sweep` runs one now. Decided updates are under History.",
   history: "No decisions yet: apply or dismiss an update under Pending.",
   failing: "No failing targets: every followed repository resolved at its last lookup.",
+  rollouts: "No rollouts: start one from a group under Pending (Roll out in waves).",
 };
 
 const report = async (kind: "status" | "error", text: string) => {
@@ -102,13 +104,15 @@ async function refresh(): Promise<void> {
         "GET",
         `/admin/plugin-updates?group=true&limit=200${q ? `&${q}` : ""}`,
       );
-      cards = body.items.map((g) => groupCard(g, decide));
+      cards = body.items.map((g) => withRolloutStart(groupCard(g, decide), g, report));
     } else if (tab === "history") {
       const body = await api<{ items: Row[] }>(
         "GET",
         `/admin/plugin-updates?history=true&limit=100${q ? `&${q}` : ""}`,
       );
-      cards = body.items.map((r) => historyCard(r, report));
+      cards = body.items.map((r) => withRollback(historyCard(r, report), r, report));
+    } else if (tab === "rollouts") {
+      cards = await rolloutCards(report);
     } else {
       cards = (await api<{ items: Failing[] }>("GET", "/admin/targets/failing")).items.map(failingCard);
     }

@@ -132,4 +132,6 @@ export interface RolloutView {
   readonly next_wave_at: Date | null;
   /** Milliseconds of soak left at the time of reading (0 when due, null when nothing is soaking). */
   readonly soak_remaining_ms: number | null;
+  /** Queue ids this rollout applied that are still applied (what "roll back the rollout" rolls back). */
+  readonly applied_ids: readonly string[];
 }

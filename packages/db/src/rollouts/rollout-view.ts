@@ -24,6 +24,7 @@ interface RawRollout {
   ended_at: Date | null;
   next_due_at: Date | null;
   plugin_names: string[];
+  applied_ids: string[];
   ok: number;
   failed: number;
   waves: {
@@ -47,6 +48,9 @@ const SELECT = (sql: Sql) => sql`
          r.rollback_on_halt, r.created_at, r.ended_at, r.next_due_at,
          (SELECT coalesce(array_agg(DISTINCT x.plugin_name), '{}') FROM drift_rollout_rows x WHERE x.rollout_id = r.id)
            AS plugin_names,
+         (SELECT coalesce(array_agg(x.queue_id::text ORDER BY x.position), '{}') FROM drift_rollout_rows x
+           JOIN plugin_update_queue q ON q.id = x.queue_id
+           WHERE x.rollout_id = r.id AND x.state = 'applied' AND q.status = 'applied') AS applied_ids,
          (SELECT count(*) FILTER (WHERE x.health = 'ok')::int FROM drift_rollout_rows x WHERE x.rollout_id = r.id) AS ok,
          (SELECT count(*) FILTER (WHERE x.health = 'failed')::int FROM drift_rollout_rows x WHERE x.rollout_id = r.id)
            AS failed,
@@ -108,6 +112,7 @@ function toView(raw: RawRollout, now: Date, bases: WebBases): RolloutView {
     next_wave_at: active ? raw.next_due_at : null,
     soak_remaining_ms:
       active && raw.next_due_at ? Math.max(0, raw.next_due_at.getTime() - now.getTime()) : null,
+    applied_ids: raw.applied_ids,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { createAdminApp } from "@drift/api";
+import { createAdminApp, tokenEnvironment } from "@drift/api";
 import { createEventBridgeNotifier, loadAdminToken } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
@@ -21,6 +21,8 @@ const app = createAdminApp({
       ? { mode: "iam" }
       : { mode: "bearer", token: () => loadAdminToken(config.adminTokenSecretArn) },
   corsOrigins: config.corsOrigins,
+  // Minted tokens name the stage: a token of another stage is refused (401).
+  tokenEnvironment: tokenEnvironment(config.stage),
   // Repository links of rows whose review packet is not fetched yet.
   webBases: { github: githubWebBase(config.githubApiUrl) },
   notifier: createEventBridgeNotifier({

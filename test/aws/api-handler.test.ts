@@ -248,4 +248,58 @@ describe(`admin API Lambda handler (${dbLabel})`, () => {
     }
     expect(written.join("")).not.toContain(ADMIN_TOKEN);
   });
+
+  it("serves MCP in a Function URL event: a workspace token's tools act only in its workspace", async () => {
+    const { handler } = testHandler();
+    const workspace = randomUUID();
+    const mine = await seedUpdate(db.sql, { workspace_id: workspace });
+    const theirs = await seedUpdate(db.sql);
+    const minted = await handler(
+      functionUrlEvent({
+        method: "POST",
+        path: "/admin/tokens",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ name: "agent", role: "workspace", workspace_id: workspace }),
+      }),
+    );
+    expect(minted.statusCode).toBe(201);
+    const { token, id } = JSON.parse(minted.body);
+    const rpc = (method: string, params: object) =>
+      handler(
+        functionUrlEvent({
+          method: "POST",
+          path: "/mcp",
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        }),
+      );
+    const tools = await rpc("tools/list", {});
+    expect(tools.statusCode).toBe(200);
+    expect(JSON.parse(tools.body).result.tools).toHaveLength(4);
+    const cross = JSON.parse(
+      (await rpc("tools/call", { name: "apply_plugin_update", arguments: { id: theirs.id } })).body,
+    );
+    expect(cross.result).toMatchObject({
+      isError: true,
+      structuredContent: { error: { code: "not_found" } },
+    });
+    const applied = await rpc("tools/call", { name: "apply_plugin_update", arguments: { id: mine.id } });
+    expect(JSON.parse(applied.body).result.structuredContent).toMatchObject({
+      status: "applied",
+      workspace_id: workspace,
+    });
+    const rows = await db.sql<{ id: string; status: string; decided_by: string | null }[]>`
+      SELECT id, status, decided_by FROM plugin_update_queue WHERE id IN (${mine.id}, ${theirs.id})`;
+    expect(rows.find((r) => r.id === mine.id)).toMatchObject({
+      status: "applied",
+      decided_by: `token:${id}`,
+    });
+    expect(rows.find((r) => r.id === theirs.id)).toMatchObject({ status: "pending" });
+    // Published like any apply: the platform hears of it.
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
 });

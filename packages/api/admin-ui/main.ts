@@ -1,3 +1,4 @@
+import { applyCaller, tabHidden } from "./access";
 import {
   api,
   type BulkResult,
@@ -97,6 +98,12 @@ async function refresh(): Promise<void> {
     return;
   }
   try {
+    // A workspace token: its workspace named, operator-only tabs hidden (the API scopes the data itself).
+    if ((await applyCaller())?.role === "workspace" && tabHidden(tab)) {
+      tab = "pending";
+      for (const b of document.querySelectorAll<HTMLButtonElement>("[role=tab]"))
+        b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+    }
     const q = filterQuery();
     let cards: HTMLElement[];
     if (tab === "pending") {

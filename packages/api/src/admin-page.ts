@@ -13,6 +13,7 @@ const STYLE = `
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: #1f2328; }
 h1 { font-size: 1.35rem; margin: 0 0 .75rem; }
 form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin-bottom: .75rem; }
+[hidden] { display: none !important; }
 label { display: inline-flex; flex-direction: column; font-size: 13px; gap: .15rem; }
 input, select, textarea { font: inherit; padding: .3rem .4rem; border: 1px solid #8c959f; border-radius: 4px; max-width: 100%; }
 button { font: inherit; padding: .35rem .75rem; border-radius: 4px; border: 1px solid #8c959f; background: #f6f8fa; cursor: pointer; min-height: 2.2rem; }
@@ -79,10 +80,11 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
 <header>
 <h1>Plugin updates</h1>
 <form id="token-form" aria-label="Admin token">
-  <label for="token">Admin token <input id="token" type="password" autocomplete="off" placeholder="ADMIN_TOKEN"></label>
+  <label for="token">Admin token <input id="token" type="password" autocomplete="off" placeholder="ADMIN_TOKEN or drift_…"></label>
   <button type="submit" id="use-token">Use token</button>
   <button type="button" id="forget">Forget token</button>
 </form>
+<p id="caller" hidden></p>
 </header>
 <main>
 <p id="error" role="alert" hidden></p>

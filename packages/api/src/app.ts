@@ -3,10 +3,14 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { adminAuth } from "./auth";
+import { accessAuth } from "./access/authenticate";
+import { operatorOnlyPaths } from "./access/principal";
+import { callerRoutes, tokenRoutes } from "./access/token-routes";
 import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
+import { mcpRoutes } from "./mcp/http";
+import { openApiRoutes } from "./openapi/document";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
@@ -37,6 +41,11 @@ const ROUTES: Record<string, string> = {
   "/admin/rollouts/:id/pause": "POST",
   "/admin/rollouts/:id/resume": "POST",
   "/admin/rollouts/:id/cancel": "POST",
+  "/admin/tokens": "GET, HEAD, POST",
+  "/admin/tokens/:id": "DELETE",
+  "/admin/whoami": "GET, HEAD",
+  "/admin/openapi.json": "GET, HEAD",
+  "/mcp": "GET, POST, DELETE",
   "/admin/": "GET, HEAD",
   "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
@@ -113,14 +122,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   );
   app.use("*", bodyLimits(options));
 
-  // Order matters: routes and middleware match in the order they are added.
-  app.route("/", pageRoutes(context));
-  app.use("/admin/*", adminAuth(options.auth, logger));
-  app.route("/", updateRoutes(context));
-  app.route("/", decisionRoutes(context));
-  app.route("/", reportingRoutes(context));
-  app.route("/", policyRoutes(context));
-  app.route("/", rolloutRoutes(context));
+  mountRoutes(app, context);
 
   for (const [path, methods] of Object.entries(ROUTES)) {
     app.all(path, (c) => {
@@ -137,4 +139,31 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     return fail(c, 500, "internal", "internal error");
   });
   return app;
+}
+
+/**
+ * The routes, in order (routes and middleware match in the order they are added): the page (no auth), then one
+ * authentication for the admin routes and MCP that decides the caller (access/principal.ts), the operator-only
+ * route groups (403 for a workspace token), and the routes by concern.
+ */
+function mountRoutes(app: Hono, context: AppContext): void {
+  app.route("/", pageRoutes(context));
+  app.route("/", openApiRoutes());
+  const auth = accessAuth({
+    auth: context.auth,
+    sql: context.sql,
+    environment: context.tokenEnvironment ?? "local",
+    logger: context.logger,
+  });
+  app.use("/admin/*", auth);
+  app.use("/mcp", auth);
+  app.use("/admin/*", operatorOnlyPaths);
+  app.route("/", callerRoutes());
+  app.route("/", tokenRoutes(context));
+  app.route("/", updateRoutes(context));
+  app.route("/", decisionRoutes(context));
+  app.route("/", reportingRoutes(context));
+  app.route("/", policyRoutes(context));
+  app.route("/", rolloutRoutes(context));
+  app.route("/", mcpRoutes(context));
 }

@@ -11,7 +11,7 @@ import {
 import { createDecisionStore, createEventOutbox } from "@drift/db";
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
-import type { AdminAuth } from "./auth";
+import { type Principal, principalOf, scopeOf } from "./access/principal";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
 import { describeIssue } from "./validation";
@@ -66,10 +66,12 @@ const until = z.string().check(
   z.refine((v) => Date.parse(v) > Date.now(), { message: "until must be in the future" }),
 );
 const reason = z.string().check(z.maxLength(500, { message: "reason must be at most 500 characters" }));
-const dismissBody = z.strictObject({ reason: z.optional(reason), until: z.optional(until) });
+/** ISO-8601 time in the future (also the MCP dismiss tool's `until`). */
+export const untilSchema = until;
+export const dismissBody = z.strictObject({ reason: z.optional(reason), until: z.optional(until) });
 // Apply and reopen had no body before: other keys are ignored there, so existing clients keep working.
-const reasonBody = z.object({ reason: z.optional(reason) });
-const bulkBody = z.strictObject({
+export const reasonBody = z.object({ reason: z.optional(reason) });
+export const bulkBody = z.strictObject({
   action: z.enum(["apply", "dismiss", "rollback"]),
   ids: z
     .array(z.string().check(z.refine(isUuid, { message: "every id must be a UUID" })))
@@ -80,15 +82,6 @@ const bulkBody = z.strictObject({
   reason: z.optional(reason),
   until: z.optional(until),
 });
-
-/** Who is deciding: `token` in bearer mode, the caller's IAM principal ARN behind an IAM Function URL. */
-export function deciderOf(c: Context, auth: AdminAuth): string {
-  if (auth.mode === "bearer") return "token";
-  const event = (c.env as { event?: { requestContext?: { authorizer?: { iam?: { userArn?: unknown } } } } })
-    ?.event;
-  const arn = event?.requestContext?.authorizer?.iam?.userArn;
-  return typeof arn === "string" && arn.startsWith("arn:") ? arn.slice(0, 300) : "iam";
-}
 
 /** A JSON body, or {} when there is none; undefined when it is not JSON (the caller answers 400). */
 async function jsonBody(c: Context): Promise<unknown> {
@@ -112,19 +105,22 @@ async function parseBody<T>(c: Context, schema: z.ZodMiniType<T>): Promise<Parse
   return { ok: true, value: parsed.data };
 }
 
-const optionsOf = (decidedBy: string, body: { reason?: string; until?: string }): DecisionOptions => ({
-  decidedBy,
+/** Who decides (`decided_by`) and within which scope (another workspace's row is not found). */
+export const optionsOf = (caller: Principal, body: { reason?: string; until?: string }): DecisionOptions => ({
+  decidedBy: caller.decidedBy,
+  ...(scopeOf(caller) ? { workspaceId: scopeOf(caller) } : {}),
   ...(body.reason !== undefined ? { reason: body.reason } : {}),
   ...(body.until !== undefined ? { until: new Date(body.until) } : {}),
 });
 
-/** Apply, dismiss, reopen and bulk (authenticated by the parent app). */
-export function decisionRoutes(options: AppContext): Hono {
-  const { sql, logger } = options;
-  const app = new Hono();
-  const deps: DecisionDeps = {
-    store: createDecisionStore(sql),
-    outbox: createEventOutbox(sql),
+/** Where a decision is stored and what it does after commit, wherever it was asked for (HTTP, bulk, MCP). */
+export function decisionDeps(
+  options: Pick<AppContext, "sql" | "notifier" | "logger" | "onDecision">,
+): DecisionDeps {
+  const { logger } = options;
+  return {
+    store: createDecisionStore(options.sql),
+    outbox: createEventOutbox(options.sql),
     notifier: options.notifier,
     log: logger,
     onDecided: (decided) => {
@@ -134,6 +130,12 @@ export function decisionRoutes(options: AppContext): Hono {
       options.onDecision?.(decided.kind);
     },
   };
+}
+
+/** Apply, dismiss, reopen and bulk (authenticated by the parent app). */
+export function decisionRoutes(options: AppContext): Hono {
+  const app = new Hono();
+  const deps = decisionDeps(options);
 
   const single = (action: DecisionAction, schema: z.ZodMiniType<{ reason?: string; until?: string }>) =>
     app.post(`/admin/plugin-updates/:id/${action}`, async (c) => {
@@ -145,7 +147,7 @@ export function decisionRoutes(options: AppContext): Hono {
       const body = await parseBody(c, schema);
       if (!body.ok) return body.response;
       const outcome = await decideAndPublish(deps, id, action, {
-        ...optionsOf(deciderOf(c, options.auth), body.value),
+        ...optionsOf(principalOf(c), body.value),
         force: force === "true",
       });
       return decisionResponse(c, id, outcome);
@@ -160,7 +162,7 @@ export function decisionRoutes(options: AppContext): Hono {
     if (!body.ok) return body.response;
     const { action, ids } = body.value;
     // One transaction per id, in request order (one refusal never blocks the others); then the events published.
-    const outcomes = await decideEach(deps, ids, action, optionsOf(deciderOf(c, options.auth), body.value));
+    const outcomes = await decideEach(deps, ids, action, optionsOf(principalOf(c), body.value));
     return c.json({ results: outcomes.map((outcome, i) => bulkEntry(ids[i] as string, outcome)) });
   });
   return app;

@@ -21,6 +21,11 @@ export interface AdminAppOptions {
   readonly maxBodyBytes?: number;
   /** Web bases for repository links of rows whose review packet is not fetched yet (default github.com). */
   readonly webBases?: WebBases;
+  /**
+   * The environment minted tokens carry (`drift_<environment>_…`, the stage; default `local`): a token of another
+   * environment is refused with 401.
+   */
+  readonly tokenEnvironment?: string;
 }
 
 /** The options every sub-app reads, with the logger defaulted. */

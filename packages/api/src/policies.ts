@@ -2,11 +2,12 @@ import { isUuid, parsePolicyInput } from "@drift/core";
 import { deletePolicy, listIntegrityEvents, listPolicies, putPolicy } from "@drift/db";
 import { Hono } from "hono";
 import * as z from "zod/mini";
+import { principalOf, scopeOf } from "./access/principal";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
 import { describeIssue } from "./validation";
 
-const eventsQuery = z.strictObject({
+export const eventsQuery = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
 });
 
@@ -47,7 +48,9 @@ export function policyRoutes({ sql, logger }: AppContext): Hono {
   app.get("/admin/integrity-events", async (c) => {
     const parsed = z.safeParse(eventsQuery, c.req.query());
     if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error));
-    return c.json({ items: await listIntegrityEvents(sql, parsed.data.limit) });
+    return c.json({
+      items: await listIntegrityEvents(sql, parsed.data.limit, scopeOf(principalOf(c))),
+    });
   });
   return app;
 }

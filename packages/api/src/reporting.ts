@@ -1,11 +1,12 @@
 import { latestSweepSummary, listFailingTargets } from "@drift/db";
 import { Hono } from "hono";
 import * as z from "zod/mini";
+import { principalOf, scopeOf } from "./access/principal";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
 import { describeIssue } from "./validation";
 
-const failingQuery = z.strictObject({
+export const failingQuery = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
 });
 
@@ -15,7 +16,9 @@ export function reportingRoutes({ sql }: AppContext): Hono {
   app.get("/admin/targets/failing", async (c) => {
     const parsed = z.safeParse(failingQuery, c.req.query());
     if (!parsed.success) return fail(c, 400, "invalid_query", describeIssue(parsed.error, "query parameter"));
-    return c.json(await listFailingTargets(sql, { limit: parsed.data.limit }));
+    return c.json(
+      await listFailingTargets(sql, { limit: parsed.data.limit, scope: scopeOf(principalOf(c)) }),
+    );
   });
   app.get("/admin/sweeps/latest", async (c) => c.json({ sweep: await latestSweepSummary(sql) }));
   return app;

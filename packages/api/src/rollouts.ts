@@ -13,7 +13,7 @@ import {
 import { createDecisionStore, createEventOutbox, createRolloutStore } from "@drift/db";
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { deciderOf } from "./decisions";
+import { principalOf } from "./access/principal";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
 import { describeIssue } from "./validation";
@@ -76,7 +76,7 @@ export function rolloutRoutes(options: AppContext): Hono {
       maxFailures: r.max_failures ?? 0,
       rollbackOnHalt: r.rollback_on_halt ?? false,
       reason: r.reason ?? null,
-      createdBy: deciderOf(c, options.auth),
+      createdBy: principalOf(c).decidedBy,
     });
     if (created.kind !== "created")
       return fail(c, created.kind === "invalid" ? 400 : 409, created.code, created.message);

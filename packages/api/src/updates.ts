@@ -9,6 +9,7 @@ import {
 } from "@drift/db";
 import { Hono } from "hono";
 import * as z from "zod/mini";
+import { principalOf, scopeOf } from "./access/principal";
 import { fail } from "./errors";
 import type { AppContext } from "./options";
 import { describeIssue } from "./validation";
@@ -32,7 +33,7 @@ const text = (max: number, what: string) =>
     z.maxLength(max),
     z.refine((v) => !/[\p{Cc}]/u.test(v), { message: `${what} must not contain control characters` }),
   );
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   status: z.optional(z.enum(STATUSES)),
   workspace_id: z.optional(z.guid({ message: "workspace_id must be a UUID" })),
   plugin_name: z.optional(text(200, "plugin_name")),
@@ -62,7 +63,9 @@ export function updateRoutes(options: AppContext): Hono {
   const bases = options.webBases ?? {};
   const app = new Hono();
 
-  app.get("/admin/plugin-updates-pending", async (c) => c.json(await listPendingUpdates(sql, bases)));
+  app.get("/admin/plugin-updates-pending", async (c) =>
+    c.json(await listPendingUpdates(sql, bases, scopeOf(principalOf(c)))),
+  );
 
   app.get("/admin/plugin-updates", async (c) => {
     const parsed = z.safeParse(listQuery, c.req.query());
@@ -82,6 +85,7 @@ export function updateRoutes(options: AppContext): Hono {
       driftKind: q.drift_kind,
       repository: q.repository,
       decidedBy: q.decided_by,
+      scope: scopeOf(principalOf(c)),
       limit: q.limit,
       after,
     };

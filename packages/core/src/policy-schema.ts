@@ -57,6 +57,12 @@ function buildPolicyInputSchema() {
 
 let schema: ReturnType<typeof buildPolicyInputSchema> | undefined;
 
+/** The schema {@link parsePolicyInput} validates with (the OpenAPI document describes the route by it). */
+export function policyInputSchema(): ReturnType<typeof buildPolicyInputSchema> {
+  schema ??= buildPolicyInputSchema();
+  return schema;
+}
+
 /** Validates one policy; the first problem as one line (`field: reason`) when it is not one. */
 export function parsePolicyInput(
   value: unknown,

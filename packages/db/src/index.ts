@@ -2,6 +2,17 @@
  * `@drift/db`: what other packages use, and nothing more (tests reach the rest through `@drift/db/internal/…`).
  * Read packages/db/README.md for the order of the folders.
  */
+export {
+  type AccessToken,
+  findTokenCredential,
+  insertToken,
+  listTokens,
+  type NewToken,
+  revokeToken,
+  type TokenCredential,
+  type TokenRole,
+  touchToken,
+} from "./access/token-store";
 export { createSql, type Sql } from "./client";
 export { createDecisionStore } from "./decisions/decision-store";
 export { createEventOutbox } from "./events/event-outbox";

@@ -89,6 +89,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "List tag-integrity events (re-pointed, deleted, re-created tags; version downgrades)",
     load: async () => (await import("./commands/integrity")).integrityCommand,
   },
+  {
+    name: "token",
+    summary: "Mint, list or revoke API tokens (operator, or one workspace)",
+    load: async () => (await import("./commands/token")).tokenCommand,
+  },
+  {
+    name: "mcp",
+    summary: "Serve the MCP tools over stdio for a local agent (--workspace)",
+    load: async () => (await import("./commands/mcp")).mcpCommand,
+  },
 ];
 
 function help(): string {

@@ -55,23 +55,28 @@ export async function decide(
   action: DecisionAction,
   options: DecisionOptions = {},
 ): Promise<DecisionOutcome> {
-  return store.withLockedRow<DecisionOutcome>(id, options.now, async (row, tx) => {
-    if (!row) return { kind: "not_found" };
-    if (action === "reopen") return reopenDismissed(tx, row, options);
-    if (action === "rollback") return rollbackApplied(tx, row, options);
-    const target = action === "apply" ? "applied" : "dismissed";
-    if (row.status === target) return { kind: `already_${target}`, update: decided(row) };
-    if (row.status !== "pending")
-      return conflict(row.status, `update ${id} is ${row.status}, it cannot be ${target}`);
-    if (action === "apply") return applyPending(tx, row, options);
-    const at = await tx.record(row, {
-      status: "dismissed",
-      decidedBy: options.decidedBy,
-      reason: options.reason,
-      holdUntil: options.until ?? null,
-    });
-    return { kind: "dismissed", update: decided(row, at) };
-  });
+  return store.withLockedRow<DecisionOutcome>(
+    id,
+    options.now,
+    async (row, tx) => {
+      if (!row) return { kind: "not_found" };
+      if (action === "reopen") return reopenDismissed(tx, row, options);
+      if (action === "rollback") return rollbackApplied(tx, row, options);
+      const target = action === "apply" ? "applied" : "dismissed";
+      if (row.status === target) return { kind: `already_${target}`, update: decided(row) };
+      if (row.status !== "pending")
+        return conflict(row.status, `update ${id} is ${row.status}, it cannot be ${target}`);
+      if (action === "apply") return applyPending(tx, row, options);
+      const at = await tx.record(row, {
+        status: "dismissed",
+        decidedBy: options.decidedBy,
+        reason: options.reason,
+        holdUntil: options.until ?? null,
+      });
+      return { kind: "dismissed", update: decided(row, at) };
+    },
+    options.workspaceId,
+  );
 }
 
 const installedChanged = (row: LockedQueueRow, installed: string | null, then = "") =>

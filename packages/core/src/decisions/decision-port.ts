@@ -57,11 +57,13 @@ export interface DecisionStore {
   /**
    * Runs `body` in one transaction with the queue row `id` locked (null: no such row); retried as a whole on a
    * deadlock or serialization failure (the transaction did nothing). `now` is the time cooling down is judged at
-   * (default: the database's now).
+   * (default: the database's now). With `workspaceId`, a row of another workspace is not found (null), by the
+   * same lookup (the caller's scope; no existence oracle).
    */
   withLockedRow<T>(
     id: string,
     now: Date | undefined,
     body: (row: LockedQueueRow | null, tx: DecisionTx) => Promise<T>,
+    workspaceId?: string,
   ): Promise<T>;
 }

@@ -24,6 +24,11 @@ export interface DecisionOptions {
   readonly force?: boolean;
   /** Apply only if the row still proposes this commit (policy auto-apply judged that one). */
   readonly expectedLatestSha?: string;
+  /**
+   * The caller's scope: only a row of this workspace is found. Another workspace's row is `not_found`, by the
+   * same one-row lookup an unknown id takes (existence is not revealed, in answer or in timing).
+   */
+  readonly workspaceId?: string;
   /** The time cooling down is judged at (default: the database's now; tests and the sweep inject a clock). */
   readonly now?: Date;
 }

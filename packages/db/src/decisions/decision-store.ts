@@ -77,13 +77,15 @@ function decisionTx(tx: postgres.TransactionSql): DecisionTx {
  */
 export function createDecisionStore(sql: Sql): DecisionStore {
   return {
-    withLockedRow(id, now, body) {
+    withLockedRow(id, now, body, workspaceId) {
       return retryingTransaction(sql, async (tx) => {
         const [row] = await tx<LockedQueueRow[]>`
           SELECT id, workspace_id, plugin_name, current_sha, latest_sha, status, decided_at, tracked_ref,
                  source_raw, ready_at,
                  coalesce(ready_at > coalesce(${now ?? null}::timestamptz, now()), false) AS cooling
-          FROM plugin_update_queue WHERE id = ${id}::uuid FOR UPDATE`;
+          FROM plugin_update_queue
+          WHERE id = ${id}::uuid AND (${workspaceId ?? null}::uuid IS NULL OR workspace_id = ${workspaceId ?? null}::uuid)
+          FOR UPDATE`;
         return body(row ?? null, decisionTx(tx));
       });
     },

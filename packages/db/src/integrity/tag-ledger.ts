@@ -92,10 +92,20 @@ export interface IntegrityEvent extends IntegrityFinding {
   readonly detected_at: Date;
 }
 
-/** The most recent integrity events, newest first. */
-export async function listIntegrityEvents(sql: Sql, limit = 100): Promise<IntegrityEvent[]> {
+/**
+ * The most recent integrity events, newest first. With a scope (a workspace), only the events of repositories
+ * that workspace's plugins follow or have queue rows from (a target key is `REPO_KEY#REF`).
+ */
+export async function listIntegrityEvents(sql: Sql, limit = 100, scope?: string): Promise<IntegrityEvent[]> {
+  const scoped = scope
+    ? sql`WHERE repo_key IN (
+        SELECT split_part(m.target_key, '#', 1) FROM drift_plugin_targets m
+        JOIN workspace_plugins w ON w.id = m.plugin_id WHERE w.workspace_id = ${scope}::uuid
+        UNION SELECT split_part(q.target_key, '#', 1) FROM plugin_update_queue q
+        WHERE q.workspace_id = ${scope}::uuid AND q.target_key IS NOT NULL)`
+    : sql``;
   return sql<IntegrityEvent[]>`
     SELECT id, kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha, sweep_id, detected_at,
            previous_tag_object, tag_object
-    FROM drift_integrity_events ORDER BY detected_at DESC, id DESC LIMIT ${limit}`;
+    FROM drift_integrity_events ${scoped} ORDER BY detected_at DESC, id DESC LIMIT ${limit}`;
 }

@@ -11,6 +11,7 @@ import policiesLedger from "./011_policies_ledger";
 import tagObjects from "./012_tag_objects";
 import queueTargetIndex from "./013_queue_target_index";
 import rollouts from "./015_rollouts";
+import accessTokens from "./017_access_tokens";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "012_tag_objects", sql: tagObjects },
   { id: "013_queue_target_index", sql: queueTargetIndex },
   { id: "015_rollouts", sql: rollouts },
+  { id: "017_access_tokens", sql: accessTokens },
 ];

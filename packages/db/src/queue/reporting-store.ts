@@ -1,3 +1,4 @@
+import type postgres from "postgres";
 import type { Sql } from "../client";
 
 /** Read-only reports for operators (admin API, `drift sweep`): failing targets, the latest sweep run, a sweep's totals. */
@@ -20,21 +21,33 @@ export interface FailingTarget {
   readonly plugins: number;
 }
 
-/** Failing targets, most consecutive failures first, and how many there are in all. */
+/**
+ * Failing targets, most consecutive failures first, and how many there are in all. With a scope (a workspace),
+ * only the targets that workspace's plugins follow, and only its plugins counted.
+ */
 export async function listFailingTargets(
   sql: Sql,
-  options: { limit: number },
+  options: { limit: number; scope?: string },
 ): Promise<{ items: FailingTarget[]; total: number }> {
+  const { scope } = options;
+  const mine = (key: postgres.Fragment) =>
+    scope
+      ? sql`AND m.plugin_id IN (SELECT w.id FROM workspace_plugins w WHERE w.workspace_id = ${scope}::uuid)
+            AND m.target_key = ${key}`
+      : sql`AND m.target_key = ${key}`;
+  const inScope = scope
+    ? sql`AND EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE true ${mine(sql`t.key`)})`
+    : sql``;
   const items = await sql<FailingTarget[]>`
     SELECT t.key, t.provider, t.host, t.owner, t.repo, t.tracked_ref, t.last_error_kind, t.last_error,
            t.consecutive_failures, t.last_checked_at, t.last_resolved_at,
            CASE WHEN isfinite(t.next_check_at) THEN t.next_check_at END AS next_check_at,
-           (SELECT count(*) FROM drift_plugin_targets m WHERE m.target_key = t.key)::int AS plugins
-    FROM drift_targets t WHERE t.last_error_kind IS NOT NULL
+           (SELECT count(*) FROM drift_plugin_targets m WHERE true ${mine(sql`t.key`)})::int AS plugins
+    FROM drift_targets t WHERE t.last_error_kind IS NOT NULL ${inScope}
     ORDER BY t.consecutive_failures DESC, t.key
     LIMIT ${options.limit}`;
   const [count] = await sql<{ total: number }[]>`
-    SELECT count(*)::int AS total FROM drift_targets WHERE last_error_kind IS NOT NULL`;
+    SELECT count(*)::int AS total FROM drift_targets t WHERE t.last_error_kind IS NOT NULL ${inScope}`;
   return { items, total: count?.total ?? 0 };
 }
 

@@ -142,13 +142,15 @@ export function toUpdateRow(raw: RawRow, bases: WebBases = {}): UpdateRow {
   };
 }
 
-/** Rows by id, in no particular order. */
+/** Rows by id, in no particular order; with a scope, only that workspace's. */
 export async function updateRowsById(
   sql: Sql,
   ids: readonly string[],
   bases: WebBases = {},
+  scope?: string,
 ): Promise<UpdateRow[]> {
   if (ids.length === 0) return [];
-  const rows = await sql<RawRow[]>`${rowSelect(sql)} WHERE q.id = ANY(${ids as string[]}::uuid[])`;
+  const rows = await sql<RawRow[]>`${rowSelect(sql)} WHERE q.id = ANY(${ids as string[]}::uuid[])
+    ${scope ? sql`AND q.workspace_id = ${scope}::uuid` : sql``}`;
   return rows.map((r) => toUpdateRow(r, bases));
 }

@@ -11,8 +11,13 @@ import { type RawRow, rowSelect, toUpdateRow, type UpdateRow } from "./review-ro
 export type { PendingUpdate, UpdateRow } from "./review-rows";
 
 /** Every pending row, newest first (the platform's route), each with every field "Decisions" in docs/contracts.md names. */
-export async function listPendingUpdates(sql: Sql, bases: WebBases = {}): Promise<UpdateRow[]> {
+export async function listPendingUpdates(
+  sql: Sql,
+  bases: WebBases = {},
+  scope?: string,
+): Promise<UpdateRow[]> {
   const rows = await sql<RawRow[]>`${rowSelect(sql)} WHERE q.status = 'pending'
+    ${scope ? sql`AND q.workspace_id = ${scope}::uuid` : sql``}
     ORDER BY q.created_at DESC, q.id DESC`;
   return rows.map((r) => toUpdateRow(r, bases));
 }
@@ -61,6 +66,8 @@ export interface UpdateFilter {
   /** `OWNER/NAME` of the repository (case-insensitive). */
   readonly repository?: string;
   readonly decidedBy?: string;
+  /** The caller's scope: only this workspace's rows, whatever the other filters say (a workspace token). */
+  readonly scope?: string;
   readonly limit: number;
   readonly after?: UpdateCursor | null;
 }
@@ -70,6 +77,7 @@ export function filterCondition(sql: Sql, filter: Omit<UpdateFilter, "limit">) {
   const conditions = [sql`true`];
   if (filter.status) conditions.push(sql`q.status = ${filter.status}`);
   if (filter.statuses?.length) conditions.push(sql`q.status = ANY(${filter.statuses as string[]}::text[])`);
+  if (filter.scope) conditions.push(sql`q.workspace_id = ${filter.scope}::uuid`);
   if (filter.workspaceId) conditions.push(sql`q.workspace_id = ${filter.workspaceId}::uuid`);
   if (filter.pluginName) conditions.push(sql`q.plugin_name = ${filter.pluginName}`);
   if (filter.driftKind) conditions.push(sql`q.drift_kind = ${filter.driftKind}`);

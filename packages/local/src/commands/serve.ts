@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { createAdminApp } from "@drift/api";
+import { createAdminApp, tokenEnvironment } from "@drift/api";
 import { startAdminServer } from "@drift/api/node-server";
 import { withWebhooks } from "@drift/api/webhooks";
 import {
@@ -52,6 +52,7 @@ export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): H
     corsOrigins,
     notifier: createLogNotifier(logger),
     webBases: { github: githubWebBase(env.GITHUB_API_URL || "https://api.github.com") },
+    tokenEnvironment: tokenEnvironment(env.DRIFT_STAGE),
     logger,
   });
 }
@@ -88,6 +89,8 @@ export const serveCommand: Command = {
     "Requires ADMIN_TOKEN (the bearer token the API and the page ask for). DRIFT_CORS_ORIGINS: comma-separated",
     "exact origins allowed to call the API from another site (https://…; http:// only for localhost/127.0.0.1;",
     "never * or null). Admin page: http://HOST:PORT/admin/",
+    "Tokens from `drift token create` work too (a workspace token sees only its workspace). MCP for agents:",
+    "POST /mcp (Streamable HTTP). OpenAPI: /admin/openapi.json.",
     "Webhooks: POST /webhooks/github (GITHUB_WEBHOOK_SECRET) and /webhooks/gitea (GITEA_WEBHOOK_SECRET) re-check",
     "the affected targets at once, in process (resolved with GITHUB_API_URL / GITHUB_TOKEN / GITEA_TOKEN).",
     "Rollouts advance every 5 s (DRIFT_ROLLOUT_TICK_MS), as `drift rollout tick` does.",

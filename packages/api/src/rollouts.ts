@@ -24,7 +24,7 @@ import { describeIssue } from "./validation";
  * (409) changes nothing.
  */
 
-const reportBody = z.strictObject({
+export const reportBody = z.strictObject({
   workspace_id: z.string().check(z.refine(isUuid, { message: "must be a UUID" })),
   plugin_name: z.string().check(z.minLength(1), z.maxLength(200)),
   ok: z.boolean(),

@@ -98,6 +98,12 @@ function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown): Parsed<T> {
   return { ok: false, error: issue ? `${path}: ${issue.message}` : "invalid rollout" };
 }
 
+/** The schemas themselves (the OpenAPI document describes requests with them). */
+export function rolloutSchemas(): ReturnType<typeof buildSchemas> {
+  schemas ??= buildSchemas();
+  return schemas;
+}
+
 /** Validates the body of `POST /admin/rollouts`; the first problem as one line when it is not one. */
 export function parseRolloutRequest(value: unknown): Parsed<RolloutRequest> {
   schemas ??= buildSchemas();

@@ -102,7 +102,7 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
   <button type="button" role="tab" data-tab="pending" aria-selected="true">Pending</button>
   <button type="button" role="tab" data-tab="history" aria-selected="false">History</button>
   <button type="button" role="tab" data-tab="failing" aria-selected="false">Failing targets</button>
-  <button type="button" role="tab" data-tab="rollouts" aria-selected="false">Rollouts</button>
+  <button type="button" role="tab" data-tab="rollouts" aria-selected="false" data-operator-only>Rollouts</button>
 </div>
 <section id="list" aria-live="polite"></section>
 </main>

@@ -1,10 +1,12 @@
 /** Dispatcher Lambda: hourly schedule → one sweep's distinct due targets → SQS messages. */
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   createDispatcherHandler,
   createEventBridgeNotifier,
   createSqsQueue,
+  credentialsPreflight,
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
@@ -25,4 +27,6 @@ export const handler = createDispatcherHandler({
   log,
   // An event whose publish failed after an apply would otherwise wait for the next apply: retry it hourly.
   afterDispatch: () => publishPendingEvents(createEventOutbox(sql), notifier, log),
+  // Until the GitHub credentials secret has a value (first deploy), each hour records a skipped sweep instead.
+  preflight: credentialsPreflight(new SecretsManagerClient({}), config.githubSecretArn),
 });

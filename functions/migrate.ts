@@ -4,8 +4,19 @@
  * The waiting for a starting database and the application role's password: packages/aws/src/migrate-handler.ts.
  */
 // Subpath imports: migrate needs neither the stores nor the SDK clients the other handlers pull in.
+
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { createLambdaMetrics } from "@drift/aws/metrics-sink";
 import { createMigrateHandler, type MigrateOutcome } from "@drift/aws/migrate";
-import { createLambdaSql, DATABASE_LINKS, databaseLogin, databaseUrl, linkedLogin } from "@drift/aws/runtime";
+import {
+  createLambdaSql,
+  DATABASE_LINKS,
+  databaseLogin,
+  databaseUrl,
+  linkedLogin,
+  RUNTIME_ENV,
+} from "@drift/aws/runtime";
+import { Metric } from "@drift/core";
 
 /**
  * Returns the migrations applied, what was waited for and the role's password state; the deploy output shows
@@ -15,7 +26,15 @@ import { createLambdaSql, DATABASE_LINKS, databaseLogin, databaseUrl, linkedLogi
 export async function handler(): Promise<MigrateOutcome> {
   const sql = createLambdaSql(databaseUrl(databaseLogin(DATABASE_LINKS.owner)));
   try {
-    return await createMigrateHandler({ sql: () => sql, appRole: linkedLogin(DATABASE_LINKS.app) })();
+    const outcome = await createMigrateHandler({
+      sql: () => sql,
+      appRole: linkedLogin(DATABASE_LINKS.app),
+    })();
+    // Marks the deploy: NoCompletedSweep waits for the first sweep that could have run (infra/alarms.ts).
+    const metrics = createLambdaMetrics("migrate", process.env[RUNTIME_ENV.stage] || "local");
+    metrics.addMetric(Metric.Deployments, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    return outcome;
   } finally {
     await sql.end({ timeout: 5 });
   }

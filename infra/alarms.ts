@@ -143,11 +143,39 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
             },
           })),
           {
+            // A sweep skipped because the deployment is not configured yet is not an incident (docs/deploy.md).
+            id: "skipped",
+            returnData: false,
+            metric: {
+              namespace: METRICS_NAMESPACE,
+              metricName: Metric.SweepsSkipped,
+              dimensions: productDims(Metric.SweepsSkipped),
+              stat: "Sum",
+              period: 2 * HOUR,
+            },
+          },
+          {
+            // A deploy marks the start of a stage's life: no sweep could have completed before its first hour.
+            id: "deployed",
+            returnData: false,
+            metric: {
+              namespace: METRICS_NAMESPACE,
+              metricName: Metric.Deployments,
+              dimensions: productDims(Metric.Deployments),
+              stat: "Sum",
+              period: 2 * HOUR,
+            },
+          },
+          {
             id: "completed",
-            label: "sweeps completed",
+            label: "sweeps completed (or skipped: not configured; or a deploy in the window)",
             returnData: true,
-            expression: METRIC_SERVICE[Metric.SweepsCompleted]
-              .map((s) => `FILL(completed_${s}, 0)`)
+            expression: [
+              ...METRIC_SERVICE[Metric.SweepsCompleted].map((s) => `completed_${s}`),
+              "skipped",
+              "deployed",
+            ]
+              .map((id) => `FILL(${id}, 0)`)
               .join(" + "),
           },
         ],

@@ -31,7 +31,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
   // Migrations first: nothing below should run against a schema it does not have.
   const migration = createMigration(ctx, [databases.owner, databases.app]);
   const afterMigration = { ...ctx, after: [migration.invocation] };
-  const dispatcher = createDispatcher(afterMigration, queue, bus);
+  const dispatcher = createDispatcher(afterMigration, queue, bus, secrets.github);
   const worker = createWorker(afterMigration, queue, secrets.github, bus);
   const api = createApi(afterMigration, bus, secrets.adminToken);
   const webhook = createWebhook(afterMigration, queue);

@@ -12,7 +12,7 @@ import { METRICS_NAMESPACE, type MetricName } from "../packages/core/src/metrics
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
 
 /** The services that emit product metrics. */
-export type MetricService = "dispatcher" | "worker" | "api" | "webhook" | "rollout";
+export type MetricService = "dispatcher" | "worker" | "api" | "webhook" | "migrate" | "rollout";
 
 /**
  * The functions (values of the `service` dimension) that emit each metric. Typed over every metric name, so a
@@ -27,6 +27,8 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   MessagesSent: ["dispatcher"],
   SweepsStarted: ["dispatcher"],
   SweepsCompleted: ["dispatcher", "worker"],
+  SweepsSkipped: ["dispatcher"],
+  Deployments: ["migrate"],
   SweepDuration: ["dispatcher", "worker"],
   TargetsResolved: ["worker"],
   TargetsFailed: ["worker"],

@@ -34,3 +34,8 @@ export function createSecrets(settings: StageSettings) {
 export function readSecret(secret: aws.secretsmanager.Secret): sst.aws.FunctionPermissionArgs {
   return { actions: ["secretsmanager:GetSecretValue"], resources: [secret.arn] };
 }
+
+/** The IAM statement that lets a function see whether a secret has a value, never the value itself. */
+export function describeSecret(secret: aws.secretsmanager.Secret): sst.aws.FunctionPermissionArgs {
+  return { actions: ["secretsmanager:DescribeSecret"], resources: [secret.arn] };
+}

@@ -1,6 +1,7 @@
 import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
 import { publishTo } from "../events";
 import { sendTo } from "../queue";
+import { describeSecret } from "../secrets";
 import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
 
 /**
@@ -16,15 +17,23 @@ export const DISPATCHER_SLOW_SECONDS = Math.round(DISPATCHER_TIMEOUT_SECONDS * 0
 
 /**
  * The dispatcher: started by the hourly schedule, pages the due targets and fans them out to the queue.
- * It may send to the sweep queue and publish to the event bus (outbox retries); it reads no secret.
+ * It may send to the sweep queue and publish to the event bus (outbox retries); it reads no secret, but may ask
+ * whether the GitHub credentials secret has a value yet (DescribeSecret: metadata only), so that a first deploy
+ * records skipped sweeps instead of filling the dead-letter queue.
  */
-export function createDispatcher(ctx: FunctionContext, queue: sst.aws.Queue, bus: sst.aws.Bus) {
+export function createDispatcher(
+  ctx: FunctionContext,
+  queue: sst.aws.Queue,
+  bus: sst.aws.Bus,
+  githubSecret: aws.secretsmanager.Secret,
+) {
   return new sst.aws.Function(
     "Dispatcher",
     {
       ...baseFunctionArgs(ctx, "dispatcher", {
         [RUNTIME_ENV.queueUrl]: queue.url,
         [RUNTIME_ENV.eventBusName]: bus.name,
+        [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
       }),
       description: "Plugin drift sweeper: pages due targets and sends them to the sweep queue",
       timeout: `${DISPATCHER_TIMEOUT_SECONDS} seconds`,
@@ -33,7 +42,7 @@ export function createDispatcher(ctx: FunctionContext, queue: sst.aws.Queue, bus
       // refused by the sweep's overlap guard. A dispatcher that keeps failing trips DispatcherErrors at once.
       retries: 0,
       // The bus: it republishes `plugin.update.applied` events whose publish failed after an apply (outbox).
-      permissions: [sendTo(queue), publishTo(bus)],
+      permissions: [sendTo(queue), publishTo(bus), describeSecret(githubSecret)],
     },
     functionOptions(ctx),
   );

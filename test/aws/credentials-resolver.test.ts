@@ -1,8 +1,13 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { credentialsResolver, type GitHubCredentials } from "@drift/aws";
 import type { Resolver } from "@drift/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
+import { target as targetOf } from "../support/github";
 
 const sm = mockClient(SecretsManagerClient);
 afterEach(() => sm.reset());
@@ -54,5 +59,37 @@ describe("worker resolver follows the credentials secret", () => {
     for (let i = 0; i < 5; i++) await resolver.resolve([]);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(built).toEqual(["ghp_cached"]);
+  });
+});
+
+describe("worker resolver before the credentials exist (first deploy)", () => {
+  it("defers every target while the secret has no value (no failure, no retry into the DLQ), then resolves", async () => {
+    sm.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({
+        $metadata: {},
+        message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+      }),
+    );
+    const built: string[] = [];
+    const resolver = credentialsResolver({
+      secretId: "arn:aws:secretsmanager:us-east-1:1:secret:empty-at-first",
+      maxAgeSeconds: 0,
+      create: (c) => fakeResolver(c, built),
+    });
+    const target = targetOf("github://acme/lint", "branch:main");
+    const answers = await resolver.resolve([{ target }]);
+    expect(answers.get(target.key)).toMatchObject({ status: "failed", kind: "deferred" });
+    expect(built).toEqual([]);
+    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ githubToken: "ghp_now" }) });
+    await resolver.resolve([{ target }]);
+    expect(built).toEqual(["ghp_now"]);
+    // Any other failure to read the secret (access denied) still fails loudly.
+    sm.on(GetSecretValueCommand).rejects(new Error("AccessDeniedException"));
+    const denied = credentialsResolver({
+      secretId: "arn:aws:secretsmanager:us-east-1:1:secret:denied",
+      maxAgeSeconds: 0,
+      create: (c) => fakeResolver(c, built),
+    });
+    await expect(denied.resolve([{ target }])).rejects.toThrow(/cannot read the credentials secret/);
   });
 });

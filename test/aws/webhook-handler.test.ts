@@ -3,7 +3,11 @@
  * and re-checks sent to SQS (both AWS clients mocked), the recheck store on the test database.
  */
 import { randomUUID } from "node:crypto";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createSqsQueue, webhookSecretsFrom } from "@drift/aws";
@@ -118,6 +122,26 @@ describe(`webhook Lambda handler (${dbLabel})`, () => {
     expect(unset.statusCode).toBe(403);
     expect(JSON.parse(String(unset.body))).toMatchObject({ error: { code: "webhook_secret_unset" } });
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
+  it("a webhook secret the deploy created without a value (or a blank one) is unset: 403, never a 500", async () => {
+    const ping = () => post("/webhooks/github", signedDelivery("github", HOOK_SECRET, "ping", {}));
+    secrets.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({
+        $metadata: {},
+        message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+      }),
+    );
+    const empty = await handler()(ping());
+    expect(empty.statusCode).toBe(403);
+    expect(JSON.parse(String(empty.body))).toMatchObject({ error: { code: "webhook_secret_unset" } });
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: "  " });
+    expect((await handler()(ping())).statusCode).toBe(403);
+    // Once the value is put, the same function accepts the signed ping.
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ githubWebhookSecret: HOOK_SECRET }) });
+    expect((await handler()(ping())).statusCode).toBe(200);
   });
 
   it("answers 500 (the host retries) and forgets the delivery when SQS refuses the re-check", async () => {

@@ -154,33 +154,97 @@ describe(`cooling down and auto-apply (${label})`, () => {
     expect((await rowOf(ws, "light"))?.status).toBe("pending");
   });
 
-  it("never auto-applies tag_moved, pin_mismatch or an invalid signature, even under `any`", async () => {
+  /**
+   * Each "never auto-apply" rule alone (CONTRACT "policies"), under `any`: every case is otherwise applicable (a
+   * valid signature, a ready row), and the same shape without the rule is applied, so only the rule holds it back.
+   */
+  const neverApplied: {
+    rule: string;
+    kind: string;
+    arrange: (repo: string, ws: string) => Promise<string>;
+  }[] = [
+    {
+      rule: "tag_moved",
+      kind: "tag_moved",
+      async arrange(repo, ws) {
+        const w = env.sim.world;
+        const base = w.tag(repo, "stable").commit;
+        await follow(ws, "p", repo, "tag:stable", base);
+        w.moveTag(repo, "stable", w.commit(repo, undefined, "moved", { signature: "valid" }));
+        return "p";
+      },
+    },
+    {
+      rule: "pin_mismatch",
+      kind: "pin_mismatch",
+      async arrange(repo, ws) {
+        const w = env.sim.world;
+        const base = w.revParse(w.repo(repo), "refs/heads/main") as string;
+        const pinned = w.commit(repo, undefined, "pinned", { signature: "valid" });
+        await follow(ws, "p", repo, `sha:${pinned}`, base);
+        return "p";
+      },
+    },
+    {
+      rule: "an invalid signature",
+      kind: "new_version",
+      async arrange(repo, ws) {
+        const w = env.sim.world;
+        const base = w.tag(repo, "v1.0.0").commit;
+        await follow(ws, "p", repo, "tag:latest", base);
+        w.tag(repo, "v1.0.1", { target: w.commit(repo, undefined, "evil", { signature: "invalid" }) });
+        return "p";
+      },
+    },
+    {
+      rule: "a signature not looked up",
+      kind: "new_version",
+      async arrange(repo, ws) {
+        const w = env.sim.world;
+        const base = w.tag(repo, "v1.0.0").commit;
+        await follow(ws, "p", repo, "tag:latest", base);
+        w.tag(repo, "v1.0.1", { target: w.commit(repo, undefined, "good", { signature: "valid" }) });
+        // The review packet (commit date and signature) cannot be fetched: the signature stays unknown.
+        env.sim.faults.add({ kind: "status", status: 500, scope: "graphql", bodyIncludes: "signature" });
+        return "p";
+      },
+    },
+  ];
+  for (const [i, { rule, kind, arrange }] of neverApplied.entries()) {
+    it(`never auto-applies ${rule}, even under \`any\` (that rule alone holds the row)`, async () => {
+      const repo = `never/rule${i}`;
+      env.sim.world.createRepo(repo);
+      const ws = randomUUID();
+      const plugin = await arrange(repo, ws);
+      await policy({ auto_apply: "any" });
+      try {
+        await sweep(env.db.sql, env.sim, { now: () => new Date() });
+        await sweep(env.db.sql, env.sim, { now: () => new Date() });
+      } finally {
+        env.sim.faults.clear();
+      }
+      expect((await rowOf(ws, plugin))?.status).toBe("pending");
+      const [row] = await env.db.sql<{ drift_kind: string }[]>`
+        SELECT drift_kind FROM plugin_update_queue WHERE workspace_id = ${ws} AND plugin_name = ${plugin}`;
+      expect(row?.drift_kind).toBe(kind);
+    });
+  }
+
+  it("the control: a new version with a valid signature is applied under `any`", async () => {
     const w = env.sim.world;
-    w.createRepo("never/kit");
-    const base = w.tag("never/kit", "v1.0.0").commit;
-    w.tag("never/kit", "stable");
-    const bad = w.commit("never/kit", undefined, "evil", { signature: "invalid" });
-    w.tag("never/kit", "v1.0.1", { target: bad });
-    w.moveTag("never/kit", "stable", bad);
-    w.setBranch("never/kit", "dev", base);
+    w.createRepo("never/control");
     const ws = randomUUID();
-    await follow(ws, "latest", "never/kit", "tag:latest", base);
-    await follow(ws, "moved", "never/kit", "tag:stable", base);
-    await follow(ws, "pin", "never/kit", `sha:${bad}`, base);
-    await follow(ws, "branch", "never/kit", "branch:main", base);
+    await follow(ws, "p", "never/control", "tag:latest", w.tag("never/control", "v1.0.0").commit);
+    const next = w.commit("never/control", undefined, "good", { signature: "valid" });
+    w.tag("never/control", "v1.0.1", { target: next });
     await policy({ auto_apply: "any" });
     await sweep(env.db.sql, env.sim, { now: () => new Date() });
     await sweep(env.db.sql, env.sim, { now: () => new Date() });
-    // The branch moved to the invalid commit as well: main's head is `bad`, so nothing is applied at all...
-    for (const plugin of ["latest", "moved", "pin", "branch"])
-      expect((await rowOf(ws, plugin))?.status, plugin).toBe("pending");
-    // ...until the branch gets a commit the host calls valid: then only `any` ref_moved is applied.
-    w.commit("never/kit", undefined, "good", { signature: "valid" });
-    await sweep(env.db.sql, env.sim, { now: () => new Date() });
-    await sweep(env.db.sql, env.sim, { now: () => new Date() });
-    expect((await rowOf(ws, "branch"))?.status).toBe("applied");
-    for (const plugin of ["latest", "moved", "pin"])
-      expect((await rowOf(ws, plugin))?.status, plugin).toBe("pending");
+    expect(await rowOf(ws, "p")).toMatchObject({
+      status: "applied",
+      decided_by: expect.stringMatching(/^policy:/),
+    });
+    expect(await installedOf(ws, "p")).toBe(next);
   });
 
   it("auto-apply racing manual apply and dismiss ends in one valid serial order", async () => {

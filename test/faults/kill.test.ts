@@ -105,6 +105,8 @@ describe(`drift sweep killed at random points (${process.env.DATABASE_URL ? "Pos
       else expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).not.toMatch(/TypeError|Uncaught/);
     }
+    // A run that always finished before its kill would test nothing: at least one kill must land.
+    expect(kills, "no SIGKILL landed: every sweep finished before its kill time").toBeGreaterThanOrEqual(1);
     const recovery = await drift(["sweep", "--json", "--takeover"], env);
     expect(recovery.code, recovery.stderr).toBe(0);
     expect(JSON.parse(recovery.stdout)).toMatchObject({ status: "completed" });

@@ -79,6 +79,7 @@ describe("runtimeConfig", () => {
     expect(config).toEqual({
       stage: "alice",
       databaseUrl: "postgres://me:x%20y@127.0.0.1:6543/test?sslmode=disable",
+      databaseSecretArn: "",
       queueUrl: "",
       githubSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:github",
       adminTokenSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:admin",

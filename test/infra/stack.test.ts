@@ -249,16 +249,19 @@ describe("queue and worker", () => {
     expect(env(worker)[RUNTIME_ENV.eventBusName]).toBe(resolve(f.get("sst.aws.Bus", "Events").instance.name));
   });
 
-  it("lets the dispatcher send to the sweep queue and publish to the bus (outbox retries), nothing else", () => {
+  it("lets the dispatcher send to the sweep queue, publish to the bus (outbox retries) and see whether the GitHub secret has a value, nothing else", () => {
     const { fakes: f } = deployStage("prod");
     const queueArn = resolve(f.get("sst.aws.Queue", "SweepQueue").instance.arn);
+    const github = String(resolve(f.get("aws.secretsmanager.Secret", "GitHubCredentials").instance.arn));
     const permissions = permissionResources(functionsOf(f).dispatcher);
-    expect(permissions).toHaveLength(2);
+    expect(permissions).toHaveLength(3);
     expect(permissions[0]).toEqual({
       actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"],
       resources: [queueArn],
     });
     expect(permissions[1]?.actions).toEqual(["events:PutEvents"]);
+    // Metadata only (first deploy: skip the sweep while the secret is empty); never GetSecretValue.
+    expect(permissions[2]).toEqual({ actions: ["secretsmanager:DescribeSecret"], resources: [github] });
     expect(env(functionsOf(f).dispatcher).DRIFT_EVENT_BUS_NAME).toBeTruthy();
   });
 });
@@ -273,7 +276,11 @@ describe("secrets", () => {
     const fns = functionsOf(f);
     expect(secretsReachable(fns.worker, all)).toEqual([github]);
     expect(secretsReachable(fns.api, all)).toEqual([admin]);
-    expect(secretsReachable(fns.dispatcher, all)).toEqual([]);
+    // The dispatcher may only describe the GitHub secret (asserted above): it cannot read a value.
+    expect(secretsReachable(fns.dispatcher, all)).toEqual([github]);
+    expect(
+      permissionResources(fns.dispatcher).filter((p) => p.actions.includes("secretsmanager:GetSecretValue")),
+    ).toEqual([]);
     expect(secretsReachable(fns.migrate, all)).toEqual([]);
     // Read-only, on exactly that secret.
     for (const p of [...permissionResources(fns.worker), ...permissionResources(fns.api)]) {
@@ -501,6 +508,7 @@ describe("dashboard", () => {
         ...walk(join(ROOT, "packages/api/src")).filter((f) => !f.includes(join("src", "webhooks"))),
         ...handlerFile("api"),
       ],
+      migrate: handlerFile("migrate"),
       webhook: [
         ...walk(join(ROOT, "packages/api/src/webhooks")),
         join(ROOT, "packages/core/src/recheck.ts"),
@@ -621,8 +629,19 @@ describe("alarms", () => {
       treatMissingData: string;
     };
     const inputs = noSweep.metricQueries.flatMap((q) => (q.metric ? [q.metric] : []));
-    expect(inputs.map((m) => m.metricName)).toEqual([Metric.SweepsCompleted, Metric.SweepsCompleted]);
-    expect(inputs.map((m) => m.dimensions.service).sort()).toEqual(["dispatcher", "worker"]);
+    // A sweep skipped while the deployment is not configured (first deploy) keeps the alarm quiet.
+    expect(inputs.map((m) => m.metricName)).toEqual([
+      Metric.SweepsCompleted,
+      Metric.SweepsCompleted,
+      Metric.SweepsSkipped,
+      Metric.Deployments,
+    ]);
+    expect(inputs.map((m) => m.dimensions.service).sort()).toEqual([
+      "dispatcher",
+      "dispatcher",
+      "migrate",
+      "worker",
+    ]);
     expect(inputs.every((m) => m.period === 7200)).toBe(true);
     expect(noSweep).toMatchObject({
       threshold: 1,

@@ -53,14 +53,12 @@ const ROUTES: Record<string, string> = {
 
 /** Request body limits: 16 KiB (maxBodyBytes), more for the two routes that take many ids; larger is 413. */
 function bodyLimits(options: AdminAppOptions): MiddlewareHandler {
-  const limit = (maxSize: number) =>
-    bodyLimit({ maxSize, onError: (c) => fail(c, 413, "payload_too_large", "request body too large") });
-  const small = limit(options.maxBodyBytes ?? 16 * 1024);
+  const small = bodyLimitOf(options.maxBodyBytes ?? 16 * 1024);
   const large: Record<string, MiddlewareHandler> = {
     // A bulk decision of 500 ids with a reason is about 22 KiB.
-    "/admin/plugin-updates/bulk": limit(Math.max(options.maxBodyBytes ?? 0, 64 * 1024)),
+    "/admin/plugin-updates/bulk": bodyLimitOf(Math.max(options.maxBodyBytes ?? 0, 64 * 1024)),
     // A rollout of 5,000 ids is about 200 KiB.
-    "/admin/rollouts": limit(Math.max(options.maxBodyBytes ?? 0, 256 * 1024)),
+    "/admin/rollouts": bodyLimitOf(Math.max(options.maxBodyBytes ?? 0, 256 * 1024)),
   };
   return (c, next) => (large[c.req.path] ?? small)(c, next);
 }
@@ -135,6 +133,10 @@ export function createAdminApp(options: AdminAppOptions): Hono {
     if (error instanceof HTTPException && error.status < 500) {
       return c.json(errorBody("bad_request", error.message || "bad request"), error.status);
     }
+    if (c.req.raw.signal?.aborted) {
+      logger.info("request aborted by the client", { path: c.req.path });
+      return fail(c, 400, "aborted", "the client closed the request");
+    }
     logger.error("unhandled error", { error: error.message, name: error.name, path: c.req.path });
     return fail(c, 500, "internal", "internal error");
   });
@@ -166,4 +168,15 @@ function mountRoutes(app: Hono, context: AppContext): void {
   app.route("/", policyRoutes(context));
   app.route("/", rolloutRoutes(context));
   app.route("/", mcpRoutes(context));
+}
+
+/** A body limit answering 413 and closing: the unread rest of the body must not be taken for a next request. */
+function bodyLimitOf(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => {
+      c.header("Connection", "close");
+      return fail(c, 413, "payload_too_large", "request body too large");
+    },
+  });
 }

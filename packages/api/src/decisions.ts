@@ -6,6 +6,7 @@ import {
   type DecisionOutcome,
   decideAndPublish,
   decideEach,
+  isRealCalendarDay,
   isUuid,
 } from "@drift/core";
 import { createDecisionStore, createEventOutbox } from "@drift/db";
@@ -62,7 +63,9 @@ const until = z.string().check(
   z.refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(v), {
     message: "until must be an ISO-8601 date-time with a time zone, e.g. 2026-12-31T00:00:00Z",
   }),
-  z.refine((v) => Number.isFinite(Date.parse(v)), { message: "until is not a real date-time" }),
+  z.refine((v) => isRealCalendarDay(v) && Number.isFinite(Date.parse(v)), {
+    message: "until is not a real date-time",
+  }),
   z.refine((v) => Date.parse(v) > Date.now(), { message: "until must be in the future" }),
 );
 const reason = z.string().check(z.maxLength(500, { message: "reason must be at most 500 characters" }));

@@ -1,3 +1,4 @@
+import { describeUnknownKeys, isPlainKey } from "@drift/core";
 import { en } from "zod/locales";
 import * as z from "zod/mini";
 
@@ -12,24 +13,7 @@ export function useEnglishIssueMessages(): void {
   if (!z.config().localeError) z.config(en());
 }
 
-/** A key shown as it is: short, and nothing a page, terminal or log could read as markup or control. */
-const PLAIN_KEY = /^[A-Za-z0-9_.-]{1,40}$/;
-
-/**
- * Names unknown keys without echoing hostile ones: plain keys quoted, the others only counted and measured.
- *
- * @example
- * describeUnknownKeys(["statuss", "<script>"], "query parameter");
- * // 'unknown query parameters: "statuss" and 1 not shown (8 characters)'
- */
-export function describeUnknownKeys(keys: readonly string[], noun = "key"): string {
-  const shown = keys.filter((k) => PLAIN_KEY.test(k)).slice(0, 5);
-  const hidden = keys.filter((k) => !shown.includes(k));
-  const chars = hidden.reduce((n, k) => n + Array.from(k).length, 0);
-  const parts = shown.map((k) => JSON.stringify(k));
-  if (hidden.length) parts.push(`${hidden.length} not shown (${chars} characters)`);
-  return `unknown ${noun}${keys.length === 1 ? "" : "s"}: ${parts.join(" and ")}`;
-}
+export { describeUnknownKeys };
 
 /**
  * First zod issue as one line. zod never echoes the input value, but its unknown-key message quotes the keys
@@ -38,7 +22,7 @@ export function describeUnknownKeys(keys: readonly string[], noun = "key"): stri
 export const describeIssue = (error: z.core.$ZodError, noun = "key") => {
   const issue = error.issues[0];
   if (!issue) return "invalid input";
-  const path = issue.path.map((p) => (typeof p === "string" && !PLAIN_KEY.test(p) ? "?" : String(p)));
+  const path = issue.path.map((p) => (typeof p === "string" && !isPlainKey(p) ? "?" : String(p)));
   if (issue.code === "unrecognized_keys") {
     const where = path.length ? `${path.join(".")}: ` : "";
     return where + describeUnknownKeys(issue.keys, noun);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Resolver, ResolverStats } from "@drift/core";
 import { loadSecretJson, type SecretJson } from "./secret-json";
+import { isNoSecretValue } from "./secret-presence";
 
 /** The worker's part of the GitHub credentials secret: what `createHostResolver` needs. */
 export type GitHubCredentials = Pick<SecretJson, "auth" | "giteaToken">;
@@ -44,12 +45,23 @@ export function credentialsResolver(options: CredentialsResolverOptions): Resolv
   };
 
   return {
-    async resolve(requests, signal) {
-      return (await resolverForNow()).resolve(requests, signal);
+    async resolve(requests, signal, usage) {
+      let resolver: Resolver;
+      try {
+        resolver = await resolverForNow();
+      } catch (error) {
+        // First deploy: the secret has no value yet. Left for a later sweep, never retried into the DLQ.
+        if (!isNoSecretValue(error)) throw error;
+        const why = "GitHub credentials not configured: the secret has no value yet";
+        return new Map(
+          requests.map((r) => [r.target.key, { status: "failed", kind: "deferred", message: why }]),
+        );
+      }
+      return resolver.resolve(requests, signal, usage);
     },
-    async review(requests, signal) {
+    async review(requests, signal, usage) {
       const resolver = await resolverForNow();
-      return resolver.review ? resolver.review(requests, signal) : new Map();
+      return resolver.review ? resolver.review(requests, signal, usage) : new Map();
     },
     stats() {
       const s = current?.resolver.stats();

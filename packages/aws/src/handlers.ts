@@ -36,6 +36,8 @@ export interface DispatcherHandlerDeps {
    * logged, never thrown: it must not fail the sweep.
    */
   readonly afterDispatch?: () => Promise<unknown>;
+  /** Why no sweep can run now, or null (credentialsPreflight: the GitHub credentials secret is still empty). */
+  readonly preflight?: () => Promise<string | null>;
 }
 
 /**

@@ -5,5 +5,6 @@ export * from "./handlers";
 export * from "./log";
 export * from "./metrics-sink";
 export * from "./secret-json";
+export * from "./secret-presence";
 export * from "./sqs-queue";
 export * from "./webhook-secrets";

@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Log } from "@drift/core";
 import type { Sql } from "@drift/db/client";
+import { runtimePassword } from "./db-password";
 import { powertoolsLog } from "./log";
 import { createLambdaMetrics } from "./metrics-sink";
 import { createLambdaSql, type RuntimeConfig, runtimeConfig } from "./runtime-config";
@@ -28,9 +29,18 @@ export function lambdaRuntime(service: string): LambdaRuntime {
   const logger = new Logger({ serviceName: service });
   return {
     config,
-    sql: createLambdaSql(config.databaseUrl),
+    sql: lambdaSql(config),
     logger,
     log: powertoolsLog(logger),
     metrics: createLambdaMetrics(service, config.stage),
   };
+}
+
+/**
+ * The database client of a function's configuration: the application login, its password read at run time from
+ * `databaseSecretArn` when there is one (so a rotation needs no redeploy).
+ */
+export function lambdaSql(config: Pick<RuntimeConfig, "databaseUrl" | "databaseSecretArn">): Sql {
+  const secretId = config.databaseSecretArn;
+  return createLambdaSql(config.databaseUrl, secretId ? runtimePassword({ secretId }) : undefined);
 }

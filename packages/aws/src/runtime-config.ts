@@ -29,6 +29,8 @@ export interface RuntimeConfig {
   readonly stage: string;
   /** postgres:// URL of the RDS Proxy endpoint, logged in as the application role. */
   readonly databaseUrl: string;
+  /** Secret with the application login's password, read at run time ("": the password in databaseUrl). */
+  readonly databaseSecretArn: string;
   /** Sweep queue URL (dispatcher and webhook receiver only; "" elsewhere). */
   readonly queueUrl: string;
   /** Secrets Manager secret with the GitHub / Gitea credentials (worker only; "" reads the environment). */
@@ -120,6 +122,7 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
   const config: RuntimeConfig = {
     stage: env[RUNTIME_ENV.stage] || "local",
     databaseUrl: databaseUrl(databaseLogin(DATABASE_LINKS.app, env)),
+    databaseSecretArn: env[RUNTIME_ENV.dbSecretArn] ?? "",
     queueUrl: env[RUNTIME_ENV.queueUrl] ?? "",
     githubSecretArn: env[RUNTIME_ENV.githubSecretArn] ?? "",
     adminTokenSecretArn: env[RUNTIME_ENV.adminTokenSecretArn] ?? "",
@@ -140,8 +143,17 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
  * named prepared statements (RDS Proxy would pin the session). Create it outside the handler so warm
  * invocations reuse the connection.
  */
-export function createLambdaSql(url: string): Sql {
-  return createSql({ url, max: 1, prepare: false });
+export function createLambdaSql(
+  url: string,
+  // Structural (db-password.ts's RuntimePassword): infra type-checks this file without the SDK's types.
+  password?: { password(): Promise<string>; onAuthenticated(): void },
+): Sql {
+  return createSql({
+    url,
+    max: 1,
+    prepare: false,
+    ...(password ? { password: password.password, onAuthenticated: password.onAuthenticated } : {}),
+  });
 }
 
 export { APP_ROLE, AWS_SSLMODE, DATABASE_LINKS, RUNTIME_ENV } from "./runtime-env";

@@ -13,10 +13,16 @@ export const RUNTIME_ENV = {
   dbUser: "DRIFT_DB_USER",
   dbPassword: "DRIFT_DB_PASSWORD",
   dbSslMode: "DRIFT_DB_SSLMODE",
+  /**
+   * The Secrets Manager secret with the application login's password (`{"username", "password"}`, the secret RDS
+   * Proxy authenticates it with). Set: the password is read from it at run time (rotation needs no redeploy);
+   * unset: the link's (or DRIFT_DB_PASSWORD's) password, fixed at deploy time.
+   */
+  dbSecretArn: "DRIFT_DB_SECRET_ARN",
   /** The stage: the `stage` dimension of every metric (infra/functions/common.ts sets it for every function). */
   stage: "DRIFT_STAGE",
   queueUrl: "DRIFT_QUEUE_URL",
-  /** Worker: the Secrets Manager secret with the GitHub (and Gitea) credentials. */
+  /** Worker (reads it) and dispatcher (asks only whether it has a value): the GitHub (and Gitea) credentials. */
   githubSecretArn: "DRIFT_GITHUB_SECRET_ARN",
   /** API in bearer mode: the Secrets Manager secret with the admin token. */
   adminTokenSecretArn: "DRIFT_ADMIN_TOKEN_SECRET_ARN",

@@ -112,7 +112,8 @@ export async function loadSecretJson(options: LoadSecretJsonOptions = {}): Promi
     // Powertools wraps the SDK error (access denied, not found): its name and message carry no secret value.
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : "unknown error";
-    throw new SecretJsonError(`cannot read the credentials secret: ${reason}`);
+    // The cause stays attached: "no value yet" (first deploy) is told apart by isNoSecretValue.
+    throw new SecretJsonError(`cannot read the credentials secret: ${reason}`, { cause });
   }
   if (value === undefined || value === null) throw new SecretJsonError("the credentials secret has no value");
   return parseSecretJson(typeof value === "string" ? value : new TextDecoder().decode(value as Uint8Array));

@@ -1,6 +1,7 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod/mini";
 import { SecretJsonError } from "./secret-json";
+import { isNoSecretValue } from "./secret-presence";
 
 /** The webhook secrets: one per route; an absent one makes its route answer 403 `webhook_secret_unset`. */
 export interface WebhookSecrets {
@@ -46,11 +47,17 @@ export async function loadWebhookSecrets(options: {
   readonly secretId: string;
   readonly maxAgeSeconds?: number;
 }): Promise<WebhookSecrets> {
-  const value = await getSecret(options.secretId, { maxAge: options.maxAgeSeconds ?? 300 });
+  let value: unknown;
+  try {
+    value = await getSecret(options.secretId, { maxAge: options.maxAgeSeconds ?? 300 });
+  } catch (error) {
+    // Created empty by the deploy, no value put yet: "not configured" (403 webhook_secret_unset), not a 500.
+    if (isNoSecretValue(error)) return {};
+    throw error;
+  }
   if (value === undefined || value === null) return {};
-  return parseWebhookSecrets(
-    typeof value === "string" ? value : new TextDecoder().decode(value as Uint8Array),
-  );
+  const text = typeof value === "string" ? value : new TextDecoder().decode(value as Uint8Array);
+  return text.trim() === "" ? {} : parseWebhookSecrets(text);
 }
 
 /**

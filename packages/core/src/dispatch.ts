@@ -47,6 +47,11 @@ export interface DispatchDeps {
   readonly queue: MessageQueue;
   readonly metrics: MetricsSink;
   readonly log: Log;
+  /**
+   * Why no sweep can run now (e.g. "GitHub credentials not configured"), or null. A reason records a skipped
+   * sweep and counts it (SweepsSkipped): nothing is queued, so nothing can fail into the dead-letter queue.
+   */
+  readonly preflight?: () => Promise<string | null>;
 }
 
 export type DispatchSummary =
@@ -67,6 +72,13 @@ export async function dispatchSweep(
   config: DispatchConfig = DEFAULT_DISPATCH_CONFIG,
 ): Promise<DispatchSummary> {
   const { store, queue, metrics, log } = deps;
+  const unready = (await deps.preflight?.()) ?? null;
+  if (unready !== null) {
+    await store.skipSweep(config.trigger, unready);
+    metrics.add(Metric.SweepsSkipped, "Count", 1);
+    log.warn("sweep skipped", { reason: unready });
+    return { status: "skipped", reason: unready };
+  }
   const start = await store.startSweep(config.trigger, config.minIntervalMs, {
     takeover: config.takeover,
     deadAfterMs: config.deadAfterMs,

@@ -27,6 +27,10 @@ export const Metric = {
   MessagesRejected: "MessagesRejected",
   SweepsStarted: "SweepsStarted",
   SweepsCompleted: "SweepsCompleted",
+  /** Hourly sweeps not run because the deployment is not configured yet (its GitHub credentials secret is empty). */
+  SweepsSkipped: "SweepsSkipped",
+  /** A deploy ran the migrations: a new stage owes no completed sweep before its first hour has passed. */
+  Deployments: "Deployments",
   /** Milliseconds from dispatch start to the last message done. */
   SweepDuration: "SweepDuration",
   UpdatesApplied: "UpdatesApplied",

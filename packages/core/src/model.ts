@@ -5,11 +5,13 @@
  */
 export * from "./backoff";
 export * from "./chunk";
+export * from "./deadline";
 export * from "./decisions/decision";
 export * from "./decisions/decision-port";
 export * from "./display";
 export * from "./events/outbox-port";
 export * from "./events/platform-events";
+export * from "./input-text";
 export * from "./mapping";
 export * from "./metrics";
 export * from "./parse-result";

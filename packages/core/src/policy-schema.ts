@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { describeUnknownKeys } from "./input-text";
 import { AUTO_APPLY, parseReleaseAge } from "./policy";
 import { parseRolloutPlan } from "./rollouts/schema";
 
@@ -71,8 +72,9 @@ export function parsePolicyInput(
   const parsed = z.safeParse(schema, value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
-  return {
-    ok: false,
-    error: issue ? `${issue.path.join(".") || "policy"}: ${issue.message}` : "invalid policy",
-  };
+  if (!issue) return { ok: false, error: "invalid policy" };
+  // zod quotes unknown keys verbatim: the caller's keys are named only when plain (the API's rule everywhere).
+  if (issue.code === "unrecognized_keys")
+    return { ok: false, error: `policy: ${describeUnknownKeys(issue.keys)}` };
+  return { ok: false, error: `${issue.path.join(".") || "policy"}: ${issue.message}` };
 }

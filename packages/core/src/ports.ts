@@ -124,6 +124,8 @@ export interface SweepStore {
     counts: DispatchCounts,
   ): Promise<{ completed: boolean; durationMs: number }>;
   failSweep(sweepId: string, error: string): Promise<void>;
+  /** Records an hour's sweep that did not run, and why (e.g. credentials not configured yet). */
+  skipSweep(trigger: string, reason: string): Promise<void>;
   loadTargetState(keys: readonly string[]): Promise<Map<string, TargetState>>;
   /**
    * In one transaction: the set-based drift upsert for resolved targets, per-target state (backoff, ETag),

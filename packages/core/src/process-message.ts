@@ -1,4 +1,5 @@
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
+import { deadlineSignal } from "./deadline";
 import { Metric } from "./metrics";
 import type { PolicyStep } from "./policy";
 import type { Log, MetricsSink, RecordedMessage, SweepStore, TargetOutcome, TargetState } from "./ports";
@@ -23,6 +24,11 @@ export interface WorkerConfig {
   readonly maxRateLimitWaitMs: number;
   /** Time kept free after such a wait, to resolve again and record: the wait never runs into the timeout. */
   readonly invocationReserveMs: number;
+  /**
+   * Lookups stop this long before the invocation ends (what is unresolved then is deferred to the next sweep),
+   * leaving the time to record what was resolved.
+   */
+  readonly lookupMarginMs: number;
 }
 
 export const DEFAULT_WORKER_CONFIG: WorkerConfig = {
@@ -32,6 +38,7 @@ export const DEFAULT_WORKER_CONFIG: WorkerConfig = {
   transientRetryDelayMs: 15_000,
   maxRateLimitWaitMs: 10_000,
   invocationReserveMs: 30_000,
+  lookupMarginMs: 15_000,
 };
 
 export interface WorkerDeps {
@@ -84,10 +91,12 @@ export async function processSweepMessage(
 
   // Counted by the resolver per request it makes for this call (other messages share the resolver).
   const usage: ResolveUsage = { requests: 0, points: 0 };
+  // Lookups end before the invocation does: what is still unresolved then is deferred, and the rest recorded.
+  const signal = deps.remainingMs ? deadlineSignal(deps.remainingMs() - config.lookupMarginMs) : undefined;
   const resolve = (targets: typeof todo) =>
     deps.resolver.resolve(
       targets.map((target) => ({ target, known: state.get(target.key) })),
-      undefined,
+      signal,
       usage,
     );
   const resolutions = todo.length ? await resolve(todo) : new Map<string, Resolution>();
@@ -128,7 +137,7 @@ export async function processSweepMessage(
   // After the drift rows are committed: a packet never delays or blocks them (and never fails the message).
   const fetch = deps.resolver.review;
   if (deps.reviews && fetch)
-    await reviewDrifts({ store: deps.reviews, fetch, usage }, unique, resolutions, deps.log);
+    await reviewDrifts({ store: deps.reviews, fetch, usage, signal }, unique, resolutions, deps.log);
   await runPolicies(
     deps,
     unique.map((t) => t.key),

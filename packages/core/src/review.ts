@@ -91,6 +91,8 @@ export interface ReviewDeps {
   readonly fetch: ReviewFetch;
   /** Where the fetch's requests and points are counted (the message's GitHub figures). */
   readonly usage?: { requests: number; points: number };
+  /** The worker's deadline: packets not fetched by then are fetched by a later sweep. */
+  readonly signal?: AbortSignal;
 }
 
 /** What one review step did. */
@@ -134,7 +136,7 @@ export async function reviewDrifts(
         currents: w.needCompare ? [...request.currents, w.currentSha] : request.currents,
       });
     }
-    const answers = await deps.fetch([...requests.values()], undefined, deps.usage);
+    const answers = await deps.fetch([...requests.values()], deps.signal, deps.usage);
     const records = [...requests.entries()].map(([key, r]) =>
       recordOf(r, answers.get(key), resolutions.get(r.target.key), wanted),
     );

@@ -20,6 +20,12 @@ export interface DbOptions {
   readonly idleTimeout?: number;
   /** `application_name` of the sessions (default `plugin-drift-sweeper`); shows in pg_stat_activity. */
   readonly applicationName?: string;
+  /**
+   * The password, asked for at every connection (instead of the URL's): read at run time, so a rotated password
+   * needs no redeploy. `onAuthenticated` hears when a connection logged in with it.
+   */
+  readonly password?: () => Promise<string>;
+  readonly onAuthenticated?: () => void;
 }
 
 /**
@@ -38,6 +44,9 @@ export function createSql(options: DbOptions): Sql {
     onnotice: () => {},
     // Only when asked: an explicit `ssl: undefined` would make postgres.js ignore the URL's `?sslmode=require`.
     ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(options.password ? { pass: options.password } : {}),
+    // The server reports its parameters only after a successful login: the password worked.
+    ...(options.onAuthenticated ? { onparameter: options.onAuthenticated } : {}),
     connection: {
       application_name: options.applicationName ?? "plugin-drift-sweeper",
       ...(options.schema ? { search_path: `${options.schema},public` } : {}),

@@ -13,11 +13,14 @@ export function faultResponse(
   counters: SimCounters,
   scope: Exclude<FaultScope, "any">,
   path: string,
+  body = "",
 ): SimResponse | "hang" | undefined {
   const fault = faults.take(
     ["hang", "status", "primaryRateLimit", "secondaryRateLimit", "html"],
     scope,
     path,
+    undefined,
+    body,
   );
   if (!fault) return undefined;
   switch (fault.kind) {

@@ -7,6 +7,8 @@ interface FaultBase {
   readonly scope?: FaultScope;
   /** Only requests whose path contains this text. */
   readonly pathIncludes?: string;
+  /** Only requests whose body contains this text (e.g. a GraphQL query naming one repository). */
+  readonly bodyIncludes?: string;
 }
 
 /**
@@ -106,12 +108,14 @@ export class Faults {
     scope: Exclude<FaultScope, "any">,
     path: string,
     accept: (fault: Extract<Fault, { kind: K }>) => boolean = () => true,
+    body = "",
   ): Extract<Fault, { kind: K }> | undefined {
     for (const a of this.armed) {
       const f = a.fault;
       if (a.remaining <= 0 || !(kinds as readonly FaultKind[]).includes(f.kind)) continue;
       if (f.scope && f.scope !== "any" && f.scope !== scope) continue;
       if (f.pathIncludes && !path.includes(f.pathIncludes)) continue;
+      if (f.bodyIncludes && !body.includes(f.bodyIncludes)) continue;
       const typed = f as Extract<Fault, { kind: K }>;
       if (!accept(typed)) continue;
       a.remaining -= 1;

@@ -96,7 +96,7 @@ export async function handleRequest(
     res.end(r.body);
   };
 
-  const fault = faultResponse(faults, counters, scope, rawPath);
+  const fault = faultResponse(faults, counters, scope, rawPath, body);
   if (fault === "hang") return; // never answered; close() destroys the socket
   if (fault) return send(fault);
 

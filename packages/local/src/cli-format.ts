@@ -1,4 +1,4 @@
-import { displayText } from "@drift/core";
+import { displayText, isRealCalendarDay } from "@drift/core";
 
 /**
  * Terminal output helpers: every value goes through the core display helper (bidi and invisible characters
@@ -110,5 +110,5 @@ export function parseUntil(text: string, now = Date.now()): Date | null {
   if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()))
     return null;
   const at = Date.parse(text);
-  return Number.isFinite(at) && at > now ? new Date(at) : null;
+  return Number.isFinite(at) && isRealCalendarDay(text) && at > now ? new Date(at) : null;
 }

@@ -41,8 +41,15 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
   throw new Error(`pgbouncer did not listen on ${port}: ${log()}`);
 }
 
-/** Starts a PgBouncer (transaction mode) in front of `serverUrl`'s host and port. */
-export async function startPgBouncer(serverUrl: string): Promise<PgBouncer> {
+/**
+ * Starts a PgBouncer (transaction mode) in front of `serverUrl`'s host and port. `checkPasswords`: clients log in
+ * as themselves with SCRAM, checked against the role's password in pg_shadow (as RDS Proxy checks the password
+ * in front of RDS), so `ALTER ROLE … PASSWORD` takes effect at the next login even on a server that trusts.
+ */
+export async function startPgBouncer(
+  serverUrl: string,
+  options: { checkPasswords?: boolean } = {},
+): Promise<PgBouncer> {
   try {
     execFileSync(BINARY, ["--version"], { stdio: "ignore" });
   } catch {
@@ -53,15 +60,24 @@ export async function startPgBouncer(serverUrl: string): Promise<PgBouncer> {
   chmodSync(dir, 0o777); // PgBouncer refuses to run as root: it drops to the postgres user and writes here
   const port = await freePort();
   const user = decodeURIComponent(server.username || "postgres");
+  writeFileSync(join(dir, "userlist.txt"), `"${user}" "auth-user-password-unused-by-a-trusting-server"\n`);
+  const auth = options.checkPasswords
+    ? [
+        "auth_type = scram-sha-256",
+        `auth_file = ${join(dir, "userlist.txt")}`,
+        `auth_user = ${user}`,
+        "auth_query = SELECT usename, passwd FROM pg_shadow WHERE usename=$1",
+      ]
+    : ["auth_type = any"];
   writeFileSync(
     join(dir, "pgbouncer.ini"),
     [
       "[databases]",
-      `* = host=${server.hostname} port=${server.port || 5432} user=${user}`,
+      `* = host=${server.hostname} port=${server.port || 5432}${options.checkPasswords ? "" : ` user=${user}`}`,
       "[pgbouncer]",
       "listen_addr = 127.0.0.1",
       `listen_port = ${port}`,
-      "auth_type = any",
+      ...auth,
       "pool_mode = transaction",
       "max_client_conn = 200",
       "default_pool_size = 10",

@@ -9,11 +9,11 @@ import {
   type RecheckStore,
 } from "@drift/core";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { errorBody, fail } from "../errors";
 import { setHsts } from "../hsts";
+import { GITHUB_MAX_PAYLOAD_BYTES, readSigned } from "./body";
 import { changeOf, isRecheckEvent, MalformedPayloadError } from "./events";
-import { verifySignature } from "./verify";
+import { SignedBody, signatureDigest } from "./verify";
 
 /** A webhook secret: a value, or a loader (Secrets Manager through a cache); unset or empty means "not configured". */
 export type SecretSource = string | undefined | (() => Promise<string | undefined>);
@@ -26,7 +26,7 @@ export interface WebhookAppOptions {
   readonly secrets: { readonly github?: SecretSource; readonly gitea?: SecretSource };
   readonly metrics?: MetricsSink;
   readonly log?: Log;
-  /** Largest body accepted (default 2 MiB; GitHub caps payloads at 25 MB, but pushes are far smaller); more: 413. */
+  /** Largest body accepted (default 25 MB, GitHub's own cap: a large push is re-checked too); more: 413. */
   readonly maxBodyBytes?: number;
   readonly recheck?: Partial<RecheckConfig>;
   /** Delivery ids (and re-check bookkeeping) are kept this long against replays (default 72 hours). */
@@ -66,6 +66,12 @@ function header(c: Context, names: readonly string[]): string | undefined {
 /** A request that passed the checks every delivery must pass, or the answer that refuses it. */
 type Checked = { readonly event: string; readonly deliveryId: string; readonly json: unknown } | Response;
 
+/** 413, and the connection closed: the rest of an unread body must not be taken for the next request. */
+function tooLarge(c: Context): Response {
+  c.header("Connection", "close");
+  return fail(c, 413, "payload_too_large", "webhook body too large");
+}
+
 /**
  * Secret configured (else 403), signature valid (else 401: nothing is read or stored before this), event and
  * delivery id present, body JSON (else 400). A signed ping is answered here (200).
@@ -75,14 +81,18 @@ async function checkDelivery(
   flavour: Flavour,
   source: SecretSource,
   metrics: MetricsSink,
+  maxBytes: number,
 ): Promise<Checked> {
   const secret = await secretOf(source);
   if (!secret) {
     return fail(c, 403, "webhook_secret_unset", `no webhook secret is configured for /webhooks/${flavour}`);
   }
-  const raw = await c.req.text();
   const names = HEADERS[flavour];
-  if (!(await verifySignature(flavour, secret, raw, header(c, names.signature)))) {
+  // The signature covers the exact bytes received (not a re-encoding of their text).
+  const signed = new SignedBody(secret);
+  const body = await readSigned(c.req.raw.body, signed, maxBytes);
+  if (body.tooLarge) return tooLarge(c);
+  if (!signed.matches(signatureDigest(flavour, header(c, names.signature)))) {
     metrics.add(Metric.WebhookSignatureRejected, "Count", 1);
     return fail(c, 401, "bad_signature", "missing or wrong webhook signature");
   }
@@ -95,7 +105,8 @@ async function checkDelivery(
   const deliveryId = header(c, names.delivery)?.trim() ?? "";
   if (!DELIVERY_ID.test(deliveryId)) return fail(c, 400, "bad_delivery", "missing or malformed delivery id");
   try {
-    return { event, deliveryId, json: JSON.parse(raw) };
+    if (body.text === null) throw new SyntaxError("not UTF-8");
+    return { event, deliveryId, json: JSON.parse(body.text) };
   } catch {
     return fail(
       c,
@@ -124,6 +135,7 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
   const log = options.log ?? quiet;
   const metrics: MetricsSink = options.metrics ?? { add() {} };
   const recheck: RecheckConfig = { ...DEFAULT_RECHECK_CONFIG, ...options.recheck };
+  const maxBytes = options.maxBodyBytes ?? GITHUB_MAX_PAYLOAD_BYTES;
   const deps = { store: options.store, queue: options.queue, metrics, log };
   let prunedAt = 0;
   const prune = async () => {
@@ -135,7 +147,7 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
   };
 
   const receive = (flavour: Flavour) => async (c: Context) => {
-    const checked = await checkDelivery(c, flavour, options.secrets[flavour], metrics);
+    const checked = await checkDelivery(c, flavour, options.secrets[flavour], metrics, maxBytes);
     if (checked instanceof Response) return checked;
     const { event, deliveryId, json } = checked;
     const known = isRecheckEvent(event);
@@ -152,10 +164,12 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
     return c.json(result.duplicate ? { targets: 0, duplicate: true } : { targets: result.targets }, 202);
   };
 
-  const limit = bodyLimit({
-    maxSize: options.maxBodyBytes ?? 2 * 1024 * 1024,
-    onError: (c) => fail(c, 413, "payload_too_large", "webhook body too large"),
-  });
+  // A declared length over the limit is refused before anything is read; an undeclared one while streaming.
+  const limit = async (c: Context, next: () => Promise<void>) => {
+    const declared = Number(c.req.header("content-length"));
+    if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(c);
+    await next();
+  };
   app.post("/webhooks/github", limit, receive("github"));
   app.post("/webhooks/gitea", limit, receive("gitea"));
   app.all("/webhooks/*", (c) =>
@@ -165,6 +179,11 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
   );
   app.notFound((c) => fail(c, 404, "not_found", "no such route"));
   app.onError((error, c) => {
+    if (c.req.raw.signal?.aborted) {
+      // The sender hung up mid-request: nothing of ours failed, and nobody reads this answer.
+      log.info("webhook request aborted by the client", { path: c.req.path });
+      return fail(c, 400, "aborted", "the client closed the request");
+    }
     log.error("webhook failed", { error: error.message, name: error.name, path: c.req.path });
     return c.json(errorBody("internal", "internal error"), 500);
   });

@@ -28,6 +28,9 @@ function repositoryOf(
   flavour: "github" | "gitea",
   repository: { full_name: string; html_url?: string | undefined },
 ): Source {
+  // No host allows control characters (NUL among them, which PostgreSQL text cannot hold) in a name.
+  if (/[\p{Cc}\p{Cs}]/u.test(repository.full_name))
+    throw new MalformedPayloadError("repository.full_name holds control characters");
   const [owner, repo, ...rest] = repository.full_name.split("/");
   if (!owner || !repo || rest.length > 0)
     throw new MalformedPayloadError("repository.full_name is not OWNER/REPO");

@@ -12,6 +12,7 @@ import tagObjects from "./012_tag_objects";
 import queueTargetIndex from "./013_queue_target_index";
 import rollouts from "./015_rollouts";
 import accessTokens from "./017_access_tokens";
+import deployHardening from "./019_deploy_hardening";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "013_queue_target_index", sql: queueTargetIndex },
   { id: "015_rollouts", sql: rollouts },
   { id: "017_access_tokens", sql: accessTokens },
+  { id: "019_deploy_hardening", sql: deployHardening },
 ];

@@ -22,7 +22,7 @@ function seconds(value: number): string {
 /** The sweep-run SQL: starting, dispatching, failing and completing sweeps, and their message rows. */
 export type SweepRunStore = Pick<
   SweepStore,
-  "startSweep" | "heartbeat" | "recordMessages" | "finishDispatch" | "failSweep"
+  "startSweep" | "heartbeat" | "recordMessages" | "finishDispatch" | "failSweep" | "skipSweep"
 >;
 
 /** The Postgres implementation of a sweep's life cycle (drift_sweeps, drift_sweep_messages). */
@@ -89,6 +89,11 @@ export function createSweepRunStore(sql: Sql): SweepRunStore {
     async failSweep(sweepId, error) {
       await sql`UPDATE drift_sweeps SET status = 'failed', completed_at = now(), error = ${pgText(error, 2000)}
         WHERE id = ${sweepId} AND status = 'dispatching'`;
+    },
+
+    async skipSweep(trigger, reason) {
+      await sql`INSERT INTO drift_sweeps (trigger, status, completed_at, error)
+        VALUES (${trigger}, 'skipped', now(), ${pgText(reason, 2000)})`;
     },
   };
 }

@@ -48,7 +48,7 @@ export class GraphQLBatcher {
 
   /** Resolves non-`sha` GitHub targets (distinct keys). Never throws for a target's failure. */
   async resolve(targets: readonly Target[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
-    const call: Call = { signal, heavyInARow: 0 };
+    const call: Call = { signal, heavyInARow: 0, timedOut: new WeakSet() };
     const plans = new Map<string, RepoPlan>();
     const planOf = new Map<string, RepoPlan>();
     for (const t of targets) {
@@ -130,6 +130,7 @@ export class GraphQLBatcher {
         this.sender.unavailable = true;
         return failAll(failure("transient", "GitHub GraphQL endpoint not found"));
       }
+      if (c.timedOut) return this.timedOut(items, call, heavySplits, c.failure);
       if (c.heavy) return this.heavyFailure(items, call, heavySplits, c.failure, repeats);
       log.warn("GraphQL query failed", {
         repositories: items.length,
@@ -154,6 +155,33 @@ export class GraphQLBatcher {
     if (!data) return this.wholeQueryFailed(items, call, heavySplits, errors, repeats);
     call.heavyInARow = 0;
     await this.readAnswer(items, call, heavySplits, built, data, errors);
+  }
+
+  /**
+   * Our timeout: the host did not answer. The first time, the query's repositories are split into as many
+   * queries as may run at once (one more timeout finds the hung repository among them, instead of one per
+   * halving); a repository timing out a second time in this call is left for the next sweep, never repeated.
+   */
+  private async timedOut(items: WorkItem[], call: Call, heavySplits: number, f: Failure): Promise<void> {
+    const seen = call.timedOut ?? new WeakSet<object>();
+    if (items.some((i) => seen.has(i.plan))) {
+      // The host's failure (counted, alarmed on), not the targets': no per-target back-off, no redelivery.
+      this.env.log.warn("GraphQL query timed out twice: left for the next sweep", {
+        repositories: items.length,
+      });
+      return failItems(items, {
+        ...f,
+        message: `${f.message}, twice: left for the next sweep`,
+        scope: "host",
+      });
+    }
+    for (const item of items) seen.add(item.plan);
+    if (items.length === 1) return this.runChunk(items, call, heavySplits);
+    this.size.shrink(items.length, f.message);
+    const per = Math.ceil(items.length / Math.min(items.length, this.env.settings.maxConcurrencyPerHost));
+    const chunks: WorkItem[][] = [];
+    for (let i = 0; i < items.length; i += per) chunks.push(items.slice(i, i + per));
+    await Promise.all(chunks.map((chunk) => this.runChunk(chunk, call, MAX_HEAVY_SPLITS)));
   }
 
   /**

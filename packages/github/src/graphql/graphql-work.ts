@@ -15,6 +15,11 @@ export interface Call {
   readonly signal?: AbortSignal;
   /** Heavy failures since the last answer: past a few, the host is failing, whatever the size; stop splitting. */
   heavyInARow: number;
+  /**
+   * Repositories whose query timed out once in this call. A second timeout of any of them ends their lookups
+   * (deferred to the next sweep): a hung repository costs a call at most two timeouts, not one per split.
+   */
+  readonly timedOut?: WeakSet<object>;
 }
 
 export function fail(item: WorkItem, f: Failure): void {

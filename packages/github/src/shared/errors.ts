@@ -1,4 +1,4 @@
-import type { FailureKind, Resolution } from "@drift/core";
+import { type FailureKind, isDeadline, type Resolution } from "@drift/core";
 import { RequestTimeoutError } from "./http";
 import type { Redactor } from "./redact";
 
@@ -15,6 +15,8 @@ export interface Classified {
   readonly hostWide: boolean;
   /** The query may have been too heavy (timeout, 502/504, GitHub's "Something went wrong"): a smaller one may pass. */
   readonly heavy: boolean;
+  /** Our own request timeout: the host did not answer at all (a call spends at most two on one repository). */
+  readonly timedOut?: boolean;
   readonly status?: number;
 }
 
@@ -59,7 +61,9 @@ export function classifyError(error: unknown, what: string, redact: Redactor): C
   const e = (error ?? {}) as ErrorLike;
   const said = redact.text(String(e.message ?? "")).slice(0, 200);
   if (error instanceof RequestTimeoutError)
-    return classified(failure("transient", `${what}: ${error.message}`), { heavy: true });
+    return classified(failure("transient", `${what}: ${error.message}`), { heavy: true, timedOut: true });
+  // The worker's deadline: not the host's fault, and nothing to retry now; the next sweep looks again.
+  if (isDeadline(error)) return classified(failure("deferred", `${what}: ${(error as Error).message}`));
   if (e.name === "AbortError") return classified(failure("transient", `${what}: aborted`));
 
   const status = e.status ?? e.response?.status;

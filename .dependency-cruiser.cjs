@@ -27,6 +27,7 @@ const CORE_USE_CASES = [
   "rollouts/advance",
   "rollouts/policy-delivery",
   "rollouts/rollout-decisions",
+  "notifications/notify-deliver",
 ];
 
 /** One rule per package: importing another workspace package that its package.json does not declare. */

@@ -1,5 +1,5 @@
 import type { Log, Resolver } from "@drift/core";
-import type { Sql } from "@drift/db";
+import { emptyProductTables, type Sql } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import { runLocalSweep } from "@drift/local";
@@ -43,8 +43,7 @@ export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<Pa
     }
     const refs = ["branch:main", "tag:v1.0.0", "branch:b0"];
     const run = async (withPackets: boolean): Promise<SweepCost> => {
-      await sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
-        drift_row_problems, drift_sweeps, drift_sweep_messages, drift_review_packets, drift_review_compares`;
+      await emptyProductTables(sql);
       const idx = Array.from({ length: 1000 }, (_, i) => i);
       await sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw, tracked_ref, installed_sha)
         SELECT gen_random_uuid(), p, s, r, i FROM unnest(${idx.map((i) => `p${i}`)}::text[],
@@ -60,6 +59,7 @@ export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<Pa
       if (s.status !== "completed" || s.drift.new !== 1000)
         throw new Error(`packet bench: ${s.status} ${s.drift.new}`);
       // The resolver's own counter: per-message metric deltas overlap when messages run concurrently.
+      // GraphQL points (what the GraphQL budget lost); REST comparisons are the other budget's requests.
       return { graphql: sim.counters.graphql, rest: sim.counters.rest, points: full.stats().pointsUsed };
     };
     const without = await run(false);
@@ -77,7 +77,7 @@ export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<Pa
     );
     console.log(
       `  => per 1,000 drifted targets the packets add ${extra.graphql} GraphQL queries, ${extra.rest} REST comparisons` +
-        ` (one per distinct repository and commit pair) and ${extra.points} points (GraphQL cost + REST requests); fetched once, not per sweep`,
+        ` (one per distinct repository and commit pair; REST budget) and ${extra.points} GraphQL points; fetched once, not per sweep`,
     );
     return { driftedTargets: 1000, repositories: 400, without, withPackets, extra };
   } finally {

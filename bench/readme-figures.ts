@@ -7,13 +7,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { LambdaResult } from "./lambda";
 import type { PacketCost } from "./packet-cost";
-import type { ScaleResult } from "./scale";
+import type { ScaleResult, WorstCaseResult } from "./scale";
 import type { W1Result } from "./w1";
 import type { WebhookLatency } from "./webhook-latency";
 
 /** bench/results.json. */
 export interface BenchResults {
   readonly measuredAt: string;
+  /** The commit measured; `dirty`: the work tree had changes on top of it. */
+  readonly commit?: { readonly sha: string; readonly dirty: boolean };
   readonly machine: {
     readonly node: string;
     readonly cpus: number;
@@ -24,6 +26,7 @@ export interface BenchResults {
   readonly startup: { readonly driftHelpMs: number; readonly npxDriftHelpMs: number };
   readonly w1: W1Result;
   readonly scale: readonly ScaleResult[];
+  readonly worstCase?: WorstCaseResult;
   readonly lambda: readonly LambdaResult[];
   readonly webhook?: WebhookLatency;
   readonly packets?: PacketCost;
@@ -64,17 +67,20 @@ function markdownTable(rows: readonly (readonly string[])[]): string {
 
 function w1Table(r: BenchResults): string {
   const w = r.w1;
+  const last = w.requests?.at(-1);
+  const packets = last ? ` + ${last.packetQueries} packet queries and ${last.rest} REST comparisons` : "";
+  const floor = w.floor;
   return markdownTable([
     [
       `W1: ${int(w.rows)} rows, ${int(w.targets)} refs on ${w.repositories} repositories, 10% drifted, ${w.latencyMs} ms per GitHub request`,
       "",
     ],
     [
-      `this sweeper: whole \`drift sweep --json\` process, first sweep (median of ${w.runs})`,
-      `${sec(w.processMs.median)}, ${w.graphqlRequests} GraphQL requests of ≤ ${w.maxRepositoriesPerQuery} repositories`,
+      `this sweeper: whole \`drift sweep --json\` process, first sweep with its review packets (median of ${w.runs})`,
+      `${sec(w.processMs.median)}, ${w.graphqlRequests} GraphQL requests of ≤ ${w.maxRepositoriesPerQuery} repositories${packets}`,
     ],
     [
-      "each of the runs (the first also fetches the review packets of its drift)",
+      `each of the ${w.runs} runs (each on a fresh start: every product table emptied, packets fetched)`,
       w.processMs.all.map((ms) => sec(ms)).join(", "),
     ],
     [
@@ -82,8 +88,8 @@ function w1Table(r: BenchResults): string {
       `${int(Math.round(w.original.scaledMs / 1000))} s, ${int(w.original.requests)} requests`,
     ],
     [
-      `network floor: ceil(${w.floor.queries} queries / ${w.floor.inFlight} in flight) × ${w.latencyMs} ms`,
-      sec(w.floor.ms),
+      `network floor: (ceil(${floor.queries} queries / ${floor.inFlight} in flight) + ${floor.packetRoundTrips ?? 0} packet round trips) × ${w.latencyMs} ms`,
+      sec(floor.ms),
     ],
     [
       "requestRatio / timeRatio / vsFloor",
@@ -93,7 +99,10 @@ function w1Table(r: BenchResults): string {
 }
 
 function scaleTable(r: BenchResults): string {
-  const head = ["12,000 refs on 4,000 repositories, 1 in 10 moved (each sweep a fresh process)"];
+  const latency = r.scale[0]?.latencyMs;
+  const head = [
+    `12,000 refs on 4,000 repositories, 1 in 10 moved${latency !== undefined ? `, ${latency} ms per request` : ""} (each sweep a fresh process; first sweeps on an emptied database, packets included)`,
+  ];
   const rows = [
     ["first sweep (of which the dispatcher)"],
     ["next sweep, nothing changed upstream (dispatcher)"],
@@ -119,8 +128,12 @@ export function renderFigures(r: BenchResults): string {
   const lambda = r.lambda
     .map((l) => `${l.handler} ${int(Math.round(l.bytes / 1024))} KiB / ${l.initMs} ms`)
     .join(", ");
+  const commit = r.commit
+    ? ` at commit ${r.commit.sha.slice(0, 7)}${r.commit.dirty ? " (with uncommitted changes)" : ""}`
+    : "";
+  const worst = r.worstCase;
   const parts = [
-    `Measured ${day} by \`npm run bench\` (${r.machine.database}, Node ${r.machine.node}, ${r.machine.cpus} cores; ` +
+    `Measured ${day}${commit} by \`npm run bench\` (${r.machine.database}, Node ${r.machine.node}, ${r.machine.cpus} cores; ` +
       `load average ${r.machine.loadAverage.before} before the run and ${r.machine.loadAverage.after} after it).` +
       (r.quick ? " A `--quick` run: no 1,000,000-row sweep." : ""),
     "",
@@ -128,6 +141,14 @@ export function renderFigures(r: BenchResults): string {
     "",
     scaleTable(r),
     "",
+    ...(worst
+      ? [
+          `The dispatcher's worst case, ${int(worst.rows)} rows each with its own installed commit (no two rows share ` +
+            `their values), on an emptied database in a fresh process: peak RSS ${worst.dispatcherPeakRssMiB} MiB ` +
+            `(${worst.baselineRssMiB} MiB before it started), ${sec(worst.dispatchMs)}.`,
+          "",
+        ]
+      : []),
     `\`drift --help\` starts in ${r.startup.driftHelpMs} ms (median of 10; \`npx drift --help\` ` +
       `${r.startup.npxDriftHelpMs} ms, npm's own start included). Lambda bundles (esbuild, minified) and module init ` +
       `in a fresh Node process: ${lambda}.`,
@@ -137,9 +158,9 @@ export function renderFigures(r: BenchResults): string {
     parts.push(
       "",
       `Review packets add, per ${int(p.driftedTargets)} drifted targets on ${p.repositories} repositories, ` +
-        `${p.extra.graphql} GraphQL queries and ${p.extra.rest} REST comparisons (one per distinct repository and ` +
-        `commit pair; ${p.extra.points} points and requests in all), once per drift, not per sweep. W1's first run ` +
-        "fetches the packets of its drift; the later runs find them stored.",
+        `${p.extra.graphql} GraphQL queries (${p.extra.points} points) and ${p.extra.rest} REST comparisons (one per ` +
+        "distinct repository and commit pair, on the REST budget: GitHub counts the two apart), once per drift, not " +
+        "per sweep. Every W1 run above fetches the packets of its drift.",
     );
   }
   if (r.webhook) {

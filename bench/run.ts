@@ -4,21 +4,25 @@
  *
  *   - CLI start: `drift --help` (the built bin), median of 10 processes.
  *   - W1: 10,000 rows, 1,000 targets on 400 repositories, 10% drifted, 100 ms simulated latency per GitHub
- *     request: the whole `drift sweep --json` process, median of 5; the original algorithm (one lookup per row
- *     in turn) timed on a sample and scaled; the network floor; their ratios.
- *   - Scale: 100,000 and 1,000,000 rows (12,000 targets on 4,000 repositories): first sweep, nothing-changed
- *     sweep, the dispatcher's peak RSS (each sweep in a fresh process).
+ *     request: the whole `drift sweep --json` process, median of 5 first sweeps, each on a fresh start (every
+ *     product table emptied: sweeps, queue, review packets, ledger, first sightings; then seeded), every run
+ *     listed; the original algorithm (one lookup per row in turn) timed on a sample and scaled; the network
+ *     floor; their ratios.
+ *   - Scale: 100,000 and 1,000,000 rows (12,000 targets on 4,000 repositories) at the same 100 ms per request:
+ *     first sweep on a fresh start, nothing-changed sweep, the dispatcher's peak RSS (each sweep in a fresh
+ *     process); the dispatcher's worst case (1,000,000 rows, each its own installed commit).
  *   - Lambda: bundle sizes and module init times.
  *
  *   - Webhook detection latency (issue 13): push to pending row.
  *   - Review packets (issue 11): the requests and points they add per 1,000 drifted targets.
  *
- * Then README.md's "What it costs" block is rendered from the file (bench/readme-figures.ts).
- *     (W1's later runs find the packets of its drift already stored: they are fetched once per drift.)
+ * Then README.md's "What it costs" block is rendered from the file (bench/readme-figures.ts). The file records
+ * the commit measured and the load average before and after (the machine may be shared).
  *
  * `npm run bench -- --quick` skips the 1,000,000-row run. Needs DATABASE_URL (PostgreSQL; an isolated schema is
  * created and dropped): the measured `drift` processes connect to it themselves.
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { buildCli } from "../scripts/build-cli";
@@ -27,7 +31,7 @@ import { median, quiet, round, timeDrift, timeProcess } from "./common";
 import { benchLambda } from "./lambda";
 import { packetCost } from "./packet-cost";
 import { RESULTS_FILE as RESULTS, updateReadme } from "./readme-figures";
-import { benchScale, type ScaleResult } from "./scale";
+import { benchDispatcherWorstCase, benchScale, type ScaleResult } from "./scale";
 import { benchW1 } from "./w1";
 import { webhookLatency } from "./webhook-latency";
 
@@ -40,7 +44,22 @@ const TARGETS = {
   timeRatio: 1000,
   vsFloor: 10,
   million: { nothingChangedMs: 8000, firstMs: 30000, dispatcherPeakRssMiB: 256 },
+  /** Issue 24: the dispatcher with every row its own installed commit (1,000,000 rows). */
+  worstCaseDispatcherRssMiB: 512,
 };
+
+/** The commit measured (and whether the work tree had changes on top of it). */
+function measuredCommit(): { sha: string; dirty: boolean } {
+  const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8" }).trim();
+  try {
+    return {
+      sha: git("rev-parse", "HEAD"),
+      dirty: git("status", "--porcelain", "--untracked-files=no") !== "",
+    };
+  } catch {
+    return { sha: "unknown", dirty: false };
+  }
+}
 
 /** `drift --help` as the bin (node + our code), and through `npx drift` (npm's own start added). */
 async function startup(runs: number) {
@@ -74,6 +93,8 @@ async function main() {
     );
     process.exit(2);
   }
+  // Read before anything is written (results.json and the README are rewritten by this run).
+  const commit = measuredCommit();
   await buildCli();
   // The machine is shared: its load (1-minute average, runnable processes per core × cores) frames every figure.
   const loadBefore = round(loadavg()[0] ?? 0, 2);
@@ -90,14 +111,15 @@ async function main() {
       scale.push(await benchScale(db, rows));
       console.error(`bench: ${rows} rows done`);
     }
-    await db.sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
-      drift_row_problems, drift_sweeps, drift_sweep_messages`;
+    const worstCase = await benchDispatcherWorstCase(db, quick ? 100_000 : 1_000_000);
+    console.error(`bench: worst case ${worstCase.dispatcherPeakRssMiB} MiB`);
     const lambda = await benchLambda(5);
     const webhook = await webhookLatency(db.sql, dbKind);
     const packets = await packetCost(db.sql, dbKind, quiet);
 
     const results = {
       measuredAt: new Date().toISOString(),
+      commit,
       machine: {
         node: process.version,
         cpus: cpus().length,
@@ -109,6 +131,7 @@ async function main() {
       startup: { driftHelpMs: help.medianMs, runs: help.all, npxDriftHelpMs: help.npxMedianMs },
       w1,
       scale,
+      worstCase,
       lambda,
       webhook,
       packets,
@@ -133,10 +156,16 @@ async function main() {
         verdict(w1.processMs.median <= TARGETS.w1ProcessMs),
       ],
       [
-        "W1 GitHub requests (max repositories in one)",
+        "W1 resolution queries (max repositories in one)",
         `${w1.graphqlRequests} (${w1.maxRepositoriesPerQuery})`,
         "4 (≥ 100)",
         verdict(w1.graphqlRequests === 4 && w1.maxRepositoriesPerQuery >= 100),
+      ],
+      [
+        "W1 review packets, every run: GraphQL queries + REST compares",
+        `${w1.requests.at(-1)?.packetQueries ?? 0} + ${w1.requests.at(-1)?.rest ?? 0}`,
+        "",
+        "",
       ],
       [
         `W1 original algorithm (${w1.original.sampleRows} rows timed, scaled)`,
@@ -196,9 +225,18 @@ async function main() {
         "",
       ]);
     }
+    rows.push([
+      `dispatcher worst case: ${worstCase.rows.toLocaleString("en")} rows, each its own commit: peak RSS`,
+      `${worstCase.dispatcherPeakRssMiB} MiB (${s(worstCase.dispatchMs)})`,
+      `≤ ${TARGETS.worstCaseDispatcherRssMiB} MiB`,
+      verdict(worstCase.dispatcherPeakRssMiB <= TARGETS.worstCaseDispatcherRssMiB),
+    ]);
     if (!million) rows.push(["1,000,000 rows", "not run (--quick)", "", ""]);
     console.log(table(rows));
-    console.log(`\nwritten to ${RESULTS}; README.md's figures rendered from it`);
+    console.log(
+      `\nW1 runs: ${w1.processMs.all.map((ms) => s(ms)).join(", ")}; commit ${commit.sha.slice(0, 7)}${commit.dirty ? " (with changes)" : ""}; load ${results.machine.loadAverage.before} → ${results.machine.loadAverage.after}`,
+    );
+    console.log(`written to ${RESULTS}; README.md's figures rendered from it`);
   } finally {
     await db.close();
   }

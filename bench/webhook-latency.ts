@@ -8,7 +8,7 @@
  */
 import { startAdminServer } from "@drift/api/node-server";
 import { type Log, silentLog } from "@drift/core";
-import type { Sql } from "@drift/db";
+import { emptyProductTables, type Sql } from "@drift/db";
 import { createHostResolver } from "@drift/github";
 import { startGitHubSim, startWebhookSender } from "@drift/github-sim";
 import { createLocalWebhooks, runLocalSweep } from "@drift/local";
@@ -32,8 +32,7 @@ export interface WebhookLatency {
 export async function webhookLatency(sql: Sql, kind: string): Promise<WebhookLatency> {
   const latencyMs = Number(process.env.BENCH_WEBHOOK_LATENCY_MS ?? 100);
   const deliveries = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 20);
-  await sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets, drift_row_problems,
-    drift_sweeps, drift_sweep_messages, drift_webhook_deliveries, drift_rechecks, drift_recheck_guards`;
+  await emptyProductTables(sql);
   const sim = await startGitHubSim({ token: TOKEN });
   const repo = "bench-hooks/plugin";
   sim.world.createRepo(repo);

@@ -1,11 +1,24 @@
 /** The benchmark's worlds: the simulated GitHub's repositories and the workspace_plugins rows that follow them. */
-import type { Sql } from "@drift/db";
+import { emptyProductTables, nonEmptyTables, type Sql } from "@drift/db";
 import type { GitHubSim } from "@drift/github-sim";
 
-/** The sweeper's own tables, emptied before each measured first sweep (workspace_plugins is reseeded). */
-export async function resetSweeperState(sql: Sql): Promise<void> {
-  await sql`TRUNCATE plugin_update_queue, drift_plugin_targets, drift_targets, drift_row_problems,
-    drift_sweeps, drift_sweep_messages`;
+/**
+ * A fresh start for a measured first sweep: every table the product writes emptied (sweeps, queue, review
+ * packets and comparisons, the tag ledger, first sightings, and any table a later migration adds: they are
+ * found in the catalog), workspace_plugins included; the schema and its migrations stay. Then seeded.
+ */
+export async function freshStart(sql: Sql, seed: () => Promise<void>): Promise<void> {
+  await emptyProductTables(sql);
+  await seed();
+  await assertFreshStart(sql);
+}
+
+/** Throws unless the only rows in the schema are the platform's workspace_plugins: a first sweep must be one. */
+export async function assertFreshStart(sql: Sql): Promise<void> {
+  const { workspace_plugins: _seeded, ...left } = await nonEmptyTables(sql);
+  const names = Object.keys(left);
+  if (names.length)
+    throw new Error(`bench: a first sweep would start on a non-empty database (${names.join(", ")})`);
 }
 
 /**
@@ -39,8 +52,6 @@ export function w1Target(i: number): { source: string; ref: string; repo: number
  * repositories, targets 0–99 (branch:main of repos 0–99) drift: 10% of the rows.
  */
 export async function seedW1(sql: Sql, rows: number, installed: readonly string[]): Promise<void> {
-  await sql`TRUNCATE workspace_plugins`;
-  await resetSweeperState(sql);
   const idx = Array.from({ length: rows }, (_, k) => k);
   const t = idx.map((i) => w1Target(i % 1000));
   await sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw, tracked_ref, installed_sha)
@@ -64,13 +75,23 @@ export function buildScaleWorld(sim: GitHubSim, repos = 4000): string[] {
 
 /** `rows` plugins over the scale world, each installed at its repository's original main head. */
 export async function seedScale(sql: Sql, rows: number, installed: readonly string[]): Promise<void> {
-  await sql`TRUNCATE workspace_plugins`;
-  await resetSweeperState(sql);
   const repos = installed.length;
   await sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw, tracked_ref, installed_sha)
     SELECT gen_random_uuid(), 'p' || g, 'github://big/repo' || (g % ${repos}),
       CASE (g / ${repos}) % 3 WHEN 0 THEN 'branch:main' WHEN 1 THEN 'tag:v1.0.0' ELSE 'ref:main' END,
       (${installed as string[]}::text[])[(g % ${repos}) + 1]
+    FROM generate_series(0, ${rows - 1}) AS g`;
+  await sql`VACUUM ANALYZE workspace_plugins`;
+}
+
+/**
+ * The dispatcher's worst case (scripts/dispatcher-sizing.ts): `rows` plugins over 4,000 repositories (10,000
+ * targets of every ref kind), each with its own installed commit, so no two rows share their values.
+ */
+export async function seedUniqueCommits(sql: Sql, rows: number): Promise<void> {
+  await sql`INSERT INTO workspace_plugins (workspace_id, plugin_name, source_raw, tracked_ref, installed_sha)
+    SELECT gen_random_uuid(), 'p' || g, 'github://worst/repo' || (g % 4000),
+      (ARRAY['branch:main', 'tag:v1.0.0', 'ref:main'])[1 + (g / 4000) % 3], md5(g::text) || '00000000'
     FROM generate_series(0, ${rows - 1}) AS g`;
   await sql`VACUUM ANALYZE workspace_plugins`;
 }

@@ -6,7 +6,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { createAdminApp, tokenEnvironment } from "@drift/api";
-import { createEventBridgeNotifier, loadAdminToken } from "@drift/aws";
+import { createEventBridgeNotifier, lambdaNotifySettings, loadAdminToken } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
 import { githubWebBase, Metric, ROLLOUT_METRIC } from "@drift/core";
@@ -30,6 +30,8 @@ const app = createAdminApp({
     eventBusName: config.eventBusName,
   }),
   logger: log,
+  // Subscriptions' URLs are checked against these; applied updates are told right after the decision.
+  notify: lambdaNotifySettings(config),
   onDecision: (decision) =>
     metrics
       .singleMetric()

@@ -7,6 +7,7 @@ import {
   createEventBridgeNotifier,
   createSqsQueue,
   credentialsPreflight,
+  lambdaNotifications,
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
@@ -20,13 +21,20 @@ const notifier = createEventBridgeNotifier({
   eventBusName: config.eventBusName,
 });
 
+const handlerMetrics = powertoolsHandlerMetrics(metrics);
+// Hourly: notification retries and daily digests that no apply or sweep message has sent since.
+const notifications = lambdaNotifications(sql, config, { log, metrics: handlerMetrics.sink });
+
 export const handler = createDispatcherHandler({
   store: createSweepStore(sql),
   queue: createSqsQueue({ client: new SQSClient({}), queueUrl: config.queueUrl }),
-  metrics: powertoolsHandlerMetrics(metrics),
+  metrics: handlerMetrics,
   log,
   // An event whose publish failed after an apply would otherwise wait for the next apply: retry it hourly.
-  afterDispatch: () => publishPendingEvents(createEventOutbox(sql), notifier, log),
+  afterDispatch: async () => {
+    await publishPendingEvents(createEventOutbox(sql), notifier, log);
+    await notifications();
+  },
   // Until the GitHub credentials secret has a value (first deploy), each hour records a skipped sweep instead.
   preflight: credentialsPreflight(new SecretsManagerClient({}), config.githubSecretArn),
 });

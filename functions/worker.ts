@@ -8,6 +8,7 @@ import {
   createSqsRedeliveryDelay,
   createWorkerHandler,
   credentialsResolver,
+  lambdaNotifications,
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
@@ -34,6 +35,8 @@ const resolver = credentialsResolver({
       githubApiUrl: config.githubApiUrl,
       ...(credentials.auth ? { auth: credentials.auth } : {}),
       ...(credentials.giteaToken ? { giteaToken: credentials.giteaToken } : {}),
+      // Several workers share one token's 100 concurrent requests (GitHub's secondary limit): 5 × (8 + 12).
+      packetConcurrency: 12,
       logger: log,
     }),
 });
@@ -44,6 +47,8 @@ const notifier = createEventBridgeNotifier({
   client: new EventBridgeClient({}),
   eventBusName: config.eventBusName,
 });
+
+const handlerMetrics = powertoolsHandlerMetrics(metrics);
 
 export const handler = createWorkerHandler({
   store: createSweepStore(sql, { minReleaseAgeMs }),
@@ -70,8 +75,10 @@ export const handler = createWorkerHandler({
       },
     }),
   }),
-  metrics: powertoolsHandlerMetrics(metrics),
+  metrics: handlerMetrics,
   log,
+  // The drift groups and integrity events this batch recorded are told now, not at the next hourly dispatch.
+  afterBatch: lambdaNotifications(sql, config, { log, metrics: handlerMetrics.sink }),
   // A message waiting for a rate limit (or a transient retry) comes back after it, not after the 722 s timeout.
   redelivery: createSqsRedeliveryDelay(new SQSClient({})),
 });

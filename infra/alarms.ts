@@ -6,7 +6,9 @@
  */
 import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
 import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
+import { notificationAlarmSpecs } from "./notifications";
 import {
+  BUDGET_APIS,
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
   HOUR,
@@ -36,161 +38,180 @@ export interface AlarmSpec {
   >;
 }
 
+/** Exactly the dimension set the code emits for a product metric: service (and FailureKind), and the stage. */
+const productDims = (stage: string, metric: MetricName, extra: Record<string, string> = {}) => ({
+  service: onlyService(metric),
+  stage,
+  ...extra,
+});
+
 /**
- * The nine alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
- * signatures refused.
+ * The ten alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
+ * signatures refused (and the supply-chain, rollout and notification ones). One function per alarm, so each reads
+ * as CloudWatch shows it.
  */
 export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[] {
-  // Long on purpose: one literal per alarm, so each reads as CloudWatch will show it.
   const { stage } = settings;
-  // Exactly the dimension set the code emits: service (and FailureKind), and the stage.
-  const productDims = (metric: MetricName, extra: Record<string, string> = {}) => ({
-    service: onlyService(metric),
-    stage,
-    ...extra,
-  });
+  return [
+    dlqAlarm(refs),
+    failureRatioAlarm(stage),
+    rateBudgetAlarm(settings),
+    noCompletedSweepAlarm(stage),
+    ...dispatcherAlarms(refs),
+    webhookSignatureAlarm(stage),
+    ...supplyChainAlarmSpecs(stage),
+    ...rolloutAlarmSpecs(stage),
+    ...notificationAlarmSpecs(stage),
+  ];
+}
+
+function dlqAlarm(refs: AlarmRefs): AlarmSpec {
+  return {
+    name: "DlqNotEmpty",
+    args: {
+      alarmDescription:
+        "Sweep messages failed 5 times and are in the dead-letter queue. Inspect them, fix, then redrive.",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: refs.dlqName },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+    },
+  };
+}
+
+function failureRatioAlarm(stage: string): AlarmSpec {
   const failedQueries = COUNTED_FAILURE_KINDS.map((kind) => ({
     id: `failed_${kind}`,
     returnData: false,
     metric: {
       namespace: METRICS_NAMESPACE,
       metricName: Metric.TargetsFailed,
-      dimensions: productDims(Metric.TargetsFailed, { FailureKind: kind }),
+      dimensions: productDims(stage, Metric.TargetsFailed, { FailureKind: kind }),
       stat: "Sum",
       period: HOUR,
     },
   }));
-  return [
-    {
-      name: "DlqNotEmpty",
-      args: {
-        alarmDescription:
-          "Sweep messages failed 5 times and are in the dead-letter queue. Inspect them, fix, then redrive.",
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: refs.dlqName },
-        statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+  return {
+    name: "FailureRatioHigh",
+    args: {
+      alarmDescription: `More than ${FAILURE_RATIO_THRESHOLD * 100}% of the targets attempted in an hour failed to resolve (at least ${FAILURE_RATIO_MIN_TARGETS} attempted). See "Failed targets by kind".`,
+      metricQueries: [
+        {
+          id: "resolved",
+          returnData: false,
+          metric: {
+            namespace: METRICS_NAMESPACE,
+            metricName: Metric.TargetsResolved,
+            dimensions: productDims(stage, Metric.TargetsResolved),
+            stat: "Sum",
+            period: HOUR,
+          },
+        },
+        ...failedQueries,
+        { id: "failed", returnData: false, expression: failedSumExpression(COUNTED_FAILURE_KINDS) },
+        { id: "attempted", returnData: false, expression: "FILL(resolved, 0) + failed" },
+        {
+          id: "ratio",
+          label: "failure ratio",
+          returnData: true,
+          // Quiet on tiny samples: 1 failure out of 2 is not an incident.
+          expression: `IF(attempted >= ${FAILURE_RATIO_MIN_TARGETS}, failed / attempted, 0)`,
+        },
+      ],
+      evaluationPeriods: 1,
+      threshold: FAILURE_RATIO_THRESHOLD,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
     },
-    {
-      name: "FailureRatioHigh",
-      args: {
-        alarmDescription: `More than ${FAILURE_RATIO_THRESHOLD * 100}% of the targets attempted in an hour failed to resolve (at least ${FAILURE_RATIO_MIN_TARGETS} attempted). See "Failed targets by kind".`,
-        metricQueries: [
-          {
-            id: "resolved",
-            returnData: false,
-            metric: {
-              namespace: METRICS_NAMESPACE,
-              metricName: Metric.TargetsResolved,
-              dimensions: productDims(Metric.TargetsResolved),
-              stat: "Sum",
-              period: HOUR,
-            },
+  };
+}
+
+function rateBudgetAlarm(settings: StageSettings): AlarmSpec {
+  return {
+    name: "RateBudgetLow",
+    args: {
+      alarmDescription: `A GitHub rate budget (GraphQL points or REST requests) fell below ${settings.rateBudgetLowThreshold}: sweeps are deferring targets. Add credentials (a GitHub App has a larger budget) or sweep less often.`,
+      // Each budget is its own series; the alarm watches the lower of the two.
+      metricQueries: [
+        ...BUDGET_APIS.map((api) => ({
+          id: `left_${api}`,
+          returnData: false,
+          metric: {
+            namespace: METRICS_NAMESPACE,
+            metricName: Metric.GitHubBudgetRemaining,
+            dimensions: productDims(settings.stage, Metric.GitHubBudgetRemaining, { Api: api }),
+            stat: "Minimum",
+            period: 300,
           },
-          ...failedQueries,
-          { id: "failed", returnData: false, expression: failedSumExpression(COUNTED_FAILURE_KINDS) },
-          { id: "attempted", returnData: false, expression: "FILL(resolved, 0) + failed" },
-          {
-            id: "ratio",
-            label: "failure ratio",
-            returnData: true,
-            // Quiet on tiny samples: 1 failure out of 2 is not an incident.
-            expression: `IF(attempted >= ${FAILURE_RATIO_MIN_TARGETS}, failed / attempted, 0)`,
-          },
-        ],
-        evaluationPeriods: 1,
-        threshold: FAILURE_RATIO_THRESHOLD,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+        })),
+        {
+          id: "lowest",
+          label: "lowest GitHub budget remaining",
+          returnData: true,
+          expression: `MIN([${BUDGET_APIS.map((api) => `left_${api}`).join(", ")}])`,
+        },
+      ],
+      evaluationPeriods: 1,
+      threshold: settings.rateBudgetLowThreshold,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "notBreaching",
     },
-    {
-      name: "RateBudgetLow",
-      args: {
-        alarmDescription: `GitHub rate budget fell below ${settings.rateBudgetLowThreshold} points: sweeps are deferring targets. Add credentials (a GitHub App has a larger budget) or sweep less often.`,
-        namespace: METRICS_NAMESPACE,
-        metricName: Metric.RateBudgetRemaining,
-        dimensions: productDims(Metric.RateBudgetRemaining),
-        statistic: "Minimum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: settings.rateBudgetLowThreshold,
-        comparisonOperator: "LessThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+  };
+}
+
+function noCompletedSweepAlarm(stage: string): AlarmSpec {
+  const services = METRIC_SERVICE[Metric.SweepsCompleted];
+  return {
+    name: "NoCompletedSweep",
+    args: {
+      alarmDescription:
+        "No sweep completed in the last 2 hours. Check the dispatcher's errors, the schedule and the queue.",
+      metricQueries: [
+        ...services.map((service) => ({
+          id: `completed_${service}`,
+          returnData: false,
+          metric: {
+            namespace: METRICS_NAMESPACE,
+            metricName: Metric.SweepsCompleted,
+            dimensions: { service, stage },
+            stat: "Sum",
+            period: 2 * HOUR,
+          },
+        })),
+        // A sweep skipped because the deployment is not configured yet is not an incident (docs/deploy.md), and a
+        // deploy marks the start of a stage's life: no sweep could have completed before its first hour.
+        ...[Metric.SweepsSkipped, Metric.Deployments].map((metricName) => ({
+          id: metricName === Metric.SweepsSkipped ? "skipped" : "deployed",
+          returnData: false,
+          metric: {
+            namespace: METRICS_NAMESPACE,
+            metricName,
+            dimensions: productDims(stage, metricName),
+            stat: "Sum",
+            period: 2 * HOUR,
+          },
+        })),
+        {
+          id: "completed",
+          label: "sweeps completed (or skipped: not configured; or a deploy in the window)",
+          returnData: true,
+          expression: [...services.map((s) => `completed_${s}`), "skipped", "deployed"]
+            .map((id) => `FILL(${id}, 0)`)
+            .join(" + "),
+        },
+      ],
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      // No data at all is exactly the failure this alarm exists for.
+      treatMissingData: "breaching",
     },
-    {
-      name: "NoCompletedSweep",
-      args: {
-        alarmDescription:
-          "No sweep completed in the last 2 hours. Check the dispatcher's errors, the schedule and the queue.",
-        metricQueries: [
-          ...METRIC_SERVICE[Metric.SweepsCompleted].map((service) => ({
-            id: `completed_${service}`,
-            returnData: false,
-            metric: {
-              namespace: METRICS_NAMESPACE,
-              metricName: Metric.SweepsCompleted,
-              dimensions: { service, stage },
-              stat: "Sum",
-              period: 2 * HOUR,
-            },
-          })),
-          {
-            // A sweep skipped because the deployment is not configured yet is not an incident (docs/deploy.md).
-            id: "skipped",
-            returnData: false,
-            metric: {
-              namespace: METRICS_NAMESPACE,
-              metricName: Metric.SweepsSkipped,
-              dimensions: productDims(Metric.SweepsSkipped),
-              stat: "Sum",
-              period: 2 * HOUR,
-            },
-          },
-          {
-            // A deploy marks the start of a stage's life: no sweep could have completed before its first hour.
-            id: "deployed",
-            returnData: false,
-            metric: {
-              namespace: METRICS_NAMESPACE,
-              metricName: Metric.Deployments,
-              dimensions: productDims(Metric.Deployments),
-              stat: "Sum",
-              period: 2 * HOUR,
-            },
-          },
-          {
-            id: "completed",
-            label: "sweeps completed (or skipped: not configured; or a deploy in the window)",
-            returnData: true,
-            expression: [
-              ...METRIC_SERVICE[Metric.SweepsCompleted].map((s) => `completed_${s}`),
-              "skipped",
-              "deployed",
-            ]
-              .map((id) => `FILL(${id}, 0)`)
-              .join(" + "),
-          },
-        ],
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        // No data at all is exactly the failure this alarm exists for.
-        treatMissingData: "breaching",
-      },
-    },
-    ...dispatcherAlarms(refs),
-    webhookSignatureAlarm(stage),
-    ...supplyChainAlarmSpecs(stage),
-    ...rolloutAlarmSpecs(stage),
-  ];
+  };
 }
 
 /** Deliveries refused in an hour above which the webhook secret is probably out of step with the hosts. */

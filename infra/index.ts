@@ -7,7 +7,7 @@ import { createEventBus } from "./events";
 import { createApi } from "./functions/api";
 import { createDispatcher } from "./functions/dispatcher";
 import { createMigration } from "./functions/migrate";
-import { createWorker } from "./functions/worker";
+import { createRecheckWorker, createWorker } from "./functions/worker";
 import { createNetwork } from "./network";
 import { createObservability } from "./observability";
 import { createQueues } from "./queue";
@@ -26,7 +26,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
 
   const secrets = createSecrets(settings);
   const bus = createEventBus();
-  const { queue, dlq } = createQueues();
+  const { queue, recheckQueue, dlq } = createQueues();
 
   // Migrations first: nothing below should run against a schema it does not have.
   const migration = createMigration(ctx, [databases.owner, databases.app]);
@@ -34,7 +34,9 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
   const dispatcher = createDispatcher(afterMigration, queue, bus, secrets.github);
   const worker = createWorker(afterMigration, queue, secrets.github, bus);
   const api = createApi(afterMigration, bus, secrets.adminToken);
-  const webhook = createWebhook(afterMigration, queue);
+  // Webhook re-checks have a path of their own: no batching window between a push and its re-check.
+  const recheckWorker = createRecheckWorker(afterMigration, recheckQueue, secrets.github, bus);
+  const webhook = createWebhook(afterMigration, recheckQueue);
   createSchedule(settings, dispatcher);
   const rollouts = createRolloutTicker(afterMigration, bus);
 
@@ -55,6 +57,8 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
     dispatcherFunctionName: dispatcher.name,
     rolloutTickerFunctionName: rollouts.function.name,
     queueUrl: queue.url,
+    recheckQueueUrl: recheckQueue.url,
+    recheckWorkerFunctionName: recheckWorker.functionName,
     dlqUrl: dlq.url,
     dlqArn: dlq.arn,
     eventBusName: bus.name,

@@ -5,7 +5,8 @@
  * The product's metrics are Embedded Metric Format lines written by Powertools Metrics in namespace
  * METRICS_NAMESPACE with the dimensions `service` (POWERTOOLS_SERVICE_NAME, set per function in infra/functions)
  * and `stage` (DRIFT_STAGE, a Powertools default dimension: packages/aws createLambdaMetrics). CloudWatch matches
- * dimension sets exactly, so every query names `service`, `stage` (and `FailureKind` for TargetsFailed) exactly
+ * dimension sets exactly, so every query names `service`, `stage` (and `FailureKind` for TargetsFailed, `Api` for
+ * the GitHub request and budget metrics) exactly
  * as the code emits them. METRIC_SERVICE says which function emits which metric.
  */
 import { METRICS_NAMESPACE, type MetricName } from "../packages/core/src/metrics";
@@ -39,7 +40,7 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   DriftSuperseded: ["dispatcher", "worker"],
   GitHubRequests: ["worker"],
   GitHubPointsUsed: ["worker"],
-  RateBudgetRemaining: ["worker"],
+  GitHubBudgetRemaining: ["worker"],
   MessagesRejected: ["worker"],
   UpdatesApplied: ["api"],
   UpdatesDismissed: ["api"],
@@ -57,7 +58,16 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   UpdatesRolledBack: ["api", "rollout"],
   RolloutWavesStarted: ["api", "worker", "rollout"],
   RolloutsHalted: ["api", "rollout"],
+  // Sent by the functions that drain the outbox: the worker after each batch, the dispatcher hourly (the API's
+  // sends right after a decision are not counted; the next worker or dispatcher run reports any failure).
+  NotificationsSent: ["dispatcher", "worker"],
+  NotificationsFailed: ["dispatcher", "worker"],
+  NotificationsFailing: ["dispatcher", "worker"],
 };
+
+/** The `Api` dimension values: of GitHubRequests (all three) and GitHubBudgetRemaining (GitHub's two budgets). */
+export const REQUEST_APIS = ["graphql", "rest", "gitea"] as const;
+export const BUDGET_APIS = ["graphql", "rest"] as const;
 
 /** The `Event` dimension values of WebhookDeliveries (packages/api/src/webhooks: the re-check events, ping, other). */
 export const WEBHOOK_EVENTS = ["push", "create", "delete", "release", "ping", "other"] as const;

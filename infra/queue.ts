@@ -14,8 +14,17 @@ export const WORKER_BATCH_WINDOW_SECONDS = 2;
 /** Receives before a message goes to the DLQ: transient failures get several tries, poison stops there. */
 export const DLQ_MAX_RECEIVE_COUNT = 5;
 export const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 6 * WORKER_TIMEOUT_SECONDS + WORKER_BATCH_WINDOW_SECONDS;
+/**
+ * Webhook re-checks wait for no batch: a delivery is one message, and the 2 s window would be most of the time
+ * from a push to its pending row. Their own queue, read by the same worker code with no batching window.
+ */
+export const RECHECK_BATCH_WINDOW_SECONDS = 0;
+export const RECHECK_VISIBILITY_TIMEOUT_SECONDS = 6 * WORKER_TIMEOUT_SECONDS + RECHECK_BATCH_WINDOW_SECONDS;
 
-/** The sweep queue (dispatcher → workers) with its DLQ (14 days to look at what failed, the SQS maximum). */
+/**
+ * The sweep queue (dispatcher → workers) and the re-check queue (webhooks → the same worker code, no batching
+ * window), with one DLQ (14 days to look at what failed, the SQS maximum).
+ */
 export function createQueues() {
   const dlq = new sst.aws.Queue("SweepDlq", {
     transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
@@ -26,7 +35,13 @@ export function createQueues() {
     // A message older than a day belongs to a sweep long superseded; the next sweep re-dispatches its targets.
     transform: { queue: { messageRetentionSeconds: 24 * 3600 } },
   });
-  return { queue, dlq };
+  const recheckQueue = new sst.aws.Queue("RecheckQueue", {
+    visibilityTimeout: `${RECHECK_VISIBILITY_TIMEOUT_SECONDS} seconds`,
+    dlq: { queue: dlq.arn, retry: DLQ_MAX_RECEIVE_COUNT },
+    // An hour-old re-check is the next sweep's work.
+    transform: { queue: { messageRetentionSeconds: 3600 } },
+  });
+  return { queue, recheckQueue, dlq };
 }
 
 /** The IAM statement the dispatcher needs to fan out (SendMessageBatch is authorised as SendMessage). */

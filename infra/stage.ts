@@ -71,6 +71,8 @@ export interface StageSettings {
   readonly rateBudgetLowThreshold: number;
   /** DRIFT_MIN_RELEASE_AGE for the worker (a duration such as 72h; "0": no cooling down). */
   readonly minReleaseAge: string;
+  /** DRIFT_ADMIN_URL: the admin page notifications link to (https; "" for no link). */
+  readonly adminUrl: string;
 }
 
 const PRODUCTION_STAGES = new Set(["prod", "production"]);
@@ -206,5 +208,15 @@ export function stageSettings(stage: string, env: Env = {}): StageSettings {
     alarmEmail: env.DRIFT_ALARM_EMAIL?.trim() || undefined,
     rateBudgetLowThreshold: integer(env, "DRIFT_RATE_BUDGET_LOW", 500, 0, 1_000_000),
     minReleaseAge: releaseAge(env),
+    adminUrl: adminPageUrl(env),
   };
+}
+
+/** DRIFT_ADMIN_URL, when set, must be an https URL (notifications link to it). */
+function adminPageUrl(env: Env): string {
+  const value = env.DRIFT_ADMIN_URL?.trim() ?? "";
+  if (value && !/^https:\/\/[^\s/]+/.test(value)) {
+    throw new Error(`DRIFT_ADMIN_URL must be an https:// URL, got "${value}"`);
+  }
+  return value;
 }

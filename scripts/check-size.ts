@@ -1,5 +1,5 @@
 /**
- * House check (`npm run check:size`): lists every file in packages/ and functions/ over 300 lines and every
+ * House check (`npm run check:size`): lists every file in packages/, functions/ and infra/ over 300 lines and every
  * function over 80 lines that does not say why at its top. A long file says why in a `// size: …` comment in its
  * first lines; a long function in a `// size: …` comment as the first line of its body (or just above it).
  * Exits 1 when it lists anything. Uses the TypeScript compiler's parser, so arrow functions, methods and nested
@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import ts from "typescript";
 
 const ROOT = join(import.meta.dirname, "..");
-const ROOTS = ["packages", "functions"];
+const ROOTS = ["packages", "functions", "infra"];
 const MAX_FILE_LINES = 300;
 const MAX_FUNCTION_LINES = 80;
 const REASON = /\/\/\s*size:\s*\S/;

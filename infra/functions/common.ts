@@ -69,6 +69,10 @@ export function baseFunctionArgs(
       POWERTOOLS_LOG_LEVEL: ctx.settings.production ? "INFO" : "DEBUG",
       // The `stage` dimension of every metric: stages of one account and region never share a series.
       [RUNTIME_ENV.stage]: ctx.settings.stage,
+      // The functions that send notifications link their messages to the admin page, when one is configured.
+      ...(ctx.settings.adminUrl && ["dispatcher", "worker", "api"].includes(service)
+        ? { [RUNTIME_ENV.adminUrl]: ctx.settings.adminUrl }
+        : {}),
       ...environment,
     },
   };

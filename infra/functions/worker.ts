@@ -1,6 +1,11 @@
 import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
 import { publishTo } from "../events";
-import { WORKER_BATCH_SIZE, WORKER_BATCH_WINDOW_SECONDS, WORKER_TIMEOUT_SECONDS } from "../queue";
+import {
+  RECHECK_BATCH_WINDOW_SECONDS,
+  WORKER_BATCH_SIZE,
+  WORKER_BATCH_WINDOW_SECONDS,
+  WORKER_TIMEOUT_SECONDS,
+} from "../queue";
 import { readSecret } from "../secrets";
 import { baseFunctionArgs, type FunctionContext, functionOptions } from "./common";
 
@@ -18,6 +23,10 @@ export function createWorker(
   queue: sst.aws.Queue,
   githubSecret: aws.secretsmanager.Secret,
   bus: sst.aws.Bus,
+  path: { windowSeconds: number; maxConcurrency: number } = {
+    windowSeconds: WORKER_BATCH_WINDOW_SECONDS,
+    maxConcurrency: ctx.settings.workerMaxConcurrency,
+  },
 ) {
   const subscriber = queue.subscribe(
     {
@@ -38,12 +47,12 @@ export function createWorker(
     {
       batch: {
         size: WORKER_BATCH_SIZE,
-        window: `${WORKER_BATCH_WINDOW_SECONDS} seconds`,
+        window: `${path.windowSeconds} seconds`,
         partialResponses: true,
       },
       transform: {
         eventSourceMapping: {
-          scalingConfig: { maximumConcurrency: ctx.settings.workerMaxConcurrency },
+          scalingConfig: { maximumConcurrency: path.maxConcurrency },
         },
       },
     },
@@ -53,4 +62,21 @@ export function createWorker(
     subscriber,
     functionName: subscriber.apply((s) => s.nodes.function.apply((fn) => fn.name)),
   };
+}
+
+/**
+ * The re-check path: webhook re-checks on their own queue, read by the same worker code and settings with no
+ * batching window (a delivery is handled as soon as it is queued) and at most 2 at once (the Lambda minimum):
+ * re-checks are few, and the sweep's workers keep their share of Postgres.
+ */
+export function createRecheckWorker(
+  ctx: FunctionContext,
+  recheckQueue: sst.aws.Queue,
+  githubSecret: aws.secretsmanager.Secret,
+  bus: sst.aws.Bus,
+) {
+  return createWorker(ctx, recheckQueue, githubSecret, bus, {
+    windowSeconds: RECHECK_BATCH_WINDOW_SECONDS,
+    maxConcurrency: 2,
+  });
 }

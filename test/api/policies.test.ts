@@ -28,8 +28,15 @@ describe(`policies API (${label})`, () => {
       auto_apply: "patch",
       min_release_age: "3d",
     });
-    const plugin = await put({ workspace_id: ws, plugin_name: "lint", auto_apply: "none" });
+    expect(global.json().require).toBe("none");
+    const plugin = await put({
+      workspace_id: ws,
+      plugin_name: "lint",
+      auto_apply: "none",
+      require: "immutable",
+    });
     expect(plugin.status).toBe(201);
+    expect(plugin.json().require).toBe("immutable");
     // Same scope again: replaced, not duplicated.
     const again = await put({ auto_apply: "minor" });
     expect(again.status).toBe(200);
@@ -54,6 +61,8 @@ describe(`policies API (${label})`, () => {
     [{ plugin_name: "lint", auto_apply: "patch" }, "plugin_name"],
     [{ workspace_id: "not-a-uuid" }, "workspace_id"],
     [{ auto_apply: "patch", extra: 1 }, "extra"],
+    [{ auto_apply: "patch", require: "notarized" }, "require"],
+    [{ auto_apply: "patch", require: null }, "require"],
   ])("refuses %j with a 400 naming %s", async (body, field) => {
     const res = await put(body);
     expect(res.status).toBe(400);

@@ -96,6 +96,8 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
           TargetsFailed: "FailureKind",
           DriftDetected: "DriftKind",
           IntegrityEvents: "IntegrityKind",
+          GitHubRequests: "Api",
+          GitHubBudgetRemaining: "Api",
         }[m.Name as string];
         if (extra) {
           expect([...dims].sort()).toEqual([extra, "service", "stage"].sort());
@@ -120,7 +122,8 @@ describe("metrics in CloudWatch Embedded Metric Format", () => {
     expect(values.get("worker:DriftNew")).toBe(2);
     expect(values.get("DriftDetected:new_version")).toBe(1);
     expect(values.get("DriftDetected:ref_moved")).toBe(1);
-    expect(values.get("worker:GitHubRequests")).toBeGreaterThanOrEqual(1);
+    // Per API: the GraphQL queries this sweep sent, on their own series (REST requests are another budget).
+    expect(values.get("GitHubRequests:graphql")).toBeGreaterThanOrEqual(1);
     expect(values.get("worker:SweepsCompleted")).toBe(1);
     expect(values.get("worker:SweepDuration")).toBeGreaterThan(0);
     expect(units.get("SweepDuration")).toBe("Milliseconds");

@@ -1,4 +1,11 @@
-import { classifyRow, parseInstalledSha, parseSource, parseTrackedRef, shaMatches } from "@drift/core";
+import {
+  classifyRow,
+  formatTrackedRef,
+  parseInstalledSha,
+  parseSource,
+  parseTrackedRef,
+  shaMatches,
+} from "@drift/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -78,9 +85,20 @@ describe("parseTrackedRef", () => {
     ["ref:main", { type: "ref", name: "main" }],
     ["branch:release/1.x", { type: "branch", name: "release/1.x" }],
     ["sha:ABCDEF0", { type: "sha", sha: "abcdef0" }],
+    ["tag:latest:lint@", { type: "latest", prefix: "lint@" }],
+    ["semver:^2:plugins/lint/v", { type: "semver", range: "^2", prefix: "plugins/lint/v" }],
+    ["semver:>=1 <3:fmt-", { type: "semver", range: ">=1 <3", prefix: "fmt-" }],
   ])("parses %j", (raw, expected) => {
     expect(parseTrackedRef(raw)).toEqual({ status: "ok", value: expected });
   });
+
+  it.each(["tag:latest:lint@", "semver:^2:plugins/lint/v", "tag:latest", "semver:^1.4"])(
+    "%j keeps its canonical text (target keys)",
+    (raw) => {
+      const parsed = parseTrackedRef(raw);
+      expect(parsed.status === "ok" && formatTrackedRef(parsed.value)).toBe(raw);
+    },
+  );
 
   it.each(["none", "None", "NONE", "", "  ", null])("%j is not tracked (skipped)", (raw) => {
     expect(parseTrackedRef(raw).status).toBe("skipped");
@@ -94,6 +112,14 @@ describe("parseTrackedRef", () => {
     "branch:has space",
     "branch:x\u0000",
     "semver:not a range!",
+    "tag:latest:",
+    "tag:latest:a..b",
+    "tag:latest:x y",
+    "tag:latest:-x",
+    "tag:latest:a:b",
+    "tag:latest:x@{",
+    "semver:^2:",
+    "semver:banana:lint@",
     "sha:xyz1234",
     "sha:abc12",
     `sha:${"a".repeat(65)}`,

@@ -1,14 +1,17 @@
 import {
   allowsAutoApply,
   coolingDownLabel,
+  isTrustDowngrade,
   judgeTags,
   makeTarget,
+  meetsRequirement,
   minReleaseAgeSetting,
   observeTags,
   parseReleaseAge,
   parseSource,
   parseTrackedRef,
   type TargetOutcome,
+  type Trust,
   versionBump,
 } from "@drift/core";
 import { describe, expect, it } from "vitest";
@@ -66,6 +69,31 @@ describe("semver bump and auto-apply", () => {
     ])
       expect(allowsAutoApply("any", { ...row, ...bad }), JSON.stringify(bad)).toBe(false);
     expect(allowsAutoApply("any", { ...row, signature: "unsigned" })).toBe(true);
+  });
+  it("reads versions after a tag prefix; a tag without it is no version", () => {
+    expect(versionBump("lint@1.2.3", "lint@1.2.4", "lint@")).toBe("patch");
+    expect(versionBump("plugins/x/v1.9.0", "plugins/x/v2.0.0", "plugins/x/v")).toBe("major");
+    expect(versionBump("fmt@1.2.3", "lint@1.2.4", "lint@")).toBeNull();
+    const prefixed = { ...row, from_version: "lint@1.0.0", to_version: "lint@1.0.1" };
+    expect(allowsAutoApply("patch", { ...prefixed, tracked_ref: "tag:latest:lint@" })).toBe(true);
+    expect(allowsAutoApply("patch", { ...prefixed, tracked_ref: "tag:latest" })).toBe(false);
+  });
+  it("require: immutable accepts only an immutable release, signed also a valid signature; a downgrade never", () => {
+    const minor = (trust: Trust | null, extra = {}) => ({ ...row, trust, ...extra });
+    expect(allowsAutoApply("minor", minor("immutable_release"), "immutable")).toBe(true);
+    expect(allowsAutoApply("minor", minor("signed"), "immutable")).toBe(false);
+    expect(allowsAutoApply("minor", minor("signed"), "signed")).toBe(true);
+    expect(allowsAutoApply("minor", minor("immutable_release"), "signed")).toBe(true);
+    expect(allowsAutoApply("minor", minor("none"), "signed")).toBe(false);
+    expect(allowsAutoApply("minor", minor(null), "signed")).toBe(false);
+    expect(allowsAutoApply("minor", minor(null), "none")).toBe(true);
+    expect(allowsAutoApply("minor", minor("signed", { trust_downgrade: true }))).toBe(false);
+    expect(isTrustDowngrade("signed", "none")).toBe(true);
+    expect(isTrustDowngrade("immutable_release", "signed")).toBe(true);
+    expect(isTrustDowngrade("signed", "immutable_release")).toBe(false);
+    expect(isTrustDowngrade(null, "none")).toBe(false);
+    expect(isTrustDowngrade("signed", null)).toBe(false);
+    expect(meetsRequirement("immutable_release", "immutable")).toBe(true);
   });
 });
 

@@ -29,6 +29,7 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
   it("may read and write its own tables, read workspace_plugins and update only installed_sha there", async () => {
     const sql = env.db.sql;
     const webhookTables = ["drift_webhook_deliveries", "drift_rechecks", "drift_recheck_guards"];
+    const notificationTables = ["drift_notification_subscriptions", "drift_notification_deliveries"];
     for (const table of [
       "drift_targets",
       "drift_plugin_targets",
@@ -37,6 +38,7 @@ describe(`application role drift_app (${onServer ? "PostgreSQL" : "PGlite"})`, (
       "drift_review_packets",
       "drift_review_compares",
       ...webhookTables,
+      ...notificationTables,
     ]) {
       for (const what of ["SELECT", "INSERT", "UPDATE", "DELETE"]) {
         expect(await privilege(sql, table, what), `${what} on ${table}`).toBe(true);

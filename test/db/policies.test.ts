@@ -43,13 +43,13 @@ const policy = async (input: Parameters<typeof putPolicy>[1]) => {
 };
 
 describe(`cooling down and auto-apply (${label})`, () => {
-  it("a young release waits until ready_at, then the next sweep applies it only where a policy allows the bump", async () => {
+  it("a young version waits until its first sighting + the age, then the next sweep applies it only where a policy allows the bump", async () => {
     const w = env.sim.world;
     w.createRepo("pol/lint");
     const v100 = w.tag("pol/lint", "v1.0.0").commit;
     w.commit("pol/lint");
     const v101 = w.tag("pol/lint", "v1.0.1").commit;
-    const published = Date.parse(w.release("pol/lint", "v1.0.1").publishedAt as string);
+    w.release("pol/lint", "v1.0.1"); // mutable: its publication date is the author's, not used
     w.createRepo("pol/fmt");
     const f100 = w.tag("pol/fmt", "v1.0.0").commit;
     w.commit("pol/fmt");
@@ -69,24 +69,25 @@ describe(`cooling down and auto-apply (${label})`, () => {
       min_release_age: "1h",
     });
 
-    // One hour after the release: pending, cooling down until release + 2 h (the plugin policy: + 1 h).
-    let clock = published + HOUR;
+    // First seen by the sweep at `seen`: pending, cooling down until seen + 2 h (the plugin policy: + 1 h).
+    const seen = Date.parse("2030-01-01T00:00:00Z");
+    let clock = seen;
     const opts = { now: () => new Date(clock), minReleaseAgeMs: 4 * HOUR };
     const first = await sweep(env.db.sql, env.sim, opts);
     expect(first.policies).toMatchObject({ autoApplied: 0 });
     const young = await rowOf(a, "lint");
     expect(young?.status).toBe("pending");
-    expect(young?.ready_at?.getTime()).toBe(published + 2 * HOUR);
-    expect((await rowOf(a, "pinned-by-plugin"))?.ready_at?.getTime()).toBe(published + HOUR);
+    expect(young?.ready_at?.getTime()).toBe(seen + 2 * HOUR);
+    expect((await rowOf(a, "pinned-by-plugin"))?.ready_at?.getTime()).toBe(seen + HOUR);
     // No policy of its own: the global one, which sets no age, so DRIFT_MIN_RELEASE_AGE (4 h) applies.
-    expect((await rowOf(b, "lint"))?.ready_at?.getTime()).toBe(published + 4 * HOUR);
+    expect((await rowOf(b, "lint"))?.ready_at?.getTime()).toBe(seen + 4 * HOUR);
     const early = await decideIn(env.db.sql, young?.id as string, "apply", { now: new Date(clock) });
     expect(early).toMatchObject({ kind: "conflict", code: "cooling_down" });
 
     // Just before ready_at: still nothing; at ready_at the next sweep applies the patch in workspace a only.
-    clock = published + 2 * HOUR - 1000;
+    clock = seen + 2 * HOUR - 1000;
     expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(0);
-    clock = published + 2 * HOUR;
+    clock = seen + 2 * HOUR;
     const ready = await sweep(env.db.sql, env.sim, opts);
     expect(ready.policies.autoApplied).toBe(1);
     expect(await rowOf(a, "lint")).toMatchObject({ status: "applied", decided_by: `policy:${wsPolicy}` });
@@ -98,60 +99,10 @@ describe(`cooling down and auto-apply (${label})`, () => {
     expect(events.map((e) => e.detail.to_sha)).toEqual([v101]);
     // Forced, a manual apply ignores cooling down.
     const forced = await decideIn(env.db.sql, (await rowOf(b, "lint"))?.id as string, "apply", {
-      now: new Date(published),
+      now: new Date(seen),
       force: true,
     });
     expect(forced.kind).toBe("applied");
-  });
-
-  it("without a release, an annotated tag's tagger date is the drift's date; a lightweight tag's is its commit's", async () => {
-    const w = env.sim.world;
-    const dates = (repo: string, tagged: { ref: string; commit: string }) => {
-      const objects = w.repo(repo).objects;
-      const date = (sha: string) => Date.parse((objects.get(sha) as { date: string }).date);
-      return { committed: date(tagged.commit), tagged: date(tagged.ref) };
-    };
-    w.createRepo("age/annotated");
-    const a1 = w.tag("age/annotated", "v1.0.0").commit;
-    const aNext = w.commit("age/annotated");
-    w.commit("age/annotated", "side"); // the world moves on: the tag is made later than its commit
-    const annotated = dates(
-      "age/annotated",
-      w.tag("age/annotated", "v1.1.0", { annotated: true, target: aNext }),
-    );
-    expect(annotated.tagged).toBeGreaterThan(annotated.committed);
-    w.createRepo("age/light");
-    const l1 = w.tag("age/light", "v1.0.0").commit;
-    const lNext = w.commit("age/light");
-    w.commit("age/light", "side");
-    const light = dates("age/light", w.tag("age/light", "v1.1.0", { target: lNext }));
-    const ws = randomUUID();
-    await follow(ws, "annotated", "age/annotated", "tag:latest", a1);
-    await follow(ws, "light", "age/light", "tag:latest", l1);
-    const pol = await policy({ auto_apply: "minor", min_release_age: "3h" });
-
-    let clock = annotated.tagged + HOUR;
-    const opts = { now: () => new Date(clock), minReleaseAgeMs: 0 };
-    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(0);
-    expect((await rowOf(ws, "annotated"))?.ready_at?.getTime()).toBe(annotated.tagged + 3 * HOUR);
-    expect((await rowOf(ws, "light"))?.ready_at?.getTime()).toBe(light.committed + 3 * HOUR);
-    const packets = await env.db.sql<{ to_version: string; tagged_at: Date | null; release: unknown }[]>`
-      SELECT to_version, tagged_at, release FROM drift_review_packets ORDER BY tagged_at NULLS LAST`;
-    expect(packets).toEqual([
-      { to_version: "v1.1.0", tagged_at: new Date(annotated.tagged), release: null },
-      { to_version: "v1.1.0", tagged_at: null, release: null },
-    ]);
-
-    // Ready at the tagger date + 3 h, not at the (earlier) commit date + 3 h.
-    clock = annotated.committed + 3 * HOUR;
-    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(0);
-    clock = annotated.tagged + 3 * HOUR - 1000;
-    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(0);
-    clock = annotated.tagged + 3 * HOUR;
-    expect(light.committed).toBeGreaterThan(annotated.tagged); // made later: not ready yet
-    expect((await sweep(env.db.sql, env.sim, opts)).policies.autoApplied).toBe(1);
-    expect(await rowOf(ws, "annotated")).toMatchObject({ status: "applied", decided_by: `policy:${pol}` });
-    expect((await rowOf(ws, "light"))?.status).toBe("pending");
   });
 
   /**

@@ -27,7 +27,7 @@ let server: AdminServer;
 let browser: Browser;
 const logger = captureLogger();
 const fleet: SeededUpdate[] = [];
-const seeded = {} as Record<"moved" | "linter" | "bidi" | "long" | "html", SeededUpdate>;
+const seeded = {} as Record<"moved" | "linter" | "bidi" | "long" | "html" | "downgrade", SeededUpdate>;
 
 async function seedWorld(): Promise<void> {
   const [cur, next] = [sha("fleet-cur"), sha("fleet-next")];
@@ -70,6 +70,22 @@ async function seedWorld(): Promise<void> {
   });
   // Younger than a minimum release age: its card says until when it cools down.
   await db.sql`UPDATE plugin_update_queue SET ready_at = '2999-01-01T00:00:00Z' WHERE id = ${seeded.html.id}`;
+  // An immutable release installed, an unsigned version without one proposed: a trust downgrade.
+  seeded.downgrade = await seedUpdate(db.sql, {
+    plugin_name: "signer",
+    resolved_tag: "v2.0.1",
+    created_at: at(2),
+  });
+  const down = "github:github/acme/signer#tag:latest";
+  await db.sql`UPDATE plugin_update_queue SET target_key = ${down} WHERE id = ${seeded.downgrade.id}`;
+  const packet = (sha: string, signature: string, immutable: boolean) => db.sql`
+    INSERT INTO drift_review_packets (target_key, latest_sha, to_version, committed_at, tagged_at, signature, release,
+      status)
+    VALUES (${down}, ${sha}, 'v2', '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z', ${signature},
+      ${immutable ? db.sql.json({ tag: "v2.0.0", name: null, url: null, published_at: null, prerelease: false, immutable }) : null},
+      'complete')`;
+  await packet(seeded.downgrade.current_sha, "unsigned", true);
+  await packet(seeded.downgrade.latest_sha, "unsigned", false);
 }
 
 const card = (page: Page, id: string) => page.locator(`article[data-ids="${id}"]`);
@@ -139,6 +155,16 @@ describe.skipIf(!hasChromium && !required)(
 
       // Hostile text is text: bidi controls shown as escapes and flagged; the 18,000-character name is cut and
       // keeps its card small, the whole value on demand; no element injected, no script run.
+      // What a version is vouched for by; a trust downgrade flagged like a moved tag; the author's dates labelled.
+      const down = card(page, seeded.downgrade.id);
+      expect(await down.getAttribute("class")).toContain("suspicious");
+      expect(await down.locator(".trust-downgrade").textContent()).toBe("⚠ TRUST DOWNGRADE");
+      expect(await down.locator(".trust").textContent()).toBe("trust: none");
+      expect(await down.locator(".authored").textContent()).toBe(
+        "author's date: tagged 2024-05-02T00:00:00Z",
+      );
+      expect(await group.locator(".trust").textContent()).toBe("trust: signed");
+      expect(await group.locator(".trust-downgrade").count()).toBe(0);
       expect(await card(page, seeded.html.id).locator(".cooling").textContent()).toBe(
         "cooling down until 2999-01-01T00:00:00Z",
       );

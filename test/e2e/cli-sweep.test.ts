@@ -148,6 +148,13 @@ describe(`drift track / sweep as a user runs them (${dbLabel})`, () => {
       "a second sweep changes nothing it should not: 0 new, 0 refreshed, 0 superseded",
     );
     expect(result.stdout).toMatch(/the dismissal holds: \d+ rows of .* stay dismissed, 0 came back/);
+    // Trust: a backdated tag held by the cooldown, a trust downgrade flagged.
+    expect(result.stdout).toMatch(/acme\/vault-sync v1\.0\.1: tag and commit dated 20\d\d-/);
+    expect(result.stdout).toMatch(/first seen \S+: cooling down until \S+/);
+    expect(result.stdout).toContain("(!) TRUST DOWNGRADE: held for a person, never auto-applied");
+    expect(result.stdout).toMatch(/ALARM trust_downgrade: \S+ v1\.2\.1 \(immutable_release -> none\)/);
+    expect(result.stdout).toMatch(/3 days later the sweep auto-applied [1-9]\d* patch update/);
     expect(result.stdout).toMatch(/npx drift pending/);
-  });
+    // A whole demo, three sweeps more than before the trust part: it needs longer than one sweep's timeout.
+  }, 180_000);
 });

@@ -27,6 +27,7 @@ describe("README figures", () => {
     };
     const text = renderFigures(changed);
     expect(text).toContain("1.23 s, 4 GraphQL requests");
+    expect(text).toContain(`at commit ${results.commit?.sha.slice(0, 7)}`);
     expect(text).toContain("/ 4,321× /");
     expect(() => withFigures("# no markers", results)).toThrow(/markers/);
   });

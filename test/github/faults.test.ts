@@ -179,7 +179,7 @@ describe("rate limits", () => {
     expect(counts.resolved).toBeGreaterThan(0);
     expect(counts.deferred).toBeGreaterThan(0);
     expect(sim.budgets.graphql.remaining).toBeGreaterThanOrEqual(3);
-    expect(resolver.stats().budgetRemaining).toBe(sim.budgets.graphql.remaining);
+    expect(resolver.stats().budgetRemaining?.graphql).toBe(sim.budgets.graphql.remaining);
     const deferred = [...results.values()].find((r) => r.status === "failed");
     expect(deferred?.status === "failed" && deferred.message).toMatch(/reserve/);
   });

@@ -75,7 +75,7 @@ describe("GraphQL batching", () => {
     const stats = resolver.stats();
     expect(stats.graphqlRequests).toBe(sim.counters.graphql);
     expect(stats.pointsUsed).toBe(sim.counters.points);
-    expect(stats.budgetRemaining).toBe(sim.budgets.graphql.remaining);
+    expect(stats.budgetRemaining?.graphql).toBe(sim.budgets.graphql.remaining);
   });
 
   it("looks each distinct (repository, ref) up once, however many rows share it", async () => {

@@ -4,6 +4,7 @@ import {
   makeTarget,
   parseSource,
   parseTrackedRef,
+  type ReviewAnswer,
   type ReviewRequest,
 } from "@drift/core";
 import { buildPacketQuery } from "@drift/github/internal/packets/review-packet-query";
@@ -106,5 +107,41 @@ describe("review packet requests on GitHub", () => {
     expect(githubWebBase("https://ghe.example.com/api/v3/")).toBe("https://ghe.example.com");
     expect(giteaWebBase("git.example.com", undefined)).toBe("https://git.example.com");
     expect(giteaWebBase("git.example.com", "https://git.example.com/api/v1")).toBe("https://git.example.com");
+  });
+
+  it("an immutable release says so through GraphQL (asked of REST, once per tag with a release) and REST; Gitea says nothing", async () => {
+    const w = sim.world;
+    w.createRepo("imm/kit");
+    const sha = w.commit("imm/kit");
+    w.tag("imm/kit", "v2.0.0");
+    w.release("imm/kit", "v2.0.0", { immutable: true });
+    const other = w.commit("imm/kit");
+    w.tag("imm/kit", "v2.0.1");
+    w.release("imm/kit", "v2.0.1");
+    const third = w.commit("imm/kit");
+    w.tag("imm/kit", "v2.0.2"); // no release: no request for it
+    const asks = [
+      request("github://imm/kit", "tag:v2.0.0", sha, { releaseTag: "v2.0.0" }),
+      request("github://imm/kit", "tag:latest", other, { releaseTag: "v2.0.1" }),
+      request("github://imm/kit", "semver:^2", third, { releaseTag: "v2.0.2" }),
+    ];
+    const immutables = (answers: Map<string, ReviewAnswer> | undefined) =>
+      [...(answers?.values() ?? [])].map((a) => {
+        if (!a.commit?.ok) return "failed";
+        const release = a.commit.value.release;
+        return release ? release.immutable : "no release";
+      });
+    sim.resetCounters();
+    expect(immutables(await resolverFor(sim).review?.(asks))).toEqual([true, false, "no release"]);
+    expect(sim.requests.filter((r) => r.path.includes("/releases/tags/")).map((r) => r.path)).toHaveLength(2);
+    expect(immutables(await resolverFor(sim, { useGraphql: false }).review?.(asks))).toEqual([
+      true,
+      false,
+      "no release",
+    ]);
+    const gitea = await resolverFor(sim).review?.([
+      request(`gitea://${sim.host}/imm/kit`, "tag:v2.0.0", sha, { releaseTag: "v2.0.0" }),
+    ]);
+    expect(immutables(gitea)).toEqual([null]);
   });
 });

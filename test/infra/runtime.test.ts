@@ -75,6 +75,7 @@ describe("runtimeConfig", () => {
       DRIFT_ADMIN_AUTH: "iam",
       DRIFT_CORS_ORIGINS: "https://a.example.com, https://b.example.com",
       DRIFT_MIN_RELEASE_AGE: "3d",
+      DRIFT_ADMIN_URL: "https://drift.example.com/admin/",
     });
     expect(config).toEqual({
       stage: "alice",
@@ -89,6 +90,7 @@ describe("runtimeConfig", () => {
       adminAuth: "iam",
       corsOrigins: ["https://a.example.com", "https://b.example.com"],
       minReleaseAgeMs: 3 * 24 * 3600e3,
+      adminUrl: "https://drift.example.com/admin/",
     });
   });
 

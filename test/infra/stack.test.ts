@@ -13,6 +13,7 @@ import {
   METRIC_SERVICE,
   productMetricsOf,
 } from "../../infra/observability";
+import { BUDGET_APIS, REQUEST_APIS } from "../../infra/product-metrics";
 import { DLQ_MAX_RECEIVE_COUNT } from "../../infra/queue";
 import { StageSettingsError, stageSettings } from "../../infra/stage";
 import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
@@ -92,7 +93,9 @@ describe("sst.config.ts", () => {
       expect(await config.app({ stage: "alice" })).toMatchObject({ removal: "remove", protect: false });
       const outputs = await config.run();
       expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["apiUrl", "alarmTopicArn", "dashboard"]));
-      expect(fakes.ofType("sst.aws.Function")).toHaveLength(6);
+      // Six handlers (the rollout tick's among them); the worker's code runs as two functions (the sweep queue's
+      // and the re-check queue's).
+      expect(fakes.ofType("sst.aws.Function")).toHaveLength(7);
     } finally {
       delete g.$config;
     }
@@ -126,7 +129,9 @@ describe("handlers", () => {
   it("every handler path in the records is a file under functions/ exporting that handler", () => {
     const { fakes: f } = deployStage("prod");
     const handlers = f.ofType("sst.aws.Function").map((r) => String(r.args.handler));
-    expect(handlers.sort()).toEqual(Object.values(HANDLERS).sort());
+    expect([...new Set(handlers)].sort()).toEqual(Object.values(HANDLERS).sort());
+    // The worker's code twice: the sweep queue's subscriber and the re-check queue's (no batching window).
+    expect(handlers.filter((h) => h === HANDLERS.worker)).toHaveLength(2);
     const missing: string[] = [];
     for (const handler of handlers) {
       const dot = handler.lastIndexOf(".");
@@ -455,6 +460,10 @@ describe("dashboard", () => {
           expect(FAILURE_KINDS).toContain(dims[5]);
         } else if (metric === Metric.DriftDetected || metric === Metric.IntegrityEvents) {
           expect(dims[4]).toBe(metric === Metric.DriftDetected ? "DriftKind" : "IntegrityKind");
+        } else if (metric === Metric.GitHubRequests || metric === Metric.GitHubBudgetRemaining) {
+          // Per API: GitHub's GraphQL points and REST requests are separate budgets (Gitea its own host).
+          expect(dims[4]).toBe("Api");
+          expect(metric === Metric.GitHubRequests ? REQUEST_APIS : BUDGET_APIS).toContain(dims[5]);
         } else if (metric === Metric.WebhookDeliveries) {
           expect(dims[4]).toBe("Event"); // checked further in test/infra/webhook.test.ts
         } else {
@@ -475,7 +484,9 @@ describe("dashboard", () => {
       Metric.DriftNew,
       Metric.DriftRefreshed,
       Metric.DriftSuperseded,
-      Metric.RateBudgetRemaining,
+      Metric.GitHubBudgetRemaining,
+      Metric.GitHubRequests,
+      Metric.GitHubPointsUsed,
     ]) {
       expect(shown).toContain(m);
     }
@@ -566,6 +577,7 @@ describe("alarms", () => {
         "AlarmWebhookSignaturesRejected",
         "AlarmTagIntegrity",
         "AlarmRolloutHalted",
+        "AlarmNotificationsFailing",
       ].sort(),
     );
     for (const [name, args] of byName) {
@@ -615,13 +627,29 @@ describe("alarms", () => {
 
   it("rate budget low and no completed sweep in 2 hours (missing data is breaching)", () => {
     const { byName } = alarms("prod", { DRIFT_RATE_BUDGET_LOW: "750" });
-    expect(byName.get("AlarmRateBudgetLow")).toMatchObject({
-      namespace: METRICS_NAMESPACE,
-      metricName: Metric.RateBudgetRemaining,
-      dimensions: { service: "worker", stage: "prod" },
-      threshold: 750,
-      comparisonOperator: "LessThanThreshold",
-    });
+    const budget = byName.get("AlarmRateBudgetLow") as {
+      metricQueries: {
+        id: string;
+        expression?: string;
+        returnData: boolean;
+        metric?: Record<string, unknown>;
+      }[];
+    };
+    expect(budget).toMatchObject({ threshold: 750, comparisonOperator: "LessThanThreshold" });
+    // GitHub's two budgets apart (points are not requests), the alarm on the lower of them.
+    const budgetInputs = budget.metricQueries.flatMap((q) => (q.metric ? [q.metric] : []));
+    expect(budgetInputs).toEqual(
+      ["graphql", "rest"].map((api) =>
+        expect.objectContaining({
+          namespace: METRICS_NAMESPACE,
+          metricName: Metric.GitHubBudgetRemaining,
+          dimensions: { service: "worker", stage: "prod", Api: api },
+          stat: "Minimum",
+        }),
+      ),
+    );
+    const returned = budget.metricQueries.filter((q) => q.returnData);
+    expect(returned.map((q) => q.expression)).toEqual(["MIN([left_graphql, left_rest])"]);
     const noSweep = byName.get("AlarmNoCompletedSweep") as {
       metricQueries: { metric?: { metricName: string; period: number; dimensions: { service: string } } }[];
       threshold: number;

@@ -63,9 +63,9 @@ describe("webhook function", () => {
     }
   });
 
-  it("may send to the sweep queue and read its secret, nothing else (no GitHub credentials, no admin token, no bus)", () => {
+  it("may send to the re-check queue and read its secret, nothing else (no GitHub credentials, no admin token, no bus)", () => {
     const { f, webhook } = deployed();
-    const queue = f.get("sst.aws.Queue", "SweepQueue").instance;
+    const queue = f.get("sst.aws.Queue", "RecheckQueue").instance;
     const secret = f.get("aws.secretsmanager.Secret", "WebhookSecrets").instance;
     expect(permissionsOf(webhook)).toEqual([
       { actions: ["sqs:SendMessage"], resources: [resolve(queue.arn)] },

@@ -29,17 +29,22 @@ export function deployStage(stage: string, env: Record<string, string> = {}) {
 
 /** The recorded Function args per service, the worker's coming from `queue.subscribe`. */
 export function functionsOf(f: InfraFakes) {
-  const subscribe = f.ofType("sst.aws.Queue.subscribe");
-  if (subscribe.length !== 1) throw new Error(`expected one queue subscription, found ${subscribe.length}`);
-  const sub = subscribe[0] as Recorded;
-  const worker = f.recordOf(sub.args.subscriber);
+  const sub = subscriptionOf(f, "SweepQueue");
   return {
     dispatcher: f.get("sst.aws.Function", "Dispatcher"),
-    worker,
+    worker: f.recordOf(sub.args.subscriber),
     api: f.get("sst.aws.Function", "Api"),
     migrate: f.get("sst.aws.Function", "Migrate"),
     subscribe: sub,
   };
+}
+
+/** The one subscription of queue `name` (the worker code is subscribed to the sweep and the re-check queue). */
+export function subscriptionOf(f: InfraFakes, name: string): Recorded {
+  const queue = f.get("sst.aws.Queue", name).instance;
+  const subs = f.ofType("sst.aws.Queue.subscribe").filter((s) => s.args.queue === queue);
+  if (subs.length !== 1) throw new Error(`expected one subscription of ${name}, found ${subs.length}`);
+  return subs[0] as Recorded;
 }
 
 /** A function's environment, resolved. */

@@ -63,7 +63,7 @@ export function useSweepEnvironment(options: { clean?: boolean } = {}): {
     beforeEach(async () => {
       await env.db.sql`TRUNCATE workspace_plugins, plugin_update_queue, drift_plugin_targets, drift_targets,
         drift_row_problems, drift_sweeps, drift_sweep_messages, drift_policies, drift_tag_ledger,
-        drift_target_versions, drift_integrity_events`;
+        drift_target_versions, drift_integrity_events, drift_commit_sightings`;
     });
   }
   return env;

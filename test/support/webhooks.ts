@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createWorkerHandler } from "@drift/aws";
 import type { MessageQueue, SweepMessage } from "@drift/core";
-import { createRecheckStore, createSweepStore, type Sql } from "@drift/db";
+import { createRecheckStore, createReviewStore, createSweepStore, type Sql } from "@drift/db";
 import { type GitHubSim, signedDelivery, type WebhookFlavour, type World } from "@drift/github-sim";
 import { InProcessQueue, MetricsCollector } from "@drift/local";
+import { policyStepIn } from "./decisions";
 import { quietLog, simResolver } from "./pipeline";
 import { insertPlugins, mapAll } from "./seed";
 
@@ -22,6 +23,8 @@ export function webhookHarness(
     targetsPerMessage?: number;
     maxBodyBytes?: number;
     secrets?: { github?: string; gitea?: string };
+    /** Review packets and the policy step after each re-check message, as the AWS worker runs them. */
+    policies?: boolean;
   } = {},
 ) {
   const metrics = new MetricsCollector();
@@ -30,6 +33,9 @@ export function webhookHarness(
     resolver: simResolver(sim),
     metrics: { sink: metrics, flush() {} },
     log: quietLog,
+    ...(options.policies
+      ? { reviews: createReviewStore(sql), policies: policyStepIn(sql, { defaultAgeMs: 0 }) }
+      : {}),
   });
   const inProcess = new InProcessQueue(worker);
   const sent: SweepMessage[] = [];

@@ -16,6 +16,8 @@ export interface Release {
   published_at: string | null;
   prerelease: boolean;
   notes?: string | null;
+  /** The host locks its tag (GitHub immutable release); null: not said. */
+  immutable?: boolean | null;
 }
 export interface Group {
   ids: string[];
@@ -36,6 +38,12 @@ export interface Group {
   committed_at: string | null;
   release: Release | null;
   signature: string | null;
+  /** immutable_release | signed | none; null: not looked up. */
+  trust: string | null;
+  trust_downgrade: boolean;
+  first_seen_at: string | null;
+  /** The annotated tag's date, as its author wrote it. */
+  tagged_at: string | null;
   first_detected_at: string;
   /** When the drift may be applied (minimum release age); null: no age applies. */
   ready_at: string | null;

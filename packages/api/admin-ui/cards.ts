@@ -1,6 +1,7 @@
 import { coolingDownLabel } from "../../core/src/display";
 import { api, type Failing, type Group, type Row } from "./api";
 import { el, link, plain, since, value } from "./dom";
+import { trustFacts } from "./trust";
 
 /** The cards of the admin page: a drift group, a decided row, a failing target. Data only ever as text. */
 
@@ -74,6 +75,7 @@ function groupFacts(g: Group, label: string): HTMLElement {
     el("li", {}, `pending ${since(g.first_detected_at)}`),
     el("li", {}, ahead),
     el("li", { class: `sig sig-${g.signature ?? "unknown"}` }, `signature: ${g.signature ?? "unknown"}`),
+    ...trustFacts(g),
     el("li", {}, release),
     el("li", {}, link(g.compare_url, "compare", `compare ${label} on its host`)),
     el("li", {}, `${g.count} workspace${g.count === 1 ? "" : "s"}`),

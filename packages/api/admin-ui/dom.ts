@@ -1,4 +1,4 @@
-import { displayText } from "../../core/src/display";
+import { displayText, elapsedText } from "../../core/src/display";
 
 /** DOM helpers of the admin page: every piece of data becomes text (textContent), never HTML. */
 
@@ -69,13 +69,5 @@ export function link(href: string | null | undefined, text: string, label?: stri
 
 /** "3 days", "5 hours", "12 minutes". */
 export function since(iso: string | null): string {
-  if (!iso) return "unknown";
-  const ms = Math.max(0, Date.now() - Date.parse(iso));
-  const [n, unit] =
-    ms >= 86_400_000
-      ? [Math.floor(ms / 86_400_000), "day"]
-      : ms >= 3_600_000
-        ? [Math.floor(ms / 3_600_000), "hour"]
-        : [Math.floor(ms / 60_000), "minute"];
-  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+  return iso ? elapsedText(Date.now() - Date.parse(iso)) : "unknown";
 }

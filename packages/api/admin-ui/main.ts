@@ -12,7 +12,9 @@ import {
 import { failingCard, groupCard, historyCard, repoName } from "./cards";
 import { confirmDecision } from "./decide-dialog";
 import { byId, el, plain } from "./dom";
+import { notificationCards } from "./notifications";
 import { rolloutCards, withRollback, withRolloutStart } from "./rollouts";
+import { DOWNGRADE_WARNING } from "./trust";
 
 /**
  * The admin page: pending updates grouped by drift (moved tags first), decided per group or per chosen rows,
@@ -20,7 +22,7 @@ import { rolloutCards, withRollback, withRolloutStart } from "./rollouts";
  * from the same origin under a strict CSP; every value from the API is shown as text.
  */
 
-type Tab = "pending" | "history" | "failing" | "rollouts";
+type Tab = "pending" | "history" | "failing" | "rollouts" | "notifications";
 let tab: Tab = "pending";
 
 const say = (id: "error" | "status", text: string) => {
@@ -57,8 +59,9 @@ async function decide(group: Group, ids: readonly string[], action: "apply" | "d
       message: what,
       ...(moved && action === "apply"
         ? {
-            warning:
-              "The tag was MOVED to another commit (or a name hides characters). Check the compare link first.",
+            warning: group.trust_downgrade
+              ? DOWNGRADE_WARNING
+              : "The tag was MOVED to another commit (or a name hides characters). Check the compare link first.",
           }
         : {}),
       dismiss: action === "dismiss",
@@ -83,6 +86,7 @@ const EMPTY: Record<Tab, string> = {
   history: "No decisions yet: apply or dismiss an update under Pending.",
   failing: "No failing targets: every followed repository resolved at its last lookup.",
   rollouts: "No rollouts: start one from a group under Pending (Roll out in waves).",
+  notifications: "No subscriptions. Add one with `npx drift notify set` or PUT /admin/notifications.",
 };
 
 const report = async (kind: "status" | "error", text: string) => {
@@ -120,6 +124,8 @@ async function refresh(): Promise<void> {
       cards = body.items.map((r) => withRollback(historyCard(r, report), r, report));
     } else if (tab === "rollouts") {
       cards = await rolloutCards(report);
+    } else if (tab === "notifications") {
+      cards = await notificationCards(report);
     } else {
       cards = (await api<{ items: Failing[] }>("GET", "/admin/targets/failing")).items.map(failingCard);
     }

@@ -29,6 +29,7 @@ button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3r
 .kind { font-size: 12px; padding: .05rem .4rem; border-radius: 3px; background: #eaeef2; }
 .kind-tag_moved { background: #cf222e; color: #fff; font-weight: 700; }
 .sig-invalid { color: #a40e26; font-weight: 700; }
+.trust-downgrade { color: #a40e26; font-weight: 700; }
 .val { unicode-bidi: isolate; overflow-wrap: anywhere; font-family: ui-monospace, monospace; font-size: 13px; }
 .val.full { display: block; max-height: 12rem; overflow: auto; white-space: pre-wrap; }
 .hidden-chars { background: #fff8c5; outline: 1px dashed #9a6700; }
@@ -103,6 +104,7 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
   <button type="button" role="tab" data-tab="history" aria-selected="false">History</button>
   <button type="button" role="tab" data-tab="failing" aria-selected="false">Failing targets</button>
   <button type="button" role="tab" data-tab="rollouts" aria-selected="false" data-operator-only>Rollouts</button>
+  <button type="button" role="tab" data-tab="notifications" data-operator-only aria-selected="false">Notifications</button>
 </div>
 <section id="list" aria-live="polite"></section>
 </main>

@@ -10,6 +10,7 @@ import { decisionRoutes } from "./decisions";
 import { errorBody, fail } from "./errors";
 import { setHsts } from "./hsts";
 import { mcpRoutes } from "./mcp/http";
+import { deliverAfterDecisions, notificationRoutes } from "./notifications";
 import { openApiRoutes } from "./openapi/document";
 import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
@@ -41,6 +42,10 @@ const ROUTES: Record<string, string> = {
   "/admin/rollouts/:id/pause": "POST",
   "/admin/rollouts/:id/resume": "POST",
   "/admin/rollouts/:id/cancel": "POST",
+  "/admin/notifications": "GET, HEAD, PUT",
+  "/admin/notifications/:id": "DELETE",
+  "/admin/notifications/:id/deliveries": "GET, HEAD",
+  "/admin/notifications/:id/test": "POST",
   "/admin/tokens": "GET, HEAD, POST",
   "/admin/tokens/:id": "DELETE",
   "/admin/whoami": "GET, HEAD",
@@ -160,6 +165,7 @@ function mountRoutes(app: Hono, context: AppContext): void {
   app.use("/admin/*", auth);
   app.use("/mcp", auth);
   app.use("/admin/*", operatorOnlyPaths);
+  app.use("/admin/plugin-updates/*", deliverAfterDecisions(context));
   app.route("/", callerRoutes());
   app.route("/", tokenRoutes(context));
   app.route("/", updateRoutes(context));
@@ -167,6 +173,7 @@ function mountRoutes(app: Hono, context: AppContext): void {
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
   app.route("/", rolloutRoutes(context));
+  app.route("/", notificationRoutes(context));
   app.route("/", mcpRoutes(context));
 }
 

@@ -1,5 +1,6 @@
 import type { Log, Notifier, WebBases } from "@drift/core";
 import type { Sql } from "@drift/db";
+import type { NotifySettings } from "@drift/notify";
 import type { AdminAuth } from "./auth";
 
 /** What the admin app is built from (the Lambda, `drift serve` and tests each pass their own). */
@@ -26,6 +27,8 @@ export interface AdminAppOptions {
    * environment is refused with 401.
    */
   readonly tokenEnvironment?: string;
+  /** How notification URLs are checked and test messages sent (default: no loopback, no admin link). */
+  readonly notify?: NotifySettings;
 }
 
 /** The options every sub-app reads, with the logger defaulted. */

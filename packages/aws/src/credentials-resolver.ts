@@ -23,7 +23,13 @@ export interface CredentialsResolverOptions {
  */
 export function credentialsResolver(options: CredentialsResolverOptions): Resolver {
   let current: { fingerprint: string; resolver: Resolver } | undefined;
-  const retired: ResolverStats = { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 };
+  const retired = {
+    graphqlRequests: 0,
+    restRequests: 0,
+    giteaRequests: 0,
+    pointsUsed: 0,
+    notModified: 0,
+  } satisfies ResolverStats;
 
   const resolverForNow = async (): Promise<Resolver> => {
     const { adminToken: _notOurs, ...credentials }: SecretJson = await loadSecretJson({
@@ -36,6 +42,7 @@ export function credentialsResolver(options: CredentialsResolverOptions): Resolv
         const s = current.resolver.stats();
         retired.graphqlRequests += s.graphqlRequests;
         retired.restRequests += s.restRequests;
+        retired.giteaRequests += s.giteaRequests ?? 0;
         retired.pointsUsed += s.pointsUsed;
         retired.notModified += s.notModified;
       }
@@ -45,6 +52,7 @@ export function credentialsResolver(options: CredentialsResolverOptions): Resolv
   };
 
   return {
+    // The caller's usage is passed on: the message's metrics count what this call's requests cost.
     async resolve(requests, signal, usage) {
       let resolver: Resolver;
       try {
@@ -68,6 +76,7 @@ export function credentialsResolver(options: CredentialsResolverOptions): Resolv
       return {
         graphqlRequests: retired.graphqlRequests + (s?.graphqlRequests ?? 0),
         restRequests: retired.restRequests + (s?.restRequests ?? 0),
+        giteaRequests: retired.giteaRequests + (s?.giteaRequests ?? 0),
         pointsUsed: retired.pointsUsed + (s?.pointsUsed ?? 0),
         notModified: retired.notModified + (s?.notModified ?? 0),
         ...(s?.budgetRemaining !== undefined ? { budgetRemaining: s.budgetRemaining } : {}),

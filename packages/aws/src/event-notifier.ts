@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { Notifier, PlatformEvent } from "@drift/core";
+import { EVENT_SOURCE, type Notifier, type PlatformEvent } from "@drift/core";
 
 export interface EventBridgeNotifierOptions {
   readonly client: EventBridgeClient;
@@ -23,7 +23,7 @@ export class EventPublishError extends Error {
  * const notifier = createEventBridgeNotifier({ client: new EventBridgeClient({}), eventBusName: "default" });
  */
 export function createEventBridgeNotifier(options: EventBridgeNotifierOptions): Notifier {
-  const source = options.source ?? "plugin-drift-sweeper";
+  const source = options.source ?? EVENT_SOURCE;
   return {
     async publish(event: PlatformEvent) {
       const out = await options.client.send(

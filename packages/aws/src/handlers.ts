@@ -79,6 +79,13 @@ export interface WorkerHandlerDeps {
   readonly log: Log;
   readonly config?: Partial<WorkerConfig>;
   readonly redelivery?: RedeliveryDelay;
+  /**
+   * After the batch (e.g. sending the notifications its drift opened). Its failure is logged, never thrown: the
+   * batch's result stands.
+   */
+  readonly afterBatch?: () => Promise<unknown>;
+  /** The worker's clock (first sightings, backoff); tests inject one. */
+  readonly now?: () => Date;
 }
 
 /** A message whose targets partly failed transiently: reported in batchItemFailures so SQS redelivers it. */
@@ -117,6 +124,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
           ...(deps.reviews ? { reviews: deps.reviews } : {}),
           ...(deps.policies ? { policies: deps.policies } : {}),
           ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+          ...(deps.now ? { now: deps.now } : {}),
         },
         record.body,
         attempt,
@@ -149,6 +157,11 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
         throwOnFullBatchFailure: false,
       });
     } finally {
+      await deps
+        .afterBatch?.()
+        .catch((error: unknown) =>
+          deps.log.warn("after-batch step failed", { error: (error as Error).message }),
+        );
       deps.metrics.flush();
     }
   };

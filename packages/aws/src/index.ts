@@ -4,6 +4,7 @@ export * from "./event-notifier";
 export * from "./handlers";
 export * from "./log";
 export * from "./metrics-sink";
+export * from "./notify-runtime";
 export * from "./secret-json";
 export * from "./secret-presence";
 export * from "./sqs-queue";

@@ -45,6 +45,8 @@ export interface RuntimeConfig {
   readonly corsOrigins: readonly string[];
   /** `DRIFT_MIN_RELEASE_AGE` in milliseconds (worker; 0 when unset). A malformed value fails the cold start. */
   readonly minReleaseAgeMs: number;
+  /** The admin page notifications link to ("" when not configured: no link). */
+  readonly adminUrl: string;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -133,6 +135,7 @@ export function runtimeConfig(env: Env = process.env): RuntimeConfig {
     adminAuth: parseAdminAuthMode(env[RUNTIME_ENV.adminAuth], RUNTIME_ENV.adminAuth),
     corsOrigins: parseCorsOrigins(env[RUNTIME_ENV.corsOrigins], RUNTIME_ENV.corsOrigins),
     minReleaseAgeMs: minReleaseAgeSetting(env[RUNTIME_ENV.minReleaseAge]),
+    adminUrl: env[RUNTIME_ENV.adminUrl] ?? "",
   };
   if (env === process.env) cached = config;
   return config;

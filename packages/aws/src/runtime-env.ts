@@ -34,6 +34,8 @@ export const RUNTIME_ENV = {
   corsOrigins: "DRIFT_CORS_ORIGINS",
   /** Worker: the global minimum release age (`7d`, `36h`, `90m`; unset or empty = none). */
   minReleaseAge: "DRIFT_MIN_RELEASE_AGE",
+  /** The admin page's address that notifications link to (optional; no link when unset). */
+  adminUrl: "DRIFT_ADMIN_URL",
 } as const;
 
 /** Names of the variables of {@link RUNTIME_ENV}. */

@@ -78,3 +78,15 @@ export function coolingDownLabel(readyAt: Date | string | null, now: Date = new 
   if (!Number.isFinite(at.getTime()) || at.getTime() <= now.getTime()) return null;
   return `cooling down until ${at.toISOString().replace(/\.\d{3}Z$/, "Z")}`;
 }
+
+/** A span of time as people read it: "3 days", "5 hours", "12 minutes" (whole units, never negative). */
+export function elapsedText(ms: number): string {
+  const span = Math.max(0, ms);
+  const [n, unit] =
+    span >= 86_400_000
+      ? [Math.floor(span / 86_400_000), "day"]
+      : span >= 3_600_000
+        ? [Math.floor(span / 3_600_000), "hour"]
+        : [Math.floor(span / 60_000), "minute"];
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}

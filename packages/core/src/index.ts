@@ -5,6 +5,7 @@ export * from "./events/notifier";
 export * from "./events/publish-events";
 export * from "./log-notifier";
 export * from "./model";
+export * from "./notifications/notify-deliver";
 export * from "./policies/policy-step";
 export * from "./process-message";
 export * from "./rollouts/advance";

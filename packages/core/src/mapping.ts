@@ -61,11 +61,12 @@ export function mapRowValues(
 }
 
 /**
- * `classifyRow` remembered for up to `max` distinct values (then no longer remembering): one mapping pass meets
+ * `classifyRow` remembered for up to `max` distinct values (then no longer remembering; as many as a mapping page
+ * holds at most, so the worst case, every row its own commit, costs no more than a page): one pass meets
  * the same values on page after page (a million rows following 12,000 targets), and parsing each once instead of
  * once per page saves the time and the garbage (the dispatcher's memory stays flat). For one pass only.
  */
-export function rememberingClassifier(max = 50_000): (v: RowValues) => ReturnType<typeof classifyRow> {
+export function rememberingClassifier(max = 20_000): (v: RowValues) => ReturnType<typeof classifyRow> {
   const seen = new Map<string, ReturnType<typeof classifyRow>>();
   return (v) => {
     const key = `${v.source_raw}\u0000${v.tracked_ref}\u0000${v.installed_sha}\u0000${v.installed_sha === null}`;

@@ -20,9 +20,12 @@ export const Metric = {
   DriftNew: "DriftNew",
   DriftRefreshed: "DriftRefreshed",
   DriftSuperseded: "DriftSuperseded",
+  /** HTTP requests to the hosts; dimension `Api` (graphql and rest: GitHub's two budgets; gitea: Gitea/Forgejo). */
   GitHubRequests: "GitHubRequests",
+  /** GraphQL points GitHub charged (`rateLimit { cost }`); REST requests are their own budget, not points. */
   GitHubPointsUsed: "GitHubPointsUsed",
-  RateBudgetRemaining: "RateBudgetRemaining",
+  /** What a GitHub budget has left as the host last reported it; dimension `Api` (graphql: points, rest: requests). */
+  GitHubBudgetRemaining: "GitHubBudgetRemaining",
   /** Poison / malformed SQS messages. */
   MessagesRejected: "MessagesRejected",
   SweepsStarted: "SweepsStarted",
@@ -57,6 +60,12 @@ export const Metric = {
   RolloutWavesStarted: "RolloutWavesStarted",
   /** Rollouts halted by failed health reports (the RolloutHalted alarm). */
   RolloutsHalted: "RolloutsHalted",
+  /** Notification deliveries a receiver accepted (2xx). */
+  NotificationsSent: "NotificationsSent",
+  /** Notification delivery attempts that failed (refused URL, network error, timeout, non-2xx); retried. */
+  NotificationsFailed: "NotificationsFailed",
+  /** Subscriptions whose oldest undelivered notification has been failing for an hour or more (a gauge). */
+  NotificationsFailing: "NotificationsFailing",
 } as const;
 
 export type MetricName = (typeof Metric)[keyof typeof Metric];

@@ -1,11 +1,12 @@
 import * as z from "zod/mini";
 import { describeUnknownKeys } from "./input-text";
-import { AUTO_APPLY, parseReleaseAge } from "./policy";
+import { AUTO_APPLY, parseReleaseAge, REQUIRE } from "./policy";
 import { parseRolloutPlan } from "./rollouts/schema";
 
 /**
  * The JSON of one policy as `PUT /admin/policies` and `drift policy set` take it (CONTRACT "policies"):
- * `{"id"?, "workspace_id"?, "plugin_name"?, "auto_apply", "min_release_age"}`; `auto_apply` defaults to `none`,
+ * `{"id"?, "workspace_id"?, "plugin_name"?, "auto_apply", "min_release_age", "require"?}`; `auto_apply` and
+ * `require` default to `none`,
  * a missing or null `min_release_age` means DRIFT_MIN_RELEASE_AGE. Built on first use (bundles that never
  * validate a policy drop zod).
  */
@@ -26,6 +27,7 @@ function buildPolicyInputSchema() {
         ),
       ),
       auto_apply: z._default(z.enum(AUTO_APPLY), "none"),
+      require: z._default(z.enum(REQUIRE, { message: "must be none, signed or immutable" }), "none"),
       min_release_age: z.optional(
         z.nullable(
           z.string().check(

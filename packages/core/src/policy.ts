@@ -1,5 +1,5 @@
 import semver from "semver";
-import type { DriftKind } from "./tracked-ref";
+import { type DriftKind, tagPrefixOf, versionPartOf } from "./tracked-ref";
 
 /**
  * Supply-chain policies (CONTRACT "policies"): how long a new version cools down before it may be applied, and
@@ -8,6 +8,33 @@ import type { DriftKind } from "./tracked-ref";
 
 export const AUTO_APPLY = ["none", "patch", "minor", "major", "any"] as const;
 export type AutoApply = (typeof AUTO_APPLY)[number];
+
+/** What a policy requires of a version's trust before the sweep applies it by itself (CONTRACT "trust"). */
+export const REQUIRE = ["none", "signed", "immutable"] as const;
+export type Require = (typeof REQUIRE)[number];
+
+/**
+ * What a version is vouched for by: the host marks its release immutable, or its signature is valid, or
+ * nothing; null: not looked up yet.
+ */
+export type Trust = "immutable_release" | "signed" | "none";
+
+const TRUST_RANK: Record<Trust, number> = { none: 0, signed: 1, immutable_release: 2 };
+const REQUIRED_RANK: Record<Require, number> = { none: 0, signed: 1, immutable: 2 };
+
+/** `immutable` accepts only an immutable release; `signed` a valid signature or an immutable release. */
+export function meetsRequirement(trust: Trust | null, require: Require): boolean {
+  if (require === "none") return true;
+  return trust !== null && TRUST_RANK[trust] >= REQUIRED_RANK[require];
+}
+
+/**
+ * A trust downgrade: the new version's trust is lower than the one it replaces. Unknown on either side (never
+ * looked up, or the installed version never resolved for that target): no downgrade is claimed.
+ */
+export function isTrustDowngrade(before: Trust | null, after: Trust | null): boolean {
+  return before !== null && after !== null && TRUST_RANK[after] < TRUST_RANK[before];
+}
 
 /** A policy as the API and the CLI exchange it. Neither id field: global; workspace_id alone; both: one plugin. */
 export interface Policy {
@@ -19,6 +46,8 @@ export interface Policy {
   readonly min_release_age: string;
   /** Delivery through a rollout (`{"waves": […], "max_failures"?, "rollback_on_halt"?}`), or null: at once. */
   readonly rollout?: unknown;
+  /** The trust a row needs to be auto-applied (default `none`). */
+  readonly require: Require;
 }
 
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
@@ -42,11 +71,16 @@ export type VersionBump = "patch" | "minor" | "major" | "prerelease" | "none" | 
 
 /**
  * The semver bump from the installed version to the new one; null when either is unknown or not a version
- * (then nothing is auto-applied: an unknown installed version could hide any jump).
+ * (then nothing is auto-applied: an unknown installed version could hide any jump). With a tag prefix
+ * (`lint@1.2.0`), both must start with it and the versions are read after it.
  */
-export function versionBump(from: string | null, to: string | null): VersionBump | null {
-  const a = from ? semver.parse(semver.clean(from, { loose: true }) ?? "", { loose: true }) : null;
-  const b = to ? semver.parse(semver.clean(to, { loose: true }) ?? "", { loose: true }) : null;
+export function versionBump(from: string | null, to: string | null, prefix?: string): VersionBump | null {
+  const parse = (tag: string | null) => {
+    const rest = tag === null ? null : versionPartOf(tag, prefix);
+    return rest ? semver.parse(semver.clean(rest, { loose: true }) ?? "", { loose: true }) : null;
+  };
+  const a = parse(from);
+  const b = parse(to);
   if (!a || !b) return null;
   const order = semver.compare(a, b);
   if (order === 0) return "none";
@@ -65,17 +99,27 @@ export interface AutoApplyCandidate {
   readonly signature: string | null;
   readonly from_version: string | null;
   readonly to_version: string | null;
+  /** The row's tracked_ref (its tag prefix, if any, is not part of the version). */
+  readonly tracked_ref?: string | null;
+  readonly trust?: Trust | null;
+  readonly trust_downgrade?: boolean;
 }
 
 /**
  * Whether a policy lets the sweep apply this row by itself. Never: `tag_moved`, `pin_mismatch`, a signature
- * that is invalid or not looked up (null), a downgrade or prerelease, an unknown installed version.
+ * that is invalid or not looked up (null), a trust downgrade or a trust below the policy's `require`, a version
+ * downgrade or prerelease, an unknown installed version.
  */
-export function allowsAutoApply(level: AutoApply, row: AutoApplyCandidate): boolean {
+export function allowsAutoApply(
+  level: AutoApply,
+  row: AutoApplyCandidate,
+  require: Require = "none",
+): boolean {
   if (level === "none" || row.signature === null || row.signature === "invalid") return false;
+  if (row.trust_downgrade === true || !meetsRequirement(row.trust ?? null, require)) return false;
   if (row.drift_kind === "ref_moved") return level === "any";
   if (row.drift_kind !== "new_version") return false;
-  const bump = versionBump(row.from_version, row.to_version);
+  const bump = versionBump(row.from_version, row.to_version, tagPrefixOf(row.tracked_ref));
   if (bump !== "patch" && bump !== "minor" && bump !== "major") return false;
   return LEVEL[bump] <= LEVEL[level];
 }
@@ -86,6 +130,7 @@ export const INTEGRITY_KINDS = [
   "tag_deleted",
   "tag_recreated",
   "version_downgrade",
+  "trust_downgrade",
 ] as const;
 export type IntegrityKind = (typeof INTEGRITY_KINDS)[number];
 
@@ -94,6 +139,8 @@ export interface PolicyStepResult {
   readonly autoApplied: number;
   /** Pending rows of these targets still cooling down. */
   readonly coolingDown: number;
+  /** Integrity events this step recorded (trust downgrades, found once the packets are known), by kind. */
+  readonly integrity?: Readonly<Partial<Record<IntegrityKind, number>>>;
 }
 
 /**

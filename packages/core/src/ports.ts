@@ -129,13 +129,14 @@ export interface SweepStore {
   loadTargetState(keys: readonly string[]): Promise<Map<string, TargetState>>;
   /**
    * In one transaction: the set-based drift upsert for resolved targets, per-target state (backoff, ETag),
-   * the message's counters, and the sweep's completion when this was its last message.
+   * the message's counters, and the sweep's completion when this was its last message. `seenAt`: the worker's
+   * clock, recorded as `first_seen_at` of every resolved commit not seen before (the cooldown's clock).
    */
   recordOutcomes(
     sweepId: string,
     seq: number,
     outcomes: readonly TargetOutcome[],
-    options: { final: boolean; retrying: number },
+    options: { final: boolean; retrying: number; seenAt?: Date },
   ): Promise<RecordedMessage>;
 }
 

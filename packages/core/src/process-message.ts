@@ -3,11 +3,12 @@ import { deadlineSignal } from "./deadline";
 import { Metric } from "./metrics";
 import type { PolicyStep } from "./policy";
 import type { Log, MetricsSink, RecordedMessage, SweepStore, TargetOutcome, TargetState } from "./ports";
-import type { Resolution, Resolver, ResolveUsage } from "./resolution";
+import { newUsage, type Resolution, type Resolver, type ResolveUsage } from "./resolution";
 import { type ReviewStore, reviewDrifts } from "./review";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
 import type { Target } from "./target";
+import { emitUsageMetrics } from "./usage-metrics";
 
 export interface WorkerConfig {
   /** Deliveries after which transient failures are accepted (left for the next sweep) instead of retried. */
@@ -90,7 +91,7 @@ export async function processSweepMessage(
   const todo = unique.filter((t) => state.get(t.key)?.lastSweepId !== message.sweepId);
 
   // Counted by the resolver per request it makes for this call (other messages share the resolver).
-  const usage: ResolveUsage = { requests: 0, points: 0 };
+  const usage: ResolveUsage = newUsage();
   // Lookups end before the invocation does: what is still unresolved then is deferred, and the rest recorded.
   const signal = deps.remainingMs ? deadlineSignal(deps.remainingMs() - config.lookupMarginMs) : undefined;
   const resolve = (targets: typeof todo) =>
@@ -118,6 +119,7 @@ export async function processSweepMessage(
   const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, {
     final,
     retrying,
+    seenAt: now,
   });
 
   const result: MessageResult = {
@@ -261,10 +263,7 @@ function emitMessageMetrics(
   m.add(Metric.DriftNew, "Count", result.drift.new);
   m.add(Metric.DriftRefreshed, "Count", result.drift.refreshed);
   m.add(Metric.DriftSuperseded, "Count", result.drift.superseded);
-  m.add(Metric.GitHubRequests, "Count", usage.requests);
-  m.add(Metric.GitHubPointsUsed, "Count", usage.points);
-  const stats = deps.resolver.stats();
-  if (stats.budgetRemaining !== undefined) m.add(Metric.RateBudgetRemaining, "Count", stats.budgetRemaining);
+  emitUsageMetrics(m, usage, deps.resolver.stats());
   if (sweepDurationMs !== undefined) {
     m.add(Metric.SweepsCompleted, "Count", 1);
     m.add(Metric.SweepDuration, "Milliseconds", sweepDurationMs);
@@ -278,6 +277,8 @@ async function runPolicies(deps: WorkerDeps, keys: readonly string[]): Promise<v
     const done = await deps.policies(keys);
     deps.metrics.add(Metric.UpdatesAutoApplied, "Count", done.autoApplied);
     deps.metrics.add(Metric.UpdatesCoolingDown, "Count", done.coolingDown);
+    for (const [kind, n] of Object.entries(done.integrity ?? {}))
+      if (n) deps.metrics.add(Metric.IntegrityEvents, "Count", n, { IntegrityKind: kind });
   } catch (error) {
     deps.log.warn("policy step failed; the next sweep retries", {
       reason: error instanceof Error ? error.message : String(error),

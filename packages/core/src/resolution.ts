@@ -1,5 +1,8 @@
 import type { ReviewFetch } from "./review-types";
 import type { Target } from "./target";
+import type { RateApi, ResolveUsage } from "./usage";
+
+export * from "./usage";
 
 /** Why a target could not be resolved this time. None of these changes a queue row. */
 export type FailureKind =
@@ -77,24 +80,18 @@ export interface ResolveRequest {
   readonly known?: KnownState;
 }
 
-/** Counters a resolver reports for metrics. */
+/** Counters a resolver reports for metrics. GitHub keeps GraphQL points and REST requests as separate budgets. */
 export interface ResolverStats {
   graphqlRequests: number;
+  /** GitHub REST requests (304s included: they are sent, though GitHub does not charge them). */
   restRequests: number;
-  /** GraphQL points spent (from `rateLimit { cost }`) plus REST requests that counted against the limit. */
+  /** Gitea/Forgejo requests (absent from older resolvers: count as 0). */
+  giteaRequests?: number;
+  /** GraphQL points spent, as GitHub's answers said (`rateLimit { cost }`). REST requests are not points. */
   pointsUsed: number;
   notModified: number;
-  /** Lowest remaining rate budget seen (points or requests), if the host reported one. */
-  budgetRemaining?: number;
-}
-
-/**
- * What one resolve call cost: the HTTP requests it made (retries included) and the rate-limit points they used.
- * The resolver adds to it as its requests go out, so concurrent calls sharing one resolver count apart.
- */
-export interface ResolveUsage {
-  requests: number;
-  points: number;
+  /** What each GitHub budget has left, as the host last reported it (lowest seen in its window). */
+  budgetRemaining?: Partial<Record<RateApi, number>>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Target } from "./target";
+import type { ResolveUsage } from "./usage";
 
 /** Types of the review packet shared by the resolver port and the review step (a leaf: no cycles). */
 
@@ -13,6 +14,11 @@ export interface ReleaseInfo {
   readonly published_at: string | null;
   readonly prerelease: boolean;
   readonly notes: string | null;
+  /**
+   * The host locks the release's tag to its commit (GitHub's immutable releases, REST field `immutable`): true,
+   * false, or null when the host does not say (Gitea/Forgejo, packets from before).
+   */
+  readonly immutable?: boolean | null;
 }
 
 /** What the host says about the new commit of a drift (target, latest_sha). */
@@ -58,5 +64,5 @@ export type ReviewFetch = (
   requests: readonly ReviewRequest[],
   signal?: AbortSignal,
   /** Counts the requests and points this call sends (the resolver's ResolveUsage), for the message's metrics. */
-  usage?: { requests: number; points: number },
+  usage?: ResolveUsage,
 ) => Promise<Map<string, ReviewAnswer>>;

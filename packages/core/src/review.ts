@@ -1,5 +1,5 @@
 import type { Log } from "./ports";
-import type { Resolution } from "./resolution";
+import type { Resolution, ResolveUsage } from "./resolution";
 import type {
   CommitReview,
   CompareReview,
@@ -90,7 +90,7 @@ export interface ReviewDeps {
   /** Keyed by {@link reviewKey}(target key, latest SHA); an absent key counts as failed. */
   readonly fetch: ReviewFetch;
   /** Where the fetch's requests and points are counted (the message's GitHub figures). */
-  readonly usage?: { requests: number; points: number };
+  readonly usage?: ResolveUsage;
   /** The worker's deadline: packets not fetched by then are fetched by a later sweep. */
   readonly signal?: AbortSignal;
 }

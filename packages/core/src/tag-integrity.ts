@@ -30,6 +30,8 @@ export interface TagObservations {
 interface Choice {
   readonly targetKey: string;
   readonly repoKey: string;
+  /** The target's tag prefix (monorepos), if any: versions are compared after it. */
+  readonly prefix?: string;
   readonly tag: string;
   readonly sha: string;
   readonly object?: string | null;
@@ -87,7 +89,8 @@ export function observeTags(outcomes: readonly TargetOutcome[]): TagObservations
       if (r.tag) {
         const chosen = seen(r.sha, r.tagObject);
         note(tags, r.tag, chosen, true);
-        obs.choices.push({ targetKey: target.key, repoKey: rk, tag: r.tag, ...chosen });
+        const prefix = ref.prefix !== undefined ? { prefix: ref.prefix } : {};
+        obs.choices.push({ targetKey: target.key, repoKey: rk, tag: r.tag, ...prefix, ...chosen });
       }
     }
   }
@@ -198,7 +201,7 @@ export function judgeTags(
   }
   for (const c of obs.choices) {
     const before = previousChoices.get(c.targetKey);
-    if (before && versionBump(before.tag, c.tag) === "downgrade") {
+    if (before && versionBump(before.tag, c.tag, c.prefix) === "downgrade") {
       const after = { sha: c.sha, object: c.object ?? null };
       findings.push({
         ...finding("version_downgrade", c.repoKey, c.tag, { sha: before.sha, object: null }, after),

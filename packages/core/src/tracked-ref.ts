@@ -4,8 +4,9 @@ import { hasControlCharacter, invalid, ok, type Parsed, preview, skipped } from 
 /** What a plugin follows upstream, parsed from `tracked_ref`. */
 export type TrackedRef =
   | { readonly type: "tag"; readonly name: string }
-  | { readonly type: "latest" }
-  | { readonly type: "semver"; readonly range: string }
+  /** `prefix` (monorepos, `tag:latest:lint@`): only tags starting with it count, the version is the rest. */
+  | { readonly type: "latest"; readonly prefix?: string }
+  | { readonly type: "semver"; readonly range: string; readonly prefix?: string }
   | { readonly type: "ref"; readonly name: string }
   | { readonly type: "branch"; readonly name: string }
   | { readonly type: "sha"; readonly sha: string };
@@ -32,8 +33,29 @@ export function isValidRefName(name: string): boolean {
 }
 
 /**
- * Parses `tracked_ref` as the platform defines it (docs/contracts.md): `none`, `tag:NAME`, `tag:latest`, `semver:RANGE`, `ref:NAME`,
- * `branch:NAME`, `sha:HEX`.
+ * A tag prefix (`lint@`, `plugins/lint/v`): non-empty, and a tag name once a version follows it (so none of the
+ * characters or sequences git forbids; `:` is one of them, which keeps `tag:latest:PREFIX` unambiguous).
+ */
+function parsePrefix(prefix: string): Parsed<string> {
+  return prefix.length > 0 && prefix.length <= 200 && isValidRefName(`${prefix}0`)
+    ? ok(prefix)
+    : invalid(`bad tag prefix ${JSON.stringify(preview(prefix))}`);
+}
+
+/** `semver:RANGE` or `semver:RANGE:PREFIX` (a range never holds `:`). */
+function parseSemver(value: string): Parsed<TrackedRef> {
+  const colon = value.indexOf(":");
+  const range = (colon === -1 ? value : value.slice(0, colon)).trim();
+  if (range === "" || range.length > 256 || semver.validRange(range) === null)
+    return invalid(`bad semver range ${JSON.stringify(preview(value))}`);
+  if (colon === -1) return ok({ type: "semver", range });
+  const prefix = parsePrefix(value.slice(colon + 1));
+  return prefix.status === "ok" ? ok({ type: "semver", range, prefix: prefix.value }) : prefix;
+}
+
+/**
+ * Parses `tracked_ref` as the platform defines it (docs/contracts.md): `none`, `tag:NAME`, `tag:latest`,
+ * `tag:latest:PREFIX`, `semver:RANGE`, `semver:RANGE:PREFIX`, `ref:NAME`, `branch:NAME`, `sha:HEX`.
  */
 export function parseTrackedRef(raw: string | null | undefined): Parsed<TrackedRef> {
   if (raw == null) return skipped("not tracked (tracked_ref is NULL)");
@@ -48,6 +70,10 @@ export function parseTrackedRef(raw: string | null | undefined): Parsed<TrackedR
   switch (kind) {
     case "tag":
       if (value === "latest") return ok({ type: "latest" });
+      if (value.startsWith("latest:")) {
+        const prefix = parsePrefix(value.slice("latest:".length));
+        return prefix.status === "ok" ? ok({ type: "latest", prefix: prefix.value }) : prefix;
+      }
       return isValidRefName(value)
         ? ok({ type: "tag", name: value })
         : invalid(`bad tag name ${JSON.stringify(preview(value))}`);
@@ -56,13 +82,8 @@ export function parseTrackedRef(raw: string | null | undefined): Parsed<TrackedR
       return isValidRefName(value)
         ? ok({ type: kind, name: value })
         : invalid(`bad ${kind} name ${JSON.stringify(preview(value))}`);
-    case "semver": {
-      const range = value.trim();
-      if (range === "" || range.length > 256 || semver.validRange(range) === null) {
-        return invalid(`bad semver range ${JSON.stringify(preview(value))}`);
-      }
-      return ok({ type: "semver", range });
-    }
+    case "semver":
+      return parseSemver(value);
     case "sha":
       return /^[0-9a-fA-F]{7,64}$/.test(value)
         ? ok({ type: "sha", sha: value.toLowerCase() })
@@ -76,9 +97,9 @@ export function parseTrackedRef(raw: string | null | undefined): Parsed<TrackedR
 export function formatTrackedRef(ref: TrackedRef): string {
   switch (ref.type) {
     case "latest":
-      return "tag:latest";
+      return ref.prefix === undefined ? "tag:latest" : `tag:latest:${ref.prefix}`;
     case "semver":
-      return `semver:${ref.range}`;
+      return ref.prefix === undefined ? `semver:${ref.range}` : `semver:${ref.range}:${ref.prefix}`;
     case "sha":
       return `sha:${ref.sha}`;
     default:
@@ -99,4 +120,20 @@ export function driftKindOf(ref: TrackedRef): DriftKind {
     default:
       return "ref_moved";
   }
+}
+
+/**
+ * The version part of a tag name: the rest after `prefix` (null when the tag does not start with it), or the
+ * whole name without a prefix.
+ */
+export function versionPartOf(name: string, prefix: string | undefined | null): string | null {
+  if (!prefix) return name;
+  return name.startsWith(prefix) ? name.slice(prefix.length) : null;
+}
+
+/** The tag prefix of a tracked_ref (`tag:latest:PREFIX`, `semver:RANGE:PREFIX`), if it has one. */
+export function tagPrefixOf(trackedRef: string | null | undefined): string | undefined {
+  const ref = parseTrackedRef(trackedRef);
+  if (ref.status !== "ok") return undefined;
+  return ref.value.type === "latest" || ref.value.type === "semver" ? ref.value.prefix : undefined;
 }

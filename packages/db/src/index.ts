@@ -18,6 +18,16 @@ export { createDecisionStore } from "./decisions/decision-store";
 export { createEventOutbox } from "./events/event-outbox";
 export { listIntegrityEvents } from "./integrity/tag-ledger";
 export { type MigrateResult, migrate } from "./migrate";
+export { createNotificationStore } from "./notifications/delivery-store";
+export {
+  deleteSubscription,
+  getDelivery,
+  getSubscription,
+  listDeliveries,
+  listSubscriptions,
+  putSubscription,
+  queueTestDelivery,
+} from "./notifications/subscription-store";
 export { deletePolicy, listPolicies, putPolicy } from "./policies/policy-store";
 export { createPolicyStore } from "./policies/policy-sweep";
 export {
@@ -38,6 +48,8 @@ export {
   type UpdateFilter,
   type UpdateRow,
 } from "./queue/update-store";
+// A fresh start (every product table emptied): the benchmark's first sweeps and tests, never the product.
+export { emptyProductTables, nonEmptyTables, productTables } from "./reset/empty-tables";
 export { createRolloutStore } from "./rollouts/rollout-store";
 export { createRecheckStore } from "./sweep/recheck-store";
 export { createSweepStore } from "./sweep/sweep-store";

@@ -30,6 +30,7 @@ function releaseJson(req: RestRequest, repo: SimRepo, r: SimRelease) {
     html_url: `${webRepo(req, repo)}/releases/tag/${encodeURIComponent(r.tag)}`,
     published_at: r.publishedAt,
     created_at: r.publishedAt,
+    immutable: r.immutable,
   };
 }
 
@@ -106,8 +107,10 @@ export function giteaReviewRest(ctx: RestContext, req: RestRequest, repo: SimRep
   if (s[3] === "releases" && s[4] === "tags" && s.length > 5) {
     const release = repo.releases.get(s.slice(5).join("/"));
     if (!release || release.draft) return notFound("release");
+    // Gitea and Forgejo have no immutable releases (yet): their release object has no such field.
+    const { immutable: _none, ...json } = releaseJson(req, repo, release);
     return jsonResponse(200, {
-      ...releaseJson(req, repo, release),
+      ...json,
       url: `${req.base}/repos/${repo.owner}/${repo.name}/releases/${release.id}`,
     });
   }

@@ -99,6 +99,14 @@ function repoOr(ctx: RestContext, req: RestRequest, notFound: SimResponse): SimR
 
 const isResponse = (x: SimRepo | SimResponse): x is SimResponse => "status" in x;
 
+/** The repository object both hosts answer `GET /repos/{owner}/{repo}` with (the fields the resolver reads). */
+const repoBody = (repo: SimRepo) => ({
+  id: repo.id,
+  name: repo.name,
+  full_name: `${repo.owner}/${repo.name}`,
+  default_branch: repo.defaultBranch,
+});
+
 /** GitHub REST: the endpoints the resolver and the demo use. */
 export function handleGithubRest(ctx: RestContext, req: RestRequest): SimResponse {
   // size: a route table: one `if` per simulated endpoint, read top to bottom.
@@ -126,12 +134,7 @@ export function handleGithubRest(ctx: RestContext, req: RestRequest): SimRespons
   const repo = found;
   const resource = s[3];
   if (resource === undefined) {
-    return json(200, {
-      id: repo.id,
-      name: repo.name,
-      full_name: `${repo.owner}/${repo.name}`,
-      default_branch: repo.defaultBranch,
-    });
+    return json(200, repoBody(repo));
   }
   if (resource === "commits" && s.length > 4) {
     const rev = s.slice(4).join("/");
@@ -202,12 +205,7 @@ export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse
   const resource = s[3];
   const commitUrl = (sha: string) => `${req.base}/repos/${repo.owner}/${repo.name}/git/commits/${sha}`;
   if (resource === undefined) {
-    return json(200, {
-      id: repo.id,
-      name: repo.name,
-      full_name: `${repo.owner}/${repo.name}`,
-      default_branch: repo.defaultBranch,
-    });
+    return json(200, repoBody(repo));
   }
   const branchJson = (name: string, sha: string) => ({
     name,

@@ -54,6 +54,11 @@ export interface SimRelease {
   readonly draft: boolean;
   /** ISO 8601; null for drafts. */
   readonly publishedAt: string | null;
+  /**
+   * GitHub's immutable release: its tag can no longer be moved or deleted (the world refuses, as GitHub does).
+   * Answered as REST `immutable` on GitHub (GraphQL's published schema has no such field); Gitea says nothing.
+   */
+  readonly immutable: boolean;
 }
 
 /** Options for {@link World.commit}. */
@@ -62,6 +67,8 @@ export interface CommitOptions {
   readonly signature?: "valid" | "invalid";
   /** Start an unrelated history (a root commit without parents). */
   readonly orphan?: boolean;
+  /** The committer date the author writes (ISO 8601), e.g. backdated two years; default: the world's clock. */
+  readonly date?: string;
 }
 
 /** How two commits relate, as a host's compare answers. */
@@ -82,6 +89,8 @@ export interface TagOptions {
   readonly nesting?: number;
   /** Tag a fresh tree or blob instead of a commit (always annotated; `target` is ignored). */
   readonly points?: "tree" | "blob";
+  /** For annotated tags: the tagger date the author writes (ISO 8601); default: the world's clock. */
+  readonly date?: string;
 }
 
 /** A change to a repository's refs, as a host would announce it by webhook (null: the ref did not / no longer exists). */

@@ -110,19 +110,26 @@ export class World {
     const repo = this.repo(fullName);
     const name = branch ?? repo.defaultBranch;
     const parent = options.orphan ? undefined : repo.branches.get(name);
-    const sha = this.addCommit(repo, message, parent ? [parent] : [], options.signature);
+    const sha = this.addCommit(repo, message, parent ? [parent] : [], options.signature, options.date);
     this.setRef(repo, "branch", name, sha);
     return sha;
   }
 
-  /** Publishes (or replaces) the release of an existing tag. */
+  /** Publishes (or replaces) the release of an existing tag; `immutable` locks the tag to its commit for good. */
   release(
     fullName: string,
     tag: string,
-    options: { name?: string; body?: string; prerelease?: boolean; draft?: boolean } = {},
+    options: {
+      name?: string;
+      body?: string;
+      prerelease?: boolean;
+      draft?: boolean;
+      immutable?: boolean;
+    } = {},
   ): SimRelease {
     const repo = this.repo(fullName);
     if (!repo.tags.has(tag)) throw new Error(`no tag ${tag} in ${fullName}`);
+    this.refuseImmutable(repo, tag);
     this.seq += 1;
     const release: SimRelease = {
       id: this.seq,
@@ -132,11 +139,35 @@ export class World {
       prerelease: options.prerelease ?? false,
       draft: options.draft ?? false,
       publishedAt: options.draft ? null : this.dateOf(this.seq),
+      immutable: options.immutable === true && !options.draft,
     };
     repo.releases.set(tag, release);
     // Announced like GitHub's `release` event (the webhook sender listens).
     this.emit({ kind: "release", repo, tag });
     return release;
+  }
+
+  /**
+   * Edits an existing (mutable) release to stand for another existing tag, keeping its id and `published_at`, as
+   * GitHub's "edit release" allows: the old publication date then names a new commit.
+   */
+  repointRelease(fullName: string, fromTag: string, toTag: string): SimRelease {
+    const repo = this.repo(fullName);
+    const old = repo.releases.get(fromTag);
+    if (!old) throw new Error(`no release of ${fromTag} in ${fullName}`);
+    if (!repo.tags.has(toTag)) throw new Error(`no tag ${toTag} in ${fullName}`);
+    this.refuseImmutable(repo, fromTag);
+    const moved: SimRelease = { ...old, tag: toTag, name: old.name === fromTag ? toTag : old.name };
+    repo.releases.delete(fromTag);
+    repo.releases.set(toTag, moved);
+    this.emit({ kind: "release", repo, tag: toTag });
+    return moved;
+  }
+
+  /** GitHub refuses to move, delete or re-release the tag of an immutable release. */
+  private refuseImmutable(repo: SimRepo, tag: string): void {
+    if (repo.releases.get(tag)?.immutable)
+      throw new Error(`tag ${tag} of ${repo.owner}/${repo.name} belongs to an immutable release`);
   }
 
   /**
@@ -169,6 +200,7 @@ export class World {
    */
   tag(fullName: string, name: string, options: TagOptions = {}): { ref: string; commit: string } {
     const repo = this.repo(fullName);
+    this.refuseImmutable(repo, name);
     let commit: string;
     if (options.points) {
       commit = this.newSha(`${options.points} ${name}`);
@@ -187,7 +219,7 @@ export class World {
           name,
           target: ref,
           message: `tag ${name}`,
-          date: this.dateOf(this.seq),
+          date: options.date ?? this.dateOf(this.seq),
         });
         ref = sha;
       }
@@ -208,6 +240,7 @@ export class World {
 
   deleteTag(fullName: string, name: string): void {
     const repo = this.repo(fullName);
+    this.refuseImmutable(repo, name);
     repo.tagCreated.delete(name);
     this.setRef(repo, "tag", name, null);
   }
@@ -267,13 +300,14 @@ export class World {
     message: string,
     parents: readonly string[],
     signature?: "valid" | "invalid",
+    date?: string,
   ): string {
     const sha = this.newSha(`commit ${repo.owner}/${repo.name} ${message}`);
     repo.objects.set(sha, {
       type: "commit",
       sha,
       message,
-      date: this.dateOf(this.seq),
+      date: date ?? this.dateOf(this.seq),
       parents,
       ...(signature ? { signature } : {}),
     });

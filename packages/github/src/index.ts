@@ -5,6 +5,7 @@
 export { createHostResolver, type HostResolver } from "./resolver";
 export {
   DEFAULT_MAX_CONCURRENCY_PER_HOST,
+  DEFAULT_PACKET_CONCURRENCY,
   type GitHubAuth,
   type HostResolverConfig,
 } from "./shared/config";

@@ -1,5 +1,12 @@
 import { setMaxListeners } from "node:events";
-import type { Resolution, ResolveRequest, Resolver, ResolverStats, ResolveUsage } from "@drift/core";
+import {
+  newUsage,
+  type Resolution,
+  type ResolveRequest,
+  type Resolver,
+  type ResolverStats,
+  type ResolveUsage,
+} from "@drift/core";
 import { GiteaHostClient } from "./gitea/gitea-host-client";
 import { GitHubHostClient } from "./graphql/github-host-client";
 import { fetchReviews } from "./packets/review-packet";
@@ -24,7 +31,7 @@ export interface HostResolver extends Resolver {
  */
 export function createHostResolver(config: HostResolverConfig = {}): HostResolver {
   const context = new ResolverContext(config);
-  const { settings, redact, log, counters, budgets } = context;
+  const { settings, redact, log, counters } = context;
   // Host clients are made on first use: a sweep with no Gitea target never builds a Gitea client.
   let github: GitHubHostClient | undefined;
   const githubClient = (): GitHubHostClient => {
@@ -59,7 +66,7 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
     async resolve(
       requests: readonly ResolveRequest[],
       outer?: AbortSignal,
-      usage: ResolveUsage = { requests: 0, points: 0 },
+      usage: ResolveUsage = newUsage(),
     ): Promise<Map<string, Resolution>> {
       // A signal of this call's own: its requests carry it down to fetch, where they are counted into `usage`.
       const signal = trackedSignal(context, outer, usage);
@@ -88,18 +95,25 @@ export function createHostResolver(config: HostResolverConfig = {}): HostResolve
       return results;
     },
 
-    review: (requests, outer, usage = { requests: 0, points: 0 }) =>
+    review: (requests, outer, usage = newUsage()) =>
       fetchReviews(
         { github: () => githubClient().review, gitea: (host) => giteaHost(host).review },
         requests,
         trackedSignal(context, outer, usage),
       ),
 
-    stats(): ResolverStats {
-      const remaining = budgets.map((b) => b.lastRemaining).filter((n): n is number => n !== undefined);
-      return { ...counters, ...(remaining.length ? { budgetRemaining: Math.min(...remaining) } : {}) };
-    },
+    stats: () => statsOf(context),
   };
+}
+
+/** The counters, and what each GitHub budget has left: GraphQL points and REST requests are different currencies. */
+function statsOf(context: ResolverContext): ResolverStats {
+  const remaining: ResolverStats["budgetRemaining"] = {};
+  for (const [api, budget] of context.budgets) {
+    const left = budget.lastRemaining;
+    if (left !== undefined) remaining[api] = left;
+  }
+  return { ...context.counters, ...(Object.keys(remaining).length ? { budgetRemaining: remaining } : {}) };
 }
 
 /** How many answers of each kind (`resolved`, or the failure kind), for the log line. */

@@ -1,4 +1,4 @@
-import { displayText, isRealCalendarDay } from "@drift/core";
+import { displayText, elapsedText, isRealCalendarDay } from "@drift/core";
 
 /**
  * Terminal output helpers: every value goes through the core display helper (bidi and invisible characters
@@ -84,15 +84,7 @@ export function terminalColumns(stream: { columns?: number }, env: NodeJS.Proces
 
 /** "3 days", "5 hours", "12 minutes" since `date`. */
 export function age(date: Date | string | null, now = Date.now()): string {
-  if (!date) return "-";
-  const ms = Math.max(0, now - new Date(date).getTime());
-  const [n, unit] =
-    ms >= 86_400_000
-      ? [Math.floor(ms / 86_400_000), "day"]
-      : ms >= 3_600_000
-        ? [Math.floor(ms / 3_600_000), "hour"]
-        : [Math.floor(ms / 60_000), "minute"];
-  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+  return date ? elapsedText(now - new Date(date).getTime()) : "-";
 }
 
 /**

@@ -85,6 +85,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/policy")).policyCommand,
   },
   {
+    name: "notify",
+    summary: "List, set, remove or test notification subscriptions",
+    load: async () => (await import("./commands/notify")).notifyCommand,
+  },
+  {
     name: "integrity",
     summary: "List tag-integrity events (re-pointed, deleted, re-created tags; version downgrades)",
     load: async () => (await import("./commands/integrity")).integrityCommand,

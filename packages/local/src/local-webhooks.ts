@@ -1,7 +1,22 @@
 import { createWebhookApp } from "@drift/api/webhooks";
 import { createWorkerHandler } from "@drift/aws";
-import { type Log, type MetricsSink, parseWebhookSecret, type Resolver } from "@drift/core";
-import { createRecheckStore, createReviewStore, createSweepStore, type Sql } from "@drift/db";
+import {
+  createPolicyStep,
+  type Log,
+  type MetricsSink,
+  minReleaseAgeSetting,
+  parseWebhookSecret,
+  type Resolver,
+} from "@drift/core";
+import {
+  createDecisionStore,
+  createEventOutbox,
+  createPolicyStore,
+  createRecheckStore,
+  createReviewStore,
+  createSweepStore,
+  type Sql,
+} from "@drift/db";
 import type { Hono } from "hono";
 import { InProcessQueue } from "./in-process-queue";
 import { MetricsCollector } from "./metrics-collector";
@@ -10,7 +25,10 @@ export interface LocalWebhooksOptions {
   readonly sql: Sql;
   readonly resolver: Resolver;
   readonly log: Log;
-  /** GITHUB_WEBHOOK_SECRET, GITEA_WEBHOOK_SECRET; DRIFT_RECHECK_WINDOW_MS (coalescing window, default 5000). */
+  /**
+   * GITHUB_WEBHOOK_SECRET, GITEA_WEBHOOK_SECRET; DRIFT_RECHECK_WINDOW_MS (coalescing window, default 5000);
+   * DRIFT_MIN_RELEASE_AGE.
+   */
   readonly env: NodeJS.ProcessEnv;
   readonly metrics?: MetricsSink;
 }
@@ -28,11 +46,20 @@ export function webhookSecretsOf(env: NodeJS.ProcessEnv): { github?: string; git
  */
 export function createLocalWebhooks(options: LocalWebhooksOptions): { app: Hono; idle(): Promise<void> } {
   const metrics = options.metrics ?? new MetricsCollector();
+  const ageMs = minReleaseAgeSetting(options.env.DRIFT_MIN_RELEASE_AGE);
   const worker = createWorkerHandler({
-    store: createSweepStore(options.sql),
+    store: createSweepStore(options.sql, { minReleaseAgeMs: ageMs }),
     resolver: options.resolver,
-    // Drift a re-check finds gets its review packet like drift a sweep finds.
+    // Drift a re-check finds gets its review packet, cooling down, trust checks and policies like drift a sweep
+    // finds (as the AWS worker does for re-check messages).
     reviews: createReviewStore(options.sql),
+    policies: createPolicyStep({
+      policies: createPolicyStore(options.sql),
+      decisions: createDecisionStore(options.sql),
+      outbox: createEventOutbox(options.sql),
+      defaultAgeMs: ageMs,
+      log: options.log,
+    }),
     metrics: { sink: metrics, flush() {} },
     log: options.log,
   });

@@ -11,13 +11,9 @@ export class MetricsCollector implements MetricsSink {
     value: number,
     dimensions?: Readonly<Record<string, string>>,
   ): void {
-    const key = dimensions
-      ? `${name}|${Object.entries(dimensions)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(",")}`
-      : name;
+    const key = keyOf(name, dimensions);
     // Budget remaining is a level, not a count: keep the lowest seen.
-    if (name === "RateBudgetRemaining") {
+    if (name === "GitHubBudgetRemaining") {
       this.gauges.set(key, Math.min(value, this.gauges.get(key) ?? Number.POSITIVE_INFINITY));
       return;
     }
@@ -39,7 +35,15 @@ export class MetricsCollector implements MetricsSink {
     return out;
   }
 
-  gauge(name: MetricName): number | undefined {
-    return this.gauges.get(name);
+  /** The lowest value of a level metric, of the series with exactly these dimensions. */
+  gauge(name: MetricName, dimensions?: Readonly<Record<string, string>>): number | undefined {
+    return this.gauges.get(keyOf(name, dimensions));
   }
 }
+
+const keyOf = (name: MetricName, dimensions?: Readonly<Record<string, string>>): string =>
+  dimensions && Object.keys(dimensions).length
+    ? `${name}|${Object.entries(dimensions)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",")}`
+    : name;

@@ -38,7 +38,7 @@ export interface LocalSweepOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** `DRIFT_MIN_RELEASE_AGE` in milliseconds (default 0). */
   readonly minReleaseAgeMs?: number;
-  /** The clock cooling down is judged by (tests inject one). */
+  /** The clock cooling down is judged by, and first sightings recorded by (tests inject one). */
   readonly now?: () => Date;
 }
 
@@ -61,10 +61,25 @@ export interface SweepSummary {
   };
   readonly messages: { sent: number; deliveries: number; deadLettered: number };
   readonly drift: { new: number; refreshed: number; superseded: number };
-  readonly github: { requests: number; pointsUsed: number; budgetRemaining: number | null };
+  /**
+   * What the hosts served, per budget: GitHub's GraphQL points and its REST requests are separate budgets, each
+   * with its own remainder (null: the host did not say); `requests` and `pointsUsed` are their sum and the points.
+   */
+  readonly github: GitHubUsage;
+  /** Gitea/Forgejo hosts: requests (their budgets are their own, not GitHub's). */
+  readonly gitea: { requests: number };
   readonly pendingUpdates: number;
   /** Updates applied by policy, rows still cooling down, tag-integrity events recorded. */
   readonly policies: { autoApplied: number; coolingDown: number; integrityEvents: number };
+}
+
+export interface GitHubUsage {
+  /** GraphQL and REST requests to GitHub. */
+  readonly requests: number;
+  /** GraphQL points (the same as graphql.points). */
+  readonly pointsUsed: number;
+  readonly graphql: { requests: number; points: number; remaining: number | null };
+  readonly rest: { requests: number; remaining: number | null };
 }
 
 /**
@@ -126,12 +141,9 @@ export async function runLocalSweep(options: LocalSweepOptions): Promise<SweepSu
       deadLettered: queue.deadLetters.length,
     },
     drift: { new: sweep.new, refreshed: sweep.refreshed, superseded: sweep.superseded },
-    github: {
-      // What the metrics say: each message counts the requests it made (ResolveUsage), never another's.
-      requests: collector.total(Metric.GitHubRequests),
-      pointsUsed: collector.total(Metric.GitHubPointsUsed),
-      budgetRemaining: collector.gauge(Metric.RateBudgetRemaining) ?? null,
-    },
+    // What the metrics say: each message counts the requests it made (ResolveUsage), never another's.
+    github: githubUsage(collector),
+    gitea: { requests: collector.byDimension(Metric.GitHubRequests, "Api").gitea ?? 0 },
     pendingUpdates: sweep.pending,
     policies: {
       autoApplied: collector.total(Metric.UpdatesAutoApplied),
@@ -167,8 +179,32 @@ function localWorker(
     log: options.log,
     redelivery,
     ...(options.worker ? { config: options.worker } : {}),
+    // The clock a commit's first sighting is recorded by: the one cooling down is judged by.
+    ...(options.now ? { now: options.now } : {}),
   });
 }
+
+/** GitHub's two budgets from the messages' metrics. */
+function githubUsage(collector: MetricsCollector): GitHubUsage {
+  const requests = collector.byDimension(Metric.GitHubRequests, "Api");
+  const graphql = requests.graphql ?? 0;
+  const rest = requests.rest ?? 0;
+  const points = collector.total(Metric.GitHubPointsUsed);
+  const left = (api: string) => collector.gauge(Metric.GitHubBudgetRemaining, { Api: api }) ?? null;
+  return {
+    requests: graphql + rest,
+    pointsUsed: points,
+    graphql: { requests: graphql, points, remaining: left("graphql") },
+    rest: { requests: rest, remaining: left("rest") },
+  };
+}
+
+const NO_GITHUB_USAGE: GitHubUsage = {
+  requests: 0,
+  pointsUsed: 0,
+  graphql: { requests: 0, points: 0, remaining: null },
+  rest: { requests: 0, remaining: null },
+};
 
 /** Failures per kind, once per target: the workers' final ones, plus targets left retrying (transient). */
 function failuresByKind(collector: MetricsCollector, retrying: number): Record<string, number> {
@@ -193,7 +229,8 @@ async function emptySummary(
     targets: { dispatched: 0, resolved: 0, failed: 0, deferred: 0, failedByKind: {} },
     messages: { sent: 0, deliveries: 0, deadLettered: 0 },
     drift: { new: 0, refreshed: 0, superseded: 0 },
-    github: { requests: 0, pointsUsed: 0, budgetRemaining: null },
+    github: NO_GITHUB_USAGE,
+    gitea: { requests: 0 },
     pendingUpdates: await countPendingUpdates(sql),
     policies: { autoApplied: 0, coolingDown: 0, integrityEvents: 0 },
   };

@@ -6,6 +6,7 @@ import { eventsQuery } from "../policies";
 import { failingQuery } from "../reporting";
 import { ROLLOUT_ROUTE_DOCS } from "../rollout-docs";
 import { listQuery } from "../updates";
+import { NOTIFICATION_ROUTE_DOCS } from "./notification-docs";
 import * as r from "./responses";
 
 /**
@@ -170,6 +171,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     operatorOnly: true,
     responses: { 200: { description: "revoked", schema: r.tokenRevoked } },
   },
+  ...NOTIFICATION_ROUTE_DOCS,
   {
     method: "post",
     path: "/mcp",

@@ -1,4 +1,7 @@
-/** The events the sweeper announces to the platform (their types and details). */
+/** The events the sweeper announces to the platform (their source, types and details): docs/contracts.md. */
+
+/** The `source` of every event the sweeper publishes (EventBridge `Source`; the platform's rules match on it). */
+export const EVENT_SOURCE = "plugin-drift-sweeper";
 
 /** The type of the event an apply announces. */
 export const PLUGIN_UPDATE_APPLIED = "plugin.update.applied";

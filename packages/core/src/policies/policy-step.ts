@@ -40,11 +40,13 @@ export function createPolicyStep(deps: PolicyStepDeps): PolicyStep {
     if (targetKeys.length === 0) return { autoApplied: 0, coolingDown: 0 };
     const now = deps.now?.() ?? new Date();
     await deps.policies.refreshReadyAt(targetKeys, deps.defaultAgeMs);
+    // After the packets: what the new versions are vouched for by is known now.
+    const downgrades = await deps.policies.recordTrustDowngrades(targetKeys);
     const candidates = await deps.policies.autoApplyCandidates(targetKeys, now);
     let autoApplied = 0;
     const inWaves = new PolicyRollouts();
     for (const row of candidates) {
-      if (!allowsAutoApply(row.auto_apply, row) || inWaves.take(row)) continue;
+      if (!allowsAutoApply(row.auto_apply, row, row.require) || inWaves.take(row)) continue;
       const outcome = await decide(deps.decisions, row.id, "apply", {
         decidedBy: `policy:${row.policy_id}`,
         expectedLatestSha: row.latest_sha,
@@ -59,6 +61,10 @@ export function createPolicyStep(deps: PolicyStepDeps): PolicyStep {
     }
     autoApplied += await inWaves.deliver(deps.rollouts, log);
     if (autoApplied > 0 && deps.notifier) await publishPendingEvents(deps.outbox, deps.notifier, log);
-    return { autoApplied, coolingDown: await deps.policies.countCoolingDown(targetKeys, now) };
+    return {
+      autoApplied,
+      coolingDown: await deps.policies.countCoolingDown(targetKeys, now),
+      ...(downgrades ? { integrity: { trust_downgrade: downgrades } } : {}),
+    };
   };
 }

@@ -7,6 +7,7 @@ import {
   type TargetOutcome,
 } from "@drift/core/model";
 import type { Sql } from "../client";
+import { writeIntegrityEvents } from "../notifications/notify-events-writer";
 import { pgText } from "../pg-text";
 
 /**
@@ -80,6 +81,7 @@ export async function recordTagLedger(
       ${sweepId}::uuid
     FROM jsonb_to_recordset(${tx.json(events)}::jsonb) AS x(kind text, repo_key text, tag text, target_key text,
       previous_tag text, previous_sha text, new_sha text, previous_tag_object text, tag_object text)`;
+  await writeIntegrityEvents(tx, events, sweepId);
   const counts: Partial<Record<IntegrityKind, number>> = {};
   for (const f of findings) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
   return counts;
@@ -87,6 +89,9 @@ export async function recordTagLedger(
 
 /** An integrity event as the API lists it: the finding as recorded, with its id, sweep and time. */
 export interface IntegrityEvent extends IntegrityFinding {
+  /** For `trust_downgrade`: the installed version's trust and the new one's (null for the tag events). */
+  readonly previous_trust: string | null;
+  readonly trust: string | null;
   readonly id: string;
   readonly sweep_id: string | null;
   readonly detected_at: Date;
@@ -106,6 +111,6 @@ export async function listIntegrityEvents(sql: Sql, limit = 100, scope?: string)
     : sql``;
   return sql<IntegrityEvent[]>`
     SELECT id, kind, repo_key, tag, target_key, previous_tag, previous_sha, new_sha, sweep_id, detected_at,
-           previous_tag_object, tag_object
+           previous_tag_object, tag_object, previous_trust, trust
     FROM drift_integrity_events ${scoped} ORDER BY detected_at DESC, id DESC LIMIT ${limit}`;
 }

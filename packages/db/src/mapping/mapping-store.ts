@@ -33,10 +33,13 @@ export async function staleRows(sql: Sql, cap: number): Promise<PluginRow[]> {
 export async function scanBlocks(
   sql: Sql,
   scope: { from: number; to: number; unrecorded: boolean },
-): Promise<{ values: RowValues[]; blocks: number }> {
+  maxValues = Number.MAX_SAFE_INTEGER,
+): Promise<{ values: RowValues[]; blocks: number; distinct: number }> {
   const page = sql`SELECT id, source_raw, tracked_ref, installed_sha FROM workspace_plugins
     WHERE ctid >= ${`(${scope.from},0)`}::tid AND ctid < ${`(${scope.to},0)`}::tid`;
-  const rows = await sql<(RowValues & { blocks: number; stale: boolean | null })[]>`
+  const rows = await sql<
+    (RowValues & { blocks: number; stale: boolean | null; distinct_values: number | null })[]
+  >`
     WITH stale AS (
       ${
         scope.unrecorded
@@ -46,13 +49,16 @@ export async function scanBlocks(
       WHERE mx.hit IS NULL AND px.hit IS NULL`
       }
     )
+    -- At most maxValues of them travel, with how many there are (counted before the limit).
+    , counted AS (SELECT s.*, count(*) OVER ()::int AS distinct_values FROM stale s LIMIT ${maxValues})
     SELECT (pg_relation_size('workspace_plugins') / current_setting('block_size')::int)::int AS blocks, s.*
-    FROM (SELECT 1) one LEFT JOIN stale s ON true`;
+    FROM (SELECT 1) one LEFT JOIN counted s ON true`;
   return {
     values: rows
       .filter((r) => r.stale)
       .map((r) => ({ source_raw: r.source_raw, tracked_ref: r.tracked_ref, installed_sha: r.installed_sha })),
     blocks: rows[0]?.blocks ?? 0,
+    distinct: rows[0]?.distinct_values ?? 0,
   };
 }
 
@@ -68,6 +74,13 @@ async function scanPlan(sql: Sql, rows: number): Promise<{ blocksPerPage: number
     unrecorded: r?.unrecorded ?? false,
   };
 }
+
+/**
+ * Distinct values a page of the mapping pass holds at most: what the dispatcher parses, keeps and writes per
+ * page. A page of 100,000 rows following 12,000 targets has far fewer; a page where every row has its own
+ * installed commit is cut to fewer rows instead (about 20,000).
+ */
+export const MAX_PAGE_VALUES = 20_000;
 
 /** Index of the first row whose id is greater than `after` in a list sorted by id. */
 function firstAfter(rows: readonly PluginRow[], after: string): number {
@@ -89,9 +102,10 @@ function firstAfter(rows: readonly PluginRow[], after: string): number {
  * block). Memory: at most `listCap` rows, or one page's distinct values. (Lower-case UUID text sorts as Postgres
  * orders uuids.) A row updated while the pass runs may move behind the scan: the next pass maps it.
  */
-export function createRowPager(sql: Sql, listCap = 20_000) {
+export function createRowPager(sql: Sql, listCap = 20_000, maxValues = MAX_PAGE_VALUES) {
   let list: PluginRow[] | null = null;
   let plan = { blocksPerPage: 1, unrecorded: false };
+  let blocksPerPage = 1;
   return async function pagePluginRows(
     afterId: string | null,
     limit: number,
@@ -100,6 +114,7 @@ export function createRowPager(sql: Sql, listCap = 20_000) {
       const rows = await staleRows(sql, listCap);
       list = rows.length < listCap ? rows.sort((a, b) => (a.id < b.id ? -1 : 1)) : null;
       if (!list) plan = await scanPlan(sql, limit);
+      blocksPerPage = plan.blocksPerPage;
     }
     if (list) {
       const from = afterId === null ? 0 : firstAfter(list, afterId);
@@ -113,14 +128,20 @@ export function createRowPager(sql: Sql, listCap = 20_000) {
       };
     }
     const from = afterId === null ? 0 : Number(afterId);
-    const scope = {
-      kind: "blocks",
-      from,
-      to: from + plan.blocksPerPage,
-      unrecorded: plan.unrecorded,
-    } as const;
-    const page = await scanBlocks(sql, scope);
+    const scan = (blocks: number) =>
+      ({ kind: "blocks", from, to: from + blocks, unrecorded: plan.unrecorded }) as const;
+    let scope = scan(blocksPerPage);
+    let page = await scanBlocks(sql, scope, maxValues);
+    // Too many distinct values (every row its own installed commit): fewer blocks, read again. Memory follows
+    // the distinct values a page holds, never its rows.
+    while (page.distinct > maxValues && blocksPerPage > 1) {
+      blocksPerPage = Math.max(1, Math.floor(((blocksPerPage * maxValues) / page.distinct) * 0.9));
+      scope = scan(blocksPerPage);
+      page = await scanBlocks(sql, scope, maxValues);
+    }
     if (from >= page.blocks) return null;
+    // Few values: grow back towards `limit` rows a page.
+    if (page.distinct < maxValues / 4) blocksPerPage = Math.min(plan.blocksPerPage, blocksPerPage * 2);
     return { values: page.values, scope, next: String(scope.to) };
   };
 }

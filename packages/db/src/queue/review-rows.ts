@@ -1,17 +1,20 @@
 import {
   compareUrlOf,
   displayText,
+  isTrustDowngrade,
   parseSource,
   parseTrackedRef,
   type ReleaseInfo,
   type RepositoryRef,
   repositoryOf,
   type Signature,
+  type Trust,
   toVersionOf,
   type UpdateStatus,
   type WebBases,
 } from "@drift/core/model";
 import type { Sql } from "../client";
+import { TRUST_COLUMNS } from "../trust/trust-downgrades";
 
 /**
  * Queue rows as operators decide on them: the CONTRACT fields, the decision columns, and the review packet
@@ -43,13 +46,21 @@ export interface UpdateRow extends PendingUpdate {
   readonly committed_at: Date | null;
   readonly release: ReleaseInfo | null;
   readonly signature: Signature | null;
+  /** What the new version is vouched for by (CONTRACT "trust"); null: not looked up yet. */
+  readonly trust: Trust | null;
+  /** Its trust is lower than the installed version's (as last resolved for this target): never auto-applied. */
+  readonly trust_downgrade: boolean;
+  /** When this sweeper first resolved the new commit of this repository (the cooldown's clock). */
+  readonly first_seen_at: Date | null;
+  /** The annotated tag's tagger date: the author's, shown, never used for ready_at. */
+  readonly tagged_at: Date | null;
   readonly ready_at: Date | null;
   readonly hold_until: Date | null;
   readonly updated_at: Date;
   readonly decided_at: Date | null;
   readonly decided_by: string | null;
   readonly decision_reason: string | null;
-  /** A moved tag, or names carrying bidirectional / invisible characters: look twice. */
+  /** A moved tag, a trust downgrade, or names carrying bidirectional / invisible characters: look twice. */
   readonly suspicious: boolean;
 }
 
@@ -72,6 +83,10 @@ export interface RawRow extends PendingUpdate {
   committed_at: Date | null;
   signature: Signature | null;
   release: ReleaseInfo | null;
+  trust: Trust | null;
+  previous_trust: Trust | null;
+  first_seen_at: Date | null;
+  tagged_at: Date | null;
   from_version: string | null;
   commits_ahead: number | null;
   related: boolean | null;
@@ -85,13 +100,17 @@ export const rowSelect = (sql: Sql) => sql`
          q.decided_by, q.decision_reason,
          t.provider AS t_provider, t.host AS t_host, t.owner AS t_owner, t.repo AS t_repo,
          p.repo_url AS p_repo_url, p.to_version AS p_to_version, p.committed_at, p.signature, p.release,
+         p.tagged_at, ${sql.unsafe(TRUST_COLUMNS)}, s.first_seen_at,
          c.from_version, c.commits_ahead, c.related,
          to_char(q.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
   FROM plugin_update_queue q
   LEFT JOIN drift_targets t ON t.key = q.target_key
   LEFT JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
   LEFT JOIN drift_review_compares c ON c.target_key = q.target_key AND c.current_sha = lower(q.current_sha)
-    AND c.latest_sha = lower(q.latest_sha)`;
+    AND c.latest_sha = lower(q.latest_sha)
+  LEFT JOIN drift_review_packets p0 ON p0.target_key = q.target_key AND p0.latest_sha = lower(q.current_sha)
+  LEFT JOIN drift_commit_sightings s
+    ON s.repo_key = split_part(q.target_key, '#', 1) AND s.commit_sha = lower(q.latest_sha)`;
 
 function sourceOf(raw: RawRow) {
   if (raw.t_provider && raw.t_host && raw.t_owner && raw.t_repo)
@@ -108,6 +127,7 @@ export function toUpdateRow(raw: RawRow, bases: WebBases = {}): UpdateRow {
   const ref = parseTrackedRef(raw.tracked_ref);
   const toVersion =
     raw.p_to_version ?? (ref.status === "ok" ? toVersionOf({ ref: ref.value }, raw.resolved_tag) : null);
+  const trustDowngrade = isTrustDowngrade(raw.previous_trust, raw.trust);
   return {
     id: raw.id,
     workspace_id: raw.workspace_id,
@@ -126,8 +146,13 @@ export function toUpdateRow(raw: RawRow, bases: WebBases = {}): UpdateRow {
     to_version: toVersion,
     commits_ahead: raw.commits_ahead,
     committed_at: raw.committed_at,
-    release: raw.release,
+    // Packets from before immutable releases were looked up do not say: unknown.
+    release: raw.release ? { ...raw.release, immutable: raw.release.immutable ?? null } : null,
     signature: raw.signature,
+    trust: raw.trust,
+    trust_downgrade: trustDowngrade,
+    first_seen_at: raw.first_seen_at,
+    tagged_at: raw.tagged_at,
     ready_at: raw.ready_at,
     hold_until: raw.hold_until,
     updated_at: raw.updated_at,
@@ -136,6 +161,7 @@ export function toUpdateRow(raw: RawRow, bases: WebBases = {}): UpdateRow {
     decision_reason: raw.decision_reason,
     suspicious:
       raw.drift_kind === "tag_moved" ||
+      trustDowngrade ||
       [raw.plugin_name, raw.tracked_ref, raw.source_raw, toVersion, raw.from_version, raw.resolved_tag].some(
         hidden,
       ),

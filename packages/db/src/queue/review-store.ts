@@ -65,6 +65,7 @@ export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]):
           published_at: v.release.published_at,
           prerelease: v.release.prerelease,
           notes: pgText(v.release.notes, NOTES_MAX),
+          immutable: v.release.immutable ?? null,
         }
       : null;
     return [

@@ -1,4 +1,5 @@
 import type { Sql } from "../client";
+import type { DriftGroup } from "../notifications/notify-events-writer";
 
 /** A target resolved to a commit in this sweep. */
 export interface ResolvedTarget {
@@ -22,6 +23,8 @@ export interface DriftCounts {
    * the answer, or that hold a pending row.
    */
   readonly compared: number;
+  /** The drift groups opened or refreshed, when a subscription asks for drift.detected (notifications). */
+  readonly groups?: readonly DriftGroup[];
 }
 
 export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, compared: 0 };
@@ -54,7 +57,7 @@ export async function applyDrift(
 ): Promise<DriftCounts> {
   // size: one SQL statement (the set-based upsert is the point); its CTEs read in order, each commented.
   if (resolved.length === 0) return NO_DRIFT;
-  const [row] = await sql<DriftCounts[]>`
+  const [row] = await sql<(DriftCounts & { groups: DriftGroup[] | null })[]>`
     WITH resolved AS (
       SELECT DISTINCT ON (target_key) target_key, lower(sha) AS sha, tag
       FROM unnest(${resolved.map((r) => r.key)}::text[], ${resolved.map((r) => r.sha)}::text[],
@@ -154,7 +157,8 @@ export async function applyDrift(
         updated_at = now()
       WHERE lower(q.latest_sha) <> lower(EXCLUDED.latest_sha) OR lower(q.current_sha) <> lower(EXCLUDED.current_sha)
          OR q.tracked_ref <> EXCLUDED.tracked_ref OR q.source_raw IS DISTINCT FROM EXCLUDED.source_raw
-      RETURNING (xmax = 0) AS inserted
+      RETURNING (xmax = 0) AS inserted, q.target_key, q.source_raw, q.tracked_ref, q.drift_kind, q.current_sha,
+        q.latest_sha, q.resolved_tag, q.workspace_id, q.plugin_name
     ),
     -- Driven from the compared rows through the pending index (LIMIT 1 keeps the lateral from being flattened):
     -- the queue grows during a sweep faster than its statistics, and a plan scanning it once per compared row
@@ -177,6 +181,18 @@ export async function applyDrift(
     SELECT (SELECT count(*) FROM upserted WHERE inserted)::int AS new,
            (SELECT count(*) FROM upserted WHERE NOT inserted)::int AS refreshed,
            (SELECT count(*) FROM superseded)::int AS superseded,
-           (SELECT count(*) FROM compared)::int AS compared`;
-  return row ?? NO_DRIFT;
+           (SELECT count(*) FROM compared)::int AS compared,
+           -- The drift groups of this statement, for notifications (only when a subscription asks for them).
+           (SELECT json_agg(g) FROM (
+              SELECT u.target_key, min(u.source_raw) AS source_raw, u.tracked_ref, min(u.drift_kind) AS drift_kind,
+                     lower(u.current_sha) AS from_sha, lower(u.latest_sha) AS to_sha,
+                     min(u.resolved_tag) AS to_version, count(*)::int AS count,
+                     (array_agg(u.workspace_id ORDER BY u.workspace_id))[1:50] AS workspace_ids,
+                     (array_agg(DISTINCT u.plugin_name))[1:10] AS plugin_names
+              FROM upserted u
+              WHERE EXISTS (SELECT 1 FROM drift_notification_subscriptions WHERE 'drift.detected' = ANY(events))
+              GROUP BY u.target_key, u.tracked_ref, lower(u.current_sha), lower(u.latest_sha)) g) AS groups`;
+  if (!row) return NO_DRIFT;
+  const { groups, ...counts } = row;
+  return groups?.length ? { ...counts, groups } : counts;
 }

@@ -6,6 +6,7 @@ import {
   type TargetOutcome,
 } from "@drift/core/model";
 import type { Sql } from "../client";
+import { writeDriftEvents } from "../notifications/notify-events-writer";
 import { pgText } from "../pg-text";
 import { applyDrift } from "./drift-store";
 import { type TargetRow, targetsOf } from "./target-state-store";
@@ -33,7 +34,8 @@ export function createRecheckStore(sql: Sql): RecheckStore {
         WHERE t.provider = ${provider} AND lower(t.host) = lower(${host})
           AND lower(t.owner) = lower(${owner}) AND lower(t.repo) = lower(${repo})
           AND (t.tracked_ref = ANY(${[...refs.exact]}::text[])
-               OR (${refs.tagLists}::bool AND (t.tracked_ref = 'tag:latest' OR t.tracked_ref LIKE 'semver:%')))
+               OR (${refs.tagLists}::bool AND (t.tracked_ref = 'tag:latest' OR t.tracked_ref LIKE 'tag:latest:%'
+                                                   OR t.tracked_ref LIKE 'semver:%')))
           AND EXISTS (SELECT 1 FROM drift_plugin_targets m WHERE m.target_key = t.key)
         ORDER BY t.key LIMIT 5000`;
       return targetsOf(rows);
@@ -118,6 +120,7 @@ export async function recordRecheckOutcomes(
       : [],
   );
   const drift = await applyDrift(tx, resolved, recheckId);
+  await writeDriftEvents(tx, drift.groups, recheckId);
   if (resolved.length > 0) {
     await tx`
       UPDATE drift_targets t SET last_sha = lower(u.sha), last_tag = u.tag, etag = u.etag, last_error_kind = NULL,

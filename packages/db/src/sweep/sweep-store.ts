@@ -2,8 +2,10 @@ import type { RecordedMessage, SweepStore, TargetOutcome } from "@drift/core/mod
 import type { Sql } from "../client";
 import { recordTagLedger } from "../integrity/tag-ledger";
 import { createRowPager, finishMapping, recordMappings } from "../mapping/mapping-store";
+import { writeDriftEvents } from "../notifications/notify-events-writer";
 import { pgText } from "../pg-text";
 import { driftByKind as driftByKindOf, refreshReadyAt } from "../policies/policy-sweep";
+import { recordSightings } from "../trust/commit-sightings";
 import { applyDrift } from "./drift-store";
 import { isRecheck, recordRecheckOutcomes } from "./recheck-store";
 import { createSweepRunStore, recordMessageDone } from "./sweep-run-store";
@@ -35,7 +37,14 @@ export function createSweepStore(
         // No JIT for this transaction: the drift statement's estimates cross jit_above_cost, and compiling it took
         // ~200 ms per message while it runs in a few (set_config, not SET: a connection proxy sees no SET).
         await tx`SELECT set_config('jit', 'off', true)`;
-        const policy = () => recordPolicyParts(tx, sweepId, outcomes, settings.minReleaseAgeMs ?? 0);
+        const policy = () =>
+          recordPolicyParts(
+            tx,
+            sweepId,
+            outcomes,
+            settings.minReleaseAgeMs ?? 0,
+            options.seenAt ?? new Date(),
+          );
         if (await isRecheck(tx, sweepId)) {
           const recorded = await recordRecheckOutcomes(tx, sweepId, seq, outcomes, options);
           return { ...recorded, ...(await policy()) };
@@ -46,6 +55,7 @@ export function createSweepStore(
             : [],
         );
         const drift = await applyDrift(tx, resolved, sweepId);
+        await writeDriftEvents(tx, drift.groups, sweepId);
         const parts = await policy();
         const finishedNow = await updateTargetStates(tx, sweepId, outcomes);
         // Counted once per target: a duplicate delivery that lost the race counts nothing it did not finish.
@@ -57,16 +67,19 @@ export function createSweepStore(
 }
 
 /**
- * Policies (policy-sweep.ts, tag-ledger.ts), after the drift upsert in the message's transaction: a new drift
- * cools down from the moment it is queued; the pending rows by drift kind; the tag-integrity events.
+ * Policies (policy-sweep.ts, tag-ledger.ts), after the drift upsert in the message's transaction: the first
+ * sighting of each resolved commit (the cooldown's clock), then a new drift cools down from it; the pending rows by
+ * drift kind; the tag-integrity events.
  */
 async function recordPolicyParts(
   tx: Sql,
   id: string,
   outcomes: readonly TargetOutcome[],
   minReleaseAgeMs: number,
+  seenAt: Date,
 ): Promise<Pick<RecordedMessage, "driftByKind" | "integrity">> {
   const keys = outcomes.filter((o) => o.resolution.status === "resolved").map((o) => o.target.key);
+  await recordSightings(tx, outcomes, seenAt);
   await refreshReadyAt(tx, keys, minReleaseAgeMs);
   const driftByKind = await driftByKindOf(tx, keys);
   const integrity = await recordTagLedger(tx, id, outcomes);

@@ -2,6 +2,8 @@ import type { Resolution, ResolveRequest } from "@drift/core";
 import { githubWebBase } from "@drift/core";
 import type { ReviewHost } from "../packets/review-packet";
 import { RestResolver } from "../rest/rest-resolver";
+import { PACKET_REQUESTS_PER_MINUTE } from "../shared/config";
+import { Semaphore } from "../shared/limit";
 import type { ResolverContext } from "../shared/resolver-context";
 import { GraphQLBatcher } from "./graphql-batcher";
 
@@ -16,19 +18,16 @@ export class GitHubHostClient {
   readonly review: ReviewHost;
 
   constructor(private readonly context: ResolverContext) {
-    const { settings, config, counters } = context;
-    const graphqlBudget = context.newBudget();
-    const coreBudget = context.newBudget();
+    const { settings, config } = context;
+    const graphqlBudget = context.newBudget("graphql");
+    const coreBudget = context.newBudget("rest");
     const shared = context.hostEnv(
       { baseUrl: settings.githubApiUrl, auth: config.auth },
       true,
       (resource, url) =>
         resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget,
     );
-    const onPoints = (points: number, signal?: AbortSignal) => {
-      counters.pointsUsed += points;
-      context.usageOf(signal).points += points;
-    };
+    const onPoints = (points: number, signal?: AbortSignal) => context.addPoints(points, signal);
     if (settings.useGraphql)
       this.graphql = new GraphQLBatcher(
         { ...shared, budget: graphqlBudget, onPoints },
@@ -36,9 +35,15 @@ export class GitHubHostClient {
       );
     const restEnv = { ...shared, budget: coreBudget, onPoints };
     this.rest = new RestResolver(restEnv, "github");
+    // Packets' REST requests (comparisons) have a wider slot of their own: one round trip for a sweep's drifts.
+    const packetLimiter = new Semaphore(settings.packetConcurrency, {
+      perWindow: PACKET_REQUESTS_PER_MINUTE,
+      windowMs: 60_000,
+    });
     this.review = {
       flavour: "github",
       rest: restEnv,
+      packetRest: { ...restEnv, limiter: packetLimiter },
       webBase: githubWebBase(settings.githubApiUrl),
       ...(settings.useGraphql
         ? { graphql: { env: { ...shared, budget: graphqlBudget, onPoints }, url: settings.githubGraphqlUrl } }

@@ -2,7 +2,7 @@ import type { ListedCommitTag, Resolution, Target, TrackedRef } from "@drift/cor
 import { type Failure, failure } from "../shared/errors";
 import { label, resolved } from "../shared/host";
 import type { Redactor } from "../shared/redact";
-import { type ListedTag, pickLatest, pickSatisfying } from "../shared/tags";
+import { type ListedTag, pickLatest, pickSatisfying, prefixed } from "../shared/tags";
 import {
   type BuiltRepo,
   type Peeled,
@@ -165,8 +165,9 @@ export class RepoPlan {
     }
     // A tag of a tree or blob is no release of the plugin: it cannot win.
     const candidates = this.tags.filter((tag) => tag.target?.kind !== "other");
-    if (t.ref.type === "latest") this.choices.set(t.key, pickLatest(candidates));
-    else if (t.ref.type === "semver") this.choices.set(t.key, pickSatisfying(candidates, t.ref.range));
+    if (t.ref.type === "latest") this.choices.set(t.key, pickLatest(candidates, t.ref.prefix));
+    else if (t.ref.type === "semver")
+      this.choices.set(t.key, pickSatisfying(candidates, t.ref.range, t.ref.prefix));
   }
 
   /** Tag objects whose chain still has to be followed (deeper than the inline fragment reached). */
@@ -212,7 +213,9 @@ export class RepoPlan {
         if (!choice) {
           return failure(
             "not_found",
-            ref.type === "latest" ? `no stable semver tag ${at}` : `no tag ${at} satisfies ${ref.range}`,
+            ref.type === "latest"
+              ? `no stable semver tag${prefixed(ref.prefix)} ${at}`
+              : `no tag${prefixed(ref.prefix)} ${at} satisfies ${ref.range}`,
           );
         }
         return this.fromPeeled(choice.target, `tag ${choice.name} ${at}`, {

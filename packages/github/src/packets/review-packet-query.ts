@@ -84,6 +84,8 @@ export function readRelease(node: unknown, tag: string): ReleaseInfo | null {
     published_at: text(r.publishedAt),
     prerelease: r.isPrerelease === true,
     notes: notesOf(r.description),
+    // Not in GitHub's GraphQL schema: filled in from REST (release-immutable.ts).
+    immutable: null,
   };
 }
 

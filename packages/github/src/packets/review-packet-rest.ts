@@ -69,7 +69,25 @@ function releaseOf(data: unknown, tag: string): ReleaseInfo | null {
     published_at: text(r.published_at),
     prerelease: r.prerelease === true,
     notes: notesOf(r.body),
+    immutable: typeof r.immutable === "boolean" ? r.immutable : null,
   };
+}
+
+/**
+ * The release of a tag over REST (null: none, or a draft), for what GraphQL cannot say: GitHub's published
+ * GraphQL schema has no `immutable` field, its REST release object has.
+ */
+export async function restRelease(
+  env: HostEnv,
+  repo: { owner: string; name: string },
+  tag: string,
+  signal?: AbortSignal,
+): Promise<Fetched<ReleaseInfo | null>> {
+  const base = `/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;
+  const got = await get(env, `${base}/releases/tags/${encodePath(tag)}`, `release ${tag}`, signal);
+  if (got.ok) return { ok: true, value: releaseOf(got.data, tag) };
+  if (got.status === 404) return { ok: true, value: null };
+  return { ok: false, error: got.error, ...(got.deferred ? { deferred: true } : {}) };
 }
 
 /** The new commit's date and signature, and the release of its tag (404: there is none). */

@@ -10,14 +10,16 @@ import {
 import { classifyError } from "../shared/errors";
 import type { HostEnv } from "../shared/host";
 import { mapBounded } from "../shared/limit";
+import { addImmutability } from "./release-immutable";
 import { buildPacketQuery, type PacketSelection, readPacketRepo } from "./review-packet-query";
 import { type Flavour, restCommitReview, restCompareReview } from "./review-packet-rest";
 
 /**
  * Fetches review packets for drifts, batched like resolution: on github.com / GHES one GraphQL query carries
  * the new commits and releases of up to {@link PACKET_REPOS_PER_QUERY} repositories (aliases); comparisons and
- * Gitea go through REST, one request per distinct (repository, installed, new) commit pair. Everything goes
- * through the host's concurrency slot and rate budget; what cannot be fetched is answered as a failure.
+ * Gitea go through REST, one request per distinct (repository, installed, new) commit pair, on GitHub many at
+ * once (its packet slot: one round trip for most sweeps' drifts). Everything goes through a concurrency slot and
+ * the host's rate budget; what cannot be fetched is answered as a failure.
  */
 
 /** Repositories per packet query (a release description is heavier than a ref). */
@@ -28,6 +30,8 @@ export interface ReviewHost {
   readonly flavour: Flavour;
   /** REST (comparisons; commits when there is no GraphQL). */
   readonly rest: HostEnv;
+  /** The same REST client and budget with a wider concurrency slot for packets (GitHub), if the host has one. */
+  readonly packetRest?: HostEnv;
   /** GitHub GraphQL endpoint, when GraphQL is on. */
   readonly graphql?: { readonly env: HostEnv; readonly url: string };
   readonly webBase: string;
@@ -104,16 +108,15 @@ async function fetchCommits(host: ReviewHost, requests: readonly ReviewRequest[]
     // All chunks at once: the host's limiter bounds how many are in flight, as for resolution queries.
     for (const answered of await Promise.all(chunks.map((c) => graphqlChunk(host, graphql, c, signal))))
       for (const [key, value] of answered) out.set(key, value);
+    await addImmutability(host.rest, out, (key) => repos.get(key.slice(0, key.indexOf("\n"))), signal);
     return out;
   }
   const work = all.flatMap(([id, repo]) => [...repo.commits].map(([sha, tag]) => ({ id, repo, sha, tag })));
-  await mapBounded(work, host.rest.settings.maxConcurrencyPerHost, async (w) => {
+  const [env, inFlight] = packetSlot(host);
+  await mapBounded(work, inFlight, async (w) => {
     const url = repoWebUrl(host.webBase, w.repo.owner, w.repo.name);
     const repo = { owner: w.repo.owner, name: w.repo.name, url };
-    out.set(
-      commitKey(w.id, w.sha),
-      await restCommitReview(host.rest, host.flavour, repo, w.sha, w.tag, signal),
-    );
+    out.set(commitKey(w.id, w.sha), await restCommitReview(env, host.flavour, repo, w.sha, w.tag, signal));
   });
   return out;
 }
@@ -171,7 +174,7 @@ async function graphqlChunk(
   const rate = data.rateLimit as { cost?: unknown; remaining?: unknown; resetAt?: unknown } | undefined;
   if (typeof rate?.remaining === "number")
     env.budget.observe(rate.remaining, typeof rate.resetAt === "string" ? new Date(rate.resetAt) : undefined);
-  if (typeof rate?.cost === "number") env.onPoints(rate.cost);
+  if (typeof rate?.cost === "number") env.onPoints(rate.cost, signal);
   const errors = Array.isArray(sent.body?.errors)
     ? (sent.body.errors as { path?: unknown[]; message?: string; type?: string }[])
     : [];
@@ -210,8 +213,16 @@ async function fetchCompares(host: ReviewHost, requests: readonly ReviewRequest[
         latest: r.latestSha,
       });
   const out = new Map<string, Fetched<CompareReview>>();
-  await mapBounded([...pairs], host.rest.settings.maxConcurrencyPerHost, async ([key, p]) => {
-    out.set(key, await restCompareReview(host.rest, host.flavour, p, p.current, p.latest, signal));
+  const [env, inFlight] = packetSlot(host);
+  await mapBounded([...pairs], inFlight, async ([key, p]) => {
+    out.set(key, await restCompareReview(env, host.flavour, p, p.current, p.latest, signal));
   });
   return out;
+}
+
+/** The REST environment packets use and how many of its requests may be in flight. */
+function packetSlot(host: ReviewHost): [HostEnv, number] {
+  return host.packetRest
+    ? [host.packetRest, host.packetRest.settings.packetConcurrency]
+    : [host.rest, host.rest.settings.maxConcurrencyPerHost];
 }

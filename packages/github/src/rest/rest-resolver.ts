@@ -11,7 +11,7 @@ import {
   tagObjectOf,
 } from "../shared/host";
 import { mapBounded } from "../shared/limit";
-import { type ListedTag, pickLatest, pickSatisfying } from "../shared/tags";
+import { type ListedTag, pickLatest, pickSatisfying, prefixed } from "../shared/tags";
 
 /** Which REST dialect a host speaks. */
 export type RestFlavour = "github" | "gitea";
@@ -105,13 +105,15 @@ export class RestResolver {
         // The best tag may be a tag of a tree or blob (only known once peeled): it cannot win, the next one may.
         for (let i = 0; i < MAX_NON_COMMIT_CANDIDATES; i++) {
           const choice =
-            ref.type === "latest" ? pickLatest(candidates) : pickSatisfying(candidates, ref.range);
+            ref.type === "latest"
+              ? pickLatest(candidates, ref.prefix)
+              : pickSatisfying(candidates, ref.range, ref.prefix);
           if (!choice) {
             return failure(
               "not_found",
               ref.type === "latest"
-                ? `no stable semver tag in ${label(t)}`
-                : `no tag of ${label(t)} satisfies ${ref.range}`,
+                ? `no stable semver tag${prefixed(ref.prefix)} in ${label(t)}`
+                : `no tag${prefixed(ref.prefix)} of ${label(t)} satisfies ${ref.range}`,
             );
           }
           const end = await this.commitOf(t, choice.target, `tag ${choice.name} in ${label(t)}`, call);

@@ -31,6 +31,11 @@ export interface HostResolverConfig {
   readonly requestTimeoutMs?: number;
   /** Requests in flight per host. Default 8 (DEFAULT_MAX_CONCURRENCY_PER_HOST). */
   readonly maxConcurrencyPerHost?: number;
+  /**
+   * REST requests of review packets (comparisons) in flight per GitHub host, beside `maxConcurrencyPerHost`.
+   * Default 64 (DEFAULT_PACKET_CONCURRENCY). Started at most 800 a minute (GitHub: 900 REST points a minute).
+   */
+  readonly packetConcurrency?: number;
   /** Upper bound (and start) of repositories per GraphQL query; shrinks on resource limits/timeouts. Default 100. */
   readonly repositoriesPerQuery?: number;
   /** Upper bound of ref lookups per GraphQL query (a repository with more refs is split). Default 500. */
@@ -48,7 +53,7 @@ export interface HostResolverConfig {
   /**
    * Average spacing of GraphQL request starts per host (the throttling plugin's default is 1000 ms). Default 30 ms:
    * GitHub's secondary limit of 2,000 GraphQL points a minute is one request per 30 ms. Starts are paced as a
-   * window of `maxConcurrencyPerHost` refreshed every that many intervals (http.ts `graphqlPace`), so a sweep's
+   * window of 2 × `maxConcurrencyPerHost` refreshed every that many intervals (http.ts `graphqlPace`), so a sweep's
    * few queries leave together; 0 switches pacing off.
    */
   readonly graphqlMinIntervalMs?: number;
@@ -66,6 +71,7 @@ export interface Settings {
   readonly reserve: number;
   readonly requestTimeoutMs: number;
   readonly maxConcurrencyPerHost: number;
+  readonly packetConcurrency: number;
   readonly repositoriesPerQuery: number;
   readonly refsPerQuery: number;
   readonly retries: number;
@@ -87,6 +93,18 @@ export function graphqlUrlFor(apiUrl: string): string {
  */
 export const DEFAULT_MAX_CONCURRENCY_PER_HOST = 8;
 
+/**
+ * Review packets' REST comparisons in flight per GitHub host by default. GitHub's documented secondary limits
+ * allow 100 concurrent requests (REST and GraphQL together) and 900 REST points a minute: 64 beside the 8 of
+ * resolution keeps one process under the first (the worker in AWS, several at once, is given less: functions/
+ * worker.ts), and starts are held to 800 a minute for the second. A drift's packet costs one round trip, not
+ * one per 8 comparisons.
+ */
+export const DEFAULT_PACKET_CONCURRENCY = 64;
+
+/** REST packet requests started per minute at most (GitHub: 900 points a minute; a GET is one). */
+export const PACKET_REQUESTS_PER_MINUTE = 800;
+
 const positive = (value: number | undefined, fallback: number, min = 1): number =>
   value !== undefined && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
 
@@ -100,6 +118,7 @@ export function settingsOf(config: HostResolverConfig): Settings {
     reserve: positive(config.reserve, 200, 0),
     requestTimeoutMs: positive(config.requestTimeoutMs, 15_000),
     maxConcurrencyPerHost: positive(config.maxConcurrencyPerHost, DEFAULT_MAX_CONCURRENCY_PER_HOST),
+    packetConcurrency: positive(config.packetConcurrency, DEFAULT_PACKET_CONCURRENCY),
     repositoriesPerQuery: positive(config.repositoriesPerQuery, 100),
     refsPerQuery: positive(config.refsPerQuery, 500),
     retries: positive(config.retries, 2, 0),

@@ -132,8 +132,17 @@ export function createClient(options: ClientOptions): ResolverOctokitClient {
       // spacing and concurrency are ours to set.
       write: new Bottleneck.Group({
         maxConcurrent: settings.maxConcurrencyPerHost,
-        ...graphqlPace(settings.maxConcurrencyPerHost, settings.graphqlMinIntervalMs),
+        // A window of twice the slots (same average): a sweep's resolution queries and then its packets'
+        // queries leave without waiting for the window's refresh (up to 240 ms on a first sweep's path).
+        ...graphqlPace(2 * settings.maxConcurrencyPerHost, settings.graphqlMinIntervalMs),
       }),
+      // The plugin holds every request to 10 in flight; our slots (resolution, and packets beside it) bound them.
+      // (`global` is read by the plugin but missing from its option types.)
+      ...{
+        global: new Bottleneck.Group({
+          maxConcurrent: settings.maxConcurrencyPerHost + settings.packetConcurrency,
+        }),
+      },
       onRateLimit: wait("primary"),
       onSecondaryRateLimit: wait("secondary"),
     },

@@ -1,20 +1,44 @@
-/** A counting semaphore: at most `max` tasks run at once; the rest wait in FIFO order. */
+/**
+ * A counting semaphore: at most `max` tasks run at once; the rest wait in FIFO order. With `perWindow`, at most
+ * that many tasks start in any `windowMs` (a rolling window), e.g. GitHub's 900 REST points a minute.
+ */
 export class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Start times within the current window (oldest first), when a window is set. */
+  private readonly starts: number[] = [];
 
-  constructor(private readonly max: number) {
+  constructor(
+    private readonly max: number,
+    private readonly window?: { readonly perWindow: number; readonly windowMs: number },
+  ) {
     if (!(max >= 1)) throw new Error("Semaphore needs max >= 1");
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active += 1;
+    await this.pace();
     try {
       return await task();
     } finally {
       this.active -= 1;
       this.waiting.shift()?.();
+    }
+  }
+
+  /** Waits until a start fits the window (slots are taken in order, so waiting tasks keep their turn). */
+  private async pace(): Promise<void> {
+    const w = this.window;
+    if (!w) return;
+    for (;;) {
+      const now = Date.now();
+      while (this.starts.length && (this.starts[0] as number) <= now - w.windowMs) this.starts.shift();
+      if (this.starts.length < w.perWindow) {
+        this.starts.push(now);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, (this.starts[0] as number) + w.windowMs - now));
     }
   }
 }

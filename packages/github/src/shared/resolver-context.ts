@@ -1,4 +1,4 @@
-import type { Log, ResolveUsage } from "@drift/core";
+import { type Log, newUsage, type RateApi, type RequestApi, type ResolveUsage } from "@drift/core";
 import { RateBudget } from "./budget";
 import { type HostResolverConfig, type Settings, settingsOf } from "./config";
 import type { HostEnv } from "./host";
@@ -9,28 +9,38 @@ import { Redactor } from "./redact";
 /** Requests and points of one resolver, summed over its hosts (reported by `stats()` and the log). */
 export interface Counters {
   graphqlRequests: number;
+  /** GitHub REST requests. */
   restRequests: number;
+  giteaRequests: number;
+  /** GraphQL points only: REST requests are a budget of their own. */
   pointsUsed: number;
   notModified: number;
 }
 
 /**
  * What every host client of one resolver shares: settings, the redactor, the logger, the counters and the rate
- * budgets (the lowest remaining one is reported).
+ * budgets (GitHub's GraphQL and REST budgets are reported apart; Gitea's are its hosts' own).
  */
 export class ResolverContext {
   readonly settings: Settings;
   readonly redact: Redactor;
   readonly log: Log;
-  readonly counters: Counters = { graphqlRequests: 0, restRequests: 0, pointsUsed: 0, notModified: 0 };
-  readonly budgets: RateBudget[] = [];
+  readonly counters: Counters = {
+    graphqlRequests: 0,
+    restRequests: 0,
+    giteaRequests: 0,
+    pointsUsed: 0,
+    notModified: 0,
+  };
+  /** GitHub's budgets by API (one GitHub host per resolver); Gitea hosts keep theirs to themselves. */
+  readonly budgets = new Map<RateApi, RateBudget>();
   /**
    * Each resolve call's usage, keyed by the signal its requests carry down to fetch (Octokit passes it through,
    * throttling queues included): counted per request made, so calls running at once never count each other's.
    */
   private readonly usage = new WeakMap<AbortSignal, ResolveUsage>();
   /** Usage of requests made outside any call (e.g. a GitHub App token): counted nowhere but `counters`. */
-  private readonly stray: ResolveUsage = { requests: 0, points: 0 };
+  private readonly stray: ResolveUsage = newUsage();
 
   constructor(readonly config: HostResolverConfig) {
     this.settings = settingsOf(config);
@@ -48,11 +58,17 @@ export class ResolverContext {
     return (signal && this.usage.get(signal)) || this.stray;
   }
 
-  /** A new rate budget, counted in `stats()`. */
-  newBudget(): RateBudget {
+  /** A new rate budget; GitHub's (`api` given) are reported by `stats()`. */
+  newBudget(api?: RateApi): RateBudget {
     const budget = new RateBudget(this.settings.reserve);
-    this.budgets.push(budget);
+    if (api) this.budgets.set(api, budget);
     return budget;
+  }
+
+  /** GraphQL points an answer said it cost, for the call whose signal sent the request. */
+  addPoints(points: number, signal?: AbortSignal | null): void {
+    this.counters.pointsUsed += points;
+    this.usageOf(signal).points += points;
   }
 
   /**
@@ -87,19 +103,18 @@ export class ResolverContext {
   ): HttpObserver {
     const { counters, settings } = this;
     const usageOf = (signal: AbortSignal | null | undefined) => this.usageOf(signal);
+    const apiOf = (url: string): RequestApi =>
+      !isGithub ? "gitea" : url === settings.githubGraphqlUrl ? "graphql" : "rest";
+    const counted = { graphql: "graphqlRequests", rest: "restRequests", gitea: "giteaRequests" } as const;
     return {
       onRequest(url, signal) {
-        if (isGithub && url === settings.githubGraphqlUrl) counters.graphqlRequests += 1;
-        else counters.restRequests += 1;
-        usageOf(signal).requests += 1;
+        const api = apiOf(url);
+        counters[counted[api]] += 1;
+        usageOf(signal)[api] += 1;
       },
-      onResponse(url, response, signal) {
-        const isGraphql = isGithub && url === settings.githubGraphqlUrl;
+      // GraphQL points come from the answer's rateLimit.cost (addPoints); a REST request is not a point.
+      onResponse(url, response) {
         if (response.status === 304) counters.notModified += 1;
-        else if (isGithub && !isGraphql) {
-          counters.pointsUsed += 1; // GraphQL points come from rateLimit.cost
-          usageOf(signal).points += 1;
-        }
         const remaining = response.headers.get("x-ratelimit-remaining");
         if (remaining !== null) {
           const reset = Number(response.headers.get("x-ratelimit-reset"));

@@ -8,8 +8,10 @@ import { createHostResolver } from "@drift/github";
 import { startGitHubSim } from "@drift/github-sim";
 import type { Command } from "../command";
 import { openDatabase } from "../database";
+import { startDemoReceiver } from "../demo-notify";
 import { demoPolicies } from "../demo-policies";
 import { demoRollout } from "../demo-rollout";
+import { demoTrust } from "../demo-trust";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
 import { runLocalSweep } from "../runner";
@@ -62,6 +64,7 @@ export const demoCommand: Command = {
         giteaApiUrls: { [sim.host]: sim.giteaUrl },
         logger: log,
       });
+      const receiver = await startDemoReceiver(db.sql);
       const summary = await runLocalSweep({ sql: db.sql, resolver, log });
       out("-- sweep --");
       ctx.stdout.write(formatSummary(summary));
@@ -69,6 +72,8 @@ export const demoCommand: Command = {
         `(simulated GitHub saw ${sim.counters.graphql} GraphQL, ${sim.counters.rest} REST and ${sim.counters.gitea} Gitea requests for ${summary.targets.dispatched} distinct targets, review packets included)`,
       );
       out();
+
+      await receiver.report(out, sim.url).finally(() => receiver.close());
 
       const { groups } = await listUpdateGroups(db.sql, { status: "pending", limit: 200 });
       const rows = groups.reduce((n, g) => n + g.count, 0);
@@ -139,7 +144,8 @@ export const demoCommand: Command = {
       out();
       await demoWebhookStep(out, db.sql, sim, resolver, log);
       const rollout = await demoRollout(db.sql, sim.world, resolver, log, out);
-      await demoPolicies(db.sql, sim.world, resolver, log, out);
+      const clock = await demoPolicies(db.sql, sim.world, resolver, log, out);
+      await demoTrust(db.sql, sim.world, resolver, log, out, clock + 3600e3);
       const where = ctx.env.DATABASE_URL ? "" : `DRIFT_DATA_DIR=${relative(process.cwd(), dataDir) || "."} `;
       out("The demo's data stays; reach it with (the simulated GitHub is gone, so no further sweeps):");
       out(`  ${where}npx drift pending            # grouped, moved tags first (--wide, --json)`);

@@ -36,8 +36,9 @@ export const integrityCommand: Command = {
           e.previous_tag_object || e.tag_object
             ? `  (tag object ${e.previous_tag_object?.slice(0, 12) ?? "-"} -> ${e.tag_object?.slice(0, 12) ?? "-"})`
             : "";
+        const trust = e.kind === "trust_downgrade" ? `  (trust ${e.previous_trust} -> ${e.trust})` : "";
         ctx.stdout.write(
-          `${e.detected_at.toISOString()}  ${e.kind.padEnd(17)}  ${printable(e.repo_key)} ${printable(e.tag)}  ${change}${objects}\n`,
+          `${e.detected_at.toISOString()}  ${e.kind.padEnd(17)}  ${printable(e.repo_key)} ${printable(e.tag)}  ${change}${objects}${trust}\n`,
         );
       }
       return 0;

@@ -35,6 +35,28 @@ const versionOf = (name: string | null, sha: string, wide: boolean) =>
 const kindOf = (g: UpdateGroup) =>
   g.drift_kind === "tag_moved" || g.suspicious ? `(!) ${cell(g.drift_kind)}` : cell(g.drift_kind);
 
+/**
+ * What the new version is vouched for by (an invalid signature said first), and `(!) down` when that is less
+ * than the installed version's: a trust downgrade, never auto-applied.
+ */
+export function trustCell(
+  g: Pick<UpdateGroup, "signature" | "trust" | "trust_downgrade">,
+  wide = true,
+): string {
+  const base =
+    g.signature === "invalid" ? "bad-sig" : g.trust === "immutable_release" ? "immutable" : (g.trust ?? "-");
+  if (!g.trust_downgrade) return base;
+  // Narrow: the flag alone fits the column; --wide also names the lower trust.
+  return wide ? `(!) down ${base}` : "(!)down";
+}
+
+/** The author's own date of the new version (tagger, else committer): shown, never trusted. */
+const authorDate = (g: UpdateGroup) => {
+  const at = g.tagged_at ?? g.committed_at;
+  return at ? new Date(at).toISOString().slice(0, 10) : "-";
+};
+const day = (d: Date | null) => (d ? new Date(d).toISOString().slice(0, 16).replace("T", " ") : "-");
+
 /** One line per group: moved tags first (the store's order), every value escaped, shortened to fit. */
 export function groupTable(groups: readonly UpdateGroup[], columns: number, wide: boolean): string {
   // READY only when it says something (a group cooling down), or in --wide: the narrow table keeps its width.
@@ -49,9 +71,9 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     kindOf(g),
     wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
     g.commits_ahead === null ? "-" : String(g.commits_ahead),
-    cell(g.signature),
+    trustCell(g, wide),
     ...(ready ? [coolingDownLabel(g.ready_at) ?? "ready"] : []),
-    ...(wide ? [cell(g.release?.url), cell(g.compare_url)] : []),
+    ...(wide ? [day(g.first_seen_at), authorDate(g), cell(g.release?.url), cell(g.compare_url)] : []),
   ]);
   const cols = [
     { header: "ID" },
@@ -63,9 +85,11 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     { header: "KIND", flexible: true, min: 9, cutFirst: 1 },
     { header: "AGE" },
     { header: "AHEAD" },
-    { header: "SIG", flexible: true, min: 4, cutFirst: 2 },
+    { header: "TRUST", flexible: true, min: 7, cutFirst: 2 },
     ...(ready ? [{ header: "READY" }] : []),
-    ...(wide ? [{ header: "RELEASE" }, { header: "COMPARE" }] : []),
+    ...(wide
+      ? [{ header: "FIRST SEEN" }, { header: "AUTHOR'S DATE" }, { header: "RELEASE" }, { header: "COMPARE" }]
+      : []),
   ];
   return table(cols, rows, columns, wide);
 }
@@ -82,9 +106,11 @@ export const pendingCommand: Command = {
     "drift pending [--json] [--wide] [--kind K] [--repo OWNER/NAME] [--workspace UUID] [--plugin NAME]",
     "",
     "One line per group of rows sharing (repository, tracked ref, current, latest): ID prefix (+ how many more),",
-    "repository, plugin, ref, version from -> to, drift kind (moved tags and hidden characters marked (!) first), how",
-    "long pending, commits ahead, signature (--wide adds the release and compare links). IDs may be typed as",
-    "unique prefixes in apply/dismiss/reopen.",
+    "repository, plugin, ref, version from -> to, drift kind (moved tags, trust downgrades and hidden characters",
+    "marked (!)), how long pending, commits ahead, trust (immutable, signed, none, bad-sig; '(!)down' when less",
+    "than the installed version's). --wide adds when this sweeper first saw the commit (the cooldown's clock),",
+    "the author's own tag/commit date (shown, never trusted), the release and compare links. IDs may be typed",
+    "as unique prefixes in apply/dismiss/reopen.",
     ...FILTER_USAGE,
     "With --json, stdout holds one JSON array of rows with every field of the admin API.",
   ].join("\n"),

@@ -13,7 +13,7 @@ const scopeOf = (p: Policy) =>
       : "global";
 
 const describe = (p: Policy) =>
-  `${p.id}  ${scopeOf(p)}: auto_apply ${p.auto_apply}, min_release_age ${p.min_release_age ?? "(DRIFT_MIN_RELEASE_AGE)"}${p.rollout ? `, in waves ${JSON.stringify(p.rollout)}` : ""}`;
+  `${p.id}  ${scopeOf(p)}: auto_apply ${p.auto_apply}, min_release_age ${p.min_release_age ?? "(DRIFT_MIN_RELEASE_AGE)"}, require ${p.require}${p.rollout ? `, in waves ${JSON.stringify(p.rollout)}` : ""}`;
 
 async function withDb<T>(
   ctx: CommandContext,
@@ -37,6 +37,7 @@ async function set(ctx: CommandContext, argv: readonly string[]): Promise<number
       "auto-apply": { type: "string" },
       "min-age": { type: "string" },
       rollout: { type: "string" },
+      require: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -55,6 +56,7 @@ async function set(ctx: CommandContext, argv: readonly string[]): Promise<number
     ...(values["auto-apply"] !== undefined ? { auto_apply: values["auto-apply"] } : {}),
     ...(values["min-age"] !== undefined ? { min_release_age: values["min-age"] } : {}),
     ...(rollout !== undefined ? { rollout } : {}),
+    ...(values.require !== undefined ? { require: values.require } : {}),
   });
   if (!input.ok) throw new UsageError(input.error);
   const result = await withDb(ctx, (sql) => putPolicy(sql, input.value));
@@ -74,14 +76,16 @@ export const policyCommand: Command = {
   name: "policy",
   usage: [
     "drift policy list [--json]",
-    "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE] [--id UUID]",
+    "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE]",
+    "                 [--require none|signed|immutable] [--id UUID]",
     '                 [--rollout \'{"waves":[{"size":1,"soak":"1h"},{"size":"rest"}]}\']',
     "drift policy rm ID",
     "",
     "  Scope: no --workspace: global; --workspace alone: that workspace; both: that plugin. The most specific",
     "  policy wins. --min-age is a duration (72h, 3d, 0); absent: DRIFT_MIN_RELEASE_AGE applies.",
     "  --rollout: auto-applies are delivered in these waves (drift rollout) instead of at once.",
-    "  Never auto-applied: tag_moved, pin_mismatch, invalid or unknown signatures, unknown installed versions.",
+    "  Never auto-applied: tag_moved, pin_mismatch, invalid or unknown signatures, unknown installed versions,",
+    "  trust downgrades. --require signed: a valid signature or an immutable release; immutable: only the latter.",
   ].join("\n"),
   async run(ctx) {
     const [sub, ...rest] = ctx.argv;

@@ -15,6 +15,7 @@ import { createEventOutbox, type Sql } from "@drift/db";
 import type { Hono } from "hono";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
+import { localNotifySettings, startNotificationLoop } from "../local-notify";
 import { createLocalWebhooks, webhookSecretsOf } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
@@ -53,6 +54,7 @@ export function createServeApp(sql: Sql, env: NodeJS.ProcessEnv, logger: Log): H
     notifier: createLogNotifier(logger),
     webBases: { github: githubWebBase(env.GITHUB_API_URL || "https://api.github.com") },
     tokenEnvironment: tokenEnvironment(env.DRIFT_STAGE),
+    notify: localNotifySettings(env),
     logger,
   });
 }
@@ -139,7 +141,9 @@ export const serveCommand: Command = {
     // Events a crash left in the outbox go out now rather than at the next apply.
     await publishPendingEvents(createEventOutbox(db.sql), createLogNotifier(logger), logger);
     const ticker = startRolloutTicker(db.sql, logger, rolloutTickMs(ctx.env));
+    const notifications = startNotificationLoop(db.sql, localNotifySettings(ctx.env), logger);
     const received = await signal;
+    await notifications.stop();
     ctx.stderr.write(`drift serve: ${received}, shutting down\n`);
     await ticker.stop();
     await server.close();

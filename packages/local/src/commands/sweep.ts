@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { type Log, minReleaseAgeSetting } from "@drift/core";
+import { deliverPending } from "@drift/notify";
 import { type Command, type CommandContext, UsageError } from "../command";
 import { openDatabase } from "../database";
+import { localNotifySettings } from "../local-notify";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
 import { runLocalSweep, type SweepSummary } from "../runner";
@@ -77,6 +79,8 @@ async function sweepOnce(
     });
     if (tty) ctx.stderr.write("\r\x1b[K");
     ctx.stdout.write(json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+    // After the summary: a slow receiver delays the exit by one request timeout, never the sweep.
+    await deliverPending(db.sql, localNotifySettings(ctx.env), { log });
     if (summary.status === "completed") return 0;
     ctx.stderr.write(
       summary.status === "skipped"
@@ -91,6 +95,13 @@ async function sweepOnce(
   } finally {
     await db.close();
   }
+}
+
+/** GitHub's two budgets apart: GraphQL points and REST requests (each with what the host said is left). */
+function githubLine(s: SweepSummary): string {
+  const left = (n: number | null) => (n === null ? "" : ` (${n} left)`);
+  const { graphql, rest } = s.github;
+  return `GraphQL ${graphql.requests}, ${graphql.points} points${left(graphql.remaining)}; REST ${rest.requests}${left(rest.remaining)}`;
 }
 
 /** The human summary table. */
@@ -115,10 +126,8 @@ export function formatSummary(s: SweepSummary): string {
       `${s.messages.sent} sent, ${s.messages.deliveries} deliveries, ${s.messages.deadLettered} dead-lettered`,
     ],
     ["drift", `${s.drift.new} new, ${s.drift.refreshed} refreshed, ${s.drift.superseded} superseded`],
-    [
-      "github",
-      `${s.github.requests} requests, ${s.github.pointsUsed} points${s.github.budgetRemaining === null ? "" : `, ${s.github.budgetRemaining} left`}`,
-    ],
+    ["github", githubLine(s)],
+    ...(s.gitea.requests ? ([["gitea", `${s.gitea.requests} requests`]] as [string, string][]) : []),
     ["pending", `${s.pendingUpdates} update(s) waiting for an operator`],
     [
       "policies",

@@ -1,0 +1,3 @@
+export * from "./deliver";
+export * from "./transport";
+export * from "./url-guard";

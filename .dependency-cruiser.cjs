@@ -24,6 +24,9 @@ const CORE_USE_CASES = [
   "policies/policy-step",
   "events/notifier",
   "events/publish-events",
+  "rollouts/advance",
+  "rollouts/policy-delivery",
+  "rollouts/rollout-decisions",
   "notifications/notify-deliver",
 ];
 

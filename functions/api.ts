@@ -9,7 +9,7 @@ import { createAdminApp, tokenEnvironment } from "@drift/api";
 import { createEventBridgeNotifier, lambdaNotifySettings, loadAdminToken } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
-import { githubWebBase, Metric } from "@drift/core";
+import { githubWebBase, Metric, ROLLOUT_METRIC } from "@drift/core";
 
 // Created once per container, outside the handler: warm invocations reuse the connection and clients.
 const { config, sql, logger, log, metrics } = lambdaRuntime("api");
@@ -36,10 +36,15 @@ const app = createAdminApp({
     metrics
       .singleMetric()
       .addMetric(
-        decision === "applied" ? Metric.UpdatesApplied : Metric.UpdatesDismissed,
+        decision === "applied"
+          ? Metric.UpdatesApplied
+          : decision === "rolled_back"
+            ? Metric.UpdatesRolledBack
+            : Metric.UpdatesDismissed,
         MetricUnit.Count,
         1,
       ),
+  onRollout: (event, n) => metrics.singleMetric().addMetric(ROLLOUT_METRIC[event], MetricUnit.Count, n),
 });
 
 export const handler = createApiHandler(app, {

@@ -1,4 +1,6 @@
 /** Worker Lambda: SQS batch of sweep messages → resolve targets → set-based drift upsert (partial batch responses). */
+
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
@@ -10,12 +12,13 @@ import {
   powertoolsHandlerMetrics,
 } from "@drift/aws";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
-import { createPolicyStep } from "@drift/core";
+import { createPolicyStep, createRolloutDeps, ROLLOUT_METRIC } from "@drift/core";
 import {
   createDecisionStore,
   createEventOutbox,
   createPolicyStore,
   createReviewStore,
+  createRolloutStore,
   createSweepStore,
 } from "@drift/db";
 import { createHostResolver } from "@drift/github";
@@ -40,6 +43,10 @@ const resolver = credentialsResolver({
 
 // A malformed age fails the cold start (runtimeConfig): never auto-apply without the cooling down asked for.
 const { minReleaseAgeMs } = config;
+const notifier = createEventBridgeNotifier({
+  client: new EventBridgeClient({}),
+  eventBusName: config.eventBusName,
+});
 
 const handlerMetrics = powertoolsHandlerMetrics(metrics);
 
@@ -54,9 +61,18 @@ export const handler = createWorkerHandler({
     outbox: createEventOutbox(sql),
     defaultAgeMs: minReleaseAgeMs,
     log,
-    notifier: createEventBridgeNotifier({
-      client: new EventBridgeClient({}),
-      eventBusName: config.eventBusName,
+    notifier,
+    // A policy with a "rollout" starts (or extends) one here: its first wave is applied by this message.
+    rollouts: createRolloutDeps({
+      rollouts: createRolloutStore(sql),
+      decisions: createDecisionStore(sql),
+      outbox: createEventOutbox(sql),
+      notifier,
+      log,
+      observer: {
+        wavesStarted: (n) =>
+          metrics.singleMetric().addMetric(ROLLOUT_METRIC.wave_started, MetricUnit.Count, n),
+      },
     }),
   }),
   metrics: handlerMetrics,

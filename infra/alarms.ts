@@ -15,6 +15,7 @@ import {
   METRIC_SERVICE,
   onlyService,
 } from "./product-metrics";
+import { rolloutAlarmSpecs } from "./rollouts";
 import type { StageSettings } from "./stage";
 import { supplyChainAlarmSpecs } from "./supply-chain";
 
@@ -45,8 +46,9 @@ const productDims = (stage: string, metric: MetricName, extra: Record<string, st
 });
 
 /**
- * The eight alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
- * signatures refused (and the supply-chain ones). One function per alarm, so each reads as CloudWatch shows it.
+ * The ten alarms: DLQ, failure ratio, rate budget, no completed sweep, dispatcher errors and duration, webhook
+ * signatures refused (and the supply-chain, rollout and notification ones). One function per alarm, so each reads
+ * as CloudWatch shows it.
  */
 export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[] {
   const { stage } = settings;
@@ -58,6 +60,7 @@ export function alarmSpecs(settings: StageSettings, refs: AlarmRefs): AlarmSpec[
     ...dispatcherAlarms(refs),
     webhookSignatureAlarm(stage),
     ...supplyChainAlarmSpecs(stage),
+    ...rolloutAlarmSpecs(stage),
     ...notificationAlarmSpecs(stage),
   ];
 }

@@ -7,6 +7,7 @@ import { type DashboardRefs, type Panel, productRows } from "./dashboard-panels"
 import { notificationPanels } from "./notifications";
 import type { MetricLine } from "./product-metrics";
 import { HOUR } from "./product-metrics";
+import { rolloutPanels } from "./rollouts";
 import { supplyChainPanels } from "./supply-chain";
 
 export type { DashboardRefs };
@@ -24,13 +25,17 @@ export interface DashboardWidget {
 /**
  * The dashboard body (CloudWatch dashboard JSON). Pure, so tests can read which metrics it shows. Rows read top
  * to bottom as operators see the dashboard: the sweep, the pipeline under it, the admin API, webhooks, the
- * supply chain.
+ * supply chain, rollouts, notifications.
  *
  * @example
  * new aws.cloudwatch.Dashboard("Dashboard", { dashboardName, dashboardBody: JSON.stringify(dashboardBody(refs)) });
  */
 export function dashboardBody(refs: DashboardRefs): { widgets: DashboardWidget[] } {
-  const supplyChain = [...supplyChainPanels(refs.stage), ...notificationPanels(refs.stage)];
+  const supplyChain = [
+    ...supplyChainPanels(refs.stage),
+    ...rolloutPanels(refs.stage),
+    ...notificationPanels(refs.stage),
+  ];
   const rows: Panel[][] = [
     ...productRows(refs),
     ...Array.from({ length: Math.ceil(supplyChain.length / 2) }, (_, i) =>

@@ -12,6 +12,7 @@ import { createDispatcherMemoryAlarm } from "./memory-alarm";
 import { createNetwork } from "./network";
 import { createObservability } from "./observability";
 import { createQueues } from "./queue";
+import { createRolloutTicker } from "./rollouts";
 import { createSchedule } from "./schedule";
 import { createSecrets } from "./secrets";
 import { stageSettings } from "./stage";
@@ -38,6 +39,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
   const recheckWorker = createRecheckWorker(afterMigration, recheckQueue, secrets.github, bus);
   const webhook = createWebhook(afterMigration, recheckQueue);
   createSchedule(settings, dispatcher);
+  const rollouts = createRolloutTicker(afterMigration, bus);
 
   const observability = createObservability(settings, {
     dispatcherFunctionName: dispatcher.name,
@@ -55,6 +57,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
     adminAuth: settings.adminAuth,
     scheduleEnabled: settings.scheduleEnabled,
     dispatcherFunctionName: dispatcher.name,
+    rolloutTickerFunctionName: rollouts.function.name,
     queueUrl: queue.url,
     recheckQueueUrl: recheckQueue.url,
     recheckWorkerFunctionName: recheckWorker.functionName,

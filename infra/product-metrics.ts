@@ -13,7 +13,7 @@ import { METRICS_NAMESPACE, type MetricName } from "../packages/core/src/metrics
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
 
 /** The services that emit product metrics. */
-export type MetricService = "dispatcher" | "worker" | "api" | "webhook" | "migrate";
+export type MetricService = "dispatcher" | "worker" | "api" | "webhook" | "migrate" | "rollout";
 
 /**
  * The functions (values of the `service` dimension) that emit each metric. Typed over every metric name, so a
@@ -53,6 +53,11 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   UpdatesAutoApplied: ["worker"],
   UpdatesCoolingDown: ["worker"],
   IntegrityEvents: ["worker"],
+  // Rollouts: the request that creates one starts its first wave (the api, or the worker for a policy's), a
+  // report can halt it (api), the rollout tick starts the later waves and halts what reports left running.
+  UpdatesRolledBack: ["api", "rollout"],
+  RolloutWavesStarted: ["api", "worker", "rollout"],
+  RolloutsHalted: ["api", "rollout"],
   // Sent by the functions that drain the outbox: the worker after each batch, the dispatcher hourly (the API's
   // sends right after a decision are not counted; the next worker or dispatcher run reports any failure).
   NotificationsSent: ["dispatcher", "worker"],

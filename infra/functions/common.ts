@@ -5,7 +5,7 @@ import type { FunctionNetwork } from "../network";
 import type { StageSettings } from "../stage";
 
 /** The `service` dimension of every metric a function emits (Powertools reads POWERTOOLS_SERVICE_NAME). */
-export type ServiceName = "dispatcher" | "worker" | "api" | "migrate" | "webhook";
+export type ServiceName = "dispatcher" | "worker" | "api" | "migrate" | "webhook" | "rollout";
 
 /** Lambda runtime and architecture of every handler (Graviton: cheaper per GB-second, same code). */
 export const RUNTIME = "nodejs22.x";
@@ -18,6 +18,7 @@ export const HANDLERS = {
   api: "functions/api.handler",
   migrate: "functions/migrate.handler",
   webhook: "functions/webhook.handler",
+  rollout: "functions/rollout-tick.handler",
 } as const satisfies Record<ServiceName, string>;
 
 /** What every function is built from: the stage, the network and the database logins. */

@@ -61,7 +61,7 @@ describe(`OpenAPI document (${dbLabel})`, () => {
   it("describes requests with the schemas that validate them", async () => {
     const doc = await fetchDoc();
     const bulk = doc.paths["/admin/plugin-updates/bulk"].post.requestBody.content["application/json"].schema;
-    expect(bulk.properties.action.enum).toEqual(["apply", "dismiss"]);
+    expect(bulk.properties.action.enum).toEqual(["apply", "dismiss", "rollback"]);
     expect(bulk.properties.ids).toMatchObject({ type: "array", minItems: 1, maxItems: 500 });
     expect(bulk.additionalProperties).toBe(false);
     const list = doc.paths["/admin/plugin-updates"].get.parameters.map((p: { name: string }) => p.name);

@@ -93,8 +93,9 @@ describe("sst.config.ts", () => {
       expect(await config.app({ stage: "alice" })).toMatchObject({ removal: "remove", protect: false });
       const outputs = await config.run();
       expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["apiUrl", "alarmTopicArn", "dashboard"]));
-      // Five handlers; the worker's code runs as two functions (the sweep queue's and the re-check queue's).
-      expect(fakes.ofType("sst.aws.Function")).toHaveLength(6);
+      // Six handlers (the rollout tick's among them); the worker's code runs as two functions (the sweep queue's
+      // and the re-check queue's).
+      expect(fakes.ofType("sst.aws.Function")).toHaveLength(7);
     } finally {
       delete g.$config;
     }
@@ -573,7 +574,7 @@ describe("alarms", () => {
     return { f, topicArn, byName };
   }
 
-  it("exist for the ten conditions, each notifying the SNS topic", () => {
+  it("exist for the eleven conditions, each notifying the SNS topic", () => {
     const { byName, topicArn } = alarms();
     expect([...byName.keys()].sort()).toEqual(
       [
@@ -586,6 +587,7 @@ describe("alarms", () => {
         "AlarmWebhookSignaturesRejected",
         "AlarmTagIntegrity",
         "AlarmDispatcherMemoryHigh",
+        "AlarmRolloutHalted",
         "AlarmNotificationsFailing",
       ].sort(),
     );

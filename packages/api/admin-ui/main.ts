@@ -16,6 +16,7 @@ import { failingCard, groupCard, historyCard, KIND_LABEL, repoName } from "./car
 import { confirmDecision } from "./decide-dialog";
 import { byId, el, plain } from "./dom";
 import { notificationCards } from "./notifications";
+import { rolloutCards, withRollback, withRolloutStart } from "./rollouts";
 import { markSelected, registeredTabs, registerTab, renderTabs, setTabCount, tabById } from "./tabs";
 import { DOWNGRADE_WARNING } from "./trust";
 import { integrityCard, policyCard, recheckButton } from "./views";
@@ -103,7 +104,7 @@ registerTab({
     do {
       const path: string = `/admin/plugin-updates?group=true&limit=200${cursor ? `&cursor=${cursor}` : ""}`;
       const body: { items: Group[]; next_cursor: string | null } = await api("GET", withQuery(path, q));
-      cards.push(...body.items.map((g) => groupCard(g, decide)));
+      cards.push(...body.items.map((g) => withRolloutStart(groupCard(g, decide), g, report)));
       cursor = body.next_cursor;
     } while (cursor && cards.length < 5000);
     return cards;
@@ -142,6 +143,13 @@ registerTab({
 });
 
 registerTab({
+  id: "rollouts",
+  label: "Rollouts",
+  operatorOnly: true,
+  empty: "No rollouts: start one from a group under Pending (Roll out in waves).",
+  load: () => rolloutCards(report),
+});
+registerTab({
   id: "notifications",
   label: "Notifications",
   operatorOnly: true,
@@ -153,7 +161,12 @@ registerTab({
 async function historyPage(q: string, cursor: string | null): Promise<HTMLElement[]> {
   const path = `/admin/plugin-updates?history=true&limit=50${cursor ? `&cursor=${cursor}` : ""}`;
   const body = await api<{ items: HistoryItem[]; next_cursor: string | null }>("GET", withQuery(path, q));
-  const cards: HTMLElement[] = body.items.map((r) => historyCard(r, report));
+  // "Roll back" on the entry that applied the row, while the row is still applied.
+  const cards: HTMLElement[] = body.items.map((r) =>
+    r.status === "applied" && r.current_status === "applied"
+      ? withRollback(historyCard(r, report), r, report)
+      : historyCard(r, report),
+  );
   const next = body.next_cursor;
   if (next) {
     const more = el("button", { type: "button", class: "older" }, "Show older decisions");

@@ -39,6 +39,11 @@ button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3r
 .notes { margin: .2rem 0 .4rem; color: #424a53; white-space: pre-line; }
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: .3rem 0; }
 .rows { list-style: none; padding: 0; margin: .4rem 0; max-height: 20rem; overflow: auto; }
+table.waves { border-collapse: collapse; margin: .4rem 0; font-size: 14px; max-width: 100%; display: block; overflow-x: auto; }
+table.waves caption { text-align: left; font-weight: 600; }
+table.waves th, table.waves td { border: 1px solid #d0d7de; padding: .2rem .5rem; text-align: right; }
+@media (max-width: 480px) { table.waves th, table.waves td { padding: .15rem .3rem; } }
+.rollout-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; margin: .4rem 0; }
 .rows li { padding: .15rem 0; overflow-wrap: anywhere; }
 .rows label { flex-direction: row; align-items: baseline; gap: .4rem; font-size: 14px; }
 #error { color: #a40e26; background: #fff5f5; border: 1px solid #f5c2c0; padding: .5rem; white-space: pre-wrap; }

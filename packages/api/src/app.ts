@@ -1,5 +1,5 @@
 import { silentLog } from "@drift/core";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -16,6 +16,7 @@ import type { AdminAppOptions, AppContext } from "./options";
 import { pageRoutes } from "./page";
 import { policyRoutes } from "./policies";
 import { reportingRoutes } from "./reporting";
+import { rolloutRoutes } from "./rollouts";
 import { targetRoutes } from "./targets";
 import { updateRoutes } from "./updates";
 import { useEnglishIssueMessages } from "./validation";
@@ -29,6 +30,7 @@ const ROUTES: Record<string, string> = {
   "/admin/plugin-updates/:id/apply": "POST",
   "/admin/plugin-updates/:id/dismiss": "POST",
   "/admin/plugin-updates/:id/reopen": "POST",
+  "/admin/plugin-updates/:id/rollback": "POST",
   "/admin/plugin-updates/bulk": "POST",
   "/admin/targets/failing": "GET, HEAD",
   "/admin/targets/recheck": "POST",
@@ -37,6 +39,12 @@ const ROUTES: Record<string, string> = {
   "/admin/policies": "GET, HEAD, PUT",
   "/admin/policies/:id": "DELETE",
   "/admin/integrity-events": "GET, HEAD",
+  "/admin/rollouts": "GET, HEAD, POST",
+  "/admin/rollouts/:id": "GET, HEAD",
+  "/admin/rollouts/:id/reports": "POST",
+  "/admin/rollouts/:id/pause": "POST",
+  "/admin/rollouts/:id/resume": "POST",
+  "/admin/rollouts/:id/cancel": "POST",
   "/admin/notifications": "GET, HEAD, PUT",
   "/admin/notifications/:id": "DELETE",
   "/admin/notifications/:id/deliveries": "GET, HEAD",
@@ -50,6 +58,18 @@ const ROUTES: Record<string, string> = {
   "/admin/app.js": "GET, HEAD",
   "/health": "GET, HEAD",
 };
+
+/** Request body limits: 16 KiB (maxBodyBytes), more for the two routes that take many ids; larger is 413. */
+function bodyLimits(options: AdminAppOptions): MiddlewareHandler {
+  const small = bodyLimitOf(options.maxBodyBytes ?? 16 * 1024);
+  const large: Record<string, MiddlewareHandler> = {
+    // A bulk decision of 500 ids with a reason is about 22 KiB.
+    "/admin/plugin-updates/bulk": bodyLimitOf(Math.max(options.maxBodyBytes ?? 0, 64 * 1024)),
+    // A rollout of 5,000 ids is about 200 KiB.
+    "/admin/rollouts": bodyLimitOf(Math.max(options.maxBodyBytes ?? 0, 256 * 1024)),
+  };
+  return (c, next) => (large[c.req.path] ?? small)(c, next);
+}
 
 /**
  * The admin HTTP app, shared by the Lambda Function URL (`hono/aws-lambda`) and `drift serve`
@@ -106,10 +126,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
       maxAge: 600,
     }),
   );
-  const small = bodyLimitOf(options.maxBodyBytes ?? 16 * 1024);
-  // A bulk decision of 500 ids with a reason is about 22 KiB: that route alone takes up to 64 KiB.
-  const bulk = bodyLimitOf(Math.max(options.maxBodyBytes ?? 0, 64 * 1024));
-  app.use("*", (c, next) => (c.req.path === "/admin/plugin-updates/bulk" ? bulk(c, next) : small(c, next)));
+  app.use("*", bodyLimits(options));
 
   mountRoutes(app, context);
 
@@ -159,6 +176,7 @@ function mountRoutes(app: Hono, context: AppContext): void {
   app.route("/", reportingRoutes(context));
   app.route("/", policyRoutes(context));
   app.route("/", targetRoutes(context));
+  app.route("/", rolloutRoutes(context));
   app.route("/", notificationRoutes(context));
   app.route("/", mcpRoutes(context));
 }

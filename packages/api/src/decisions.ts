@@ -38,6 +38,8 @@ const STATUS_AT: Record<string, string> = {
   dismissed: "dismissed_at",
   already_dismissed: "dismissed_at",
   reopened: "reopened_at",
+  rolled_back: "rolled_back_at",
+  already_rolled_back: "rolled_back_at",
 };
 
 /** The HTTP rendering of a decision: 200 with the decided row, 404 unknown, 409 refused (with its code). */
@@ -73,7 +75,7 @@ export const dismissBody = z.strictObject({ reason: z.optional(reason), until: z
 // Apply and reopen had no body before: other keys are ignored there, so existing clients keep working.
 export const reasonBody = z.object({ reason: z.optional(reason) });
 export const bulkBody = z.strictObject({
-  action: z.enum(["apply", "dismiss"]),
+  action: z.enum(["apply", "dismiss", "rollback"]),
   ids: z
     .array(z.string().check(z.refine(isUuid, { message: "every id must be a UUID" })))
     .check(
@@ -126,6 +128,7 @@ export function decisionDeps(
     log: logger,
     onDecided: (decided) => {
       if (decided.kind === "applied") logger.info("plugin update applied", { ...decided.event });
+      else if (decided.kind === "rolled_back") logger.info("plugin update rolled back", { ...decided.event });
       else logger.info("plugin update dismissed", { queue_id: decided.update.id });
       options.onDecision?.(decided.kind);
     },
@@ -155,6 +158,7 @@ export function decisionRoutes(options: AppContext): Hono {
   single("apply", reasonBody);
   single("dismiss", dismissBody);
   single("reopen", reasonBody);
+  single("rollback", reasonBody);
 
   app.post("/admin/plugin-updates/bulk", async (c) => {
     const body = await parseBody(c, bulkBody);

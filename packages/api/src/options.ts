@@ -12,8 +12,12 @@ export interface AdminAppOptions {
   /** Publishes `plugin.update.applied` after an apply commits (from the outbox). */
   readonly notifier: Notifier;
   readonly logger?: Log;
-  /** Called once per state change (for metrics: UpdatesApplied / UpdatesDismissed). */
-  readonly onDecision?: (decision: "applied" | "dismissed") => void;
+  /** Called once per state change (for metrics: UpdatesApplied / UpdatesDismissed / UpdatesRolledBack). */
+  readonly onDecision?: (decision: "applied" | "dismissed" | "rolled_back") => void;
+  /** Rollout metrics: waves started, rollouts halted, rows rolled back by a halt. */
+  readonly onRollout?: (event: "wave_started" | "halted" | "rolled_back", n: number) => void;
+  /** The clock rollouts are judged by (tests inject one). */
+  readonly now?: () => Date;
   /** Largest request body accepted, in bytes (default 16 KiB; the bulk route 64 KiB); larger is 413. */
   readonly maxBodyBytes?: number;
   /** Web bases for repository links of rows whose review packet is not fetched yet (default github.com). */

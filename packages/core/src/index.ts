@@ -8,3 +8,6 @@ export * from "./model";
 export * from "./notifications/notify-deliver";
 export * from "./policies/policy-step";
 export * from "./process-message";
+export * from "./rollouts/advance";
+export * from "./rollouts/policy-delivery";
+export * from "./rollouts/rollout-decisions";

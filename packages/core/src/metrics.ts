@@ -54,6 +54,12 @@ export const Metric = {
   RechecksQueued: "RechecksQueued",
   /** Milliseconds from the first webhook delivery a re-check covers to its drift being recorded. */
   DetectionLatency: "DetectionLatency",
+  /** Applied updates rolled back (by hand, or by a rollout that halted with rollback_on_halt). */
+  UpdatesRolledBack: "UpdatesRolledBack",
+  /** Rollout waves started (the first by the request that creates a rollout, the others by the rollout tick). */
+  RolloutWavesStarted: "RolloutWavesStarted",
+  /** Rollouts halted by failed health reports (the RolloutHalted alarm). */
+  RolloutsHalted: "RolloutsHalted",
   /** Notification deliveries a receiver accepted (2xx). */
   NotificationsSent: "NotificationsSent",
   /** Notification delivery attempts that failed (refused URL, network error, timeout, non-2xx); retried. */

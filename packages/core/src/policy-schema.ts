@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { describeUnknownKeys } from "./input-text";
 import { AUTO_APPLY, parseReleaseAge, REQUIRE } from "./policy";
+import { parseRolloutPlan } from "./rollouts/schema";
 
 /**
  * The JSON of one policy as `PUT /admin/policies` and `drift policy set` take it (CONTRACT "policies"):
@@ -33,6 +34,17 @@ function buildPolicyInputSchema() {
             z.maxLength(20),
             z.refine((v) => parseReleaseAge(v) !== null, {
               message: "must be a duration such as 72h, 3d or 0 (units s, m, h, d, w; at most 366d)",
+            }),
+          ),
+        ),
+      ),
+      // Deliver through a rollout instead of at once (CONTRACT "rollouts"); null: at once.
+      rollout: z.optional(
+        z.nullable(
+          z.unknown().check(
+            z.superRefine((v, ctx) => {
+              const plan = parseRolloutPlan(v);
+              if (!plan.ok) ctx.addIssue({ code: "custom", message: plan.error, input: v });
             }),
           ),
         ),

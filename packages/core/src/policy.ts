@@ -44,6 +44,8 @@ export interface Policy {
   readonly auto_apply: AutoApply;
   /** A duration (`72h`, `3d`, `0`), as given. */
   readonly min_release_age: string;
+  /** Delivery through a rollout (`{"waves": […], "max_failures"?, "rollback_on_halt"?}`), or null: at once. */
+  readonly rollout?: unknown;
   /** The trust a row needs to be auto-applied (default `none`). */
   readonly require: Require;
 }

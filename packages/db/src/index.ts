@@ -65,5 +65,6 @@ export {
 } from "./queue/update-store";
 // A fresh start (every product table emptied): the benchmark's first sweeps and tests, never the product.
 export { emptyProductTables, nonEmptyTables, productTables } from "./reset/empty-tables";
+export { createRolloutStore } from "./rollouts/rollout-store";
 export { createRecheckStore, markTargetDue, targetByKey } from "./sweep/recheck-store";
 export { createSweepStore } from "./sweep/sweep-store";

@@ -55,6 +55,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/reopen")).reopenCommand,
   },
   {
+    name: "rollback",
+    summary: "Roll an applied update back and hold that drift (same code as the admin API)",
+    load: async () => (await import("./commands/rollback")).rollbackCommand,
+  },
+  {
+    name: "rollout",
+    summary: "Deliver one drift in waves: start, list, show, pause, resume, cancel, report, tick",
+    load: async () => (await import("./commands/rollout")).rolloutCommand,
+  },
+  {
     name: "history",
     summary: "Decided updates (applied, dismissed, superseded): who, when, why (--json, filters)",
     load: async () => (await import("./commands/history")).historyCommand,

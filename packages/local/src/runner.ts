@@ -22,6 +22,7 @@ import {
 } from "@drift/db";
 import { LocalQueue, type LocalQueueOptions } from "./local-queue";
 import { MetricsCollector } from "./metrics-collector";
+import { localRolloutDeps } from "./rollout-deps";
 
 export interface LocalSweepOptions {
   readonly sql: Sql;
@@ -172,6 +173,7 @@ function localWorker(
       notifier: createLogNotifier(options.log),
       log: options.log,
       ...(options.now ? { now: options.now } : {}),
+      rollouts: localRolloutDeps(options.sql, options.log, options.now),
     }),
     metrics,
     log: options.log,

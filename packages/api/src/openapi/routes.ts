@@ -4,6 +4,7 @@ import { tokenCreateBody } from "../access/token-routes";
 import { bulkBody, dismissBody, reasonBody } from "../decisions";
 import { eventsQuery } from "../policies";
 import { failingQuery } from "../reporting";
+import { ROLLOUT_ROUTE_DOCS } from "../rollout-docs";
 import { recheckBody } from "../targets";
 import { listQuery } from "../updates";
 import { NOTIFICATION_ROUTE_DOCS } from "./notification-docs";
@@ -89,6 +90,14 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     body: reasonBody,
     responses: decided("reopened"),
   },
+  {
+    method: "post",
+    path: "/admin/plugin-updates/{id}/rollback",
+    summary: "Roll an applied update back (its drift is then held until upstream moves on)",
+    body: reasonBody,
+    responses: decided("rolled back or already rolled back"),
+  },
+  ...ROLLOUT_ROUTE_DOCS,
   {
     method: "post",
     path: "/admin/plugin-updates/bulk",

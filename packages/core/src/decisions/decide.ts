@@ -3,6 +3,7 @@ import type { EventOutbox } from "../events/outbox-port";
 import { PLUGIN_UPDATE_APPLIED, type PluginUpdateApplied } from "../events/platform-events";
 import { publishAllPendingEvents, publishPendingEvents } from "../events/publish-events";
 import { type Log, silentLog } from "../ports";
+import { PLUGIN_UPDATE_ROLLED_BACK, type PluginUpdateRolledBack } from "../rollouts/events";
 import { isFullCommitSha } from "../sha";
 import {
   conflict,
@@ -42,6 +43,7 @@ const decided = (row: LockedQueueRow, decidedAt: Date | null = row.decided_at): 
  *   detected against.
  * - dismiss: the row becomes dismissed.
  * - reopen: a dismissed row becomes pending again (see {@link reopenDismissed}).
+ * - rollback: an applied row is undone (see {@link rollbackApplied}).
  *
  * @param id A UUID (validated by the caller).
  * @example
@@ -59,6 +61,7 @@ export async function decide(
     async (row, tx) => {
       if (!row) return { kind: "not_found" };
       if (action === "reopen") return reopenDismissed(tx, row, options);
+      if (action === "rollback") return rollbackApplied(tx, row, options);
       const target = action === "apply" ? "applied" : "dismissed";
       if (row.status === target) return { kind: `already_${target}`, update: decided(row) };
       if (row.status !== "pending")
@@ -108,6 +111,51 @@ async function reopenDismissed(
     holdUntil: null,
   });
   return { kind: "reopened", update: decided(row, at) };
+}
+
+/**
+ * Rollback (CONTRACT "rollback"): an applied row whose plugin still has installed_sha = latest_sha (else
+ * `moved_since`: putting the old commit back would undo someone else's change) goes back to current_sha; the row
+ * becomes `rolled_back`, which holds that drift as a dismissal without `hold_until` does (the drift statement
+ * opens no pending row for it until upstream moves on), and `plugin.update.rolled_back` goes to the outbox.
+ */
+async function rollbackApplied(
+  tx: DecisionTx,
+  row: LockedQueueRow,
+  options: DecisionOptions,
+): Promise<DecisionOutcome> {
+  if (row.status === "rolled_back") return { kind: "already_rolled_back", update: decided(row) };
+  if (row.status !== "applied")
+    return conflict(
+      row.status,
+      `update ${row.id} is ${row.status}; only an applied update can be rolled back`,
+    );
+  const plugin = await tx.lockPlugin(row);
+  if (!plugin) return conflict("plugin_missing", `plugin ${row.plugin_name} is no longer installed`);
+  if ((plugin.installed_sha ?? "").toLowerCase() !== row.latest_sha.toLowerCase())
+    return conflict(
+      "moved_since",
+      `plugin ${row.plugin_name} moved on since the apply (installed ${plugin.installed_sha ?? "unknown"}, not ${row.latest_sha})`,
+    );
+  await tx.install(plugin, row.current_sha);
+  const at = await tx.record(row, {
+    status: "rolled_back",
+    decidedBy: options.decidedBy,
+    reason: options.reason,
+    holdUntil: null,
+  });
+  const decidedAt = at ?? new Date();
+  const event: PluginUpdateRolledBack = {
+    workspace_id: row.workspace_id,
+    plugin_name: row.plugin_name,
+    from_sha: row.latest_sha,
+    to_sha: row.current_sha,
+    queue_id: row.id,
+    rolled_back_at: decidedAt.toISOString(),
+    decided_by: options.decidedBy ?? "unknown",
+  };
+  await tx.writeEvent(PLUGIN_UPDATE_ROLLED_BACK, event);
+  return { kind: "rolled_back", update: decided(row, decidedAt), event };
 }
 
 async function applyPending(
@@ -172,12 +220,15 @@ export interface DecisionDeps {
   readonly notifier: Notifier;
   /** For publish failures (they never fail the decision: the outbox keeps the event). */
   readonly log?: Log;
-  /** Called once per state change (`applied` / `dismissed`), after commit: logs, metrics. */
+  /** Called once per state change (`applied` / `dismissed` / `rolled_back`), after commit: logs, metrics. */
   readonly onDecided?: (outcome: StateChange) => void;
 }
 
 const isStateChange = (outcome: DecisionOutcome): outcome is StateChange =>
-  outcome.kind === "applied" || outcome.kind === "dismissed";
+  outcome.kind === "applied" || outcome.kind === "dismissed" || outcome.kind === "rolled_back";
+
+/** Outcomes that wrote an event for the platform (published after commit). */
+const announces = (outcome: DecisionOutcome) => outcome.kind === "applied" || outcome.kind === "rolled_back";
 
 /**
  * The "decide, then tell the platform" step every caller uses: {@link decide}, and after an apply commits,
@@ -194,7 +245,7 @@ export async function decideAndPublish(
 ): Promise<DecisionOutcome> {
   const outcome = await decide(deps.store, id, action, options);
   if (isStateChange(outcome)) deps.onDecided?.(outcome);
-  if (outcome.kind === "applied") await publishPendingEvents(deps.outbox, deps.notifier, deps.log);
+  if (announces(outcome)) await publishPendingEvents(deps.outbox, deps.notifier, deps.log);
   return outcome;
 }
 
@@ -214,7 +265,11 @@ export async function decideEach(
     if (isStateChange(outcome)) deps.onDecided?.(outcome);
     outcomes.push(outcome);
   }
-  const applied = outcomes.filter((o) => o.kind === "applied").length;
-  await publishAllPendingEvents(deps.outbox, deps.notifier, deps.log ?? silentLog, applied);
+  await publishAllPendingEvents(
+    deps.outbox,
+    deps.notifier,
+    deps.log ?? silentLog,
+    outcomes.filter(announces).length,
+  );
   return outcomes;
 }

@@ -1,4 +1,5 @@
 import type { PluginUpdateApplied } from "../events/platform-events";
+import type { PluginUpdateRolledBack } from "../rollouts/events";
 
 /**
  * What a decision on a queue row is and what it answers: the actions, who decided and why, the outcome every
@@ -7,13 +8,13 @@ import type { PluginUpdateApplied } from "../events/platform-events";
  */
 
 /** The states of a `plugin_update_queue` row. */
-export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded";
+export type UpdateStatus = "pending" | "applied" | "dismissed" | "superseded" | "rolled_back";
 
-export type DecisionAction = "apply" | "dismiss" | "reopen";
+export type DecisionAction = "apply" | "dismiss" | "reopen" | "rollback";
 
 /** Who decided and how: stored with the row (decided_by, decision_reason, hold_until). */
 export interface DecisionOptions {
-  /** `token`, an IAM principal ARN, `cli`, or `policy:<id>`. */
+  /** `token`, an IAM principal ARN, `cli`, `policy:<id>` or `rollout:<id>`. */
   readonly decidedBy?: string;
   /** Why (any action; at most 500 characters are kept). */
   readonly reason?: string;
@@ -57,6 +58,8 @@ export const CONFLICT_CODES = {
   pending: "update_pending",
   pending_exists: "pending_exists",
   invalid_latest_sha: "invalid_latest_sha",
+  rolled_back: "update_rolled_back",
+  moved_since: "moved_since",
 } as const;
 
 export type ConflictReason = keyof typeof CONFLICT_CODES;
@@ -67,7 +70,11 @@ export type DecisionOutcome =
   | { readonly kind: "applied"; readonly update: DecidedUpdate; readonly event: PluginUpdateApplied }
   | { readonly kind: "dismissed"; readonly update: DecidedUpdate }
   | { readonly kind: "reopened"; readonly update: DecidedUpdate }
-  | { readonly kind: "already_applied" | "already_dismissed"; readonly update: DecidedUpdate }
+  | { readonly kind: "rolled_back"; readonly update: DecidedUpdate; readonly event: PluginUpdateRolledBack }
+  | {
+      readonly kind: "already_applied" | "already_dismissed" | "already_rolled_back";
+      readonly update: DecidedUpdate;
+    }
   | { readonly kind: "not_found" }
   | {
       readonly kind: "conflict";
@@ -77,7 +84,7 @@ export type DecisionOutcome =
     };
 
 /** An outcome that changed the row (what metrics count and logs announce). */
-export type StateChange = Extract<DecisionOutcome, { kind: "applied" | "dismissed" }>;
+export type StateChange = Extract<DecisionOutcome, { kind: "applied" | "dismissed" | "rolled_back" }>;
 
 /** A refusal with its API code. */
 export const conflict = (reason: ConflictReason, message: string): DecisionOutcome => ({

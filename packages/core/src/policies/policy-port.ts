@@ -11,6 +11,10 @@ export interface AutoApplyRow extends AutoApplyCandidate {
   readonly latest_sha: string;
   readonly policy_id: string;
   readonly auto_apply: AutoApply;
+  /** The policy's rollout plan (JSON, CONTRACT "rollouts"), or null: applied at once. */
+  readonly rollout?: unknown;
+  /** The target the drift was detected on (rows of one drift share it). */
+  readonly target_key?: string | null;
   /** The policy's `require` (trust the row needs). */
   readonly require: Require;
 }

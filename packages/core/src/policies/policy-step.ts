@@ -5,6 +5,8 @@ import type { EventOutbox } from "../events/outbox-port";
 import { publishPendingEvents } from "../events/publish-events";
 import { allowsAutoApply, type PolicyStep } from "../policy";
 import { type Log, silentLog } from "../ports";
+import type { RolloutDeps } from "../rollouts/advance";
+import { PolicyRollouts } from "../rollouts/policy-delivery";
 import type { PolicyStore } from "./policy-port";
 
 /** What the policy step works with. */
@@ -19,6 +21,8 @@ export interface PolicyStepDeps {
   readonly log?: Log;
   /** The clock readiness is judged by (tests inject one). */
   readonly now?: () => Date;
+  /** Where a policy with a `"rollout"` delivers (its rows wait without one). */
+  readonly rollouts?: RolloutDeps;
 }
 
 /**
@@ -40,8 +44,9 @@ export function createPolicyStep(deps: PolicyStepDeps): PolicyStep {
     const downgrades = await deps.policies.recordTrustDowngrades(targetKeys);
     const candidates = await deps.policies.autoApplyCandidates(targetKeys, now);
     let autoApplied = 0;
+    const inWaves = new PolicyRollouts();
     for (const row of candidates) {
-      if (!allowsAutoApply(row.auto_apply, row, row.require)) continue;
+      if (!allowsAutoApply(row.auto_apply, row, row.require) || inWaves.take(row)) continue;
       const outcome = await decide(deps.decisions, row.id, "apply", {
         decidedBy: `policy:${row.policy_id}`,
         expectedLatestSha: row.latest_sha,
@@ -54,6 +59,7 @@ export function createPolicyStep(deps: PolicyStepDeps): PolicyStep {
         log.info("auto-apply refused", { queue_id: row.id, code: outcome.code });
       }
     }
+    autoApplied += await inWaves.deliver(deps.rollouts, log);
     if (autoApplied > 0 && deps.notifier) await publishPendingEvents(deps.outbox, deps.notifier, log);
     return {
       autoApplied,

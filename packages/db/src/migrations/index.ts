@@ -11,6 +11,7 @@ import policiesLedger from "./011_policies_ledger";
 import tagObjects from "./012_tag_objects";
 import queueTargetIndex from "./013_queue_target_index";
 import trust from "./014_trust";
+import rollouts from "./015_rollouts";
 import decisionLog from "./016_decision_log";
 import accessTokens from "./017_access_tokens";
 import notifications from "./018_notifications";
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "012_tag_objects", sql: tagObjects },
   { id: "013_queue_target_index", sql: queueTargetIndex },
   { id: "014_trust", sql: trust },
+  { id: "015_rollouts", sql: rollouts },
   { id: "016_decision_log", sql: decisionLog },
   { id: "017_access_tokens", sql: accessTokens },
   { id: "018_notifications", sql: notifications },

@@ -1,4 +1,5 @@
 import { type AutoApply, type Policy, parseReleaseAge, type Require } from "@drift/core/model";
+import type postgres from "postgres";
 import type { Sql } from "../client";
 
 /**
@@ -14,11 +15,14 @@ export interface PolicyInput {
   readonly plugin_name?: string | null;
   readonly auto_apply: AutoApply;
   readonly min_release_age?: string | null;
+  /** Deliver through a rollout (validated by the caller with parseRolloutPlan); null or absent: at once. */
+  readonly rollout?: unknown;
   /** Absent: `none`. */
   readonly require?: Require;
 }
 
-const COLUMNS = "id, workspace_id, plugin_name, auto_apply, min_release_age, require_trust AS require";
+const COLUMNS =
+  "id, workspace_id, plugin_name, auto_apply, min_release_age, rollout, require_trust AS require";
 
 /** Every policy, most general first (global, workspaces, plugins). */
 export async function listPolicies(sql: Sql): Promise<Policy[]> {
@@ -41,6 +45,7 @@ export async function putPolicy(sql: Sql, input: PolicyInput): Promise<PutPolicy
   const plugin = input.plugin_name ?? null;
   const age = input.min_release_age ?? null;
   const ageMs = age === null ? null : parseReleaseAge(age);
+  const rollout = input.rollout == null ? null : sql.json(input.rollout as postgres.JSONValue);
   const require = input.require ?? "none";
   return sql.begin(async (raw) => {
     const tx = raw as unknown as Sql;
@@ -53,14 +58,15 @@ export async function putPolicy(sql: Sql, input: PolicyInput): Promise<PutPolicy
     if (id) {
       const [policy] = await tx<Policy[]>`
         UPDATE drift_policies SET workspace_id = ${ws}::uuid, plugin_name = ${plugin}, auto_apply = ${input.auto_apply},
-          min_release_age = ${age}, min_release_age_ms = ${ageMs}, require_trust = ${require}, updated_at = now()
+          min_release_age = ${age}, min_release_age_ms = ${ageMs}, rollout = ${rollout}, require_trust = ${require},
+          updated_at = now()
         WHERE id = ${id}::uuid RETURNING ${tx.unsafe(COLUMNS)}`;
       return policy ? { kind: "saved", created: false, policy } : { kind: "not_found" };
     }
     const [policy] = await tx<Policy[]>`
-      INSERT INTO drift_policies (workspace_id, plugin_name, auto_apply, min_release_age, min_release_age_ms,
+      INSERT INTO drift_policies (workspace_id, plugin_name, auto_apply, min_release_age, min_release_age_ms, rollout,
         require_trust)
-      VALUES (${ws}::uuid, ${plugin}, ${input.auto_apply}, ${age}, ${ageMs}, ${require})
+      VALUES (${ws}::uuid, ${plugin}, ${input.auto_apply}, ${age}, ${ageMs}, ${rollout}, ${require})
       RETURNING ${tx.unsafe(COLUMNS)}`;
     return { kind: "saved", created: true, policy: policy as Policy };
   }) as Promise<PutPolicyResult>;
@@ -74,10 +80,10 @@ export async function deletePolicy(sql: Sql, id: string): Promise<boolean> {
 
 /**
  * The most specific policy of queue row `q` as a LATERAL subquery (columns `id`, `auto_apply`,
- * `min_release_age_ms`, `require_trust`; no row when no policy applies).
+ * `min_release_age_ms`, `rollout`, `require_trust`; no row when no policy applies).
  */
 export const EFFECTIVE_POLICY = `
-  SELECT pol.id, pol.auto_apply, pol.min_release_age_ms, pol.require_trust FROM drift_policies pol
+  SELECT pol.id, pol.auto_apply, pol.min_release_age_ms, pol.rollout, pol.require_trust FROM drift_policies pol
   WHERE (pol.workspace_id IS NULL AND pol.plugin_name IS NULL)
      OR (pol.workspace_id = q.workspace_id AND (pol.plugin_name IS NULL OR pol.plugin_name = q.plugin_name))
   ORDER BY (pol.plugin_name IS NULL), (pol.workspace_id IS NULL) LIMIT 1`;

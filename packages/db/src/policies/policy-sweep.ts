@@ -1,6 +1,7 @@
 import { type AutoApplyRow, isTrustDowngrade, type PolicyStore, type Trust } from "@drift/core/model";
 import type { Sql } from "../client";
 import { pendingOfTargets } from "../queue/pending-of-targets";
+import { inRollout } from "../rollouts/in-rollout";
 import { recordTrustDowngrades, TRUST_COLUMNS } from "../trust/trust-downgrades";
 import { EFFECTIVE_POLICY } from "./policy-store";
 
@@ -70,7 +71,8 @@ export function createPolicyStore(sql: Sql): PolicyStore {
     async autoApplyCandidates(targetKeys, now) {
       const rows = await sql<(AutoApplyRow & { previous_trust: Trust | null })[]>`
         SELECT q.id, q.latest_sha, pol.id AS policy_id, pol.auto_apply, pol.require_trust AS require, q.drift_kind,
-               p.signature, c.from_version, p.to_version, q.tracked_ref, ${sql.unsafe(TRUST_COLUMNS)}
+               p.signature, c.from_version, p.to_version, q.tracked_ref, pol.rollout, q.target_key,
+               ${sql.unsafe(TRUST_COLUMNS)}
         FROM ${pendingOfTargets(sql, targetKeys)}
         JOIN LATERAL (${sql.unsafe(EFFECTIVE_POLICY)}) pol ON pol.auto_apply <> 'none'
         JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
@@ -78,7 +80,7 @@ export function createPolicyStore(sql: Sql): PolicyStore {
         LEFT JOIN drift_review_compares c ON c.target_key = q.target_key
           AND c.current_sha = lower(q.current_sha) AND c.latest_sha = lower(q.latest_sha)
         WHERE q.drift_kind IN ('new_version', 'ref_moved') AND p.signature IN ('valid', 'unsigned')
-          AND (q.ready_at IS NULL OR q.ready_at <= ${now})
+          AND (q.ready_at IS NULL OR q.ready_at <= ${now}) AND NOT ${inRollout(sql)}
         ORDER BY q.id`;
       return rows.map(({ previous_trust, ...row }) => ({
         ...row,

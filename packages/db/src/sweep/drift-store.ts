@@ -37,6 +37,7 @@ export const NO_DRIFT: DriftCounts = { new: 0, refreshed: 0, superseded: 0, comp
  * - a plugin back in sync has its pending row superseded;
  * - a dismissal holds: while a `dismissed` row of the same (plugin, current_sha, latest_sha) is in force
  *   (`hold_until` NULL or in the future), that drift opens no pending row; another latest or installed SHA does.
+ *   A `rolled_back` row holds its drift the same way (its `hold_until` is NULL).
  * The partial unique index `plugin_update_queue_pending_unique` is the ON CONFLICT arbiter, named through its
  * predicate (the Go sweeper this project replaces omitted the predicate, which Postgres rejects).
  *
@@ -130,11 +131,13 @@ export async function applyDrift(
         -- Not '{7,64}': PostgreSQL's regex engine expands a counted repetition, 30x slower per row than this.
         AND length(wp.installed_sha) BETWEEN 7 AND 64 AND wp.installed_sha ~ '^[0-9A-Fa-f]+$'
     ),
-    -- A dismissal in force of this very drift (same installed and latest commit) holds it: no pending row.
+    -- A dismissal in force of this very drift (same installed and latest commit) holds it: no pending row. So does
+    -- a rollback of it (no apply → rollback → re-queue loop), until upstream moves on.
     verdicts AS (
       SELECT c.*, (NOT c.in_sync AND EXISTS (
         SELECT 1 FROM plugin_update_queue d
-        WHERE d.workspace_id = c.workspace_id AND d.plugin_name = c.plugin_name AND d.status = 'dismissed'
+        WHERE d.workspace_id = c.workspace_id AND d.plugin_name = c.plugin_name
+          AND d.status IN ('dismissed', 'rolled_back')
           AND lower(d.current_sha) = lower(c.installed_sha) AND lower(d.latest_sha) = c.sha
           AND (d.hold_until IS NULL OR d.hold_until > now())
       )) AS held

@@ -56,6 +56,13 @@ export function renderDecision(
     case "reopened":
       ctx.stdout.write(`Reopened ${id} (${printable(outcome.update.plugin_name)}): pending again\n`);
       return 0;
+    case "rolled_back":
+    case "already_rolled_back": {
+      const u = outcome.update;
+      const done = outcome.kind === "rolled_back" ? "Rolled back" : "Already rolled back";
+      ctx.stdout.write(`${done} ${id}: ${printable(u.plugin_name)} is at ${printable(u.previous_sha)}\n`);
+      return 0;
+    }
   }
 }
 
@@ -73,6 +80,7 @@ const FLAGS = {
     "only-this": { type: "boolean" },
   },
   reopen: { reason: { type: "string" } },
+  rollback: { reason: { type: "string" } },
 } as const;
 
 /** Asks on the terminal; false when stdin is not a terminal (scripts must say --yes). */
@@ -87,7 +95,7 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
 }
 
 /**
- * `drift apply|dismiss|reopen ID`: the admin API's decision path ({@link decideAndPublish}), `decided_by = cli`;
+ * `drift apply|dismiss|reopen|rollback ID`: the admin API's decision path ({@link decideAndPublish}), `decided_by = cli`;
  * the ID may be a unique prefix. Applying a moved tag (or a row whose names carry hidden characters) asks first,
  * unless `--yes`. The applied event is published as a log line on stderr.
  */

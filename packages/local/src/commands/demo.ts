@@ -10,6 +10,7 @@ import type { Command } from "../command";
 import { openDatabase } from "../database";
 import { startDemoReceiver } from "../demo-notify";
 import { demoPolicies } from "../demo-policies";
+import { demoRollout } from "../demo-rollout";
 import { demoTrust } from "../demo-trust";
 import { seedDemo } from "../demo-world";
 import { createCliLogger } from "../logger";
@@ -32,7 +33,8 @@ export const demoCommand: Command = {
     "Starts a simulated GitHub/Gitea on 127.0.0.1 and an embedded Postgres under .drift/demo (wiped first,",
     "unless DATABASE_URL is set), seeds a few hundred plugins, runs one sweep through the Lambda code path",
     "(review packets included), prints the pending updates grouped by drift, applies one group and dismisses",
-    "another through the admin API, sweeps again to show the dismissal holds, and prints the commands that",
+    "another through the admin API, sweeps again to show the dismissal holds, rolls a 41-workspace update out",
+    "in waves until a failing health report halts and rolls it back, and prints the commands that",
     "reach the demo's data afterwards. Nothing leaves this machine.",
   ].join("\n"),
   async run(ctx) {
@@ -141,6 +143,7 @@ export const demoCommand: Command = {
       }
       out();
       await demoWebhookStep(out, db.sql, sim, resolver, log);
+      const rollout = await demoRollout(db.sql, sim.world, resolver, log, out);
       const clock = await demoPolicies(db.sql, sim.world, resolver, log, out);
       await demoTrust(db.sql, sim.world, resolver, log, out, clock + 3600e3);
       const where = ctx.env.DATABASE_URL ? "" : `DRIFT_DATA_DIR=${relative(process.cwd(), dataDir) || "."} `;
@@ -148,6 +151,11 @@ export const demoCommand: Command = {
       out(`  ${where}npx drift pending            # grouped, moved tags first (--wide, --json)`);
       out(`  ${where}npx drift history            # who decided what, when and why`);
       out(`  ${where}npx drift dismiss ID --reason "..." --until 7d    # ID: a prefix from drift pending`);
+      if (rollout)
+        out(
+          `  ${where}npx drift rollout show ${rollout.slice(0, 8)}      # the halted rollout, wave by wave`,
+        );
+      out(`  ${where}npx drift rollout list        # rollouts; drift rollback ID rolls one row back`);
       out(
         `  ${where}ADMIN_TOKEN=secret npx drift serve --port 8080   # then open http://127.0.0.1:8080/admin/`,
       );

@@ -14,7 +14,7 @@ const scopeOf = (p: Policy) =>
       : "global";
 
 const describe = (p: Policy) =>
-  `${p.id}  ${scopeOf(p)}: auto_apply ${p.auto_apply}, min_release_age ${p.min_release_age ?? "(DRIFT_MIN_RELEASE_AGE)"}, require ${p.require}`;
+  `${p.id}  ${scopeOf(p)}: auto_apply ${p.auto_apply}, min_release_age ${p.min_release_age ?? "(DRIFT_MIN_RELEASE_AGE)"}, require ${p.require}${p.rollout ? `, in waves ${JSON.stringify(p.rollout)}` : ""}`;
 
 /** One line per policy: the ID (a prefix unless --wide), scope, auto-apply and age are never shortened. */
 function policyTable(policies: readonly Policy[], columns: number, wide: boolean): string {
@@ -58,18 +58,26 @@ async function set(ctx: CommandContext, argv: readonly string[]): Promise<number
       plugin: { type: "string" },
       "auto-apply": { type: "string" },
       "min-age": { type: "string" },
+      rollout: { type: "string" },
       require: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  let rollout: unknown;
+  try {
+    rollout = values.rollout === undefined ? undefined : JSON.parse(values.rollout);
+  } catch {
+    throw new UsageError(`--rollout takes JSON, e.g. '{"waves":[{"size":1,"soak":"1h"},{"size":"rest"}]}'`);
+  }
   const input = parsePolicyInput({
     ...(values.id !== undefined ? { id: values.id } : {}),
     ...(values.workspace !== undefined ? { workspace_id: values.workspace } : {}),
     ...(values.plugin !== undefined ? { plugin_name: values.plugin } : {}),
     ...(values["auto-apply"] !== undefined ? { auto_apply: values["auto-apply"] } : {}),
     ...(values["min-age"] !== undefined ? { min_release_age: values["min-age"] } : {}),
+    ...(rollout !== undefined ? { rollout } : {}),
     ...(values.require !== undefined ? { require: values.require } : {}),
   });
   if (!input.ok) throw new UsageError(input.error);
@@ -92,10 +100,12 @@ export const policyCommand: Command = {
     "drift policy list [--json] [--wide]",
     "drift policy set [--workspace UUID [--plugin NAME]] [--auto-apply none|patch|minor|major|any] [--min-age AGE]",
     "                 [--require none|signed|immutable] [--id UUID]",
+    '                 [--rollout \'{"waves":[{"size":1,"soak":"1h"},{"size":"rest"}]}\']',
     "drift policy rm ID",
     "",
     "  Scope: no --workspace: global; --workspace alone: that workspace; both: that plugin. The most specific",
     "  policy wins. --min-age is a duration (72h, 3d, 0); absent: DRIFT_MIN_RELEASE_AGE applies.",
+    "  --rollout: auto-applies are delivered in these waves (drift rollout) instead of at once.",
     "  Never auto-applied: tag_moved, pin_mismatch, invalid or unknown signatures, unknown installed versions,",
     "  trust downgrades. --require signed: a valid signature or an immutable release; immutable: only the latter.",
   ].join("\n"),

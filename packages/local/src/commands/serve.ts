@@ -20,6 +20,7 @@ import { localNotifySettings, startNotificationLoop } from "../local-notify";
 import { createLocalWebhooks, webhookSecretsOf } from "../local-webhooks";
 import { createCliLogger, parseLogLevel } from "../logger";
 import { resolverFromEnv } from "../resolver-from-env";
+import { rolloutTickMs, startRolloutTicker } from "../rollout-ticker";
 
 /** The security settings of `drift serve`, read with the parsers every runtime uses (@drift/core). */
 export interface ServeSettings {
@@ -101,6 +102,7 @@ export const serveCommand: Command = {
     "POST /mcp (Streamable HTTP). OpenAPI: /admin/openapi.json.",
     "Webhooks: POST /webhooks/github (GITHUB_WEBHOOK_SECRET) and /webhooks/gitea (GITEA_WEBHOOK_SECRET) re-check",
     "the affected targets at once, in process (resolved with GITHUB_API_URL / GITHUB_TOKEN / GITEA_TOKEN).",
+    "Rollouts advance every 5 s (DRIFT_ROLLOUT_TICK_MS), as `drift rollout tick` does.",
   ].join("\n"),
   async run(ctx) {
     const { values } = parseArgs({
@@ -154,10 +156,12 @@ export const serveCommand: Command = {
       ctx.stdout.write("Other drift commands here use this server's embedded database while it runs.\n");
     // Events a crash left in the outbox go out now rather than at the next apply.
     await publishPendingEvents(createEventOutbox(db.sql), createLogNotifier(logger), logger);
+    const ticker = startRolloutTicker(db.sql, logger, rolloutTickMs(ctx.env));
     const notifications = startNotificationLoop(db.sql, localNotifySettings(ctx.env), logger);
     const received = await signal;
     await notifications.stop();
     ctx.stderr.write(`drift serve: ${received}, shutting down\n`);
+    await ticker.stop();
     await server.close();
     await db.close();
     ctx.stderr.write("drift serve: stopped\n");

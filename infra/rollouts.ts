@@ -6,7 +6,12 @@
 import { RUNTIME_ENV } from "../packages/aws/src/runtime-env";
 import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
 import { publishTo } from "./events";
-import { baseFunctionArgs, type FunctionContext, functionOptions } from "./functions/common";
+import {
+  baseFunctionArgs,
+  databaseSecretRead,
+  type FunctionContext,
+  functionOptions,
+} from "./functions/common";
 import { METRIC_SERVICE } from "./product-metrics";
 
 /** How often waves whose soak ended are started (the contract: within 5 minutes). */
@@ -27,7 +32,7 @@ export function createRolloutTicker(ctx: FunctionContext, bus: sst.aws.Bus) {
       timeout: "290 seconds",
       memory: "512 MB",
       retries: 0,
-      permissions: [publishTo(bus)],
+      permissions: [publishTo(bus), ...databaseSecretRead(ctx)],
     },
     functionOptions(ctx),
   );

@@ -74,8 +74,8 @@ describe("bundled production stage", () => {
 
   it("lists what SST creates, by type", () => {
     const count = (type: string) => stack.ofType(type).length;
-    expect(count("aws:lambda/function:Function")).toBe(6);
-    expect(count("aws:iam/role:Role")).toBe(8); // six functions, the proxy, the schedule
+    expect(count("aws:lambda/function:Function")).toBe(7);
+    expect(count("aws:iam/role:Role")).toBe(10); // seven functions, the proxy, the two schedules
     expect(count("aws:rds/proxy:Proxy")).toBe(1);
     expect(count("aws:lambda/eventSourceMapping:EventSourceMapping")).toBe(2);
     expect(count("aws:lambda/functionUrl:FunctionUrl")).toBe(2);
@@ -239,6 +239,7 @@ describe("bundled production stage", () => {
       "AlarmNoCompletedSweep",
       "AlarmNotificationsFailing",
       "AlarmRateBudgetLow",
+      "AlarmRolloutHalted",
       "AlarmTagIntegrity",
       "AlarmWebhookSignaturesRejected",
     ]);
@@ -290,7 +291,7 @@ describe("development stage on an external database", () => {
 
   it("keeps the alarms of a development stage silent (actions off: its schedule is off)", () => {
     const alarms = stack.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(11);
     expect(alarms.every((a) => a.inputs.actionsEnabled === false)).toBe(true);
   });
 });

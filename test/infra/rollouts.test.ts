@@ -51,11 +51,16 @@ describe("rollout tick", () => {
     const { f, ticker } = deployed();
     const permissions = resolve(ticker.args.permissions) as { actions: string[]; resources: string[] }[];
     const bus = f.get("sst.aws.Bus", "Events");
-    expect(permissions).toEqual([{ actions: ["events:PutEvents"], resources: [resolve(bus.instance.arn)] }]);
+    // The bus, and its database login's secret (the one the proxy knows, read at run time: issue 23).
+    const appSecret = resolve(envOf(ticker).DRIFT_DB_SECRET_ARN);
+    expect(permissions).toEqual([
+      { actions: ["events:PutEvents"], resources: [resolve(bus.instance.arn)] },
+      { actions: ["secretsmanager:GetSecretValue"], resources: [appSecret] },
+    ]);
     expect(ticker.args.link).toEqual([f.get("sst.Linkable", "AppDatabase").instance]);
     const env = envOf(ticker);
     expect(env.DRIFT_EVENT_BUS_NAME).toBe(resolve(bus.instance.name));
-    expect(Object.keys(env).filter((k) => /SECRET|QUEUE/.test(k))).toEqual([]);
+    expect(Object.keys(env).filter((k) => /SECRET|QUEUE/.test(k))).toEqual(["DRIFT_DB_SECRET_ARN"]);
   });
 
   it("alarms on the stage's first halted rollout, from every service that halts one", () => {

@@ -128,6 +128,13 @@ registerTab({
   },
 });
 registerTab({
+  id: "rollouts",
+  label: "Rollouts",
+  operatorOnly: true,
+  empty: "No rollouts: start one from a group under Pending (Roll out in waves).",
+  load: () => rolloutCards(report),
+});
+registerTab({
   id: "policies",
   label: "Policies",
   operatorOnly: true,
@@ -142,13 +149,6 @@ registerTab({
     (await api<{ items: IntegrityEvent[] }>("GET", "/admin/integrity-events")).items.map(integrityCard),
 });
 
-registerTab({
-  id: "rollouts",
-  label: "Rollouts",
-  operatorOnly: true,
-  empty: "No rollouts: start one from a group under Pending (Roll out in waves).",
-  load: () => rolloutCards(report),
-});
 registerTab({
   id: "notifications",
   label: "Notifications",

@@ -72,7 +72,7 @@ export function withRolloutStart(card: HTMLElement, g: Group, report: Report): H
     field("Soak", "soak", "30m", "5"),
     field("Failures allowed", "max", "0", "3"),
     el("label", { for: `ro-back-${n}` }, back, " roll back on halt"),
-    el("button", { type: "submit", class: "apply" }, `Start rollout of ${g.count}`),
+    el("button", { type: "submit", class: "start" }, `Start rollout of ${g.count}`),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();

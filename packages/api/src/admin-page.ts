@@ -18,7 +18,7 @@ label { display: inline-flex; flex-direction: column; font-size: 13px; gap: .15r
 input, select, textarea { font: inherit; padding: .3rem .4rem; border: 1px solid #8c959f; border-radius: 4px; max-width: 100%; }
 button { font: inherit; padding: .35rem .75rem; border-radius: 4px; border: 1px solid #8c959f; background: #f6f8fa; cursor: pointer; min-height: 2.2rem; }
 button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible, textarea:focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
-button.apply { background: #1a7f37; border-color: #116329; color: #fff; }
+button.apply, button.start { background: #1a7f37; border-color: #116329; color: #fff; }
 button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3rem; }
 [role=tablist] { display: flex; flex-wrap: wrap; gap: .25rem; border-bottom: 1px solid #d0d7de; margin: .5rem 0 .75rem; }
 #counts { margin: .25rem 0; font-size: 14px; }

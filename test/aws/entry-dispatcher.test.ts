@@ -24,7 +24,13 @@ vi.mock("@drift/aws/lambda-runtime", async () => {
   const { Logger } = await import("@aws-lambda-powertools/logger");
   return {
     lambdaRuntime: (service: string) => ({
-      config: { queueUrl: QUEUE_URL, githubSecretArn: SECRET_ARN, eventBusName: "bus", stage: "test" },
+      config: {
+        queueUrl: QUEUE_URL,
+        githubSecretArn: SECRET_ARN,
+        eventBusName: "bus",
+        stage: "test",
+        githubApiUrl: "https://api.github.com",
+      },
       sql: runtime.sql,
       logger: new Logger({ serviceName: service, logLevel: "SILENT" }),
       log: { debug() {}, info() {}, warn() {}, error() {} },

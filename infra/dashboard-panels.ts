@@ -3,7 +3,7 @@
  * The dashboard's panels, row by row (infra/dashboard.ts lays them out): what the sweeps did, the hosts' budget
  * and the volume, the pipeline under the sweep, the admin API, webhooks. Pure.
  */
-import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
+import { Metric, type MetricName } from "../packages/core/src/metrics";
 import { FAILURE_KINDS, type FailureKind } from "../packages/core/src/resolution";
 import { DISPATCHER_SLOW_SECONDS, DISPATCHER_TIMEOUT_SECONDS } from "./functions/dispatcher";
 import {
@@ -11,8 +11,8 @@ import {
   COUNTED_FAILURE_KINDS,
   failedSumExpression,
   HOUR,
-  METRIC_SERVICE,
   type MetricLine,
+  perServiceLines,
   productLine,
   REQUEST_APIS,
   WEBHOOK_EVENTS,
@@ -46,15 +46,7 @@ function productLines(stage: string) {
     productLine(stage, metric, options, dims);
   /** One dashboard line per service that emits `metric`, labelled with the service. */
   const perService = (metric: MetricName, options: Record<string, unknown> = {}): MetricLine[] =>
-    METRIC_SERVICE[metric].map((service) => [
-      METRICS_NAMESPACE,
-      metric,
-      "service",
-      service,
-      "stage",
-      stage,
-      { label: `${metric} (${service})`, ...options },
-    ]);
+    perServiceLines(stage, metric, metric, options);
   const failedByKind = (stat: string, kinds: readonly FailureKind[], visible: boolean): MetricLine[] =>
     kinds.map((kind) =>
       product(Metric.TargetsFailed, { id: `failed_${kind}`, label: `failed: ${kind}`, stat, visible }, [

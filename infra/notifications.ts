@@ -4,23 +4,8 @@
  * metrics come from the functions that drain the outbox (METRIC_SERVICE: dispatcher and worker), one series per
  * service, each queried with the stage's `stage` dimension.
  */
-import { METRICS_NAMESPACE, Metric, type MetricName } from "../packages/core/src/metrics";
-import { HOUR, METRIC_SERVICE, type MetricLine } from "./product-metrics";
-
-/** The lines of `metric` of every service that emits it, labelled with the service. */
-function perService(stage: string, metric: MetricName, label: string, options: Record<string, unknown> = {}) {
-  return METRIC_SERVICE[metric].map(
-    (service): MetricLine => [
-      METRICS_NAMESPACE,
-      metric,
-      "service",
-      service,
-      "stage",
-      stage,
-      { label: `${label} (${service})`, ...options },
-    ],
-  );
-}
+import { METRICS_NAMESPACE, Metric } from "../packages/core/src/metrics";
+import { HOUR, METRIC_SERVICE, perServiceLines } from "./product-metrics";
 
 /** Fires when some subscription's oldest undelivered message has been failing for an hour (see docs/operations.md). */
 export function notificationAlarmSpecs(stage: string) {
@@ -66,14 +51,14 @@ export function notificationPanels(stage: string) {
       title: "Notifications sent and failed attempts",
       props: { stat: "Sum" },
       metrics: [
-        ...perService(stage, Metric.NotificationsSent, "sent"),
-        ...perService(stage, Metric.NotificationsFailed, "failed attempts"),
+        ...perServiceLines(stage, Metric.NotificationsSent, "sent"),
+        ...perServiceLines(stage, Metric.NotificationsFailed, "failed attempts"),
       ],
     },
     {
       title: "Subscriptions failing for an hour (alarm above 0)",
       props: { stat: "Maximum" },
-      metrics: perService(stage, Metric.NotificationsFailing, "failing"),
+      metrics: perServiceLines(stage, Metric.NotificationsFailing, "failing"),
     },
   ];
 }

@@ -102,3 +102,23 @@ export function productLine(
 ): MetricLine {
   return [METRICS_NAMESPACE, metric, "service", onlyService(metric), "stage", stage, ...dims, options];
 }
+
+/** The lines of `metric` of every service that emits it in `stage`, labelled `<label> (<service>)`, plus options. */
+export function perServiceLines(
+  stage: string,
+  metric: MetricName,
+  label: string = metric,
+  options: Record<string, unknown> = {},
+): MetricLine[] {
+  return METRIC_SERVICE[metric].map(
+    (service): MetricLine => [
+      METRICS_NAMESPACE,
+      metric,
+      "service",
+      service,
+      "stage",
+      stage,
+      { label: `${label} (${service})`, ...options },
+    ],
+  );
+}

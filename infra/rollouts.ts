@@ -12,7 +12,7 @@ import {
   type FunctionContext,
   functionOptions,
 } from "./functions/common";
-import { METRIC_SERVICE } from "./product-metrics";
+import { METRIC_SERVICE, perServiceLines } from "./product-metrics";
 
 /** How often waves whose soak ended are started (the contract: within 5 minutes). */
 export const ROLLOUT_SCHEDULE = "rate(5 minutes)";
@@ -89,16 +89,7 @@ export function rolloutAlarmSpecs(stage: string) {
 
 /** Dashboard panels: waves started, rollouts halted and updates rolled back, per emitting service. */
 export function rolloutPanels(stage: string) {
-  const lines = (metric: MetricName, label: string) =>
-    METRIC_SERVICE[metric].map((service) => [
-      METRICS_NAMESPACE,
-      metric,
-      "service",
-      service,
-      "stage",
-      stage,
-      { label: `${label} (${service})` },
-    ]);
+  const lines = (metric: MetricName, label: string) => perServiceLines(stage, metric, label);
   return [
     {
       title: "Rollouts: waves started, halts (alarm on the first)",

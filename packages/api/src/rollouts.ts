@@ -3,6 +3,7 @@ import {
   controlRollout,
   createRolloutDeps,
   isUuid,
+  newRolloutOf,
   parseRolloutRequest,
   ROLLOUT_STATUSES,
   type RolloutDeps,
@@ -70,14 +71,7 @@ export function rolloutRoutes(options: AppContext): Hono {
     const parsed = parseRolloutRequest(body.value);
     if (!parsed.ok) return fail(c, 400, "invalid_body", parsed.error);
     const r = parsed.value;
-    const created = await startRollout(deps, {
-      ids: r.ids,
-      waves: r.waves,
-      maxFailures: r.max_failures ?? 0,
-      rollbackOnHalt: r.rollback_on_halt ?? false,
-      reason: r.reason ?? null,
-      createdBy: principalOf(c).decidedBy,
-    });
+    const created = await startRollout(deps, newRolloutOf(r, principalOf(c).decidedBy));
     if (created.kind !== "created")
       return fail(c, created.kind === "invalid" ? 400 : 409, created.code, created.message);
     options.logger.info("rollout created", { rollout_id: created.id, rows: r.ids.length });

@@ -59,6 +59,19 @@ export const listQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
+/** The filters the queue and the decision log share; a workspace token reads only its workspace's rows. */
+function sharedFilter(c: Context, q: z.infer<typeof listQuery>) {
+  return {
+    workspaceId: q.workspace_id,
+    pluginName: q.plugin_name,
+    driftKind: q.drift_kind,
+    repository: q.repository,
+    decidedBy: q.decided_by,
+    scope: scopeOf(principalOf(c)),
+    limit: q.limit,
+  };
+}
+
 /** The queue: the platform's pending list (docs/contracts.md), filtered and grouped lists (authenticated by the parent app). */
 export function updateRoutes(options: AppContext): Hono {
   const { sql } = options;
@@ -83,13 +96,7 @@ export function updateRoutes(options: AppContext): Hono {
     const filter: UpdateFilter = {
       status: q.status ?? (grouped && q.history !== "true" ? "pending" : undefined),
       ...(q.history === "true" ? { statuses: HISTORY } : {}),
-      workspaceId: q.workspace_id,
-      pluginName: q.plugin_name,
-      driftKind: q.drift_kind,
-      repository: q.repository,
-      decidedBy: q.decided_by,
-      scope: scopeOf(principalOf(c)),
-      limit: q.limit,
+      ...sharedFilter(c, q),
       after,
     };
     if (grouped) {
@@ -110,14 +117,7 @@ export function updateRoutes(options: AppContext): Hono {
       sql,
       {
         status: q.status,
-        workspaceId: q.workspace_id,
-        pluginName: q.plugin_name,
-        driftKind: q.drift_kind,
-        repository: q.repository,
-        decidedBy: q.decided_by,
-        // A workspace token reads only its workspace's decisions.
-        scope: scopeOf(principalOf(c)),
-        limit: q.limit,
+        ...sharedFilter(c, q),
         after,
       },
       bases,

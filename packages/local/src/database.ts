@@ -86,3 +86,16 @@ async function reachServe(lock: { pid: number; database_url: string }): Promise<
     );
   }
 }
+
+/** Runs `body` on the database of a command's environment (openDatabase), closed afterwards whatever happens. */
+export async function withDb<T>(
+  ctx: { readonly env: NodeJS.ProcessEnv },
+  body: (sql: Sql) => Promise<T>,
+): Promise<T> {
+  const db = await openDatabase({ env: ctx.env });
+  try {
+    return await body(db.sql);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,6 +1,7 @@
 import { githubWebBase, type Log } from "@drift/core";
 import type { Sql } from "@drift/db";
 import { deliverPending, type NotifySettings, notifySettingsFromEnv } from "@drift/notify";
+import { startPeriodic } from "./periodic";
 
 /** Notification settings of a local run: the environment's, with repository links for GITHUB_API_URL. */
 export function localNotifySettings(env: NodeJS.ProcessEnv): NotifySettings {
@@ -20,20 +21,5 @@ export function startNotificationLoop(
   log: Log,
   everyMs = 3_000,
 ): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = deliverPending(sql, settings, { log }, { budgetMs: everyMs }).finally(() => {
-      busy = false;
-    });
-  }, everyMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(() => deliverPending(sql, settings, { log }, { budgetMs: everyMs }), everyMs);
 }

@@ -1,5 +1,6 @@
 import { type Log, tickRollouts } from "@drift/core";
 import type { Sql } from "@drift/db";
+import { startPeriodic } from "./periodic";
 import { localRolloutDeps } from "./rollout-deps";
 
 /** How often `drift serve` advances rollouts: DRIFT_ROLLOUT_TICK_MS (200 ms to 5 min), default 5 s. */
@@ -15,23 +16,15 @@ export function rolloutTickMs(env: NodeJS.ProcessEnv): number {
  */
 export function startRolloutTicker(sql: Sql, log: Log, everyMs: number): { stop(): Promise<void> } {
   const deps = localRolloutDeps(sql, log);
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = tickRollouts(deps)
-      .then((r) => {
-        if (r.wavesStarted || r.halted || r.completed) log.info("rollout tick", { ...r });
-      })
-      .catch((error: Error) => log.warn("rollout tick failed; retried at the next", { error: error.message }))
-      .finally(() => {
-        running = undefined;
-      });
-  }, everyMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(
+    () =>
+      tickRollouts(deps)
+        .then((r) => {
+          if (r.wavesStarted || r.halted || r.completed) log.info("rollout tick", { ...r });
+        })
+        .catch((error: Error) =>
+          log.warn("rollout tick failed; retried at the next", { error: error.message }),
+        ),
+    everyMs,
+  );
 }

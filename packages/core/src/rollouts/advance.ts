@@ -11,7 +11,7 @@ import type {
   RolloutStore,
   RolloutView,
 } from "./ports";
-import type { RolloutPlan } from "./schema";
+import type { RolloutPlan, RolloutRequest } from "./schema";
 
 /**
  * The rollout use cases: create (and apply the first wave), advance one rollout or every due one (the tick),
@@ -94,6 +94,18 @@ export async function advanceRollout(deps: RolloutDeps, id: string): Promise<Adv
     halted,
     rolledBack,
     completed: done,
+  };
+}
+
+/** The rollout a validated `POST /admin/rollouts` body (or `drift rollout start`) asks for, created by `createdBy`. */
+export function newRolloutOf(r: RolloutRequest, createdBy: string): NewRollout {
+  return {
+    ids: r.ids,
+    waves: r.waves,
+    maxFailures: r.max_failures ?? 0,
+    rollbackOnHalt: r.rollback_on_halt ?? false,
+    reason: r.reason ?? null,
+    createdBy,
   };
 }
 

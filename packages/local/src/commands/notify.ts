@@ -7,11 +7,10 @@ import {
   listSubscriptions,
   putSubscription,
   queueTestDelivery,
-  type Sql,
 } from "@drift/db";
 import { checkNotifyUrl, deliverPending } from "@drift/notify";
 import { type Command, type CommandContext, UsageError } from "../command";
-import { openDatabase } from "../database";
+import { withDb } from "../database";
 import { localNotifySettings } from "../local-notify";
 
 /** At most `width` characters: the middle of a long URL gives way (lines stay within 70 columns). */
@@ -24,15 +23,6 @@ const describe = (s: NotificationSubscription) =>
     `  ${fit(s.url, 66)}`,
     `  ${fit(`events: ${s.events.join(", ")}`, 52)}  secret: ${s.has_secret ? "yes" : "no"}`,
   ].join("\n");
-
-async function withDb<T>(ctx: CommandContext, body: (sql: Sql) => Promise<T>) {
-  const db = await openDatabase({ env: ctx.env });
-  try {
-    return await body(db.sql);
-  } finally {
-    await db.close();
-  }
-}
 
 async function set(ctx: CommandContext, argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({

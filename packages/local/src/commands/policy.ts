@@ -3,7 +3,7 @@ import { isUuid, type Policy, parsePolicyInput } from "@drift/core";
 import { deletePolicy, listPolicies, policyIdsByPrefix, putPolicy } from "@drift/db";
 import { cell, table, terminalColumns } from "../cli-format";
 import { type Command, type CommandContext, UsageError } from "../command";
-import { openDatabase } from "../database";
+import { withDb } from "../database";
 import { printable } from "./decision";
 
 const scopeOf = (p: Policy) =>
@@ -35,18 +35,6 @@ function policyTable(policies: readonly Policy[], columns: number, wide: boolean
     { header: "MIN AGE" },
   ];
   return table(cols, rows, columns, wide);
-}
-
-async function withDb<T>(
-  ctx: CommandContext,
-  body: (sql: Awaited<ReturnType<typeof openDatabase>>["sql"]) => Promise<T>,
-) {
-  const db = await openDatabase({ env: ctx.env });
-  try {
-    return await body(db.sql);
-  } finally {
-    await db.close();
-  }
 }
 
 async function set(ctx: CommandContext, argv: readonly string[]): Promise<number> {

@@ -3,6 +3,7 @@ import {
   type ControlAction,
   controlRollout,
   isUuid,
+  newRolloutOf,
   parseRolloutRequest,
   ROLLOUT_STATUSES,
   type RolloutStatus,
@@ -72,15 +73,7 @@ async function start(ctx: CommandContext, argv: readonly string[]): Promise<numb
       ...(values.reason !== undefined ? { reason: values.reason } : {}),
     });
     if (!parsed.ok) throw new UsageError(parsed.error);
-    const r = parsed.value;
-    const created = await startRollout(deps, {
-      ids: r.ids,
-      waves: r.waves,
-      maxFailures: r.max_failures ?? 0,
-      rollbackOnHalt: r.rollback_on_halt ?? false,
-      reason: r.reason ?? null,
-      createdBy: "cli",
-    });
+    const created = await startRollout(deps, newRolloutOf(parsed.value, "cli"));
     if (created.kind !== "created") return refuse(ctx, `${created.message} (${created.code})`);
     ctx.stdout.write(created.rollout ? rolloutDetail(created.rollout) : `Started rollout ${created.id}\n`);
     return 0;

@@ -4,20 +4,8 @@ import { isUuid } from "@drift/core";
 import { type AccessToken, listTokens, revokeToken } from "@drift/db";
 import { parseUntil } from "../cli-format";
 import { type Command, type CommandContext, UsageError } from "../command";
-import { openDatabase } from "../database";
+import { withDb } from "../database";
 import { printable } from "./decision";
-
-async function withDb<T>(
-  ctx: CommandContext,
-  body: (sql: Awaited<ReturnType<typeof openDatabase>>["sql"]) => Promise<T>,
-) {
-  const db = await openDatabase({ env: ctx.env });
-  try {
-    return await body(db.sql);
-  } finally {
-    await db.close();
-  }
-}
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "never");
 const stateOf = (t: AccessToken) => (t.revoked_at ? "revoked" : t.active ? "active" : "expired");

@@ -226,7 +226,9 @@ export async function deployReal(stage: string, env: Record<string, string> = {}
     await Promise.all(pending);
     // Let the engine finish registering what the outputs did not wait for.
     for (let i = 0; i < 20; i++) await new Promise((ok) => setImmediate(ok));
-    const ofType = (type: string) => resources.filter((r) => r.type === type);
+    // Sorted by logical name: components register asynchronously, so arrival order varies run to run.
+    const ofType = (type: string) =>
+      resources.filter((r) => r.type === type).sort((a, b) => a.name.localeCompare(b.name));
     return {
       resources,
       invokes,

@@ -86,6 +86,7 @@ describe(`the annotated tag's signature (${dbLabel})`, () => {
       if (status === "pending")
         expect(await rowOf(ws, plugin), plugin).toMatchObject({
           signature: "unsigned",
+          tag_signature: plugin === "gh-invalid" ? "invalid" : "unsigned",
           trust,
           trust_downgrade: false,
         });

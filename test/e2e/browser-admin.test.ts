@@ -86,6 +86,12 @@ async function seedWorld(): Promise<void> {
       'complete')`;
   await packet(seeded.downgrade.current_sha, "unsigned", true);
   await packet(seeded.downgrade.latest_sha, "unsigned", false);
+  // An unsigned commit under a validly signed annotated tag: signed, and the card says through what.
+  const linter = "github:github/acme/linter#semver:^1.4";
+  await db.sql`UPDATE plugin_update_queue SET target_key = ${linter} WHERE id = ${seeded.linter.id}`;
+  await db.sql`
+    INSERT INTO drift_review_packets (target_key, latest_sha, signature, tag_signature, status, packet_version)
+    VALUES (${linter}, ${seeded.linter.latest_sha}, 'unsigned', 'valid', 'complete', 2)`;
 }
 
 const card = (page: Page, id: string) => page.locator(`article[data-ids="${id}"]`);
@@ -166,6 +172,9 @@ describe.skipIf(!hasChromium && !required)(
         "author's date: tagged 2024-05-02T00:00:00Z",
       );
       expect(await group.locator(".trust").textContent()).toBe("trust: signed");
+      expect(await card(page, seeded.linter.id).locator(".trust").textContent()).toBe(
+        "trust: signed (annotated tag)",
+      );
       expect(await group.locator(".trust-downgrade").count()).toBe(0);
       expect(await card(page, seeded.html.id).locator(".cooling").textContent()).toBe(
         "cooling down until 2999-01-01T00:00:00Z",

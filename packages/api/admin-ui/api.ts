@@ -42,6 +42,8 @@ export interface Group {
   committed_at: string | null;
   release: Release | null;
   signature: string | null;
+  /** The annotated tag's signature (valid | invalid | unsigned); null: none, or not needed. */
+  tag_signature: string | null;
   /** immutable_release | signed | none; null: not looked up. */
   trust: string | null;
   trust_downgrade: boolean;

@@ -52,6 +52,8 @@ const reviewFields = {
     }),
   ),
   signature: nullable(z.enum(["valid", "invalid", "unsigned"])),
+  /** The annotated tag's signature; null: no annotated tag, or not needed (the commit's or the release decides). */
+  tag_signature: nullable(z.enum(["valid", "invalid", "unsigned"])),
   ready_at: nullable(time),
   hold_until: nullable(time),
   updated_at: time,

@@ -45,7 +45,9 @@ describe("the Node versions the project supports", () => {
     const sst = readJson("node_modules/sst/package.json") as { dependencies: Record<string, string> };
     expect(Object.keys(sst.dependencies)).toContain("@aws/durable-execution-sdk-js");
     expect(manifest.overrides.sst?.["@aws/durable-execution-sdk-js"]).toBe("0.0.1");
-    expect(lock.packages["node_modules/sst/node_modules/@aws/durable-execution-sdk-js"]?.version).toBe("0.0.1");
+    expect(lock.packages["node_modules/sst/node_modules/@aws/durable-execution-sdk-js"]?.version).toBe(
+      "0.0.1",
+    );
   });
 
   it("nothing imports what the override empties (sst/aws/workflow needs Node 22: raise engines.node first)", () => {

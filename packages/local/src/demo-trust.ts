@@ -41,7 +41,7 @@ export async function demoTrust(
   world.commit(kit, "main", "signed release", { signature: "valid" });
   world.tag(kit, "v1.2.0");
   world.release(kit, "v1.2.0", { immutable: true });
-  await putPolicy(sql, { workspace_id: ws, plugin_name: "sign-kit", auto_apply: "minor" });
+  await putPolicy(sql, { workspace_id: ws, plugin_name: "sign-kit", auto_apply: "minor" }, "cli");
 
   await sweepAt(at);
   const held = (await listPendingUpdates(sql)).find(

@@ -97,6 +97,34 @@ describe(`every list command fits 70 columns, keeping the version and the mark (
     expect(integrity.stdout).not.toContain("github:");
   });
 
+  it("rollout list, notify list and token list", async () => {
+    const group = JSON.parse(
+      (await runDrift(["pending", "--plugin", "observability-dashboard-plugin", "--json"], env())).stdout,
+    ) as { id: string }[];
+    const started = await runDrift(
+      ["rollout", "start", ...group.map((r) => r.id), "--waves", "1,rest", "--soak", "30m"],
+      env(),
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const rollouts = fits((await runDrift(["rollout", "list"], env())).stdout);
+    expect(rollouts.join("\n")).toMatch(/running/);
+    const hook = "http://127.0.0.1:9/a-rather-long-path/for/the/notification/endpoint/of/acme-platform";
+    const notifyEnv = { ...env(), DRIFT_NOTIFY_ALLOW_LOOPBACK: "1" };
+    const set = await runDrift(
+      ["notify", "set", "--url", hook, "--format", "json", "--events", "drift.detected,integrity,rollout"],
+      notifyEnv,
+    );
+    expect(set.code, set.stderr).toBe(0);
+    expect(fits((await runDrift(["notify", "list"], notifyEnv)).stdout).length).toBeGreaterThan(1);
+    const ws = randomUUID();
+    const minted = await runDrift(
+      ["token", "create", "--name", "a-workspace-token-with-a-long-descriptive-name", "--workspace", ws],
+      env(),
+    );
+    expect(minted.code, minted.stderr).toBe(0);
+    expect(fits((await runDrift(["token", "list"], env())).stdout).length).toBeGreaterThan(1);
+  });
+
   it("a reader that stops early (| head) ends the output quietly, no EPIPE stack trace", async () => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...db.env };
     if (!db.env.DATABASE_URL) delete childEnv.DATABASE_URL;

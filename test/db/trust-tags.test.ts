@@ -38,7 +38,7 @@ const statusOf = async (workspace: string, plugin: string) =>
       ORDER BY created_at DESC LIMIT 1`
   )[0];
 const policy = async (input: Parameters<typeof putPolicy>[1]) => {
-  const saved = await putPolicy(env.db.sql, input);
+  const saved = await putPolicy(env.db.sql, input, "test");
   if (saved.kind !== "saved") throw new Error(saved.kind);
   return saved.policy.id;
 };

@@ -42,7 +42,7 @@ export async function demoTrust(
   world.commit(kit, "main", "signed release", { signature: "valid" });
   world.tag(kit, "v1.2.0");
   world.release(kit, "v1.2.0", { immutable: true });
-  await putPolicy(sql, { workspace_id: ws, plugin_name: "sign-kit", auto_apply: "minor" });
+  await putPolicy(sql, { workspace_id: ws, plugin_name: "sign-kit", auto_apply: "minor" }, "cli");
 
   const tagged = "acme/tag-signer";
   world.createRepo(tagged);
@@ -50,7 +50,7 @@ export async function demoTrust(
   const unsignedCommit = world.commit(tagged, "main", "unsigned commit");
   world.tag(tagged, "v1.0.1", { target: unsignedCommit, annotated: true, signature: "valid" });
   const requireSigned = { auto_apply: "patch", require: "signed", min_release_age: "0" } as const;
-  await putPolicy(sql, { workspace_id: ws, plugin_name: "tag-signer", ...requireSigned });
+  await putPolicy(sql, { workspace_id: ws, plugin_name: "tag-signer", ...requireSigned }, "cli");
 
   await sweepAt(at);
   const held = (await listPendingUpdates(sql)).find(

@@ -1,21 +1,16 @@
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { createAdminApp } from "@drift/api";
 import { type AdminServer, startAdminServer } from "@drift/api/node-server";
 import { tickRollouts } from "@drift/core";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, recordingNotifier, type SeededUpdate, seedUpdate } from "../support/api";
+import { ARTIFACTS, browserSuite, launchChromium, skipBrowser } from "../support/browser";
 import { createTestDb, dbLabel, type TestDb } from "../support/db";
 import { fakeClock, MINUTE, rolloutDeps } from "../support/rollouts";
 import { sha } from "../support/seed";
 
-const CHROMIUM = process.env.DRIFT_CHROMIUM ?? "/usr/bin/chromium";
-const ARTIFACTS = fileURLToPath(new URL("../artifacts/", import.meta.url));
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-const hasChromium = existsSync(CHROMIUM);
-const required = process.env.DRIFT_REQUIRE_BROWSER === "1";
 const KEY = "github:github/acme/fleet#tag:latest";
 
 let db: TestDb;
@@ -24,7 +19,7 @@ let browser: Browser;
 const clock = fakeClock(new Date());
 const fleet: SeededUpdate[] = [];
 
-describe.skipIf(!hasChromium && !required)(`rollouts on the admin page in Chromium (${dbLabel})`, () => {
+describe.skipIf(skipBrowser)(browserSuite(`rollouts on the admin page in Chromium (${dbLabel})`), () => {
   beforeAll(async () => {
     db = await createTestDb();
     for (let i = 0; i < 12; i++)
@@ -46,16 +41,7 @@ describe.skipIf(!hasChromium && !required)(`rollouts on the admin page in Chromi
       now: clock.now,
     });
     server = await startAdminServer(app, { port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -3,20 +3,14 @@
  * workspace filter and no operator-only tab; the operator's token still sees every workspace.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type AdminServer, startAdminServer } from "@drift/api/node-server";
 import { silentLog } from "@drift/core";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServeApp } from "../../packages/local/src/commands/serve";
 import { ADMIN_TOKEN, seedUpdate } from "../support/api";
+import { ARTIFACTS, browserSuite, launchChromium, skipBrowser } from "../support/browser";
 import { createTestDb, dbLabel, type TestDb } from "../support/db";
-
-const CHROMIUM = process.env.DRIFT_CHROMIUM ?? "/usr/bin/chromium";
-const ARTIFACTS = fileURLToPath(new URL("../artifacts/", import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
-const required = process.env.DRIFT_REQUIRE_BROWSER === "1";
 
 let db: TestDb;
 let server: AdminServer;
@@ -40,7 +34,7 @@ async function signIn(page: Page, token: string): Promise<void> {
   await page.waitForSelector("#list article");
 }
 
-describe.skipIf(!hasChromium && !required)(`admin page with a workspace token (${dbLabel})`, () => {
+describe.skipIf(skipBrowser)(browserSuite(`admin page with a workspace token (${dbLabel})`), () => {
   beforeAll(async () => {
     db = await createTestDb();
     for (const name of ["lint", "fmt"]) await seedUpdate(db.sql, { workspace_id: mine, plugin_name: name });
@@ -54,11 +48,7 @@ describe.skipIf(!hasChromium && !required)(`admin page with a workspace token ($
       body: JSON.stringify({ name: "page", role: "workspace", workspace_id: mine }),
     });
     workspaceToken = ((await res.json()) as { token: string }).token;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

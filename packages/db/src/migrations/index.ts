@@ -16,6 +16,7 @@ import decisionLog from "./016_decision_log";
 import accessTokens from "./017_access_tokens";
 import notifications from "./018_notifications";
 import deployHardening from "./019_deploy_hardening";
+import deferrals from "./021_deferrals";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
 export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[] = [
@@ -37,4 +38,5 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "017_access_tokens", sql: accessTokens },
   { id: "018_notifications", sql: notifications },
   { id: "019_deploy_hardening", sql: deployHardening },
+  { id: "021_deferrals", sql: deferrals },
 ];

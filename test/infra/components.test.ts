@@ -38,6 +38,8 @@ const workerStatements = (queue: string) => [
   },
   read(ARN("secretsmanager", "GitHubCredentials")),
   { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS] },
+  // Targets not resolved in time go back to the re-check queue with a delay (issue 23), never to the DLQ.
+  { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [RECHECK_QUEUE] },
   read(APP_SECRET),
 ];
 
@@ -113,11 +115,10 @@ describe("bundled production stage", () => {
       (s: Statement) => s.Resource ?? [],
     );
     expect(readable).toEqual([ARN("secretsmanager", "DatabaseProxySecret"), APP_SECRET]);
-    for (const fn of ["Dispatcher", "Api", "Webhook", WORKER, RECHECK_WORKER]) {
+    // The migrate function logs in as the owner (its link), and reads this secret to give drift_app its password.
+    for (const fn of ["Dispatcher", "Api", "Webhook", WORKER, RECHECK_WORKER, "Migrate"]) {
       expect(lambda(stack, fn).environment.variables[RUNTIME_ENV.dbSecretArn]).toBe(APP_SECRET);
     }
-    // The migrate function logs in as the owner (its link); it reads no secret.
-    expect(lambda(stack, "Migrate").environment.variables[RUNTIME_ENV.dbSecretArn]).toBeUndefined();
   });
 
   it("gives each function exactly its statements, and only Lambda may assume its role", () => {
@@ -145,7 +146,8 @@ describe("bundled production stage", () => {
         read(ARN("secretsmanager", "WebhookSecrets")),
         read(APP_SECRET),
       ],
-      Migrate: [],
+      // The application secret at run time: drift_app gets the password the proxy authenticates it with.
+      Migrate: [read(APP_SECRET)],
     };
     for (const [fn, statements] of Object.entries(expected)) {
       const role = roleOf(stack, fn);
@@ -169,6 +171,11 @@ describe("bundled production stage", () => {
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: 5 },
     });
+    // Both workers re-queue what they did not resolve in time to the re-check queue (issue 23).
+    const recheckUrl = lambda(stack, "Webhook").environment.variables[RUNTIME_ENV.queueUrl];
+    expect(recheckUrl).toMatch(/RecheckQueue/);
+    for (const fn of [WORKER, RECHECK_WORKER])
+      expect(lambda(stack, fn).environment.variables[RUNTIME_ENV.queueUrl], fn).toBe(recheckUrl);
     // Webhook re-checks: the same worker code with no batching window, at most 2 at once (issue 24).
     expect(of(RECHECK_WORKER)).toMatchObject({
       eventSourceArn: RECHECK_QUEUE,

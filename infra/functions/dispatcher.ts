@@ -42,6 +42,9 @@ export function createDispatcher(
       // No async retries: the next hourly run is the retry, and a retry after a partial fan-out would only be
       // refused by the sweep's overlap guard. A dispatcher that keeps failing trips DispatcherErrors at once.
       retries: 0,
+      // Lambda's JSON log format: the platform's report of each run is a JSON record whose peak memory the
+      // DispatcherMemoryHigh alarm's metric filter reads by name (infra/memory-alarm.ts).
+      logging: { retention: ctx.settings.logRetention, format: "json" },
       // The bus: it republishes `plugin.update.applied` events whose publish failed after an apply (outbox).
       permissions: [sendTo(queue), publishTo(bus), describeSecret(githubSecret), ...databaseSecretRead(ctx)],
     },

@@ -28,14 +28,16 @@ export function createDispatcher(
   bus: sst.aws.Bus,
   githubSecret: aws.secretsmanager.Secret,
 ) {
+  const base = baseFunctionArgs(ctx, "dispatcher", {
+    [RUNTIME_ENV.queueUrl]: queue.url,
+    [RUNTIME_ENV.eventBusName]: bus.name,
+    [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
+  });
   return new sst.aws.Function(
     "Dispatcher",
     {
-      ...baseFunctionArgs(ctx, "dispatcher", {
-        [RUNTIME_ENV.queueUrl]: queue.url,
-        [RUNTIME_ENV.eventBusName]: bus.name,
-        [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
-      }),
+      ...base,
+      transform: { ...base.transform, function: jsonLogLevels(ctx) },
       description: "Plugin drift sweeper: pages due targets and sends them to the sweep queue",
       timeout: `${DISPATCHER_TIMEOUT_SECONDS} seconds`,
       memory: `${DISPATCHER_MEMORY_MB} MB`,
@@ -50,4 +52,20 @@ export function createDispatcher(
     },
     functionOptions(ctx),
   );
+}
+
+/**
+ * The levels Lambda keeps in the JSON log format, said explicitly: system logs at INFO (`platform.report`, the
+ * memory alarm's source, is an INFO record), application logs at Powertools' level for the stage.
+ */
+function jsonLogLevels(ctx: FunctionContext) {
+  return (args: aws.lambda.FunctionArgs): undefined => {
+    args.loggingConfig = $output(args.loggingConfig).apply((config) => ({
+      ...config,
+      logFormat: "JSON",
+      systemLogLevel: "INFO",
+      applicationLogLevel: ctx.settings.production ? "INFO" : "DEBUG",
+    }));
+    return undefined;
+  };
 }

@@ -64,7 +64,7 @@ function lambda(stack: RealStack, fn: string) {
   return found.inputs as {
     memorySize: number;
     timeout: number;
-    loggingConfig?: { logFormat: string };
+    loggingConfig?: { logFormat: string; systemLogLevel?: string; applicationLogLevel?: string };
     reservedConcurrentExecutions?: number;
     environment: { variables: Record<string, string> };
   };
@@ -229,7 +229,11 @@ describe("bundled production stage", () => {
     );
     // The source of the metric works in AWS: the dispatcher logs in Lambda's JSON format, and the filter takes
     // the peak memory of the platform's report record (and of nothing else the log group holds).
-    expect(lambda(stack, "Dispatcher").loggingConfig?.logFormat).toBe("JSON");
+    expect(lambda(stack, "Dispatcher").loggingConfig).toMatchObject({
+      logFormat: "JSON",
+      systemLogLevel: "INFO", // platform.report is an INFO record: a WARN filter would starve the alarm
+      applicationLogLevel: "INFO",
+    });
     const transformation = filter.metricTransformation as { value: string; unit: string };
     expect([filter.pattern, transformation.value, transformation.unit]).toEqual([
       PLATFORM_REPORT_PATTERN,

@@ -59,7 +59,7 @@ export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<Pa
       if (s.status !== "completed" || s.drift.new !== 1000)
         throw new Error(`packet bench: ${s.status} ${s.drift.new}`);
       // The resolver's own counter: per-message metric deltas overlap when messages run concurrently.
-      // GraphQL points (what the GraphQL budget lost); REST comparisons are the other budget's requests.
+      // GraphQL points (what the GraphQL budget lost); REST comparisons and tag lookups are the other budget's.
       return { graphql: sim.counters.graphql, rest: sim.counters.rest, points: full.stats().pointsUsed };
     };
     const without = await run(false);
@@ -76,8 +76,8 @@ export async function packetCost(sql: Sql, kind: string, quiet: Log): Promise<Pa
       `  with packets:    ${withPackets.graphql} GraphQL + ${withPackets.rest} REST requests, ${withPackets.points} points`,
     );
     console.log(
-      `  => per 1,000 drifted targets the packets add ${extra.graphql} GraphQL queries, ${extra.rest} REST comparisons` +
-        ` (one per distinct repository and commit pair; REST budget) and ${extra.points} GraphQL points; fetched once, not per sweep`,
+      `  => per 1,000 drifted targets the packets add ${extra.graphql} GraphQL queries, ${extra.rest} REST requests` +
+        ` (comparisons, and annotated tags GraphQL cannot vouch for; REST budget) and ${extra.points} GraphQL points; fetched once, not per sweep`,
     );
     return { driftedTargets: 1000, repositories: 400, without, withPackets, extra };
   } finally {

@@ -158,9 +158,10 @@ export function renderFigures(r: BenchResults): string {
     parts.push(
       "",
       `Review packets add, per ${int(p.driftedTargets)} drifted targets on ${p.repositories} repositories, ` +
-        `${p.extra.graphql} GraphQL queries (${p.extra.points} points) and ${p.extra.rest} REST comparisons (one per ` +
-        "distinct repository and commit pair, on the REST budget: GitHub counts the two apart), once per drift, not " +
-        "per sweep. Every W1 run above fetches the packets of its drift.",
+        `${p.extra.graphql} GraphQL queries (${p.extra.points} points) and ${p.extra.rest} REST requests (a comparison ` +
+        "per distinct repository and commit pair; a release's and an annotated tag's own lookups where GraphQL " +
+        "cannot say, once per tag; on the REST budget: GitHub counts the two apart), once per drift, not per sweep. " +
+        "Every W1 run above fetches the packets of its drift.",
     );
   }
   if (r.webhook) {

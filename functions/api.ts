@@ -2,11 +2,13 @@
  * Admin API Lambda behind a Function URL: the same Hono app as `drift serve`, adapted with `hono/aws-lambda`.
  * Auth: bearer token from Secrets Manager (key `adminToken` of the admin-token secret, cached 5 minutes, so a
  * rotation is picked up without a deploy), or IAM auth on the Function URL (AWS checked SigV4 already).
+ * "Re-check now" sends the target to the re-check queue (DRIFT_QUEUE_URL), which the re-check worker reads.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { createAdminApp, tokenEnvironment } from "@drift/api";
-import { createEventBridgeNotifier, lambdaNotifySettings, loadAdminToken } from "@drift/aws";
+import { createEventBridgeNotifier, createSqsQueue, lambdaNotifySettings, loadAdminToken } from "@drift/aws";
 import { createApiHandler } from "@drift/aws/api-handler";
 import { lambdaRuntime } from "@drift/aws/lambda-runtime";
 import { githubWebBase, Metric, ROLLOUT_METRIC } from "@drift/core";
@@ -30,6 +32,16 @@ const app = createAdminApp({
     eventBusName: config.eventBusName,
   }),
   logger: log,
+  // "Re-check now": without a queue (a local run of this handler) the target is only made due.
+  ...(config.queueUrl
+    ? {
+        recheckQueue: createSqsQueue({
+          client: new SQSClient({}),
+          queueUrl: config.queueUrl,
+          maxAttempts: 3,
+        }),
+      }
+    : {}),
   // Subscriptions' URLs are checked against these; applied updates are told right after the decision.
   notify: lambdaNotifySettings(config),
   onDecision: (decision) =>

@@ -39,7 +39,7 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
     secrets.github,
     bus,
   );
-  const api = createApi(afterMigration, bus, secrets.adminToken);
+  const api = createApi(afterMigration, bus, secrets.adminToken, recheckQueue);
   // Webhook re-checks have a path of their own: no batching window between a push and its re-check.
   const recheckWorker = createRecheckWorker(afterMigration, recheckQueue, secrets.github, bus);
   const webhook = createWebhook(afterMigration, recheckQueue);

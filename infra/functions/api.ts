@@ -9,6 +9,7 @@ import { baseFunctionArgs, databaseSecretRead, type FunctionContext, functionOpt
  * - `bearer` (default): the URL is public and the app checks `Authorization: Bearer <token>` against the
  *   admin-token secret, the only secret it may read;
  * - `iam`: the URL requires SigV4 (AWS checks the caller) and the function gets no secret at all.
+ * "Re-check now" (`POST /admin/targets/recheck`) sends the target to the re-check queue, as a webhook does.
  * CORS is answered in exactly one place, so a response never carries two Access-Control-Allow-Origin headers:
  * - bearer: by the app (the code path `drift serve` and the tests run), the Function URL has no CORS config;
  * - iam: by the Function URL, because browsers send preflights unsigned and IAM would refuse them before the app.
@@ -17,6 +18,7 @@ export function createApi(
   ctx: FunctionContext,
   bus: sst.aws.Bus,
   adminTokenSecret: aws.secretsmanager.Secret,
+  recheckQueue: sst.aws.Queue,
 ) {
   const { adminAuth, corsOrigins } = ctx.settings;
   const bearer = adminAuth === "bearer";
@@ -27,6 +29,8 @@ export function createApi(
         [RUNTIME_ENV.adminAuth]: adminAuth,
         [RUNTIME_ENV.corsOrigins]: bearer ? corsOrigins.join(",") : "",
         [RUNTIME_ENV.eventBusName]: bus.name,
+        // "Re-check now" of a failing target: resolved at once by the re-check worker.
+        [RUNTIME_ENV.queueUrl]: recheckQueue.url,
         // Repository links of rows whose review packet is not fetched yet.
         [RUNTIME_ENV.githubApiUrl]: ctx.settings.githubApiUrl,
         // Powertools Parameters cache of the admin token: a rotated token is picked up within five minutes.
@@ -39,6 +43,7 @@ export function createApi(
       memory: "512 MB",
       permissions: [
         publishTo(bus),
+        { actions: ["sqs:SendMessage"], resources: [recheckQueue.arn] },
         ...(bearer ? [readSecret(adminTokenSecret)] : []),
         ...databaseSecretRead(ctx),
       ],

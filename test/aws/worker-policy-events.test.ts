@@ -35,7 +35,7 @@ describe(`worker policy step with the EventBridge notifier (${dbLabel})`, () => 
       SELECT id, target_key FROM plugin_update_queue WHERE workspace_id = ${workspace} AND status = 'pending'`;
     expect(pending).toBeDefined();
 
-    const saved = await putPolicy(env.db.sql, { auto_apply: "patch" });
+    const saved = await putPolicy(env.db.sql, { auto_apply: "patch" }, "cli");
     if (saved.kind !== "saved") throw new Error(saved.kind);
     const step = policyStepIn(env.db.sql, {
       defaultAgeMs: 0,

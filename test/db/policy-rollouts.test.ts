@@ -36,10 +36,14 @@ describe(`a policy delivers through a rollout (${dbLabel})`, () => {
         installed_sha: v1,
       })),
     );
-    const saved = await putPolicy(env.db.sql, {
-      auto_apply: "patch",
-      rollout: { waves: [{ size: 1, soak: "1h" }, { size: "10%", soak: "1h" }, { size: "rest" }] },
-    });
+    const saved = await putPolicy(
+      env.db.sql,
+      {
+        auto_apply: "patch",
+        rollout: { waves: [{ size: 1, soak: "1h" }, { size: "10%", soak: "1h" }, { size: "rest" }] },
+      },
+      "cli",
+    );
     expect(saved).toMatchObject({ kind: "saved", policy: { rollout: { waves: expect.any(Array) } } });
     w.commit("pr/lint");
     w.tag("pr/lint", "v1.4.1");

@@ -173,17 +173,23 @@ describe(`rollouts (${dbLabel}, fake clock)`, () => {
     const r = await start(g.ids, {
       waves: [{ size: 2, soak: "10m" }, { size: 4, soak: "10m" }, { size: "rest" }],
     });
-    expect(await controlRollout(r.deps, r.id, "pause")).toEqual({ kind: "done", status: "paused" });
+    expect(await controlRollout(r.deps, r.id, "pause", "cli")).toEqual({ kind: "done", status: "paused" });
     r.clock.advance(30 * MINUTE);
     await tickRollouts(r.deps);
     expect(await statuses()).toEqual({ applied: 2, pending: 10 });
-    expect(await controlRollout(r.deps, r.id, "resume")).toEqual({ kind: "done", status: "running" });
+    expect(await controlRollout(r.deps, r.id, "resume", "cli")).toEqual({ kind: "done", status: "running" });
     expect(await statuses()).toEqual({ applied: 6, pending: 6 });
-    expect(await controlRollout(r.deps, r.id, "cancel")).toEqual({ kind: "done", status: "cancelled" });
+    expect(await controlRollout(r.deps, r.id, "cancel", "cli")).toEqual({
+      kind: "done",
+      status: "cancelled",
+    });
     r.clock.advance(30 * MINUTE);
     await tickRollouts(r.deps);
     expect(await statuses()).toEqual({ applied: 6, pending: 6 });
-    expect(await controlRollout(r.deps, r.id, "resume")).toEqual({ kind: "conflict", status: "cancelled" });
+    expect(await controlRollout(r.deps, r.id, "resume", "cli")).toEqual({
+      kind: "conflict",
+      status: "cancelled",
+    });
     const view = await r.deps.store.get(r.id, r.clock.now());
     expect(view?.waves.map((w) => w.status)).toEqual(["done", "done", "stopped"]);
     // Its rows are free again: another rollout may take them.

@@ -147,7 +147,7 @@ describe(`tag-integrity ledger (${label})`, () => {
         installed_sha: v11,
       },
     ]);
-    await putPolicy(env.db.sql, { auto_apply: "major" });
+    await putPolicy(env.db.sql, { auto_apply: "major" }, "cli");
     await sweep(env.db.sql, env.sim);
     w.deleteTag("ledger/down", "v1.1.0");
     const after = await sweep(env.db.sql, env.sim);

@@ -54,7 +54,11 @@ describe(`tag prefixes (${dbLabel})`, () => {
       plugin("dots", "tag:latest:a..b", lint1),
       plugin("range", "semver:banana:fmt@", lint1),
     ]);
-    const saved = await putPolicy(env.db.sql, { workspace_id: ws, plugin_name: "fmt", auto_apply: "minor" });
+    const saved = await putPolicy(
+      env.db.sql,
+      { workspace_id: ws, plugin_name: "fmt", auto_apply: "minor" },
+      "cli",
+    );
     expect(saved.kind).toBe("saved");
 
     env.sim.resetCounters();

@@ -52,7 +52,7 @@ const follow = (workspace: string, plugin: string, repo: string, ref: string, in
     },
   ]);
 const policy = async (input: Parameters<typeof putPolicy>[1]) => {
-  const saved = await putPolicy(env.db.sql, input);
+  const saved = await putPolicy(env.db.sql, input, "cli");
   if (saved.kind !== "saved") throw new Error(saved.kind);
   return saved.policy.id;
 };

@@ -86,6 +86,12 @@ async function seedWorld(): Promise<void> {
       'complete')`;
   await packet(seeded.downgrade.current_sha, "unsigned", true);
   await packet(seeded.downgrade.latest_sha, "unsigned", false);
+  // An unsigned commit under a validly signed annotated tag: signed, and the card says through what.
+  const linter = "github:github/acme/linter#semver:^1.4";
+  await db.sql`UPDATE plugin_update_queue SET target_key = ${linter} WHERE id = ${seeded.linter.id}`;
+  await db.sql`
+    INSERT INTO drift_review_packets (target_key, latest_sha, signature, tag_signature, status, packet_version)
+    VALUES (${linter}, ${seeded.linter.latest_sha}, 'unsigned', 'valid', 'complete', 2)`;
 }
 
 const card = (page: Page, id: string) => page.locator(`article[data-ids="${id}"]`);
@@ -166,6 +172,9 @@ describe.skipIf(!hasChromium && !required)(
         "author's date: tagged 2024-05-02T00:00:00Z",
       );
       expect(await group.locator(".trust").textContent()).toBe("trust: signed");
+      expect(await card(page, seeded.linter.id).locator(".trust").textContent()).toBe(
+        "trust: signed (annotated tag)",
+      );
       expect(await group.locator(".trust-downgrade").count()).toBe(0);
       expect(await card(page, seeded.html.id).locator(".cooling").textContent()).toBe(
         "cooling down until 2999-01-01T00:00:00Z",
@@ -289,8 +298,13 @@ describe.skipIf(!hasChromium && !required)(
         last_error = 'repository not found', next_check_at = now() + interval '6 hours' WHERE key = ${failingKey}`;
       await db.sql`INSERT INTO drift_review_packets (target_key, latest_sha, to_version, release, status)
         VALUES (${notesKey}, ${noted.latest_sha}, 'v3.0.0', ${db.sql.json({ tag: "v3.0.0", name: "Notes 3", url: null, published_at: "2026-02-01T00:00:00Z", prerelease: false, notes: "First line\nSecond line \u202Eevil" })}, 'complete')`;
-      await db.sql`INSERT INTO drift_policies (auto_apply, min_release_age, min_release_age_ms)
-        VALUES ('patch', '72h', 259200000)`;
+      // Through the API, so the decision log holds the policy action the history tab shows.
+      const policy = await fetch(`${server.url}/admin/policies`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ auto_apply: "patch", min_release_age: "72h" }),
+      });
+      expect(policy.status).toBe(201);
       await db.sql`INSERT INTO drift_integrity_events (kind, repo_key, tag, previous_sha, new_sha)
         VALUES ('tag_repointed', 'github:github.com/acme/fleet', 'v1.0.0', ${sha("a")}, ${sha("b")})`;
 
@@ -357,6 +371,15 @@ describe.skipIf(!hasChromium && !required)(
         expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(
           width,
         );
+
+        // The history holds policy actions too: who, from → to.
+        await page.goto(`${server.url}/admin/?tab=history`);
+        const setCard = page.locator("article.control-policy").first();
+        await setCard.waitFor();
+        expect(await setCard.textContent()).toMatch(
+          /policy set every workspace.*no policy → auto-apply patch, age 72h.*by token/,
+        );
+        await page.screenshot({ path: `${ARTIFACTS}admin-history-${width}.png`, fullPage: true });
 
         // A deep link to a tab opens it (the link an operator shares).
         await page.goto(`${server.url}/admin/?tab=integrity`);

@@ -120,6 +120,10 @@ describe.skipIf(!hasChromium && !required)(`rollouts on the admin page in Chromi
     await card.waitFor();
     expect(await card.textContent()).toContain("Roll back 11");
     expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(400);
+    // The wave table fits too: no sideways scroll inside the card (issue 25).
+    const table = card.locator("table.waves");
+    const [scroll, client] = await table.evaluate((t) => [t.scrollWidth, t.clientWidth]);
+    expect(scroll).toBeLessThanOrEqual(client ?? 0);
     await page.screenshot({ path: `${ARTIFACTS}rollouts-400.png`, fullPage: true });
     await page.addScriptTag({ path: AXE });
     const violations = await page.evaluate(async () => {

@@ -153,6 +153,9 @@ describe(`drift track / sweep as a user runs them (${dbLabel})`, () => {
     expect(result.stdout).toMatch(/first seen \S+: cooling down until \S+/);
     expect(result.stdout).toContain("(!) TRUST DOWNGRADE: held for a person, never auto-applied");
     expect(result.stdout).toMatch(/ALARM trust_downgrade: \S+ v1\.2\.1 \(immutable_release -> none\)/);
+    // A signed annotated tag on an unsigned commit is `signed`: a policy requiring it applied it.
+    expect(result.stdout).toContain("acme/tag-signer v1.0.1: commit unsigned, annotated tag validly signed:");
+    expect(result.stdout).toContain("trust signed, applied under a policy requiring signed");
     expect(result.stdout).toMatch(/3 days later the sweep auto-applied [1-9]\d* patch update/);
     expect(result.stdout).toMatch(/npx drift pending/);
     // A whole demo, three sweeps more than before the trust part: it needs longer than one sweep's timeout.

@@ -140,6 +140,8 @@ describe("bundled production stage", () => {
       [RECHECK_WORKER]: workerStatements(RECHECK_QUEUE),
       Api: [
         { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS] },
+        // "Re-check now" of a failing target (issue 25): to the re-check queue, never the sweep queue.
+        { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [RECHECK_QUEUE] },
         read(ARN("secretsmanager", "AdminToken")),
         read(APP_SECRET),
       ],
@@ -162,6 +164,16 @@ describe("bundled production stage", () => {
         "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
       ]);
     }
+  });
+
+  it("the API and the webhook send to the re-check queue's URL, the dispatcher to the sweep queue's", () => {
+    const queueUrl = (fn: string) => lambda(stack, fn).environment.variables[RUNTIME_ENV.queueUrl];
+    // The URL the mocked SQS queue resource reports (infra-sst-real.ts), as the functions receive it.
+    const urlOf = (name: string) =>
+      `https://sqs.us-east-1.amazonaws.com/123456789012/${stack.one("aws:sqs/queue:Queue", name).name}`;
+    expect(queueUrl("Api")).toBe(urlOf("RecheckQueueQueue"));
+    expect(queueUrl("Webhook")).toBe(urlOf("RecheckQueueQueue"));
+    expect(queueUrl("Dispatcher")).toBe(urlOf("SweepQueueQueue"));
   });
 
   it("feeds the worker from the sweep queue with partial batch responses and a concurrency cap", () => {

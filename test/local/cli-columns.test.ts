@@ -11,7 +11,7 @@ let db: CliDatabase;
 const env = () => ({ ...db.env, COLUMNS: "70" });
 beforeAll(async () => {
   db = await createCliDatabase();
-  await db.withSql(async (sql) => {
+  const seeded = await db.withSql(async (sql) => {
     const ws = randomUUID();
     // A major bump of a long-named repository followed by many workspaces, a moved tag, a branch drift.
     const [cur, next] = [sha("col-cur"), sha("col-next")];
@@ -35,13 +35,22 @@ beforeAll(async () => {
     await sql`UPDATE drift_targets SET last_error_kind = 'not_found', consecutive_failures = 3,
       last_error = 'repository acme-platform-engineering/observability-dashboard-plugin not found'
       WHERE key = ${key}`;
-    await sql`INSERT INTO drift_policies (workspace_id, plugin_name, auto_apply, min_release_age, min_release_age_ms)
-      VALUES (${ws}, 'observability-dashboard-plugin', 'minor', '72h', 259200000)`;
     await sql`INSERT INTO drift_integrity_events (kind, repo_key, tag, previous_sha, new_sha)
       VALUES ('tag_repointed', 'github:github.com/acme-platform-engineering/observability-dashboard-plugin',
               'v1.0.0', ${sha("was")}, ${sha("now")})`;
-    return dismissed;
+    return { dismissed, ws };
   });
+  // Through the CLI, so that the decision log has a policy action to show too.
+  const policy = await runDrift(
+    ["policy", "set", "--workspace", seeded.ws, "--plugin", "observability-dashboard-plugin"].concat([
+      "--auto-apply",
+      "minor",
+      "--min-age",
+      "72h",
+    ]),
+    env(),
+  );
+  expect(policy.code, policy.stderr).toBe(0);
   const [row] = JSON.parse(
     (await runDrift(["pending", "--plugin", "dismissed-one", "--json"], env())).stdout,
   );
@@ -71,9 +80,12 @@ describe(`every list command fits 70 columns, keeping the version and the mark (
 
   it("history, failing, policy list and integrity", async () => {
     const history = await runDrift(["history"], env());
-    expect(fits(history.stdout).find((l) => l.includes("dismiss"))).toContain(
+    const lines = fits(history.stdout);
+    expect(lines.find((l) => l.includes("dismiss"))).toContain(
       `${sha("dismissed-one-current").slice(0, 7)} -> ${sha("dismissed-one-latest").slice(0, 7)}`,
     );
+    // The policy action: the policy before (none) -> after, by the CLI; newest first.
+    expect(lines[2]).toMatch(/^[0-9a-f]{8} +policy set +works.* - -> minor\/72h +cli /);
     const failing = await runDrift(["failing"], env());
     expect(fits(failing.stdout).find((l) => l.includes("not_found"))).toMatch(/tag:latest +not_found +3 /);
     const policies = await runDrift(["policy", "list"], env());
@@ -83,6 +95,34 @@ describe(`every list command fits 70 columns, keeping the version and the mark (
     expect(line).toMatch(/tag_repointed +acme-platf.* v1\.0\.0/);
     expect(line).toContain(`${sha("was").slice(0, 8)} -> ${sha("now").slice(0, 8)}`);
     expect(integrity.stdout).not.toContain("github:");
+  });
+
+  it("rollout list, notify list and token list", async () => {
+    const group = JSON.parse(
+      (await runDrift(["pending", "--plugin", "observability-dashboard-plugin", "--json"], env())).stdout,
+    ) as { id: string }[];
+    const started = await runDrift(
+      ["rollout", "start", ...group.map((r) => r.id), "--waves", "1,rest", "--soak", "30m"],
+      env(),
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const rollouts = fits((await runDrift(["rollout", "list"], env())).stdout);
+    expect(rollouts.join("\n")).toMatch(/running/);
+    const hook = "http://127.0.0.1:9/a-rather-long-path/for/the/notification/endpoint/of/acme-platform";
+    const notifyEnv = { ...env(), DRIFT_NOTIFY_ALLOW_LOOPBACK: "1" };
+    const set = await runDrift(
+      ["notify", "set", "--url", hook, "--format", "json", "--events", "drift.detected,integrity,rollout"],
+      notifyEnv,
+    );
+    expect(set.code, set.stderr).toBe(0);
+    expect(fits((await runDrift(["notify", "list"], notifyEnv)).stdout).length).toBeGreaterThan(1);
+    const ws = randomUUID();
+    const minted = await runDrift(
+      ["token", "create", "--name", "a-workspace-token-with-a-long-descriptive-name", "--workspace", ws],
+      env(),
+    );
+    expect(minted.code, minted.stderr).toBe(0);
+    expect(fits((await runDrift(["token", "list"], env())).stdout).length).toBeGreaterThan(1);
   });
 
   it("a reader that stops early (| head) ends the output quietly, no EPIPE stack trace", async () => {

@@ -146,4 +146,35 @@ describe(`webhooks in drift serve and on the Gitea route (${dbLabel})`, () => {
     expect(h.metrics.total("RechecksQueued")).toBe(3);
     expect(await pending()).toEqual({ a: v11, b: v11, c: v11 });
   });
+
+  it("re-check now in drift serve resolves the target in process at once, not at the next sweep", async () => {
+    const repo = "whs/recheck-now";
+    env.sim.world.createRepo(repo);
+    await track(repo, { r: "branch:main" });
+    const [target] = await env.db.sql<{ key: string }[]>`
+      SELECT key FROM drift_targets WHERE owner = 'whs' AND repo = 'recheck-now'`;
+    await env.db.sql`UPDATE drift_targets SET last_error_kind = 'not_found', consecutive_failures = 2,
+      next_check_at = now() + interval '6 hours' WHERE key = ${target?.key ?? ""}`;
+    const serveEnv = { ADMIN_TOKEN: "admin-t0ken", DRIFT_RECHECK_WINDOW_MS: "0" };
+    const webhooks = createLocalWebhooks({
+      sql: env.db.sql,
+      resolver: simResolver(env.sim),
+      log: quietLog,
+      env: serveEnv,
+    });
+    const app = createServeApp(env.db.sql, serveEnv, silentLog, webhooks.queue);
+    const moved = env.sim.world.commit(repo, "main");
+    const res = await app.request("/admin/targets/recheck", {
+      method: "POST",
+      headers: { authorization: "Bearer admin-t0ken", "content-type": "application/json" },
+      body: JSON.stringify({ key: target?.key }),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ key: target?.key, queued: true, coalesced: false });
+    await webhooks.idle();
+    expect(await pending()).toEqual({ r: moved });
+    const [after] = await env.db.sql<{ failures: number }[]>`
+      SELECT consecutive_failures AS failures FROM drift_targets WHERE key = ${target?.key ?? ""}`;
+    expect(after?.failures).toBe(0);
+  });
 });

@@ -42,6 +42,8 @@ export interface Group {
   committed_at: string | null;
   release: Release | null;
   signature: string | null;
+  /** The annotated tag's signature (valid | invalid | unsigned); null: none, or not needed. */
+  tag_signature: string | null;
   /** immutable_release | signed | none; null: not looked up. */
   trust: string | null;
   trust_downgrade: boolean;
@@ -70,8 +72,25 @@ export interface Row
 /** One decision of the log (history=true): status is the one it gave, current_status the row's now. */
 export interface HistoryItem extends Row {
   entry: string;
+  subject: "update";
   action: string;
   current_status: string;
+}
+/** A policy or rollout action of the log: the policy before → after, or the rollout's status change. */
+export interface ControlItem {
+  entry: string;
+  subject: "policy" | "rollout";
+  id: string;
+  action: string;
+  workspace_id: string | null;
+  plugin_name: string | null;
+  from_status: string | null;
+  status: string | null;
+  from: unknown;
+  to: unknown;
+  decided_by: string;
+  decided_at: string;
+  decision_reason: string | null;
 }
 export interface Policy {
   id: string;

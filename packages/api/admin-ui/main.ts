@@ -2,6 +2,7 @@ import { applyCaller, tabHidden } from "./access";
 import {
   api,
   type BulkResult,
+  type ControlItem,
   type Counts,
   decideMany,
   type Failing,
@@ -19,7 +20,7 @@ import { notificationCards } from "./notifications";
 import { rolloutCards, withRollback, withRolloutStart } from "./rollouts";
 import { markSelected, registeredTabs, registerTab, renderTabs, setTabCount, tabById } from "./tabs";
 import { DOWNGRADE_WARNING } from "./trust";
-import { integrityCard, policyCard, recheckButton } from "./views";
+import { controlCard, integrityCard, policyCard, recheckButton } from "./views";
 
 /**
  * The admin page: pending updates grouped by drift (moved tags first), decided per group or per chosen rows,
@@ -160,12 +161,17 @@ registerTab({
 /** One page of the decision log (newest first), with a button that appends the older ones. */
 async function historyPage(q: string, cursor: string | null): Promise<HTMLElement[]> {
   const path = `/admin/plugin-updates?history=true&limit=50${cursor ? `&cursor=${cursor}` : ""}`;
-  const body = await api<{ items: HistoryItem[]; next_cursor: string | null }>("GET", withQuery(path, q));
+  const body = await api<{ items: (HistoryItem | ControlItem)[]; next_cursor: string | null }>(
+    "GET",
+    withQuery(path, q),
+  );
   // "Roll back" on the entry that applied the row, while the row is still applied.
   const cards: HTMLElement[] = body.items.map((r) =>
-    r.status === "applied" && r.current_status === "applied"
-      ? withRollback(historyCard(r, report), r, report)
-      : historyCard(r, report),
+    r.subject !== "update"
+      ? controlCard(r)
+      : r.status === "applied" && r.current_status === "applied"
+        ? withRollback(historyCard(r, report), r, report)
+        : historyCard(r, report),
   );
   const next = body.next_cursor;
   if (next) {

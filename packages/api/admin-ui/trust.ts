@@ -8,7 +8,7 @@ import { el } from "./dom";
 
 export type TrustFields = Pick<
   Group,
-  "trust" | "trust_downgrade" | "first_seen_at" | "tagged_at" | "committed_at"
+  "trust" | "trust_downgrade" | "first_seen_at" | "tagged_at" | "committed_at" | "signature" | "tag_signature"
 >;
 
 const TRUST_LABEL: Record<string, string> = {
@@ -25,7 +25,10 @@ export const DOWNGRADE_WARNING =
 
 /** The trust facts of a group (list items). */
 export function trustFacts(g: TrustFields): HTMLElement[] {
-  const trust = g.trust ? (TRUST_LABEL[g.trust] ?? g.trust) : "unknown";
+  const label = g.trust ? (TRUST_LABEL[g.trust] ?? g.trust) : "unknown";
+  // Signed through the annotated tag alone: say so (the signature item above is the commit's).
+  const byTag = g.trust === "signed" && g.signature !== "valid" && g.tag_signature === "valid";
+  const trust = byTag ? `${label} (annotated tag)` : label;
   const authored = g.tagged_at ? `tagged ${when(g.tagged_at)}` : `committed ${when(g.committed_at)}`;
   return [
     ...(g.trust_downgrade ? [el("li", { class: "trust-downgrade" }, "⚠ TRUST DOWNGRADE")] : []),

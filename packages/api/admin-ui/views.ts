@@ -1,7 +1,10 @@
-import { api, type IntegrityEvent, type Policy } from "./api";
-import { el, plain, value } from "./dom";
+import { api, type ControlItem, type IntegrityEvent, type Policy } from "./api";
+import { el, plain, since, value } from "./dom";
 
-/** Cards of the policies and integrity views, and the "re-check now" action of a failing target. */
+/**
+ * Cards of the policies and integrity views, the history's policy and rollout actions, and the "re-check now"
+ * action of a failing target.
+ */
 
 /** `github:github.com/acme/lint` as operators name it: acme/lint (github.com), else HOST/acme/lint. */
 export function repositoryOfKey(key: string): string {
@@ -30,6 +33,50 @@ export function policyCard(p: Policy): HTMLElement {
       el("li", {}, `auto-apply: ${p.auto_apply}`),
       el("li", {}, `minimum release age: ${p.min_release_age ?? "DRIFT_MIN_RELEASE_AGE"}`),
       el("li", { class: "muted" }, `id ${p.id}`),
+    ),
+  );
+}
+
+/** A policy as one line of the history: "auto-apply patch, age 3d, require signed" ("no policy": none). */
+function policySummary(p: unknown): string {
+  const policy = p as Partial<Policy> & { require?: string; rollout?: unknown };
+  if (!policy?.auto_apply) return "no policy";
+  const age = policy.min_release_age ?? "default age";
+  const require = policy.require && policy.require !== "none" ? `, require ${policy.require}` : "";
+  return `auto-apply ${policy.auto_apply}, age ${age}${require}${policy.rollout ? ", in waves" : ""}`;
+}
+
+/** A policy or rollout action of the decision log: who, when, why, from → to. */
+export function controlCard(r: ControlItem): HTMLElement {
+  const source = (r.to as { source_raw?: string | null } | null)?.source_raw ?? null;
+  const where =
+    r.subject === "rollout"
+      ? (source ?? "rollout")
+      : r.workspace_id
+        ? `workspace ${r.workspace_id}`
+        : "every workspace";
+  const change =
+    r.subject === "policy"
+      ? `${policySummary(r.from)} → ${policySummary(r.to)}`
+      : `${r.from_status ?? "new"} → ${r.status ?? "unknown"}`;
+  return el(
+    "article",
+    { class: `group history control control-${r.subject}`, "data-id": r.id },
+    el(
+      "h2",
+      {},
+      el("span", { class: "kind" }, r.action.replace("_", " ")),
+      " ",
+      value(where, 60),
+      ...(r.plugin_name ? [" ", value(r.plugin_name, 60)] : []),
+    ),
+    el(
+      "ul",
+      { class: "facts" },
+      el("li", { class: "change" }, change),
+      el("li", {}, "by ", value(r.decided_by, 60), ` ${since(r.decided_at)} ago`),
+      el("li", {}, "reason: ", value(r.decision_reason, 120, "none")),
+      el("li", { class: "muted" }, `${r.subject} ${r.id}`),
     ),
   );
 }

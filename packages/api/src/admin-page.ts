@@ -42,7 +42,7 @@ button.more { min-height: 0; padding: 0 .3rem; font-size: 12px; margin-left: .3r
 table.waves { border-collapse: collapse; margin: .4rem 0; font-size: 14px; max-width: 100%; display: block; overflow-x: auto; }
 table.waves caption { text-align: left; font-weight: 600; }
 table.waves th, table.waves td { border: 1px solid #d0d7de; padding: .2rem .5rem; text-align: right; }
-@media (max-width: 480px) { table.waves th, table.waves td { padding: .15rem .3rem; } }
+@media (max-width: 480px) { table.waves { font-size: 13px; } table.waves th, table.waves td { padding: .15rem .2rem; } }
 .rollout-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; margin: .4rem 0; }
 .rows li { padding: .15rem 0; overflow-wrap: anywhere; }
 .rows label { flex-direction: row; align-items: baseline; gap: .4rem; font-size: 14px; }

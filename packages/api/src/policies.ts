@@ -29,7 +29,7 @@ export function policyRoutes({ sql, logger }: AppContext): Hono {
     }
     const parsed = parsePolicyInput(body);
     if (!parsed.ok) return fail(c, 400, "invalid_policy", parsed.error);
-    const result = await putPolicy(sql, parsed.value);
+    const result = await putPolicy(sql, parsed.value, principalOf(c).decidedBy);
     if (result.kind === "not_found") return fail(c, 404, "not_found", `no policy ${parsed.value.id}`);
     if (result.kind === "scope_taken")
       return fail(c, 409, "policy_scope_taken", `policy ${result.otherId} already covers that scope`);
@@ -40,7 +40,8 @@ export function policyRoutes({ sql, logger }: AppContext): Hono {
   app.delete("/admin/policies/:id", async (c) => {
     const id = c.req.param("id");
     if (!isUuid(id)) return fail(c, 400, "invalid_id", "id must be a UUID");
-    if (!(await deletePolicy(sql, id))) return fail(c, 404, "not_found", `no policy ${id}`);
+    if (!(await deletePolicy(sql, id, principalOf(c).decidedBy)))
+      return fail(c, 404, "not_found", `no policy ${id}`);
     logger.info("policy deleted", { id });
     return c.json({ status: "deleted", id });
   });

@@ -113,7 +113,7 @@ export function rolloutRoutes(options: AppContext): Hono {
     app.post(`/admin/rollouts/:id/${action}`, async (c) => {
       const id = c.req.param("id");
       if (!isUuid(id)) return badId(c);
-      const result = await controlRollout(deps, id, action);
+      const result = await controlRollout(deps, id, action, principalOf(c).decidedBy);
       if (result.kind === "not_found") return fail(c, 404, "not_found", `no rollout ${id}`);
       if (result.kind === "conflict")
         return fail(

@@ -20,7 +20,8 @@ const noMetrics: MetricsSink = { add() {} };
  * `POST /admin/targets/recheck` `{"key"}` (a failing target's key, as `GET /admin/targets/failing` lists it):
  * "re-check now". Where the app has a re-check queue (`drift serve`: in process), the target is resolved at once
  * by the sweep's worker → 202 `{"key", "queued": true}`; without one it is made due, so the next sweep looks it up
- * first → 202 `{"key", "queued": false}`. Unknown key → 404; bad body → 400.
+ * first → 202 `{"key", "queued": false}` (also when the queue refuses the message: the target is due anyway).
+ * Unknown key → 404; bad body → 400. In AWS the queue is the re-check queue (functions/api.ts).
  */
 export function targetRoutes(options: AppContext): Hono {
   const { sql, logger } = options;
@@ -40,7 +41,17 @@ export function targetRoutes(options: AppContext): Hono {
     if (!options.recheckQueue) return c.json({ key: target.key, queued: false }, 202);
     const store = createRecheckStore(sql);
     const queue = options.recheckQueue;
-    const queued = await recheckTargetNow({ store, queue, metrics: noMetrics, log: logger }, target);
+    let queued: boolean;
+    try {
+      queued = await recheckTargetNow({ store, queue, metrics: noMetrics, log: logger }, target);
+    } catch (error) {
+      // The queue refused (SQS down): the target is due already, so the next sweep still looks it up first.
+      logger.error("re-check now could not be queued; the target is due at the next sweep", {
+        target: target.key,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return c.json({ key: target.key, queued: false }, 202);
+    }
     // Not queued: a re-check that has not run yet covers it already.
     return c.json({ key: target.key, queued: true, coalesced: !queued }, 202);
   });

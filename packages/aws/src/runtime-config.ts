@@ -31,7 +31,7 @@ export interface RuntimeConfig {
   readonly databaseUrl: string;
   /** Secret with the application login's password, read at run time ("": the password in databaseUrl). */
   readonly databaseSecretArn: string;
-  /** Sweep queue URL (dispatcher and webhook receiver only; "" elsewhere). */
+  /** Queue URL: the sweep queue (dispatcher), the re-check queue (webhook receiver, API); "" elsewhere. */
   readonly queueUrl: string;
   /** Secrets Manager secret with the GitHub / Gitea credentials (worker only; "" reads the environment). */
   readonly githubSecretArn: string;

@@ -1,4 +1,4 @@
-import type { ReviewFetch } from "./review-types";
+import type { ReviewFetch, Signature } from "./review-types";
 import type { Target } from "./target";
 import type { RateApi, ResolveUsage } from "./usage";
 
@@ -46,6 +46,11 @@ export type Resolution =
       readonly tagObject?: string | null;
       /** That annotated tag's tagger date (ISO 8601), when the answer carried it: the drift's date for ready_at. */
       readonly taggedAt?: string;
+      /**
+       * That annotated tag's signature, when the answer carried it (Gitea's `git/tags/{sha}` peel does; GitHub's
+       * GraphQL `Tag` has no signature field, so the review packet asks REST for it).
+       */
+      readonly tagSignature?: Signature;
     }
   | {
       readonly status: "failed";

@@ -28,6 +28,11 @@ export interface CommitReview {
   readonly committedAt: string | null;
   readonly signature: Signature | null;
   readonly release: ReleaseInfo | null;
+  /**
+   * The annotated tag's signature (CONTRACT "trust": a valid one makes the version `signed`); null or absent: no
+   * annotated tag, or not looked up (not needed when the commit's signature is valid or the release immutable).
+   */
+  readonly tagSignature?: Signature | null;
 }
 
 /** How the installed commit relates to the new one (target, current_sha → latest_sha). */
@@ -49,6 +54,12 @@ export interface ReviewRequest {
   readonly latestSha: string;
   /** The tag whose release is looked up (the resolved tag, or the tracked tag name); null: none. */
   readonly releaseTag: string | null;
+  /**
+   * The annotated tag object the target resolved to for this commit (null: a lightweight tag; absent: no tag, or
+   * the resolution did not say), and its signature when the resolution already read it.
+   */
+  readonly tagObject?: string | null;
+  readonly tagSignature?: Signature;
   readonly commit: boolean;
   readonly currents: readonly string[];
 }

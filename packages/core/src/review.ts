@@ -85,6 +85,21 @@ export function taggedAtOf(resolution: Resolution | undefined, latestSha: string
   return resolution.taggedAt ?? null;
 }
 
+/**
+ * The tag object the target resolved to (and its signature, when the resolution read it), when that resolution
+ * is of this new commit: the packet looks the tag's signature up from it.
+ */
+export function reviewTagOf(
+  resolution: Resolution | undefined,
+  latestSha: string,
+): Pick<ReviewRequest, "tagObject" | "tagSignature"> {
+  if (resolution?.status !== "resolved" || resolution.sha !== latestSha.toLowerCase()) return {};
+  return {
+    ...(resolution.tagObject !== undefined ? { tagObject: resolution.tagObject } : {}),
+    ...(resolution.tagSignature ? { tagSignature: resolution.tagSignature } : {}),
+  };
+}
+
 export interface ReviewDeps {
   readonly store: ReviewStore;
   /** Keyed by {@link reviewKey}(target key, latest SHA); an absent key counts as failed. */
@@ -127,6 +142,7 @@ export async function reviewDrifts(
         target,
         latestSha: w.latestSha,
         releaseTag: releaseTagOf(target, w.resolvedTag),
+        ...reviewTagOf(resolutions.get(target.key), w.latestSha),
         commit: false,
         currents: [],
       };

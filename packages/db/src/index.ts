@@ -17,11 +17,13 @@ export { createSql, type Sql } from "./client";
 export { createDecisionStore } from "./decisions/decision-store";
 export { createEventOutbox } from "./events/event-outbox";
 export {
+  type ControlHistoryEntry,
   decodeHistoryCursor,
   encodeHistoryCursor,
   type HistoryEntry,
   type HistoryFilter,
   listHistory,
+  type UpdateHistoryEntry,
 } from "./history/history-store";
 export { listIntegrityEvents } from "./integrity/tag-ledger";
 export { type MigrateResult, migrate } from "./migrate";

@@ -34,11 +34,8 @@ function releaseJson(req: RestRequest, repo: SimRepo, r: SimRelease) {
   };
 }
 
-/** The `commit` part both hosts share: committer date and signature verification. */
-export function commitDetail(repo: SimRepo, sha: string, gitea: boolean) {
-  const object = repo.objects.get(sha);
-  const commit = object?.type === "commit" ? object : undefined;
-  const signature = commit?.signature;
+/** The `verification` object of a commit or a tag object, as each host words it. */
+export function verificationOf(signature: "valid" | "invalid" | undefined, gitea: boolean) {
   const reason = signature === "valid" ? "valid" : signature === "invalid" ? "bad_signature" : "unsigned";
   const giteaReason =
     signature === "valid"
@@ -46,23 +43,53 @@ export function commitDetail(repo: SimRepo, sha: string, gitea: boolean) {
       : signature === "invalid"
         ? "gpg.error.no_gpg_keys_found"
         : "gpg.error.not_signed_commit";
+  return {
+    verified: signature === "valid",
+    reason: gitea ? giteaReason : reason,
+    signature: signature ? "-----BEGIN PGP SIGNATURE-----\nsim\n-----END PGP SIGNATURE-----" : null,
+    payload: signature ? "tree 0\n" : null,
+  };
+}
+
+/** The `commit` part both hosts share: committer date and signature verification. */
+export function commitDetail(repo: SimRepo, sha: string, gitea: boolean) {
+  const object = repo.objects.get(sha);
+  const commit = object?.type === "commit" ? object : undefined;
   const when = commit?.date ?? null;
   return {
     message: commit?.message ?? "",
     author: { name: "Sim Author", email: "author@example.com", date: when },
     committer: { name: "Sim Committer", email: "committer@example.com", date: when },
-    verification: {
-      verified: signature === "valid",
-      reason: gitea ? giteaReason : reason,
-      signature: signature ? "-----BEGIN PGP SIGNATURE-----\nsim\n-----END PGP SIGNATURE-----" : null,
-      payload: signature ? "tree 0\n" : null,
-    },
+    verification: verificationOf(commit?.signature, gitea),
   };
 }
 
-/** GitHub REST: `releases/tags/{tag}` and `compare/{base}...{head}`. */
+/** GitHub REST: `releases/tags/{tag}`, `git/tags/{sha}` (a tag object, its signature) and `compare/{base}...{head}`. */
 export function githubReviewRest(ctx: RestContext, req: RestRequest, repo: SimRepo): SimResponse | undefined {
   const s = req.segments;
+  if (s[3] === "git" && s[4] === "tags" && s.length === 6) {
+    // GitHub's "get a tag": `object` is the tagged object one level down (a commit, or another tag object).
+    const sha = (s[5] as string).toLowerCase();
+    const tag = repo.objects.get(sha);
+    if (tag?.type !== "tag")
+      return jsonResponse(404, {
+        message: "Not Found",
+        documentation_url: "https://docs.github.com/rest/git/tags#get-a-tag",
+        status: "404",
+      });
+    const base = `${req.base}/repos/${repo.owner}/${repo.name}`;
+    const type = repo.objects.get(tag.target)?.type ?? "commit";
+    return jsonResponse(200, {
+      node_id: `TAG_${sha}`,
+      tag: tag.name,
+      sha,
+      url: `${base}/git/tags/${sha}`,
+      message: tag.message,
+      tagger: { name: "Sim Tagger", email: "tagger@example.com", date: tag.date },
+      object: { type, sha: tag.target, url: `${base}/git/${type}s/${tag.target}` },
+      verification: verificationOf(tag.signature, false),
+    });
+  }
   if (s[3] === "releases" && s[4] === "tags" && s.length > 5) {
     const release = repo.releases.get(s.slice(5).join("/"));
     if (!release || release.draft)

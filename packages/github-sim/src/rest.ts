@@ -1,6 +1,6 @@
 // size: the simulator's REST surface for both hosts (GitHub and Gitea) with their shared paging and ETag rules.
 import { createHash } from "node:crypto";
-import { commitDetail, giteaReviewRest, githubReviewRest } from "./rest-review";
+import { commitDetail, giteaReviewRest, githubReviewRest, verificationOf } from "./rest-review";
 import type { RestContext, RestRequest, SimResponse } from "./rest-types";
 import type { SimRepo } from "./world";
 
@@ -265,6 +265,7 @@ export function handleGiteaRest(ctx: RestContext, req: RestRequest): SimResponse
       message: object.message,
       tagger: { name: "Sim Tagger", email: "tagger@example.com", date: object.date },
       object: { type: "commit", sha: commit, url: commitUrl(commit) },
+      verification: verificationOf(object.signature, true),
     });
   }
   const commitJson = (sha: string) => ({

@@ -22,6 +22,8 @@ export type SimObject =
       readonly message: string;
       /** Tagger date, ISO 8601. */
       readonly date: string;
+      /** What the host says of the tag object's signature (REST `git/tags/{sha}` `verification`); undefined: none. */
+      readonly signature?: "valid" | "invalid";
     }
   /** A tree or blob: only reachable through a tag (a tag of a tree is legal git, but no commit). */
   | { readonly type: "tree" | "blob"; readonly sha: string };
@@ -91,6 +93,8 @@ export interface TagOptions {
   readonly points?: "tree" | "blob";
   /** For annotated tags: the tagger date the author writes (ISO 8601); default: the world's clock. */
   readonly date?: string;
+  /** For annotated tags: the host's verdict on the (outermost) tag object's signature; absent: unsigned. */
+  readonly signature?: "valid" | "invalid";
 }
 
 /** A change to a repository's refs, as a host would announce it by webhook (null: the ref did not / no longer exists). */

@@ -220,6 +220,7 @@ export class World {
           target: ref,
           message: `tag ${name}`,
           date: options.date ?? this.dateOf(this.seq),
+          ...(options.signature && i === levels - 1 ? { signature: options.signature } : {}),
         });
         ref = sha;
       }

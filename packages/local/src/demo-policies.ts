@@ -19,7 +19,7 @@ export async function demoPolicies(
   out: (line?: string) => void,
 ): Promise<number> {
   out("-- supply-chain policies: global policy auto_apply=patch, min_release_age=3d --");
-  await putPolicy(sql, { auto_apply: "patch", min_release_age: "3d" });
+  await putPolicy(sql, { auto_apply: "patch", min_release_age: "3d" }, "cli");
   // Signed like v1.2.0 before it: an unsigned patch would be a trust downgrade, held for a person.
   world.commit("acme/lint-rules", "main", "fix a false positive", { signature: "valid" });
   world.tag("acme/lint-rules", "v1.2.1");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Log, Resolver } from "@drift/core";
-import { listIntegrityEvents, listPendingUpdates, putPolicy, type Sql } from "@drift/db";
+import { listIntegrityEvents, listPendingUpdates, listUpdates, putPolicy, type Sql } from "@drift/db";
 import type { World } from "@drift/github-sim";
 import { runLocalSweep } from "./runner";
 
@@ -11,7 +11,8 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace(/\.\d{3
  * The demo's trust part (CONTRACT "trust"), after the policies part (global: patch, 3 days): a patch tagged on a
  * commit whose author backdated it two years is still held for 3 days from the sweep's first sighting; and a
  * signed, immutable v1.2.0 followed by an unsigned v1.2.1 is flagged as a trust downgrade (never auto-applied,
- * one integrity event). `at`: the injected clock to start from.
+ * one integrity event); a patch whose commit is unsigned but whose annotated tag carries a valid signature is
+ * `signed`, and a policy that requires it applies it. `at`: the injected clock to start from.
  */
 export async function demoTrust(
   sql: Sql,
@@ -41,7 +42,15 @@ export async function demoTrust(
   world.commit(kit, "main", "signed release", { signature: "valid" });
   world.tag(kit, "v1.2.0");
   world.release(kit, "v1.2.0", { immutable: true });
-  await putPolicy(sql, { workspace_id: ws, plugin_name: "sign-kit", auto_apply: "minor" });
+  await putPolicy(sql, { workspace_id: ws, plugin_name: "sign-kit", auto_apply: "minor" }, "cli");
+
+  const tagged = "acme/tag-signer";
+  world.createRepo(tagged);
+  await follow("tag-signer", tagged, world.tag(tagged, "v1.0.0").commit);
+  const unsignedCommit = world.commit(tagged, "main", "unsigned commit");
+  world.tag(tagged, "v1.0.1", { target: unsignedCommit, annotated: true, signature: "valid" });
+  const requireSigned = { auto_apply: "patch", require: "signed", min_release_age: "0" } as const;
+  await putPolicy(sql, { workspace_id: ws, plugin_name: "tag-signer", ...requireSigned }, "cli");
 
   await sweepAt(at);
   const held = (await listPendingUpdates(sql)).find(
@@ -49,6 +58,11 @@ export async function demoTrust(
   );
   out(`  ${back} v1.0.1: tag and commit dated ${iso(held?.tagged_at)} by their author,`);
   out(`    first seen ${iso(held?.first_seen_at)}: cooling down until ${iso(held?.ready_at)}`);
+  const [signer] = (await listUpdates(sql, { workspaceId: ws, pluginName: "tag-signer", limit: 1 })).items;
+  out(`  ${tagged} v1.0.1: commit ${signer?.signature ?? "unknown"}, annotated tag validly signed:`);
+  out(
+    `    trust ${signer?.trust ?? "unknown"}, ${signer?.status ?? "not queued"} under a policy requiring signed`,
+  );
 
   world.commit(kit, "main", "unsigned, no release");
   world.tag(kit, "v1.2.1");

@@ -52,6 +52,8 @@ const reviewFields = {
     }),
   ),
   signature: nullable(z.enum(["valid", "invalid", "unsigned"])),
+  /** The annotated tag's signature; null: no annotated tag, or not needed (the commit's or the release decides). */
+  tag_signature: nullable(z.enum(["valid", "invalid", "unsigned"])),
   ready_at: nullable(time),
   hold_until: nullable(time),
   updated_at: time,
@@ -87,14 +89,35 @@ export const updateGroup = z.looseObject({
 export const historyEntry = z.looseObject({
   ...updateRow.shape,
   entry: z.string(),
+  subject: z.literal("update"),
   action: z.string(),
   from_status: nullable(z.string()),
   status: z.string(),
   current_status: z.string(),
 });
 
+/**
+ * A policy or rollout action of the log (history=true, operators only): `id` is the policy's or rollout's; `from`
+ * → `to` the policy before and after (null: none), or the rollout's drift; statuses are the rollout's.
+ */
+export const controlEntry = z.looseObject({
+  entry: z.string(),
+  subject: z.enum(["policy", "rollout"]),
+  id: uuid,
+  action: z.string(),
+  workspace_id: nullable(uuid),
+  plugin_name: nullable(z.string()),
+  from_status: nullable(z.string()),
+  status: nullable(z.string()),
+  from: z.unknown(),
+  to: z.unknown(),
+  decided_by: z.string(),
+  decided_at: time,
+  decision_reason: nullable(z.string()),
+});
+
 export const updatePage = z.looseObject({
-  items: z.union([z.array(updateRow), z.array(updateGroup), z.array(historyEntry)]),
+  items: z.union([z.array(updateRow), z.array(updateGroup), z.array(z.union([historyEntry, controlEntry]))]),
   next_cursor: nullable(z.string()),
   truncated: z.optional(z.boolean()),
 });

@@ -151,13 +151,14 @@ export async function reportRolloutHealth(
   return result;
 }
 
-/** Pause, resume or cancel; a resumed rollout whose soak already ended advances at once. */
+/** Pause, resume or cancel (by `decidedBy`); a resumed rollout whose soak already ended advances at once. */
 export async function controlRollout(
   deps: RolloutDeps,
   id: string,
   action: ControlAction,
+  decidedBy: string,
 ): Promise<ControlResult> {
-  const result = await deps.store.control(id, action, deps.now());
+  const result = await deps.store.control(id, action, deps.now(), decidedBy);
   if (result.kind === "done" && action === "resume") await advanceRollout(deps, id);
   return result;
 }

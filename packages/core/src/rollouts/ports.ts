@@ -75,7 +75,8 @@ export interface RolloutStore {
   /** Who last decided a queue row (`rollout:<id>` when a rollout applied it). */
   decidedBy(queueId: string): Promise<string | null>;
   report(id: string, report: HealthReport, now: Date): Promise<ReportResult>;
-  control(id: string, action: ControlAction, now: Date): Promise<ControlResult>;
+  /** Changes the status and logs the action by `decidedBy` (one transaction). */
+  control(id: string, action: ControlAction, now: Date, decidedBy: string): Promise<ControlResult>;
   get(id: string, now: Date): Promise<RolloutView | null>;
   list(status: RolloutStatus | undefined, now: Date): Promise<RolloutView[]>;
 }

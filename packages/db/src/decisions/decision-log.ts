@@ -49,3 +49,32 @@ export async function appendDecision(
       ${pgText(entry.decidedBy, 300) ?? "unknown"}, ${entry.reason}, ${entry.holdUntil},
       coalesce(${entry.decidedAt}::timestamptz, now()))`;
 }
+
+/** A policy or rollout action (migration 022): not about one queue row, so it names its subject instead. */
+export interface ControlEntry {
+  readonly subject: "policy" | "rollout";
+  /** The policy's or the rollout's id. */
+  readonly subjectId: string;
+  /** policy_set, policy_rm, rollout_start, rollout_pause, rollout_resume, rollout_cancel, rollout_halt. */
+  readonly action: string;
+  readonly workspaceId?: string | null;
+  readonly pluginName?: string | null;
+  readonly fromStatus?: string | null;
+  readonly toStatus?: string | null;
+  /** What it was and became (a policy before and after; null where there was none). */
+  readonly from?: postgres.JSONValue | null;
+  readonly to?: postgres.JSONValue | null;
+  readonly decidedBy: string;
+  readonly reason?: string | null;
+}
+
+/** Appends a policy or rollout action (inside the caller's transaction, with the change it records). */
+export async function appendControl(tx: postgres.TransactionSql, entry: ControlEntry): Promise<void> {
+  const json = (v: postgres.JSONValue | null | undefined) => (v == null ? null : tx.json(v));
+  await tx`
+    INSERT INTO drift_decision_log (subject, subject_id, action, workspace_id, plugin_name, from_status, to_status,
+      from_value, to_value, decided_by, reason)
+    VALUES (${entry.subject}, ${entry.subjectId}, ${entry.action}, ${entry.workspaceId ?? null}::uuid,
+      ${entry.pluginName ?? null}, ${entry.fromStatus ?? null}, ${entry.toStatus ?? null}, ${json(entry.from)},
+      ${json(entry.to)}, ${pgText(entry.decidedBy, 300) ?? "unknown"}, ${pgText(entry.reason, 500) || null})`;
+}

@@ -1,6 +1,7 @@
 import { type AutoApply, type Policy, parseReleaseAge, type Require } from "@drift/core/model";
 import type postgres from "postgres";
 import type { Sql } from "../client";
+import { appendControl } from "../decisions/decision-log";
 
 /**
  * Supply-chain policies (CONTRACT "policies"): the table's CRUD, and the one SQL fragment that finds the most
@@ -39,8 +40,9 @@ export type PutPolicyResult =
 /**
  * Creates or replaces a policy. Without an id, the policy of that scope is created or replaced (one per scope);
  * with one, that policy is replaced (404 when unknown) unless another policy already holds the new scope.
+ * The decision log gets a `policy_set` entry (the policy before → after, by `decidedBy`) in the same transaction.
  */
-export async function putPolicy(sql: Sql, input: PolicyInput): Promise<PutPolicyResult> {
+export async function putPolicy(sql: Sql, input: PolicyInput, decidedBy: string): Promise<PutPolicyResult> {
   const ws = input.workspace_id ?? null;
   const plugin = input.plugin_name ?? null;
   const age = input.min_release_age ?? null;
@@ -55,27 +57,57 @@ export async function putPolicy(sql: Sql, input: PolicyInput): Promise<PutPolicy
         AND coalesce(plugin_name, '') = coalesce(${plugin}::text, '') FOR UPDATE`;
     const id = input.id ?? other?.id;
     if (input.id && other && other.id !== input.id) return { kind: "scope_taken", otherId: other.id };
+    const logged = async (before: Policy | null, policy: Policy) =>
+      appendControl(raw, {
+        subject: "policy",
+        subjectId: policy.id,
+        action: "policy_set",
+        workspaceId: policy.workspace_id,
+        pluginName: policy.plugin_name,
+        from: before as postgres.JSONValue | null,
+        to: policy as unknown as postgres.JSONValue,
+        decidedBy,
+      });
     if (id) {
+      const [before] = await tx<Policy[]>`
+        SELECT ${tx.unsafe(COLUMNS)} FROM drift_policies WHERE id = ${id}::uuid FOR UPDATE`;
+      if (!before) return { kind: "not_found" };
       const [policy] = await tx<Policy[]>`
         UPDATE drift_policies SET workspace_id = ${ws}::uuid, plugin_name = ${plugin}, auto_apply = ${input.auto_apply},
           min_release_age = ${age}, min_release_age_ms = ${ageMs}, rollout = ${rollout}, require_trust = ${require},
           updated_at = now()
         WHERE id = ${id}::uuid RETURNING ${tx.unsafe(COLUMNS)}`;
-      return policy ? { kind: "saved", created: false, policy } : { kind: "not_found" };
+      await logged(before, policy as Policy);
+      return { kind: "saved", created: false, policy: policy as Policy };
     }
     const [policy] = await tx<Policy[]>`
       INSERT INTO drift_policies (workspace_id, plugin_name, auto_apply, min_release_age, min_release_age_ms, rollout,
         require_trust)
       VALUES (${ws}::uuid, ${plugin}, ${input.auto_apply}, ${age}, ${ageMs}, ${rollout}, ${require})
       RETURNING ${tx.unsafe(COLUMNS)}`;
+    await logged(null, policy as Policy);
     return { kind: "saved", created: true, policy: policy as Policy };
   }) as Promise<PutPolicyResult>;
 }
 
-/** Deletes a policy; false when there was none with that id. */
-export async function deletePolicy(sql: Sql, id: string): Promise<boolean> {
-  const rows = await sql`DELETE FROM drift_policies WHERE id = ${id}::uuid RETURNING id`;
-  return rows.length > 0;
+/** Deletes a policy (a `policy_rm` entry in the decision log: the policy → none); false when there was none. */
+export async function deletePolicy(sql: Sql, id: string, decidedBy: string): Promise<boolean> {
+  return (await sql.begin(async (tx) => {
+    const [gone] = await tx<Policy[]>`
+      DELETE FROM drift_policies WHERE id = ${id}::uuid RETURNING ${tx.unsafe(COLUMNS)}`;
+    if (!gone) return false;
+    await appendControl(tx, {
+      subject: "policy",
+      subjectId: gone.id,
+      action: "policy_rm",
+      workspaceId: gone.workspace_id,
+      pluginName: gone.plugin_name,
+      from: gone as unknown as postgres.JSONValue,
+      to: null,
+      decidedBy,
+    });
+    return true;
+  })) as boolean;
 }
 
 /**

@@ -50,6 +50,11 @@ export interface UpdateRow extends PendingUpdate {
   readonly committed_at: Date | null;
   readonly release: ReleaseInfo | null;
   readonly signature: Signature | null;
+  /**
+   * The annotated tag's signature (a valid one makes the version `signed`); null: no annotated tag, or not looked
+   * up because the commit's signature or an immutable release already decides.
+   */
+  readonly tag_signature: Signature | null;
   /** What the new version is vouched for by (CONTRACT "trust"); null: not looked up yet. */
   readonly trust: Trust | null;
   /** Its trust is lower than the installed version's (as last resolved for this target): never auto-applied. */
@@ -86,6 +91,7 @@ export interface RawRow extends PendingUpdate {
   p_to_version: string | null;
   committed_at: Date | null;
   signature: Signature | null;
+  tag_signature: Signature | null;
   release: ReleaseInfo | null;
   trust: Trust | null;
   previous_trust: Trust | null;
@@ -104,7 +110,7 @@ export const rowSelect = (sql: Sql) => sql`
          q.decided_by, q.decision_reason,
          t.provider AS t_provider, t.host AS t_host, t.owner AS t_owner, t.repo AS t_repo,
          p.repo_url AS p_repo_url, p.to_version AS p_to_version, p.committed_at, p.signature, p.release,
-         p.tagged_at, ${sql.unsafe(TRUST_COLUMNS)}, s.first_seen_at,
+         p.tagged_at, p.tag_signature, ${sql.unsafe(TRUST_COLUMNS)}, s.first_seen_at,
          c.from_version, c.commits_ahead, c.related,
          to_char(q.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
   FROM plugin_update_queue q
@@ -154,6 +160,7 @@ export function toUpdateRow(raw: RawRow, bases: WebBases = {}): UpdateRow {
     // Packets from before immutable releases were looked up do not say: unknown.
     release: raw.release ? { ...raw.release, immutable: raw.release.immutable ?? null } : null,
     signature: raw.signature,
+    tag_signature: raw.tag_signature,
     trust: raw.trust,
     trust_downgrade: trustDowngrade,
     first_seen_at: raw.first_seen_at,

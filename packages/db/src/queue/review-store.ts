@@ -12,6 +12,17 @@ import { pendingOfTargets } from "./pending-of-targets";
 /** A packet that failed this often is no longer fetched (its fields stay null): a broken host costs bounded. */
 export const MAX_REVIEW_ATTEMPTS = 10;
 
+/**
+ * What a packet is fetched with now: 2 = the release's `immutable` and the annotated tag's signature. A complete
+ * packet of an older version is fetched once more (its trust may be higher than it knew); until that succeeds it
+ * keeps what it had, and failed refreshes count towards {@link MAX_REVIEW_ATTEMPTS} like any failure.
+ */
+export const PACKET_VERSION = 2;
+
+/** A stored packet `p` worth fetching again: failed, or complete but of an older {@link PACKET_VERSION}. */
+const stalePacket = (sql: Sql) =>
+  sql`(p.status = 'failed' OR p.packet_version < ${PACKET_VERSION}) AND p.attempts < ${MAX_REVIEW_ATTEMPTS}`;
+
 /** The drifts of these targets that still want their packet or comparison (pending rows only). */
 export async function wantedReviews(sql: Sql, targetKeys: readonly string[]): Promise<WantedReview[]> {
   if (targetKeys.length === 0) return [];
@@ -26,7 +37,7 @@ export async function wantedReviews(sql: Sql, targetKeys: readonly string[]): Pr
     }[]
   >`
     SELECT d.target_key, d.current_sha, d.latest_sha, d.resolved_tag,
-           (p.target_key IS NULL OR (p.status = 'failed' AND p.attempts < ${MAX_REVIEW_ATTEMPTS})) AS need_commit,
+           (p.target_key IS NULL OR (${stalePacket(sql)})) AS need_commit,
            (c.target_key IS NULL OR (c.status = 'failed' AND c.attempts < ${MAX_REVIEW_ATTEMPTS})) AS need_compare
     FROM (
       SELECT q.target_key, lower(q.current_sha) AS current_sha, lower(q.latest_sha) AS latest_sha,
@@ -37,7 +48,7 @@ export async function wantedReviews(sql: Sql, targetKeys: readonly string[]): Pr
     LEFT JOIN drift_review_packets p ON p.target_key = d.target_key AND p.latest_sha = d.latest_sha
     LEFT JOIN drift_review_compares c
       ON c.target_key = d.target_key AND c.current_sha = d.current_sha AND c.latest_sha = d.latest_sha
-    WHERE p.target_key IS NULL OR (p.status = 'failed' AND p.attempts < ${MAX_REVIEW_ATTEMPTS})
+    WHERE p.target_key IS NULL OR (${stalePacket(sql)})
        OR c.target_key IS NULL OR (c.status = 'failed' AND c.attempts < ${MAX_REVIEW_ATTEMPTS})`;
   return rows.map((r) => ({
     targetKey: r.target_key,
@@ -51,9 +62,9 @@ export async function wantedReviews(sql: Sql, targetKeys: readonly string[]): Pr
 
 const NOTES_MAX = 2000;
 
-/** Keeps fetched packets (complete) and failures (fields null, attempts counted unless only deferred). */
-export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]): Promise<void> {
-  const packets = records.flatMap((r) => {
+/** The packet columns of the records that carry one. */
+function packetRows(records: readonly ReviewRecord[]) {
+  return records.flatMap((r) => {
     if (!r.commit) return [];
     const res = r.commit.result;
     const v = res.ok ? res.value : null;
@@ -77,6 +88,7 @@ export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]):
         tagged_at: pgText(r.commit.taggedAt, 100),
         committed_at: v?.committedAt ?? null,
         signature: v?.signature ?? null,
+        tag_signature: v?.tagSignature ?? null,
         release,
         status: res.ok ? "complete" : "failed",
         attempts: res.ok || res.deferred ? 0 : 1,
@@ -84,6 +96,11 @@ export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]):
       },
     ];
   });
+}
+
+/** Keeps fetched packets (complete) and failures (fields null, attempts counted unless only deferred). */
+export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]): Promise<void> {
+  const packets = packetRows(records);
   const compares = records.flatMap((r) =>
     r.compares.map((c) => ({
       target_key: r.targetKey,
@@ -97,23 +114,7 @@ export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]):
       last_error: c.result.ok ? null : pgText(c.result.error, 500),
     })),
   );
-  if (packets.length) {
-    await sql`
-      INSERT INTO drift_review_packets AS p
-        (target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error,
-         tagged_at)
-      SELECT target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error,
-             drift_timestamptz(tagged_at)
-      FROM jsonb_to_recordset(${sql.json(packets)}::jsonb) AS x(target_key text, latest_sha text, repo_url text,
-        to_version text, committed_at timestamptz, signature text, release jsonb, status text, attempts int,
-        last_error text, tagged_at text)
-      ON CONFLICT (target_key, latest_sha) DO UPDATE SET repo_url = EXCLUDED.repo_url,
-        to_version = EXCLUDED.to_version, committed_at = EXCLUDED.committed_at, signature = EXCLUDED.signature,
-        tagged_at = coalesce(EXCLUDED.tagged_at, p.tagged_at),
-        release = EXCLUDED.release, status = EXCLUDED.status, attempts = p.attempts + EXCLUDED.attempts,
-        last_error = EXCLUDED.last_error, fetched_at = now()
-      WHERE p.status <> 'complete'`;
-  }
+  if (packets.length) await storePackets(sql, packets);
   if (compares.length) {
     await sql`
       INSERT INTO drift_review_compares AS c
@@ -126,6 +127,33 @@ export async function recordReviews(sql: Sql, records: readonly ReviewRecord[]):
         attempts = c.attempts + EXCLUDED.attempts, last_error = EXCLUDED.last_error, fetched_at = now()
       WHERE c.status <> 'complete'`;
   }
+}
+
+/** Upserts packets. A complete packet is replaced only by a complete one of a newer {@link PACKET_VERSION}. */
+async function storePackets(sql: Sql, packets: ReturnType<typeof packetRows>): Promise<void> {
+  await sql`
+      INSERT INTO drift_review_packets AS p
+        (target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error,
+         tagged_at, tag_signature, packet_version)
+      SELECT target_key, latest_sha, repo_url, to_version, committed_at, signature, release, status, attempts, last_error,
+             drift_timestamptz(tagged_at), tag_signature, ${PACKET_VERSION}
+      FROM jsonb_to_recordset(${sql.json(packets)}::jsonb) AS x(target_key text, latest_sha text, repo_url text,
+        to_version text, committed_at timestamptz, signature text, release jsonb, status text, attempts int,
+        last_error text, tagged_at text, tag_signature text)
+      ON CONFLICT (target_key, latest_sha) DO UPDATE SET repo_url = EXCLUDED.repo_url,
+        to_version = EXCLUDED.to_version, committed_at = EXCLUDED.committed_at, signature = EXCLUDED.signature,
+        tagged_at = coalesce(EXCLUDED.tagged_at, p.tagged_at), tag_signature = EXCLUDED.tag_signature,
+        release = EXCLUDED.release, status = EXCLUDED.status, attempts = p.attempts + EXCLUDED.attempts,
+        last_error = EXCLUDED.last_error, fetched_at = now(), packet_version = EXCLUDED.packet_version
+      WHERE p.status <> 'complete' OR (EXCLUDED.status = 'complete' AND p.packet_version < EXCLUDED.packet_version)`;
+  const failedRefresh = packets.filter((p) => p.status === "failed" && p.attempts > 0);
+  if (failedRefresh.length)
+    await sql`
+        UPDATE drift_review_packets p SET attempts = p.attempts + 1, last_error = x.last_error
+        FROM jsonb_to_recordset(${sql.json(failedRefresh)}::jsonb) AS x(target_key text, latest_sha text,
+          last_error text)
+        WHERE p.target_key = x.target_key AND p.latest_sha = x.latest_sha AND p.status = 'complete'
+          AND p.packet_version < ${PACKET_VERSION}`;
 }
 
 /** The Postgres implementation of the review packet store port. */

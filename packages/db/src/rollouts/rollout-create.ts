@@ -1,11 +1,13 @@
 import { type CreateRolloutResult, type NewRollout, soakMs, waveCounts } from "@drift/core/model";
 import type { Sql } from "../client";
+import { appendControl } from "../decisions/decision-log";
 import { pgText } from "../pg-text";
 
 /**
  * Creating a rollout (CONTRACT "rollouts"): in ONE transaction the queue rows are locked and checked (every id
  * pending, all of one drift: repository, tracked_ref and latest_sha; none waiting in a running rollout), then
- * the rollout, its waves and its rows (wave by wave, canaries first) are inserted. Refused: nothing written.
+ * the rollout, its waves and its rows (wave by wave, canaries first) are inserted, and a `rollout_start` entry
+ * in the decision log. Refused: nothing written.
  */
 
 interface LockedRow {
@@ -111,6 +113,21 @@ export async function createRollout(sql: Sql, input: NewRollout, now: Date): Pro
         FROM unnest(${order.map((r) => r.id)}::uuid[], ${order.map((r) => r.workspace_id)}::uuid[],
                     ${order.map((r) => r.plugin_name)}::text[], ${waveOf}::int[])
              WITH ORDINALITY AS x(q, w, p, wave, i)`;
+      await appendControl(tx, {
+        subject: "rollout",
+        subjectId: id,
+        action: "rollout_start",
+        toStatus: "running",
+        to: {
+          source_raw: first.source_raw,
+          tracked_ref: first.tracked_ref,
+          latest_sha: first.latest_sha,
+          rows: rows.length,
+          waves: counts,
+        },
+        decidedBy: input.createdBy,
+        reason: input.reason ?? null,
+      });
       return { kind: "created", id };
     })) as CreateRolloutResult;
   } catch (error) {

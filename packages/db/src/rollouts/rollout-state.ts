@@ -12,13 +12,15 @@ import {
 } from "@drift/core/model";
 import type postgres from "postgres";
 import type { Sql } from "../client";
+import { appendControl } from "../decisions/decision-log";
 import { writeOutboxEvent } from "../events/event-outbox";
 import { pgText } from "../pg-text";
 
 /**
  * A rollout's state changes. Each one runs under the rollout's row lock (`FOR UPDATE`, never an advisory lock:
  * RDS Proxy) and re-checks the state it changes, so two racing ticks start a wave once, halt once, complete once;
- * each change writes its event to the outbox in the same transaction.
+ * each change writes its event to the outbox in the same transaction. Halt, pause, resume and cancel are decision
+ * log entries too (rollout_halt…, from → to status), written in that transaction.
  */
 
 interface LockedRollout {
@@ -42,6 +44,26 @@ async function lockRollout(tx: postgres.TransactionSql, id: string, now: Date) {
     FROM drift_rollouts r WHERE r.id = ${id}::uuid FOR UPDATE`;
   return r;
 }
+
+/** A rollout status change in the decision log (inside the change's transaction). */
+const logStatus = (
+  tx: postgres.TransactionSql,
+  r: LockedRollout,
+  action: string,
+  to: RolloutStatus,
+  decidedBy: string,
+  reason: string | null = null,
+) =>
+  appendControl(tx, {
+    subject: "rollout",
+    subjectId: r.id,
+    action: `rollout_${action}`,
+    fromStatus: r.status,
+    toStatus: to,
+    to: { source_raw: r.source_raw, tracked_ref: r.tracked_ref, latest_sha: r.latest_sha },
+    decidedBy,
+    reason,
+  });
 
 const eventOf = (r: LockedRollout, extra: Record<string, unknown>) => ({
   rollout_id: r.id,
@@ -89,6 +111,9 @@ export async function haltIfFailing(sql: Sql, id: string, now: Date): Promise<bo
     await tx`UPDATE drift_rollouts SET status = 'halted', ended_at = ${now}, updated_at = ${now}, next_due_at = NULL
              WHERE id = ${id}::uuid`;
     await tx`UPDATE drift_rollout_rows SET state = 'stopped' WHERE rollout_id = ${id}::uuid AND state = 'waiting'`;
+    // The rollout halts itself, on its health reports.
+    const why = `${r.failed} failure(s) reported, ${r.max_failures} allowed`;
+    await logStatus(tx, r, "halt", "halted", `rollout:${r.id}`, why);
     await writeOutboxEvent(
       tx,
       ROLLOUT_HALTED,
@@ -192,8 +217,17 @@ const CONTROL: Record<ControlAction, { from: RolloutStatus[]; to: RolloutStatus 
   cancel: { from: ["running", "paused"], to: "cancelled" },
 };
 
-/** Pause (running → paused), resume (paused → running), cancel (running or paused → cancelled). */
-export async function controlRollout(sql: Sql, id: string, action: ControlAction, now: Date) {
+/**
+ * Pause (running → paused), resume (paused → running), cancel (running or paused → cancelled), logged as
+ * `rollout_<action>` by `decidedBy`. Asking for the state it is in already changes and logs nothing.
+ */
+export async function controlRollout(
+  sql: Sql,
+  id: string,
+  action: ControlAction,
+  now: Date,
+  decidedBy: string,
+) {
   return (await sql.begin(async (tx) => {
     const r = await lockRollout(tx, id, now);
     if (!r) return { kind: "not_found" };
@@ -205,6 +239,7 @@ export async function controlRollout(sql: Sql, id: string, action: ControlAction
              WHERE id = ${id}::uuid`;
     if (rule.to === "cancelled")
       await tx`UPDATE drift_rollout_rows SET state = 'stopped' WHERE rollout_id = ${id}::uuid AND state = 'waiting'`;
+    await logStatus(tx, r, action, rule.to, decidedBy);
     return { kind: "done", status: rule.to };
   })) as ControlResult;
 }

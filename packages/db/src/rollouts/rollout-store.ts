@@ -30,7 +30,7 @@ export function createRolloutStore(sql: Sql, bases: WebBases = {}): RolloutStore
       return row?.decided_by ?? null;
     },
     report: (id, report) => recordReport(sql, id, report),
-    control: (id, action, now) => controlRollout(sql, id, action, now),
+    control: (id, action, now, by) => controlRollout(sql, id, action, now, by),
     get: (id, now) => getRollout(sql, id, now, bases),
     list: (status, now) => listRollouts(sql, status, now, bases),
   };

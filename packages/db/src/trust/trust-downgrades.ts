@@ -17,13 +17,13 @@ export async function recordTrustDowngrades(sql: Sql, targetKeys: readonly strin
       previous_trust, trust)
     SELECT DISTINCT ON (q.target_key, lower(q.latest_sha)) 'trust_downgrade', split_part(q.target_key, '#', 1),
            coalesce(p.to_version, q.resolved_tag, lower(q.latest_sha)), q.target_key, p0.to_version,
-           lower(q.current_sha), lower(q.latest_sha), drift_trust(p0.status, p0.signature, p0.release),
-           drift_trust(p.status, p.signature, p.release)
+           lower(q.current_sha), lower(q.latest_sha), drift_trust(p0.status, p0.signature, p0.release, p0.tag_signature),
+           drift_trust(p.status, p.signature, p.release, p.tag_signature)
     FROM ${pendingOfTargets(sql, targetKeys)}
     JOIN drift_review_packets p ON p.target_key = q.target_key AND p.latest_sha = lower(q.latest_sha)
     JOIN drift_review_packets p0 ON p0.target_key = q.target_key AND p0.latest_sha = lower(q.current_sha)
-    WHERE drift_trust_rank(drift_trust(p.status, p.signature, p.release))
-          < drift_trust_rank(drift_trust(p0.status, p0.signature, p0.release))
+    WHERE drift_trust_rank(drift_trust(p.status, p.signature, p.release, p.tag_signature))
+          < drift_trust_rank(drift_trust(p0.status, p0.signature, p0.release, p0.tag_signature))
     ORDER BY q.target_key, lower(q.latest_sha), q.id
     ON CONFLICT (target_key, new_sha) WHERE kind = 'trust_downgrade' DO NOTHING
     RETURNING 1`;
@@ -34,5 +34,5 @@ export async function recordTrustDowngrades(sql: Sql, targetKeys: readonly strin
  * SQL fragment: the trust of the packet `p` (new version) and of `p0` (the installed version, same target), for
  * row listings and the policy step; the caller joins both.
  */
-export const TRUST_COLUMNS = `drift_trust(p.status, p.signature, p.release) AS trust,
-  drift_trust(p0.status, p0.signature, p0.release) AS previous_trust`;
+export const TRUST_COLUMNS = `drift_trust(p.status, p.signature, p.release, p.tag_signature) AS trust,
+  drift_trust(p0.status, p0.signature, p0.release, p0.tag_signature) AS previous_trust`;

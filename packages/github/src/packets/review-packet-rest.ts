@@ -1,6 +1,7 @@
 import type { CommitReview, CompareReview, Fetched, ReleaseInfo, Signature } from "@drift/core";
 import { classifyError } from "../shared/errors";
 import type { HostEnv } from "../shared/host";
+import { signatureOf } from "../shared/signature";
 import { callTimeouts, timedOutTwice, withTimeoutRetry } from "../shared/timeouts";
 import { notesOf } from "./review-packet-query";
 
@@ -67,15 +68,6 @@ async function getOnce(env: HostEnv, path: string, what: string, signal?: AbortS
 
 const text = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
-/** `verification` of a commit: GitHub says `unsigned`, Gitea `gpg.error.not_signed_commit`, for no signature. */
-export function signatureOf(verification: unknown): Signature | null {
-  const v = verification as { verified?: unknown; reason?: unknown } | null | undefined;
-  if (!v || typeof v.verified !== "boolean") return null;
-  if (v.verified) return "valid";
-  if (v.reason === "unsigned" || v.reason === "gpg.error.not_signed_commit") return "unsigned";
-  return "invalid";
-}
-
 function releaseOf(data: unknown, tag: string): ReleaseInfo | null {
   const r = data as Record<string, unknown> | null | undefined;
   if (!r || r.draft === true) return null;
@@ -103,6 +95,23 @@ export async function restRelease(
   const base = `/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;
   const got = await get(env, `${base}/releases/tags/${encodePath(tag)}`, `release ${tag}`, signal);
   if (got.ok) return { ok: true, value: releaseOf(got.data, tag) };
+  if (got.status === 404) return { ok: true, value: null };
+  return { ok: false, error: got.error, ...(got.deferred ? { deferred: true } : {}) };
+}
+
+/**
+ * An annotated tag object's signature (`git/tags/{sha}` `verification`, GitHub and Gitea alike): GitHub's
+ * published GraphQL schema has no `Tag.signature`. Null when the host does not say (or no longer has the object).
+ */
+export async function restTagSignature(
+  env: HostEnv,
+  repo: { owner: string; name: string },
+  tagObject: string,
+  signal?: AbortSignal,
+): Promise<Fetched<Signature | null>> {
+  const base = `/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;
+  const got = await get(env, `${base}/git/tags/${tagObject}`, `tag object ${tagObject}`, signal);
+  if (got.ok) return { ok: true, value: signatureOf((got.data as { verification?: unknown })?.verification) };
   if (got.status === 404) return { ok: true, value: null };
   return { ok: false, error: got.error, ...(got.deferred ? { deferred: true } : {}) };
 }

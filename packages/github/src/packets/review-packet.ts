@@ -13,6 +13,7 @@ import { mapBounded } from "../shared/limit";
 import { addImmutability } from "./release-immutable";
 import { buildPacketQuery, type PacketSelection, readPacketRepo } from "./review-packet-query";
 import { type Flavour, restCommitReview, restCompareReview } from "./review-packet-rest";
+import { addTagSignatures, type PacketTag } from "./tag-signature";
 
 /**
  * Fetches review packets for drifts, batched like resolution: on github.com / GHES one GraphQL query carries
@@ -91,13 +92,28 @@ const repoId = (r: ReviewRequest) => `${r.target.owner.toLowerCase()}/${r.target
 /** Distinct (repository, new commit) → its packet, through GraphQL batches or REST. */
 async function fetchCommits(host: ReviewHost, requests: readonly ReviewRequest[], signal?: AbortSignal) {
   const repos = new Map<string, { owner: string; name: string; commits: Map<string, string | null> }>();
+  const tags = new Map<string, PacketTag>();
   for (const r of requests) {
     if (!r.commit) continue;
     const id = repoId(r);
     const repo = repos.get(id) ?? { owner: r.target.owner, name: r.target.repo, commits: new Map() };
     if (!repo.commits.get(r.latestSha)) repo.commits.set(r.latestSha, r.releaseTag);
     repos.set(id, repo);
+    const known = tags.get(commitKey(id, r.latestSha));
+    if (r.tagObject !== undefined && typeof known?.tagObject !== "string")
+      tags.set(commitKey(id, r.latestSha), {
+        repo,
+        tagObject: r.tagObject,
+        ...(r.tagSignature ? { tagSignature: r.tagSignature } : {}),
+      });
   }
+  const out = await fetchCommitPackets(host, repos, signal);
+  await addTagSignatures(host.rest, out, (key) => tags.get(key), signal);
+  return out;
+}
+
+/** The packets of these repositories' new commits: GraphQL (releases' immutability from REST), else REST. */
+async function fetchCommitPackets(host: ReviewHost, repos: Map<string, RepoCommits>, signal?: AbortSignal) {
   const out: Commits = new Map();
   const all = [...repos.entries()];
   if (host.graphql) {
@@ -121,7 +137,8 @@ async function fetchCommits(host: ReviewHost, requests: readonly ReviewRequest[]
   return out;
 }
 
-type Chunk = [string, { owner: string; name: string; commits: Map<string, string | null> }][];
+type RepoCommits = { owner: string; name: string; commits: Map<string, string | null> };
+type Chunk = [string, RepoCommits][];
 
 /** One GraphQL query for a chunk of repositories. */
 async function graphqlChunk(

@@ -2,6 +2,7 @@ import { type KnownState, type Resolution, type ResolveRequest, repoKey, type Ta
 import { type Failure, failure } from "../shared/errors";
 import { FULL_SHA, type HostEnv, HostGate, label, resolved, tagObjectOf } from "../shared/host";
 import { mapBounded } from "../shared/limit";
+import { tagFactsOf } from "../shared/signature";
 import { type ListedTag, pickLatest, pickSatisfying, prefixed } from "../shared/tags";
 import { CallTimeouts } from "../shared/timeouts";
 import { type RestCall, sendRest } from "./rest-send";
@@ -137,12 +138,12 @@ export class RestResolver {
 
   /**
    * Gitea: follows `git/tags/{sha}` until a commit; a chain ending at a tree or blob makes the target invalid.
-   * The first answer is the tag object's own: its tagger date comes with the resolution.
+   * The first answer is the tag object's own: its tagger date and signature verdict come with the resolution.
    */
   private async peel(t: Target, tagObject: string, what: string, call: Call): Promise<Resolution> {
     const repoPath = `/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}`;
     let sha = tagObject;
-    let taggedAt: string | undefined;
+    let facts: ReturnType<typeof tagFactsOf> = {};
     for (let depth = 0; depth < MAX_PEEL_DEPTH; depth++) {
       const sent = await this.send(call, what, `${repoPath}/git/tags/${sha}`, {});
       if (!sent.ok) {
@@ -151,14 +152,11 @@ export class RestResolver {
         if (sent.status === 400) return failure("invalid", `${what} does not point to a commit`);
         return sent.failure;
       }
-      const data = sent.value.data as
-        | { object?: { type?: unknown; sha?: unknown }; tagger?: { date?: unknown } | null }
-        | undefined;
+      const data = sent.value.data as { object?: { type?: unknown; sha?: unknown } } | undefined;
       const object = data?.object;
-      if (depth === 0 && typeof data?.tagger?.date === "string") taggedAt = data.tagger.date;
+      if (depth === 0) facts = tagFactsOf(data);
       const next = typeof object?.sha === "string" && FULL_SHA.test(object.sha) ? object.sha : undefined;
-      if (object?.type === "commit" && next)
-        return resolved(next, { tagObject, ...(taggedAt ? { taggedAt } : {}) });
+      if (object?.type === "commit" && next) return resolved(next, { tagObject, ...facts });
       if (object?.type === "tag" && next) {
         sha = next;
         continue;

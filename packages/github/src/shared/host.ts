@@ -1,4 +1,4 @@
-import type { ListedCommitTag, Log, Resolution, Target } from "@drift/core";
+import type { ListedCommitTag, Log, Resolution, Signature, Target } from "@drift/core";
 import type { RateBudget } from "./budget";
 import type { Settings } from "./config";
 import { type Failure, failure } from "./errors";
@@ -63,6 +63,7 @@ export const resolved = (
     tags?: readonly ListedCommitTag[];
     tagObject?: string | null;
     taggedAt?: string;
+    tagSignature?: Signature;
   } = {},
 ): Resolution => ({
   status: "resolved",
@@ -72,14 +73,20 @@ export const resolved = (
   ...(extra.tags ? { tags: extra.tags } : {}),
   ...(extra.tagObject !== undefined ? { tagObject: extra.tagObject?.toLowerCase() ?? null } : {}),
   ...(extra.taggedAt ? { taggedAt: extra.taggedAt } : {}),
+  ...(extra.tagSignature ? { tagSignature: extra.tagSignature } : {}),
 });
 
 /** The tag object fields of a resolution, to pass on to another (a peel's answer to the tag it peeled). */
-export function tagObjectOf(r: Resolution): { tagObject?: string | null; taggedAt?: string } {
+export function tagObjectOf(r: Resolution): {
+  tagObject?: string | null;
+  taggedAt?: string;
+  tagSignature?: Signature;
+} {
   if (r.status !== "resolved") return {};
   return {
     ...(r.tagObject !== undefined ? { tagObject: r.tagObject } : {}),
     ...(r.taggedAt ? { taggedAt: r.taggedAt } : {}),
+    ...(r.tagSignature ? { tagSignature: r.tagSignature } : {}),
   };
 }
 

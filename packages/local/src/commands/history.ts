@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { versionLabel } from "@drift/core";
-import { decodeHistoryCursor, type HistoryEntry, listHistory } from "@drift/db";
+import { type ControlHistoryEntry, decodeHistoryCursor, type HistoryEntry, listHistory } from "@drift/db";
 import { age, cell, table, terminalColumns } from "../cli-format";
 import { type Command, UsageError } from "../command";
 import { openDatabase } from "../database";
@@ -9,18 +9,52 @@ import { FILTER_FLAGS, FILTER_USAGE, filterOf } from "./list-filters";
 const versionOf = (name: string | null, sha: string, kind: string | null, length: number) =>
   cell(versionLabel(name, sha, kind, length));
 
+/** A policy as the FROM -> TO column shows it: auto-apply/age ("-": no policy). */
+const policyLabel = (p: unknown): string => {
+  const policy = p as { auto_apply?: string; min_release_age?: string | null } | null;
+  return policy?.auto_apply ? `${policy.auto_apply}/${policy.min_release_age ?? "default"}` : "-";
+};
+
+/** Where a policy or rollout action applies: the policy's scope, or the rollout's repository. */
+function controlWhere(r: ControlHistoryEntry): string {
+  if (r.subject === "rollout") {
+    const source = (r.to as { source_raw?: string | null } | null)?.source_raw;
+    return source ? source.replace(/^[a-z]+:\/\/(github\.com\/)?/, "") : "-";
+  }
+  return r.workspace_id ? `workspace ${r.workspace_id}` : "all workspaces";
+}
+
+/** The cells of a policy or rollout action, in the columns of a decision. */
+function controlRow(r: ControlHistoryEntry, wide: boolean): string[] {
+  const change =
+    r.subject === "policy"
+      ? `${policyLabel(r.from)} -> ${policyLabel(r.to)}`
+      : `${r.from_status ?? "-"} -> ${r.status ?? "-"}`;
+  return [
+    wide ? r.id : r.id.slice(0, 8),
+    r.action.replace("_", " "),
+    cell(controlWhere(r)),
+    cell(r.plugin_name),
+    cell(change),
+  ];
+}
+
 /** One line per decision, newest first; the version and the (!) mark are never shortened. */
 export function historyTable(items: readonly HistoryEntry[], columns: number, wide: boolean): string {
   const shaLength = wide ? 12 : columns >= 100 ? 8 : 7;
   const rows = items.map((r) => [
-    wide ? r.id : r.id.slice(0, 8),
-    `${r.suspicious ? "(!) " : ""}${r.action}`,
-    cell(r.repository ? `${r.repository.owner}/${r.repository.name}` : r.source_raw),
-    cell(r.plugin_name),
-    `${versionOf(r.from_version, r.current_sha, r.drift_kind, shaLength)} -> ${versionOf(r.to_version, r.latest_sha, r.drift_kind, shaLength)}`,
+    ...(r.subject === "update"
+      ? [
+          wide ? r.id : r.id.slice(0, 8),
+          `${r.suspicious ? "(!) " : ""}${r.action}`,
+          cell(r.repository ? `${r.repository.owner}/${r.repository.name}` : r.source_raw),
+          cell(r.plugin_name),
+          `${versionOf(r.from_version, r.current_sha, r.drift_kind, shaLength)} -> ${versionOf(r.to_version, r.latest_sha, r.drift_kind, shaLength)}`,
+        ]
+      : controlRow(r, wide)),
     cell(r.decided_by),
     wide ? `${age(r.decided_at)} ago` : shortAge(r.decided_at),
-    ...(wide ? [r.hold_until ? r.hold_until.toISOString() : "-"] : []),
+    ...(wide ? [r.subject === "update" && r.hold_until ? r.hold_until.toISOString() : "-"] : []),
     cell(r.decision_reason),
   ]);
   const cols = [
@@ -49,9 +83,11 @@ export const historyCommand: Command = {
     "drift history [--json] [--wide] [--limit N] [--cursor C] [--kind K] [--repo OWNER/NAME] [--workspace UUID]",
     "              [--plugin NAME]",
     "",
-    "Every decision, newest first (the append-only decision log): apply, dismiss, reopen, rollback, by whom",
-    "(token, IAM principal, cli, policy:<id>, rollout:<id>), when, why; (!) marks a moved tag or hidden",
-    "characters. A reopen is an entry of its own. --cursor C shows the page after the one that printed it.",
+    "Every decision, newest first (the append-only decision log): apply, dismiss, reopen, rollback, and",
+    "policy set|rm and rollout start|pause|resume|cancel|halt, by whom (token, IAM principal, cli, policy:<id>,",
+    "rollout:<id>), when, why, from -> to; (!) marks a moved tag or hidden characters. A reopen is an entry of",
+    "its own. --cursor C shows the page after the one that printed it. Filters other than --workspace and",
+    "--plugin show decisions on updates only.",
     ...FILTER_USAGE,
     'With --json, stdout holds one JSON object {"items": [...], "next_cursor": string | null}.',
   ].join("\n"),

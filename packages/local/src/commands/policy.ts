@@ -69,7 +69,7 @@ async function set(ctx: CommandContext, argv: readonly string[]): Promise<number
     ...(values.require !== undefined ? { require: values.require } : {}),
   });
   if (!input.ok) throw new UsageError(input.error);
-  const result = await withDb(ctx, (sql) => putPolicy(sql, input.value));
+  const result = await withDb(ctx, (sql) => putPolicy(sql, input.value, "cli"));
   if (result.kind === "not_found") {
     ctx.stderr.write(`drift policy: no policy ${values.id}\n`);
     return 1;
@@ -123,7 +123,7 @@ export const policyCommand: Command = {
         // A prefix as `policy list` prints it: only when it names one policy.
         const found = isUuid(typed) ? [typed] : await policyIdsByPrefix(sql, typed);
         if (found.length !== 1 || !found[0]) return null;
-        return (await deletePolicy(sql, found[0])) ? found[0] : null;
+        return (await deletePolicy(sql, found[0], "cli")) ? found[0] : null;
       });
       const id = removed ?? typed;
       if (!removed) {

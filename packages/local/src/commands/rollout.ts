@@ -114,7 +114,7 @@ async function control(ctx: CommandContext, action: ControlAction, argv: readonl
   if (!typed || extra.length > 0) throw new UsageError("expected exactly one rollout ID");
   return withDeps(ctx, async (sql, deps) => {
     const id = await resolveRolloutId(sql, typed);
-    const result = await controlRollout(deps, id, action);
+    const result = await controlRollout(deps, id, action, "cli");
     if (result.kind === "not_found") return refuse(ctx, `no rollout ${id}`);
     if (result.kind === "conflict")
       return refuse(ctx, `rollout ${id} is ${result.status}; it cannot ${action}`);

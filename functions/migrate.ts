@@ -16,6 +16,7 @@ import {
   linkedLogin,
   RUNTIME_ENV,
 } from "@drift/aws/runtime";
+import { secretLogin } from "@drift/aws/secret-login";
 import { Metric } from "@drift/core";
 
 /**
@@ -28,7 +29,11 @@ export async function handler(): Promise<MigrateOutcome> {
   try {
     const outcome = await createMigrateHandler({
       sql: () => sql,
-      appRole: linkedLogin(DATABASE_LINKS.app),
+      // The application role's password is the application secret's (the one the proxy authenticates it with),
+      // read now: a rotated secret is what the role gets at the next deploy, not the value deployed with the link.
+      appRole: process.env[RUNTIME_ENV.dbSecretArn]
+        ? () => secretLogin(process.env[RUNTIME_ENV.dbSecretArn] as string)
+        : linkedLogin(DATABASE_LINKS.app),
     })();
     // Marks the deploy: NoCompletedSweep waits for the first sweep that could have run (infra/alarms.ts).
     const metrics = createLambdaMetrics("migrate", process.env[RUNTIME_ENV.stage] || "local");

@@ -5,6 +5,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   createEventBridgeNotifier,
+  createSqsQueue,
   createSqsRedeliveryDelay,
   createWorkerHandler,
   credentialsResolver,
@@ -17,6 +18,7 @@ import {
   createDecisionStore,
   createEventOutbox,
   createPolicyStore,
+  createRecheckStore,
   createReviewStore,
   createRolloutStore,
   createSweepStore,
@@ -49,6 +51,7 @@ const notifier = createEventBridgeNotifier({
 });
 
 const handlerMetrics = powertoolsHandlerMetrics(metrics);
+const sqs = new SQSClient({});
 
 export const handler = createWorkerHandler({
   store: createSweepStore(sql, { minReleaseAgeMs }),
@@ -80,5 +83,15 @@ export const handler = createWorkerHandler({
   // The drift groups and integrity events this batch recorded are told now, not at the next hourly dispatch.
   afterBatch: lambdaNotifications(sql, config, { log, metrics: handlerMetrics.sink }),
   // A message waiting for a rate limit (or a transient retry) comes back after it, not after the 722 s timeout.
-  redelivery: createSqsRedeliveryDelay(new SQSClient({})),
+  redelivery: createSqsRedeliveryDelay(sqs),
+  // What the deadline cut off (or a host that timed out twice) goes back to the re-check queue with a short
+  // backoff, instead of waiting for the next hourly sweep.
+  ...(config.queueUrl
+    ? {
+        deferrals: {
+          store: createRecheckStore(sql),
+          queue: createSqsQueue({ client: sqs, queueUrl: config.queueUrl, maxAttempts: 3 }),
+        },
+      }
+    : {}),
 });

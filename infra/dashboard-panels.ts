@@ -88,12 +88,13 @@ function sweepRows({ product, perService, failedByKind }: Lines): Panel[][] {
     ],
     [
       {
-        title: "Targets: dispatched, resolved, failed, deferred",
+        title: "Targets: dispatched, resolved, failed, deferred (re-queued, left to the sweep)",
         props: { stat: "Sum" },
         metrics: [
           product(Metric.TargetsDispatched),
           product(Metric.TargetsResolved, { id: "resolved" }),
           product(Metric.TargetsDeferred),
+          ...[Metric.DeferralsRequeued, Metric.DeferralsLeftToSweep].map((m) => product(m)),
           ...failedByKind("Sum", FAILURE_KINDS, false),
           [
             {

@@ -33,7 +33,12 @@ export function deploy(env: Readonly<Record<string, string | undefined>> = proce
   const migration = createMigration(ctx, [databases.owner, databases.app]);
   const afterMigration = { ...ctx, after: [migration.invocation] };
   const dispatcher = createDispatcher(afterMigration, queue, bus, secrets.github);
-  const worker = createWorker(afterMigration, queue, secrets.github, bus);
+  const worker = createWorker(
+    afterMigration,
+    { consumes: queue, requeuesTo: recheckQueue },
+    secrets.github,
+    bus,
+  );
   const api = createApi(afterMigration, bus, secrets.adminToken, recheckQueue);
   // Webhook re-checks have a path of their own: no batching window between a push and its re-check.
   const recheckWorker = createRecheckWorker(afterMigration, recheckQueue, secrets.github, bus);

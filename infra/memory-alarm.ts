@@ -9,16 +9,19 @@ export const DISPATCHER_MEMORY_ALARM_RATIO = 0.8;
 export const LAMBDA_LOG_NAMESPACE = "PluginDriftSweeper/Lambda";
 
 /**
- * Lambda's REPORT line in the text log format, field by field:
- * `REPORT RequestId: <id> Duration: <n> ms Billed Duration: <n> ms Memory Size: <n> MB Max Memory Used: <n> MB …`.
+ * The dispatcher logs in Lambda's JSON format (infra/functions/dispatcher.ts), where the platform writes each
+ * invocation's report as a `platform.report` record with its peak memory in `record.metrics.maxMemoryUsedMB`
+ * (AWS Lambda developer guide, "Log-level filtering" / Telemetry API `platform.report`). A JSON metric filter
+ * selects exactly those records: no position in a line of text to get wrong (the text REPORT line gains an
+ * `Init Duration` field on cold starts and `XRAY` fields with tracing).
  */
-export const REPORT_LINE_PATTERN =
-  "[type=REPORT, ridLabel, rid, durLabel, dur, durUnit, billedLabel, billedDurLabel, billed, billedUnit, " +
-  "sizeLabel1, sizeLabel2, size, sizeUnit, maxLabel1, maxLabel2, maxLabel3, maxMemoryUsed, maxUnit, ...]";
+export const PLATFORM_REPORT_PATTERN = '{ $.type = "platform.report" }';
+/** The peak memory of a `platform.report` record, in MB. */
+export const MAX_MEMORY_USED_VALUE = "$.record.metrics.maxMemoryUsedMB";
 
 /**
- * A dispatcher memory alarm: Lambda reports each invocation's peak memory only in its REPORT log line, so a
- * metric filter on the dispatcher's log group turns it into a metric (one per stage: a filter cannot add a fixed
+ * A dispatcher memory alarm: Lambda reports each invocation's peak memory only in its log (the `platform.report`
+ * record), so a metric filter on the dispatcher's log group turns it into a metric (one per stage: a filter cannot add a fixed
  * dimension), and the alarm fires when one invocation used more than 80 % of the memory size. No invocation,
  * no data: not breaching (a stage before its first sweep stays quiet).
  */
@@ -34,11 +37,11 @@ export function createDispatcherMemoryAlarm(
   });
   const filter = new aws.cloudwatch.LogMetricFilter("DispatcherMaxMemoryUsed", {
     logGroupName,
-    pattern: REPORT_LINE_PATTERN,
+    pattern: PLATFORM_REPORT_PATTERN,
     metricTransformation: {
       namespace: LAMBDA_LOG_NAMESPACE,
       name: metricName,
-      value: "$maxMemoryUsed",
+      value: MAX_MEMORY_USED_VALUE,
       unit: "Megabytes",
     },
   });

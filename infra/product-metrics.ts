@@ -34,6 +34,8 @@ export const METRIC_SERVICE: Readonly<Record<MetricName, readonly MetricService[
   TargetsResolved: ["worker"],
   TargetsFailed: ["worker"],
   TargetsDeferred: ["worker"],
+  DeferralsRequeued: ["worker"],
+  DeferralsLeftToSweep: ["worker"],
   DriftNew: ["worker"],
   DriftRefreshed: ["worker"],
   // The dispatcher supersedes updates of plugins re-pointed or untracked; the worker those back in sync.

@@ -55,9 +55,9 @@ export function baseFunctionArgs(
   environment: RuntimeEnvironment = {},
 ): sst.aws.FunctionArgs {
   const { owner, app, appSecretArn } = ctx.databases;
-  // The application login's password is read at run time from the secret the proxy authenticates it with.
-  const dbSecret: RuntimeEnvironment =
-    service !== "migrate" && appSecretArn ? { [RUNTIME_ENV.dbSecretArn]: appSecretArn } : {};
+  // The application login's password is read at run time from the secret the proxy authenticates it with (the
+  // migrate function reads it to give the role that password; it logs in itself as the owner, from its link).
+  const dbSecret: RuntimeEnvironment = appSecretArn ? { [RUNTIME_ENV.dbSecretArn]: appSecretArn } : {};
   return {
     handler: HANDLERS[service],
     runtime: RUNTIME,
@@ -84,8 +84,8 @@ export function baseFunctionArgs(
 }
 
 /**
- * The IAM statement reading the application login's secret, for every function but migrate (none when the
- * functions log in with the link's password only).
+ * The IAM statement reading the application login's secret, for every function (migrate reads it to set the
+ * role's password); none when the functions log in with the link's password only.
  */
 export function databaseSecretRead(ctx: FunctionContext): sst.aws.FunctionPermissionArgs[] {
   const arn = ctx.databases.appSecretArn;

@@ -28,23 +28,44 @@ export function createDispatcher(
   bus: sst.aws.Bus,
   githubSecret: aws.secretsmanager.Secret,
 ) {
+  const base = baseFunctionArgs(ctx, "dispatcher", {
+    [RUNTIME_ENV.queueUrl]: queue.url,
+    [RUNTIME_ENV.eventBusName]: bus.name,
+    [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
+  });
   return new sst.aws.Function(
     "Dispatcher",
     {
-      ...baseFunctionArgs(ctx, "dispatcher", {
-        [RUNTIME_ENV.queueUrl]: queue.url,
-        [RUNTIME_ENV.eventBusName]: bus.name,
-        [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
-      }),
+      ...base,
+      transform: { ...base.transform, function: jsonLogLevels(ctx) },
       description: "Plugin drift sweeper: pages due targets and sends them to the sweep queue",
       timeout: `${DISPATCHER_TIMEOUT_SECONDS} seconds`,
       memory: `${DISPATCHER_MEMORY_MB} MB`,
       // No async retries: the next hourly run is the retry, and a retry after a partial fan-out would only be
       // refused by the sweep's overlap guard. A dispatcher that keeps failing trips DispatcherErrors at once.
       retries: 0,
+      // Lambda's JSON log format: the platform's report of each run is a JSON record whose peak memory the
+      // DispatcherMemoryHigh alarm's metric filter reads by name (infra/memory-alarm.ts).
+      logging: { retention: ctx.settings.logRetention, format: "json" },
       // The bus: it republishes `plugin.update.applied` events whose publish failed after an apply (outbox).
       permissions: [sendTo(queue), publishTo(bus), describeSecret(githubSecret), ...databaseSecretRead(ctx)],
     },
     functionOptions(ctx),
   );
+}
+
+/**
+ * The levels Lambda keeps in the JSON log format, said explicitly: system logs at INFO (`platform.report`, the
+ * memory alarm's source, is an INFO record), application logs at Powertools' level for the stage.
+ */
+function jsonLogLevels(ctx: FunctionContext) {
+  return (args: aws.lambda.FunctionArgs): undefined => {
+    args.loggingConfig = $output(args.loggingConfig).apply((config) => ({
+      ...config,
+      logFormat: "JSON",
+      systemLogLevel: "INFO",
+      applicationLogLevel: ctx.settings.production ? "INFO" : "DEBUG",
+    }));
+    return undefined;
+  };
 }

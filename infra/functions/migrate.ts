@@ -1,5 +1,5 @@
 import { MIGRATE_MAX_WAIT_MS } from "../../packages/aws/src/runtime-env";
-import { baseFunctionArgs, type FunctionContext } from "./common";
+import { baseFunctionArgs, databaseSecretRead, type FunctionContext } from "./common";
 
 /** Migrate's timeout: the wait for a starting proxy (6 minutes) plus four for the migrations themselves. */
 export const MIGRATE_TIMEOUT_SECONDS = MIGRATE_MAX_WAIT_MS / 1000 + 240;
@@ -19,6 +19,8 @@ export function createMigration(ctx: FunctionContext, dependsOn: $util.Resource[
     memory: "512 MB",
     retries: 0,
     dev: false,
+    // The application secret, read at run time: the role gets the password the proxy authenticates it with.
+    permissions: databaseSecretRead(ctx),
   });
   const invocation = new aws.lambda.Invocation(
     "MigrateOnDeploy",

@@ -16,11 +16,13 @@ import { baseFunctionArgs, databaseSecretRead, type FunctionContext, functionOpt
  * - maximum concurrency on the event source: at most N workers hold a Postgres connection at once, and SQS
  *   simply waits (no throttling errors, no early trips to the DLQ as reserved concurrency would cause);
  * - the only secret it may read is the GitHub credentials;
+ * - it may send to the re-check queue only: what it did not resolve in time goes back there with a short backoff
+ *   (SQS DelaySeconds), never to the DLQ;
  * - it publishes `plugin.update.applied` for the updates its policies apply, as soon as they are applied.
  */
 export function createWorker(
   ctx: FunctionContext,
-  queue: sst.aws.Queue,
+  queues: { readonly consumes: sst.aws.Queue; readonly requeuesTo: sst.aws.Queue },
   githubSecret: aws.secretsmanager.Secret,
   bus: sst.aws.Bus,
   path: { windowSeconds: number; maxConcurrency: number } = {
@@ -28,13 +30,14 @@ export function createWorker(
     maxConcurrency: ctx.settings.workerMaxConcurrency,
   },
 ) {
-  const subscriber = queue.subscribe(
+  const subscriber = queues.consumes.subscribe(
     {
       ...baseFunctionArgs(ctx, "worker", {
         [RUNTIME_ENV.githubSecretArn]: githubSecret.arn,
         [RUNTIME_ENV.githubApiUrl]: ctx.settings.githubApiUrl,
         [RUNTIME_ENV.minReleaseAge]: ctx.settings.minReleaseAge,
         [RUNTIME_ENV.eventBusName]: bus.name,
+        [RUNTIME_ENV.queueUrl]: queues.requeuesTo.url,
         // Powertools Parameters cache: a rotated secret is picked up within five minutes (the worker rebuilds its
         // resolver when the credentials it reads change).
         POWERTOOLS_PARAMETERS_MAX_AGE: "300",
@@ -42,7 +45,12 @@ export function createWorker(
       description: "Plugin drift sweeper: resolves targets and records drift",
       timeout: `${WORKER_TIMEOUT_SECONDS} seconds`,
       memory: "1024 MB",
-      permissions: [readSecret(githubSecret), publishTo(bus), ...databaseSecretRead(ctx)],
+      permissions: [
+        readSecret(githubSecret),
+        publishTo(bus),
+        { actions: ["sqs:SendMessage"], resources: [queues.requeuesTo.arn] },
+        ...databaseSecretRead(ctx),
+      ],
     },
     {
       batch: {
@@ -75,7 +83,7 @@ export function createRecheckWorker(
   githubSecret: aws.secretsmanager.Secret,
   bus: sst.aws.Bus,
 ) {
-  return createWorker(ctx, recheckQueue, githubSecret, bus, {
+  return createWorker(ctx, { consumes: recheckQueue, requeuesTo: recheckQueue }, githubSecret, bus, {
     windowSeconds: RECHECK_BATCH_WINDOW_SECONDS,
     maxConcurrency: 2,
   });

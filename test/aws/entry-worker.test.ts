@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { createLambdaMetrics } from "@drift/aws/metrics-sink";
 import { dispatchSweep, type SweepMessage } from "@drift/core";
 import { createSweepStore } from "@drift/db";
@@ -19,6 +19,7 @@ import { givenDriftedPlugin, quietLog, TOKEN, useSweepEnvironment } from "../sup
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:drift/prod/github-AbCdEf";
 const WORKER_TIMEOUT_MS = 120_000; // infra/queue.ts WORKER_TIMEOUT_SECONDS
+const RECHECK_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/drift-prod-RecheckQueue";
 
 // The entry file builds its runtime at import: here the test database and the simulator's URL.
 const runtime = vi.hoisted(() => ({ sql: undefined as unknown, githubApiUrl: "" }));
@@ -29,6 +30,8 @@ vi.mock("@drift/aws/lambda-runtime", async () => {
       config: {
         githubSecretArn: SECRET_ARN,
         githubApiUrl: runtime.githubApiUrl,
+        // infra/functions/worker.ts: the workers send what they did not resolve in time to the re-check queue.
+        queueUrl: RECHECK_QUEUE_URL,
         eventBusName: "bus",
         stage: "test",
         minReleaseAgeMs: 0,
@@ -61,6 +64,7 @@ beforeEach(() => {
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ githubToken: TOKEN }) });
   sqs.reset();
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   env.sim.faults.clear();
 });
 
@@ -76,10 +80,14 @@ async function dispatchedEvent(): Promise<SQSEvent> {
     },
     { ...(await import("@drift/core")).DEFAULT_DISPATCH_CONFIG, minIntervalMs: 0 },
   );
+  return sqsEvent(sent.map((message) => JSON.stringify(message)));
+}
+
+/** Message bodies as the SQS event a worker receives. */
+function sqsEvent(bodies: readonly string[], queue = "SweepQueue"): SQSEvent {
   const now = Date.now();
   return {
-    Records: sent.map((message) => {
-      const body = JSON.stringify(message);
+    Records: bodies.map((body) => {
       return {
         messageId: randomUUID(),
         receiptHandle: `AQEB${randomUUID()}`,
@@ -93,7 +101,7 @@ async function dispatchedEvent(): Promise<SQSEvent> {
         messageAttributes: {},
         md5OfBody: createHash("md5").update(body).digest("hex"),
         eventSource: "aws:sqs",
-        eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:drift-prod-SweepQueue",
+        eventSourceARN: `arn:aws:sqs:eu-west-1:123456789012:drift-prod-${queue}`,
         awsRegion: "eu-west-1",
       };
     }),
@@ -159,5 +167,43 @@ describe(`functions/worker.ts (${dbLabel})`, () => {
       SELECT last_error_kind, last_error FROM drift_targets WHERE owner = 'deadline' AND repo = 'hung'`;
     expect(hung).toMatchObject({ last_error_kind: "transient", last_error: expect.stringMatching(/twice/) });
     expect(env.sim.faults.fired.hang).toBeLessThanOrEqual(2);
+
+    // Re-queued with a short backoff (issue 23): one message to the re-check queue, 30 s delay, attempt 1, holding
+    // the hung target only; its re-check row says what it is.
+    const sends = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]?.QueueUrl).toBe(RECHECK_QUEUE_URL);
+    expect(sends[0]?.Entries).toHaveLength(1);
+    expect(sends[0]?.Entries?.[0]?.DelaySeconds).toBe(30);
+    const requeued = JSON.parse(sends[0]?.Entries?.[0]?.MessageBody ?? "{}") as SweepMessage;
+    expect(requeued).toMatchObject({ v: 1, seq: 0, d: 1, targets: [{ o: "deadline", r: "hung" }] });
+    const [row] = await env.db.sql<{ kind: string; attempt: number; delay: number }[]>`
+      SELECT kind, attempt, round(extract(epoch FROM run_at - requested_at))::int AS delay
+      FROM drift_rechecks WHERE id = ${requeued.sweepId}`;
+    expect(row).toEqual({ kind: "deferred", attempt: 1, delay: 30 });
+
+    // The host answers again: the re-queued message (as the re-check worker receives it) records the drift.
+    env.sim.faults.clear();
+    sqs.resetHistory();
+    const again = await worker.handler(
+      sqsEvent([JSON.stringify(requeued)], "RecheckQueue"),
+      lambdaContext(WORKER_TIMEOUT_MS),
+    );
+    expect(again).toEqual({ batchItemFailures: [] });
+    expect(await pendingPlugins()).toEqual([...names, "hung"].sort());
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  }, 120_000);
+
+  it("a target re-queued six times already is left to the hourly sweep, not re-queued again (and never fails)", async () => {
+    await givenDriftedPlugin(env, "deadline/stuck", { plugin_name: "stuck" });
+    env.sim.faults.add({ kind: "hang", scope: "graphql", bodyIncludes: '"stuck"' });
+    const [record] = (await dispatchedEvent()).Records;
+    const message = JSON.parse(record?.body ?? "{}") as SweepMessage;
+    const response = await worker.handler(
+      sqsEvent([JSON.stringify({ ...message, d: 6 })]),
+      lambdaContext(WORKER_TIMEOUT_MS),
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   }, 120_000);
 });

@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DISPATCHER_MEMORY_MB } from "../../infra/functions/dispatcher";
+import { MAX_MEMORY_USED_VALUE, PLATFORM_REPORT_PATTERN } from "../../infra/memory-alarm";
 import { WEBHOOK_RESERVED_CONCURRENCY } from "../../infra/webhook";
 import { RUNTIME_ENV } from "../../packages/aws/src/runtime-env";
 import { deployReal, type RealStack, type Registered } from "../support/infra-sst-real";
@@ -38,6 +39,8 @@ const workerStatements = (queue: string) => [
   },
   read(ARN("secretsmanager", "GitHubCredentials")),
   { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS] },
+  // Targets not resolved in time go back to the re-check queue with a delay (issue 23), never to the DLQ.
+  { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [RECHECK_QUEUE] },
   read(APP_SECRET),
 ];
 
@@ -61,6 +64,7 @@ function lambda(stack: RealStack, fn: string) {
   return found.inputs as {
     memorySize: number;
     timeout: number;
+    loggingConfig?: { logFormat: string; systemLogLevel?: string; applicationLogLevel?: string };
     reservedConcurrentExecutions?: number;
     environment: { variables: Record<string, string> };
   };
@@ -113,11 +117,10 @@ describe("bundled production stage", () => {
       (s: Statement) => s.Resource ?? [],
     );
     expect(readable).toEqual([ARN("secretsmanager", "DatabaseProxySecret"), APP_SECRET]);
-    for (const fn of ["Dispatcher", "Api", "Webhook", WORKER, RECHECK_WORKER]) {
+    // The migrate function logs in as the owner (its link), and reads this secret to give drift_app its password.
+    for (const fn of ["Dispatcher", "Api", "Webhook", WORKER, RECHECK_WORKER, "Migrate"]) {
       expect(lambda(stack, fn).environment.variables[RUNTIME_ENV.dbSecretArn]).toBe(APP_SECRET);
     }
-    // The migrate function logs in as the owner (its link); it reads no secret.
-    expect(lambda(stack, "Migrate").environment.variables[RUNTIME_ENV.dbSecretArn]).toBeUndefined();
   });
 
   it("gives each function exactly its statements, and only Lambda may assume its role", () => {
@@ -147,7 +150,8 @@ describe("bundled production stage", () => {
         read(ARN("secretsmanager", "WebhookSecrets")),
         read(APP_SECRET),
       ],
-      Migrate: [],
+      // The application secret at run time: drift_app gets the password the proxy authenticates it with.
+      Migrate: [read(APP_SECRET)],
     };
     for (const [fn, statements] of Object.entries(expected)) {
       const role = roleOf(stack, fn);
@@ -181,6 +185,11 @@ describe("bundled production stage", () => {
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: 5 },
     });
+    // Both workers re-queue what they did not resolve in time to the re-check queue (issue 23).
+    const recheckUrl = lambda(stack, "Webhook").environment.variables[RUNTIME_ENV.queueUrl];
+    expect(recheckUrl).toMatch(/RecheckQueue/);
+    for (const fn of [WORKER, RECHECK_WORKER])
+      expect(lambda(stack, fn).environment.variables[RUNTIME_ENV.queueUrl], fn).toBe(recheckUrl);
     // Webhook re-checks: the same worker code with no batching window, at most 2 at once (issue 24).
     expect(of(RECHECK_WORKER)).toMatchObject({
       eventSourceArn: RECHECK_QUEUE,
@@ -230,6 +239,24 @@ describe("bundled production stage", () => {
     expect(String(filter.logGroupName)).toMatch(
       /^\/aws\/lambda\/plugin-drift-sweeper-prod-DispatcherFunction-/,
     );
+    // The source of the metric works in AWS: the dispatcher logs in Lambda's JSON format, and the filter takes
+    // the peak memory of the platform's report record (and of nothing else the log group holds).
+    expect(lambda(stack, "Dispatcher").loggingConfig).toMatchObject({
+      logFormat: "JSON",
+      systemLogLevel: "INFO", // platform.report is an INFO record: a WARN filter would starve the alarm
+      applicationLogLevel: "INFO",
+    });
+    const transformation = filter.metricTransformation as { value: string; unit: string };
+    expect([filter.pattern, transformation.value, transformation.unit]).toEqual([
+      PLATFORM_REPORT_PATTERN,
+      MAX_MEMORY_USED_VALUE,
+      "Megabytes",
+    ]);
+    expect(
+      PLATFORM_REPORT_SAMPLES.map((event) =>
+        metricFilterValue(filter.pattern as string, transformation.value, event),
+      ),
+    ).toEqual([246, undefined, undefined, undefined]);
     const alarm = stack.one("aws:cloudwatch/metricAlarm:MetricAlarm", "AlarmDispatcherMemoryHigh").inputs;
     expect(alarm).toMatchObject({
       metricName: (filter.metricTransformation as { name: string }).name,
@@ -307,3 +334,42 @@ describe("development stage on an external database", () => {
     expect(alarms.every((a) => a.inputs.actionsEnabled === false)).toBe(true);
   });
 });
+
+/**
+ * What a dispatcher log group holds in Lambda's JSON log format: the platform's report (a record as CloudWatch
+ * stores it, the shape the Lambda developer guide documents for `platform.report`), its start record, a line of
+ * the application's (Powertools Logger) and, for contrast, the text format's REPORT line.
+ */
+const PLATFORM_REPORT_SAMPLES = [
+  '{"time":"2024-06-17T17:23:55.826Z","type":"platform.report","record":{"requestId":"40f6c622-67a3-4159-97f2-ce364a0cb7a8","metrics":{"durationMs":18.593,"billedDurationMs":19,"memorySizeMB":2048,"maxMemoryUsedMB":246},"status":"success"}}',
+  '{"time":"2024-06-17T17:23:55.902Z","type":"platform.start","record":{"requestId":"ca52c236-a38d-40fc-aa6b-7e3be2b7aa55","version":"$LATEST"}}',
+  '{"level":"INFO","message":"sweep dispatched","timestamp":"2024-06-17T17:23:55.900Z","service":"dispatcher","maxMemoryUsedMB":999}',
+  "REPORT RequestId: 40f6c622-67a3-4159-97f2-ce364a0cb7a8\tDuration: 18.59 ms\tBilled Duration: 19 ms\tMemory Size: 2048 MB\tMax Memory Used: 246 MB\t",
+];
+
+/**
+ * CloudWatch Logs' JSON metric filter, for the one form infra uses: `{ $.a.b = "text" }` selects JSON events whose
+ * field equals the text, and the value `$.x.y` is that field of a selected event (a number); anything else is no
+ * data. (Its semantics per the CloudWatch Logs filter pattern syntax; a pattern of another form fails here.)
+ */
+function metricFilterValue(pattern: string, value: string, event: string): number | undefined {
+  const match = /^\{ \$\.([\w.]+) = "([^"]*)" \}$/.exec(pattern);
+  const selector = /^\$\.([\w.]+)$/.exec(value);
+  if (!match || !selector) throw new Error(`unsupported metric filter: ${pattern} / ${value}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(event);
+  } catch {
+    return undefined; // not JSON: a JSON pattern never matches it
+  }
+  const at = (path: string) =>
+    path
+      .split(".")
+      .reduce<unknown>(
+        (o, key) => (o && typeof o === "object" ? (o as Record<string, unknown>)[key] : undefined),
+        json,
+      );
+  if (at(match[1] as string) !== match[2]) return undefined;
+  const found = at(selector[1] as string);
+  return typeof found === "number" ? found : undefined;
+}

@@ -164,7 +164,7 @@ describe("handlers", () => {
       expect(
         Object.keys(env(fn)).filter((k) => /PASSWORD|DB_/.test(k)),
         service,
-      ).toEqual(service === "migrate" ? [] : [RUNTIME_ENV.dbSecretArn]);
+      ).toEqual([RUNTIME_ENV.dbSecretArn]);
     }
   });
 
@@ -252,6 +252,11 @@ describe("queue and worker", () => {
     expect(permissionResources(worker)).toEqual([
       { actions: ["secretsmanager:GetSecretValue"], resources: [github] },
       { actions: ["events:PutEvents"], resources: [busArn] },
+      // What it did not resolve in time goes back to the re-check queue with a delay (issue 23).
+      {
+        actions: ["sqs:SendMessage"],
+        resources: [resolve(f.get("sst.aws.Queue", "RecheckQueue").instance.arn)],
+      },
       // Its database password, read at run time (test/infra/components.test.ts: the proxy's secret).
       { actions: ["secretsmanager:GetSecretValue"], resources: [appDb] },
     ]);

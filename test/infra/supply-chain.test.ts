@@ -74,7 +74,10 @@ describe("supply-chain observability", () => {
   });
 
   it("uses metric names the worker really emits, with the dimension names it emits them with", () => {
-    const source = readFileSync(join(ROOT, "packages/core/src/process-message.ts"), "utf8");
+    // The worker's message step and the metric helpers it calls (usage-metrics.ts).
+    const source = ["process-message.ts", "usage-metrics.ts"]
+      .map((file) => readFileSync(join(ROOT, "packages/core/src", file), "utf8"))
+      .join("\n");
     for (const metric of ["DriftDetected", "UpdatesAutoApplied", "UpdatesCoolingDown", "IntegrityEvents"])
       expect(source).toContain(`Metric.${metric}`);
     expect(source).toMatch(/Metric\.DriftDetected,[^)]*\{ DriftKind: /);

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import {
   DEFAULT_DISPATCH_CONFIG,
   DEFAULT_WORKER_CONFIG,
+  type Deferrals,
   type DispatchConfig,
   type DispatchSummary,
   dispatchSweep,
@@ -86,6 +87,8 @@ export interface WorkerHandlerDeps {
   readonly afterBatch?: () => Promise<unknown>;
   /** The worker's clock (first sightings, backoff); tests inject one. */
   readonly now?: () => Date;
+  /** The re-check queue that targets answered too late go back to with a short backoff (core deferral.ts). */
+  readonly deferrals?: Deferrals;
 }
 
 /** A message whose targets partly failed transiently: reported in batchItemFailures so SQS redelivers it. */
@@ -125,6 +128,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
           ...(deps.policies ? { policies: deps.policies } : {}),
           ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
           ...(deps.now ? { now: deps.now } : {}),
+          ...(deps.deferrals ? { deferrals: deps.deferrals } : {}),
         },
         record.body,
         attempt,

@@ -75,8 +75,12 @@ export interface MigrateOutcome extends MigrateResult {
 export interface MigrateHandlerOptions {
   /** The client to migrate with (the owner's login), asked for on each attempt. */
   readonly sql: () => Sql;
-  /** The application role's login, whose password the handler sets (absent: nothing to set). */
-  readonly appRole?: { readonly username: string; readonly password: string } | undefined;
+  /**
+   * The application role's login, whose password the handler sets (absent: nothing to set). A function is called
+   * after the migrations, so the login is read at run time (functions/migrate.ts: the application secret, the one
+   * the proxy authenticates with), never a value fixed when the stage was deployed.
+   */
+  readonly appRole?: AppLogin | (() => Promise<AppLogin | undefined>) | undefined;
   readonly migrate?: (sql: Sql) => Promise<MigrateResult>;
   /** Total time to keep retrying a database that is not ready. Default MIGRATE_MAX_WAIT_MS (6 minutes). */
   readonly maxWaitMs?: number;
@@ -89,6 +93,9 @@ export interface MigrateHandlerOptions {
   readonly random?: () => number;
   readonly log?: (line: Record<string, unknown>) => void;
 }
+
+/** A login whose password the migrate step gives the application role. */
+export type AppLogin = { readonly username: string; readonly password: string };
 
 /** Thrown when the database stayed unreachable for the whole wait; the message says what was waited for. */
 export class DatabaseNotReadyError extends Error {
@@ -155,7 +162,8 @@ export function createMigrateHandler(options: MigrateHandlerOptions): () => Prom
  * why, when there is no role login, the role does not exist (the migrating user could not create it), or the
  * migrating user may not alter it.
  */
-async function setAppRolePassword(sql: Sql, login: MigrateHandlerOptions["appRole"]): Promise<string> {
+async function setAppRolePassword(sql: Sql, appRole: MigrateHandlerOptions["appRole"]): Promise<string> {
+  const login = typeof appRole === "function" ? await appRole() : appRole;
   if (!login) return "not configured (no AppDatabase link)";
   if (login.username !== APP_ROLE)
     return `not set: the AppDatabase login is ${login.username}, not ${APP_ROLE}`;

@@ -21,6 +21,10 @@ export const RUNTIME_ENV = {
   dbSecretArn: "DRIFT_DB_SECRET_ARN",
   /** The stage: the `stage` dimension of every metric (infra/functions/common.ts sets it for every function). */
   stage: "DRIFT_STAGE",
+  /**
+   * The queue a function sends to: the dispatcher the sweep queue, the webhook the re-check queue, the workers the
+   * re-check queue too (targets not resolved in time go back there with a short backoff).
+   */
   queueUrl: "DRIFT_QUEUE_URL",
   /** Worker (reads it) and dispatcher (asks only whether it has a value): the GitHub (and Gitea) credentials. */
   githubSecretArn: "DRIFT_GITHUB_SECRET_ARN",

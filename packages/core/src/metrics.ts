@@ -17,6 +17,10 @@ export const Metric = {
   /** Dimension `FailureKind` (not_found, forbidden, rate_limited, transient, invalid). */
   TargetsFailed: "TargetsFailed",
   TargetsDeferred: "TargetsDeferred",
+  /** Targets not answered in time (deadline, a host timing out twice) sent back to the re-check queue with a delay. */
+  DeferralsRequeued: "DeferralsRequeued",
+  /** Such targets left to the next hourly sweep (re-queued too often already, or the re-queue failed). */
+  DeferralsLeftToSweep: "DeferralsLeftToSweep",
   DriftNew: "DriftNew",
   DriftRefreshed: "DriftRefreshed",
   DriftSuperseded: "DriftSuperseded",

@@ -8,6 +8,7 @@ export * from "./chunk";
 export * from "./deadline";
 export * from "./decisions/decision";
 export * from "./decisions/decision-port";
+export * from "./deferral";
 export * from "./display";
 export * from "./events/outbox-port";
 export * from "./events/platform-events";

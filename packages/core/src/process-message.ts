@@ -1,14 +1,15 @@
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff";
 import { deadlineSignal } from "./deadline";
+import { type Deferrals, requeueAnsweredTooLate } from "./deferral";
 import { Metric } from "./metrics";
 import type { PolicyStep } from "./policy";
-import type { Log, MetricsSink, RecordedMessage, SweepStore, TargetOutcome, TargetState } from "./ports";
+import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from "./ports";
 import { newUsage, type Resolution, type Resolver, type ResolveUsage } from "./resolution";
 import { type ReviewStore, reviewDrifts } from "./review";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
 import type { Target } from "./target";
-import { emitUsageMetrics } from "./usage-metrics";
+import { emitSupplyChainMetrics, emitUsageMetrics } from "./usage-metrics";
 
 export interface WorkerConfig {
   /** Deliveries after which transient failures are accepted (left for the next sweep) instead of retried. */
@@ -54,6 +55,8 @@ export interface WorkerDeps {
   readonly policies?: PolicyStep;
   /** What is left of the invocation (Lambda's getRemainingTimeInMillis); unknown: never wait in it. */
   readonly remainingMs?: () => number;
+  /** Where targets answered too late go back with a short backoff (absent: they wait for the next sweep). */
+  readonly deferrals?: Deferrals;
 }
 
 export interface MessageResult {
@@ -66,6 +69,8 @@ export interface MessageResult {
   readonly retrying: number;
   /** Targets this sweep had already finished (a redelivery): not looked up again. */
   readonly alreadyDone: number;
+  /** Targets answered too late and sent back to the re-check queue with a delay (core deferral.ts). */
+  readonly requeued: number;
   readonly drift: { new: number; refreshed: number; superseded: number };
   /** True when the caller must report the message as failed so the queue redelivers it. */
   readonly retry: boolean;
@@ -121,6 +126,10 @@ export async function processSweepMessage(
     retrying,
     seenAt: now,
   });
+  // After the commit: what was answered too late is already due at the next sweep, whatever the re-queue does.
+  const requeue = deps.deferrals
+    ? await requeueAnsweredTooLate({ ...deps, deferrals: deps.deferrals }, message, outcomes)
+    : { requeued: 0 };
 
   const result: MessageResult = {
     sweepId: message.sweepId,
@@ -132,6 +141,7 @@ export async function processSweepMessage(
       .length,
     retrying,
     alreadyDone: unique.length - todo.length,
+    requeued: requeue.requeued,
     drift: recorded.drift,
     retry: retrying > 0,
     ...(retrying > 0 ? { retryAfterMs: retryDelayMs(outcomes, now, attempt, config) } : {}),
@@ -284,11 +294,4 @@ async function runPolicies(deps: WorkerDeps, keys: readonly string[]): Promise<v
       reason: error instanceof Error ? error.message : String(error),
     });
   }
-}
-
-function emitSupplyChainMetrics(m: MetricsSink, recorded: RecordedMessage): void {
-  for (const [kind, n] of Object.entries(recorded.driftByKind ?? {}))
-    m.add(Metric.DriftDetected, "Count", n, { DriftKind: kind });
-  for (const [kind, n] of Object.entries(recorded.integrity ?? {}))
-    if (n) m.add(Metric.IntegrityEvents, "Count", n, { IntegrityKind: kind });
 }

@@ -63,6 +63,11 @@ export type Resolution =
        * is not backed off, so it is looked up again as soon as the host is fixed.
        */
       readonly scope?: "target" | "host";
+      /**
+       * Not answered in time: a request timeout, or the invocation's deadline. Worth another look shortly in a
+       * fresh invocation (core deferral.ts), not a reason to back the target off.
+       */
+      readonly timedOut?: boolean;
     };
 
 /** A tag of the repository and the commit it points at (a tag object's own id when it was not peeled). */

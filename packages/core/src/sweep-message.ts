@@ -28,6 +28,8 @@ function buildSweepMessageSchema() {
     v: z.literal(1),
     sweepId: z.uuid(),
     seq: z.number().check(z.int(), z.nonnegative()),
+    /** A deferral's attempt: how many times these targets were re-queued for not being answered in time. */
+    d: z.optional(z.number().check(z.int(), z.positive())),
     targets: z.array(messageTarget).check(z.minLength(1), z.maxLength(5000)),
   });
 }

@@ -1,5 +1,5 @@
 import { Metric } from "./metrics";
-import type { MetricsSink } from "./ports";
+import type { MetricsSink, RecordedMessage } from "./ports";
 import type { ResolverStats } from "./resolution";
 import type { ResolveUsage } from "./usage";
 
@@ -15,4 +15,12 @@ export function emitUsageMetrics(m: MetricsSink, usage: ResolveUsage, stats: Res
     const left = stats.budgetRemaining?.[api];
     if (left !== undefined) m.add(Metric.GitHubBudgetRemaining, "Count", left, { Api: api });
   }
+}
+
+/** The drift kinds and tag-integrity events a message recorded. */
+export function emitSupplyChainMetrics(m: MetricsSink, recorded: RecordedMessage): void {
+  for (const [kind, n] of Object.entries(recorded.driftByKind ?? {}))
+    m.add(Metric.DriftDetected, "Count", n, { DriftKind: kind });
+  for (const [kind, n] of Object.entries(recorded.integrity ?? {}))
+    if (n) m.add(Metric.IntegrityEvents, "Count", n, { IntegrityKind: kind });
 }

@@ -53,6 +53,7 @@ export function createLocalWebhooks(options: LocalWebhooksOptions): {
 } {
   const metrics = options.metrics ?? new MetricsCollector();
   const ageMs = minReleaseAgeSetting(options.env.DRIFT_MIN_RELEASE_AGE);
+  const recheckStore = createRecheckStore(options.sql);
   const worker = createWorkerHandler({
     store: createSweepStore(options.sql, { minReleaseAgeMs: ageMs }),
     resolver: options.resolver,
@@ -68,13 +69,15 @@ export function createLocalWebhooks(options: LocalWebhooksOptions): {
     }),
     metrics: { sink: metrics, flush() {} },
     log: options.log,
+    // What a re-check did not resolve in time comes back on this queue after a short backoff (a timer here).
+    deferrals: { store: recheckStore, queue: { send: (messages, o) => queue.send(messages, o) } },
   });
   const queue = new InProcessQueue(worker, {}, (error) =>
     options.log.error("in-process re-check failed", { error: (error as Error).message }),
   );
   const window = Number(options.env.DRIFT_RECHECK_WINDOW_MS);
   const app = createWebhookApp({
-    store: createRecheckStore(options.sql),
+    store: recheckStore,
     queue,
     secrets: webhookSecretsOf(options.env),
     metrics,

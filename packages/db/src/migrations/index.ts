@@ -17,6 +17,7 @@ import accessTokens from "./017_access_tokens";
 import notifications from "./018_notifications";
 import deployHardening from "./019_deploy_hardening";
 import tagSignatures from "./020_tag_signatures";
+import deferrals from "./021_deferrals";
 import decisionLogSubjects from "./022_decision_log_subjects";
 
 /** Ordered, append-only. Never edit a shipped migration: add a new one. */
@@ -40,5 +41,6 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
   { id: "018_notifications", sql: notifications },
   { id: "019_deploy_hardening", sql: deployHardening },
   { id: "020_tag_signatures", sql: tagSignatures },
+  { id: "021_deferrals", sql: deferrals },
   { id: "022_decision_log_subjects", sql: decisionLogSubjects },
 ];

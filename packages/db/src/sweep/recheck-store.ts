@@ -1,8 +1,11 @@
 import {
   type AffectedRefs,
+  type DeferralStore,
   planRecheck,
   type RecheckStore,
   type RecordedMessage,
+  repoKey,
+  type Target,
   type TargetOutcome,
 } from "@drift/core/model";
 import type { Sql } from "../client";
@@ -15,8 +18,9 @@ import { type TargetRow, targetsOf } from "./target-state-store";
  * The Postgres side of webhook re-checks: delivery dedupe, the affected known targets (from the mapping tables),
  * and the per-repository coalescing guard (a row lock serialises concurrent deliveries of one repository).
  */
-export function createRecheckStore(sql: Sql): RecheckStore {
+export function createRecheckStore(sql: Sql): RecheckStore & DeferralStore {
   return {
+    openDeferral: (targets, attempt, delaySeconds) => openDeferral(sql, targets, attempt, delaySeconds),
     async recordDelivery(route, deliveryId, event) {
       const rows = await sql`INSERT INTO drift_webhook_deliveries (route, delivery_id, event)
         VALUES (${route}, ${pgText(deliveryId, 200)}, ${pgText(event, 100)}) ON CONFLICT DO NOTHING RETURNING 1`;
@@ -86,6 +90,26 @@ export function createRecheckStore(sql: Sql): RecheckStore {
   };
 }
 
+/**
+ * A re-check of kind `deferred` (core deferral.ts): targets answered too late, due again after `delaySeconds`.
+ * It bypasses the repository guards: it is no webhook burst to coalesce, and must not hold one back.
+ */
+async function openDeferral(
+  sql: Sql,
+  targets: readonly Target[],
+  attempt: number,
+  delaySeconds: number,
+): Promise<string> {
+  const first = targets[0];
+  const [row] = await sql<{ id: string }[]>`
+    INSERT INTO drift_rechecks (repo_key, target_count, messages, run_at, kind, attempt)
+    VALUES (${first ? repoKey(first) : ""}, ${targets.length}, 1,
+      now() + make_interval(secs => ${delaySeconds}), 'deferred', ${attempt})
+    RETURNING id`;
+  if (!row) throw new Error("deferral insert returned no row");
+  return row.id;
+}
+
 /** True when `id` names a webhook re-check rather than a sweep (the worker's messages carry either). */
 export async function isRecheck(sql: Sql, id: string): Promise<boolean> {
   const rows = await sql`SELECT 1 FROM drift_rechecks WHERE id = ${id}::uuid`;
@@ -131,8 +155,10 @@ export async function recordRecheckOutcomes(
       WHERE t.key = u.key`;
   }
   const done = options.final || options.retrying === 0;
-  const [r] = await tx<{ done_at: Date | null; done_seqs: number[]; messages: number; latency_ms: number }[]>`
-    SELECT done_at, done_seqs, messages, (extract(epoch FROM (now() - requested_at)) * 1000)::float8 AS latency_ms
+  const [r] = await tx<
+    { done_at: Date | null; done_seqs: number[]; messages: number; latency_ms: number; kind: string }[]
+  >`
+    SELECT done_at, done_seqs, messages, kind, (extract(epoch FROM (now() - requested_at)) * 1000)::float8 AS latency_ms
     FROM drift_rechecks WHERE id = ${recheckId}::uuid FOR UPDATE`;
   const seqs = r && done && !r.done_seqs.includes(seq) ? [...r.done_seqs, seq] : (r?.done_seqs ?? []);
   const firstDone = r !== undefined && r.done_at === null && seqs.length >= r.messages;
@@ -148,7 +174,10 @@ export async function recordRecheckOutcomes(
     WHERE id = ${recheckId}::uuid`;
   return {
     drift: { new: drift.new, refreshed: drift.refreshed, superseded: drift.superseded },
-    ...(firstDone && r ? { recheckDone: { latencyMs: Math.round(r.latency_ms) } } : {}),
+    // Detection latency is a webhook's (a deferral's delay is ours, not the time to notice a push).
+    ...(firstDone && r && r.kind === "webhook"
+      ? { recheckDone: { latencyMs: Math.round(r.latency_ms) } }
+      : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import type { CommitReview, CompareReview, Fetched, ReleaseInfo, Signature } fro
 import { classifyError } from "../shared/errors";
 import type { HostEnv } from "../shared/host";
 import { signatureOf } from "../shared/signature";
+import { callTimeouts, timedOutTwice, withTimeoutRetry } from "../shared/timeouts";
 import { notesOf } from "./review-packet-query";
 
 /**
@@ -21,12 +22,27 @@ type Got =
       readonly deferred?: boolean;
       /** What the host said (redacted, short): tells "no common ancestor" from another 404. */
       readonly said?: string;
+      /** Our request timeout (not the deadline): worth one more try. */
+      readonly timedOut?: boolean;
     };
 
 const encodePath = (name: string) => name.split("/").map(encodeURIComponent).join("/");
 
-/** One GET through the host's concurrency slot and rate budget; never throws. */
-async function get(env: HostEnv, path: string, what: string, signal?: AbortSignal): Promise<Got> {
+/**
+ * One GET through the host's concurrency slot and rate budget, sent once more after a timeout, and not at all to
+ * a repository that timed out twice in the call (shared/timeouts.ts); never throws.
+ */
+function get(env: HostEnv, path: string, what: string, signal?: AbortSignal): Promise<Got> {
+  return withTimeoutRetry<Got>(
+    callTimeouts(signal),
+    path,
+    () => getOnce(env, path, what, signal),
+    (got) => !got.ok && got.timedOut === true,
+    () => ({ ok: false, error: timedOutTwice(what).message }),
+  );
+}
+
+async function getOnce(env: HostEnv, path: string, what: string, signal?: AbortSignal): Promise<Got> {
   return env.limiter.run(async (): Promise<Got> => {
     if (signal?.aborted) return { ok: false, error: "the sweep was stopped", deferred: true };
     if (!env.budget.tryReserve(1))
@@ -42,6 +58,7 @@ async function get(env: HostEnv, path: string, what: string, signal?: AbortSigna
         error: c.failure.message,
         said,
         ...(c.status !== undefined ? { status: c.status } : {}),
+        ...(c.timedOut ? { timedOut: true } : {}),
       };
     } finally {
       env.budget.release(1);

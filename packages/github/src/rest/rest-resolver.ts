@@ -1,23 +1,14 @@
 import { type KnownState, type Resolution, type ResolveRequest, repoKey, type Target } from "@drift/core";
-import { classifyError, type Failure, failure } from "../shared/errors";
-import {
-  abortDeferral,
-  budgetDeferral,
-  FULL_SHA,
-  type HostEnv,
-  HostGate,
-  label,
-  resolved,
-  tagObjectOf,
-} from "../shared/host";
+import { type Failure, failure } from "../shared/errors";
+import { FULL_SHA, type HostEnv, HostGate, label, resolved, tagObjectOf } from "../shared/host";
 import { mapBounded } from "../shared/limit";
 import { tagFactsOf } from "../shared/signature";
 import { type ListedTag, pickLatest, pickSatisfying, prefixed } from "../shared/tags";
+import { CallTimeouts } from "../shared/timeouts";
+import { type RestCall, sendRest } from "./rest-send";
 
 /** Which REST dialect a host speaks. */
 export type RestFlavour = "github" | "gitea";
-
-type Sent<T> = { ok: true; value: T } | { ok: false; failure: Failure; status?: number };
 
 /** What a tag listing says a tag points at. */
 interface TagPointer {
@@ -30,17 +21,11 @@ interface TagPointer {
   readonly object?: string | null;
 }
 
-interface Call {
-  readonly signal?: AbortSignal;
+interface Call extends RestCall {
   /** repository → its tag list (fetched once per call, whatever the number of tag:latest/semver targets) */
   readonly tagLists: Map<string, Promise<ListedTag<TagPointer>[] | Failure>>;
   /** repository + tag object id → the commit it peels to (asked once per call) */
   readonly peels: Map<string, Promise<Resolution>>;
-}
-
-interface RestResponse {
-  data: unknown;
-  headers: Record<string, string | undefined>;
 }
 
 const encodePath = (name: string) => name.split("/").map(encodeURIComponent).join("/");
@@ -68,7 +53,7 @@ export class RestResolver {
   ) {}
 
   async resolve(requests: readonly ResolveRequest[], signal?: AbortSignal): Promise<Map<string, Resolution>> {
-    const call: Call = { signal, tagLists: new Map(), peels: new Map() };
+    const call: Call = { signal, tagLists: new Map(), peels: new Map(), timeouts: new CallTimeouts() };
     const results = new Map<string, Resolution>();
     // Requests are bounded by the host's semaphore; this only bounds the number of pending promises.
     await mapBounded(requests, this.env.settings.maxConcurrencyPerHost * 2, async (req) => {
@@ -256,38 +241,8 @@ export class RestResolver {
     return failure("transient", `${what}: more than ${MAX_TAG_PAGES} pages`);
   }
 
-  /**
-   * One GET through the host's semaphore. The gate and the budget are checked inside the slot, so requests
-   * waiting for it never go out after the host said stop. Failures typed; a 304 is reported by its status.
-   */
-  private send(
-    call: Call,
-    what: string,
-    path: string,
-    params: Record<string, unknown>,
-  ): Promise<Sent<RestResponse>> {
-    const { budget, client, limiter, redact } = this.env;
-    return limiter.run(async (): Promise<Sent<RestResponse>> => {
-      if (call.signal?.aborted) return { ok: false, failure: abortDeferral() };
-      const stop = this.gate.check(call);
-      if (stop) return { ok: false, failure: stop };
-      if (!budget.tryReserve(1)) return { ok: false, failure: budgetDeferral(budget.reserve) };
-      try {
-        const response = await client.request(`GET ${path}`, { ...params, request: { signal: call.signal } });
-        return {
-          ok: true,
-          value: { data: response.data, headers: response.headers as RestResponse["headers"] },
-        };
-      } catch (error) {
-        const status = (error as { status?: number }).status;
-        if (status === 304) return { ok: false, failure: failure("transient", "not modified"), status };
-        const c = classifyError(error, what, redact);
-        if (c.hostWide) this.gate.close(c.failure, call);
-        return { ok: false, failure: c.failure, status: c.status };
-      } finally {
-        budget.release(1);
-      }
-    });
+  private send(call: Call, what: string, path: string, params: Record<string, unknown>) {
+    return sendRest(this.env, this.gate, call, what, path, params);
   }
 }
 

@@ -60,10 +60,14 @@ const classified = (f: Failure, extra: Partial<Classified> = {}): Classified => 
 export function classifyError(error: unknown, what: string, redact: Redactor): Classified {
   const e = (error ?? {}) as ErrorLike;
   const said = redact.text(String(e.message ?? "")).slice(0, 200);
-  if (error instanceof RequestTimeoutError)
-    return classified(failure("transient", `${what}: ${error.message}`), { heavy: true, timedOut: true });
-  // The worker's deadline: not the host's fault, and nothing to retry now; the next sweep looks again.
-  if (isDeadline(error)) return classified(failure("deferred", `${what}: ${(error as Error).message}`));
+  // Not answered in time (`timedOut`): worth another look shortly, in a fresh invocation (core deferral.ts).
+  if (error instanceof RequestTimeoutError) {
+    const f = { ...failure("transient", `${what}: ${error.message}`), timedOut: true };
+    return classified(f, { heavy: true, timedOut: true });
+  }
+  // The worker's deadline: not the host's fault, and nothing to retry in this invocation.
+  if (isDeadline(error))
+    return classified({ ...failure("deferred", `${what}: ${(error as Error).message}`), timedOut: true });
   if (e.name === "AbortError") return classified(failure("transient", `${what}: aborted`));
 
   const status = e.status ?? e.response?.status;

@@ -47,7 +47,11 @@ export const deferred = (why: string): Failure => failure("deferred", why);
 export const budgetDeferral = (reserve: number): Failure =>
   deferred(`rate budget reserve (${reserve}) reached: left for the next sweep`);
 
-export const abortDeferral = (): Failure => deferred("the sweep was stopped before this lookup");
+/** The call's signal fired (the worker's deadline) before this lookup: another look shortly is worth it. */
+export const abortDeferral = (): Failure => ({
+  ...deferred("the sweep was stopped before this lookup"),
+  timedOut: true,
+});
 
 export const label = (t: Pick<Target, "owner" | "repo">): string => `${t.owner}/${t.repo}`;
 

@@ -205,8 +205,8 @@ describe(`webhooks trigger a re-check through the queue and worker (${dbLabel})`
     await h.idle();
     // Leading + trailing per window: one re-check at once, one after the window for whatever came since.
     expect(h.sent.length).toBeGreaterThanOrEqual(1);
+    // (A fixed cap would only hold on a quiet machine: under load the burst itself spans several windows.)
     expect(h.sent.length).toBeLessThanOrEqual(Math.ceil(elapsed / 1000) + 1);
-    expect(h.sent.length).toBeLessThanOrEqual(3);
     expect(await pending()).toEqual({ m: last });
   });
 

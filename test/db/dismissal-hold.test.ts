@@ -95,12 +95,14 @@ describe(`a dismissal holds (${dbLabel})`, () => {
     expect(await pendingOf("until")).toEqual([]);
     // A hold that runs out while nothing moves upstream: the sweep compares only what can have changed, and a
     // hold that ran out since the target's last resolution is such a change.
-    await env.db
-      .sql`UPDATE plugin_update_queue SET hold_until = now() + interval '300 milliseconds' WHERE plugin_name = 'until'`;
+    // 2 s: long enough that the next sweep still sees the hold on a loaded machine; then wait until it passed.
+    const [hold] = await env.db.sql<{ until: Date }[]>`
+      UPDATE plugin_update_queue SET hold_until = now() + interval '2 seconds' WHERE plugin_name = 'until'
+      RETURNING hold_until AS until`;
     const held = await sweep(env.db.sql, env.sim);
     expect(held.drift.new).toBe(0);
     expect(await pendingOf("until")).toEqual([]);
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, Math.max(0, (hold?.until.getTime() ?? 0) - Date.now()) + 50));
     const expired = await sweep(env.db.sql, env.sim);
     expect(expired.drift).toMatchObject({ new: 1 });
     expect((await pendingOf("until")).map((r) => r.latest_sha)).toEqual([v2]);

@@ -68,13 +68,17 @@ export async function predictedReviews(
       FROM unnest(${resolved.map((r) => r.targetKey)}::text[], ${resolved.map((r) => r.sha)}::text[],
                   ${resolved.map((r) => pgText(r.tag))}::text[]) AS r(target_key, sha, tag)
     ),
-    moved AS (
+    moved AS MATERIALIZED (
       SELECT r.* FROM resolved r LEFT JOIN drift_targets t ON t.key = r.target_key
       WHERE t.last_resolved_at IS NULL OR r.sha IS DISTINCT FROM lower(t.last_sha)
     ),
+    -- The followers of the moved targets only, through the by-target index (OFFSET 0 keeps the lateral from being
+    -- flattened into a hash join that reads the whole mapping table: 300 ms a message at 100,000 rows).
     d AS (
       SELECT r.target_key, lower(m.installed_sha) AS current_sha, r.sha AS latest_sha, max(r.tag) AS resolved_tag
-      FROM moved r JOIN drift_plugin_targets m ON m.target_key = r.target_key
+      FROM moved r
+      CROSS JOIN LATERAL (SELECT x.installed_sha FROM drift_plugin_targets x WHERE x.target_key = r.target_key
+        OFFSET 0) m
       WHERE length(m.installed_sha) BETWEEN 7 AND 64 AND m.installed_sha ~ '^[0-9A-Fa-f]+$'
         AND NOT (starts_with(r.sha, lower(m.installed_sha)) OR starts_with(lower(m.installed_sha), r.sha))
       GROUP BY 1, 2, 3

@@ -11,7 +11,8 @@ import { quiet, TOKEN } from "./common";
 
 const samples: { t: number; rss: number }[] = [];
 const sample = () => samples.push({ t: performance.now(), rss: process.memoryUsage.rss() });
-const sql = createSql({ url: process.env.DATABASE_URL as string, max: 4 });
+// The pool `drift sweep` opens on DATABASE_URL (packages/local/src/database.ts).
+const sql = createSql({ url: process.env.DATABASE_URL as string, max: 8 });
 const resolver = createHostResolver({
   githubApiUrl: process.env.GITHUB_API_URL as string,
   auth: { token: TOKEN },

@@ -9,6 +9,14 @@ beforeAll(async () => {
 afterAll(async () => db?.close());
 
 describe(`migrations (${dbLabel})`, () => {
+  it("a fresh database gets every migration in one transaction (one commit, not one per migration)", async () => {
+    // now() is the transaction's start: one value for every row means one transaction.
+    const [r] = await db.sql<{ migrations: number; commits: number }[]>`
+      SELECT count(*)::int AS migrations, count(DISTINCT applied_at)::int AS commits FROM drift_migrations`;
+    expect(r?.migrations).toBeGreaterThanOrEqual(18);
+    expect(r?.commits).toBe(1);
+  });
+
   it("are idempotent: a second and third run apply nothing and change no table", async () => {
     const snapshot = () =>
       db.sql`SELECT table_name, column_name, data_type FROM information_schema.columns

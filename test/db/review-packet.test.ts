@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createSweepStore } from "@drift/db";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dbLabel } from "../support/db";
 import { simResolver, sweep, useSweepEnvironment } from "../support/pipeline";
@@ -129,6 +130,56 @@ describe(`review packets (${dbLabel})`, () => {
     await sweep(env.db.sql, env.sim);
     expect(env.sim.counters.graphql - again.graphql).toBe(1);
     expect(env.sim.counters.rest - again.rest).toBe(0);
+  });
+
+  it("a first sweep fetches its drifts' packets while it writes their drift rows, each once", async () => {
+    const w = env.sim.world;
+    w.createRepo("pk/overlap");
+    const from = w.tag("pk/overlap", "v1.0.0").commit;
+    w.commit("pk/overlap");
+    w.tag("pk/overlap", "v1.1.0");
+    await insertPlugins(
+      env.db.sql,
+      Array.from({ length: 3 }, () => ({
+        workspace_id: randomUUID(),
+        plugin_name: "overlap",
+        source_raw: "github://pk/overlap",
+        tracked_ref: "tag:latest",
+        installed_sha: from,
+      })),
+    );
+    const real = createSweepStore(env.db.sql);
+    const before = { ...env.sim.counters };
+    // A slow write (a loaded database): what the host has served by the time the drift rows are committed.
+    let servedByCommit: { graphql: number; rest: number } | undefined;
+    const store: typeof real = {
+      ...real,
+      async recordOutcomes(...args) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const recorded = await real.recordOutcomes(...args);
+        servedByCommit = {
+          graphql: env.sim.counters.graphql - before.graphql,
+          rest: env.sim.counters.rest - before.rest,
+        };
+        return recorded;
+      },
+    };
+    const first = await sweep(env.db.sql, env.sim, { store });
+    expect(first.drift.new).toBe(3);
+    // The resolution query, then the packet query and the comparison, all served before the write ended.
+    expect(servedByCommit).toEqual({ graphql: 2, rest: 1 });
+    // And nothing asked twice once the rows were there (one packet, one comparison for the three rows).
+    expect(env.sim.counters.graphql - before.graphql).toBe(2);
+    expect(env.sim.counters.rest - before.rest).toBe(1);
+    expect(await packets(env.db.sql)).toMatchObject([
+      {
+        rows: 3,
+        packet_status: "complete",
+        compare_status: "complete",
+        commits_ahead: 1,
+        to_version: "v1.1.0",
+      },
+    ]);
   });
 
   it("a packet that cannot be fetched leaves the drift row intact, its fields null, and is retried", async () => {

@@ -12,11 +12,14 @@ function countingStore(sql: Sql, mappingListCap?: number) {
   const store = createSweepStore(sql, { mappingListCap });
   const parsed: RowValues[] = [];
   const written = { rows: 0 };
+  /** How each page chose its rows: "ids" (a listed page of changed rows) or "blocks" (a physical scan). */
+  const scopes: string[] = [];
   const wrapped: SweepStore = {
     ...store,
     async pagePluginRows(after, limit) {
       const page = await store.pagePluginRows(after, limit);
       parsed.push(...(page?.values ?? []));
+      if (page) scopes.push(page.scope.kind);
       return page;
     },
     async recordMappings(page, scope) {
@@ -25,7 +28,7 @@ function countingStore(sql: Sql, mappingListCap?: number) {
       return recorded;
     },
   };
-  return { store: wrapped, parsed, written };
+  return { store: wrapped, parsed, written, scopes };
 }
 
 /** Plugin ids whose mapping or problem row is new, gone or another row version between two snapshots. */
@@ -66,6 +69,32 @@ function world(prefix: string) {
 }
 
 describe(`incremental mapping (${dbLabel})`, () => {
+  it("a first pass (nothing mapped yet) scans for distinct values without listing the rows; later passes list the few changed", async () => {
+    const { sql } = env.db;
+    const { v1 } = world("first");
+    await insertPlugins(
+      sql,
+      Array.from({ length: 50 }, (_, i) => ({
+        plugin_name: `p${i}`,
+        source_raw: "github://first/a",
+        tracked_ref: "tag:latest",
+        installed_sha: v1,
+      })),
+    );
+    const first = countingStore(sql);
+    expect((await sweep(sql, env.sim, { store: first.store })).rows.mapped).toBe(50);
+    // Fewer rows than the list's cap, yet no list: 50 rows, one value parsed.
+    expect(first.scopes.every((k) => k === "blocks")).toBe(true);
+    expect(first.parsed).toHaveLength(1);
+
+    await insertPlugins(sql, [
+      { plugin_name: "late", source_raw: "github://first/a", tracked_ref: "tag:v1.0.0", installed_sha: v1 },
+    ]);
+    const later = countingStore(sql);
+    expect((await sweep(sql, env.sim, { store: later.store })).rows.mapped).toBe(1);
+    expect(later.scopes).toEqual(["ids"]);
+  });
+
   it.each([
     ["inc", "from the list of changed rows", undefined],
     ["scan", "by a keyset scan (many changed)", 1],

@@ -268,5 +268,18 @@ describe("hosts and credentials", () => {
     // one installation token, cached for the second call
     expect(sim.counters.byPath["POST /app/installations/678/access_tokens"]).toBe(1);
     expect(TOKEN).not.toBe("ghs_InstallationTokenFromTheSimulator01");
+
+    // Review packets' comparisons go through a client of their own (no throttling queues): same App token.
+    const next = sim.world.commit("app/plugin", "main");
+    const unauthorized = sim.counters.unauthorized;
+    const t = target("github://app/plugin", "branch:main");
+    const answers = await resolver.review?.([
+      { target: t, latestSha: next, releaseTag: null, commit: true, currents: [v.commit] },
+    ]);
+    const answer = [...(answers?.values() ?? [])][0];
+    expect(answer?.compares.get(v.commit)).toEqual({ ok: true, value: { commitsAhead: 1, related: true } });
+    expect(answer?.commit?.ok).toBe(true);
+    expect(sim.counters.unauthorized).toBe(unauthorized);
+    expect(sim.counters.byPath["POST /app/installations/678/access_tokens"]).toBe(1);
   });
 });

@@ -5,7 +5,7 @@ import { Metric } from "./metrics";
 import type { PolicyStep } from "./policy";
 import type { Log, MetricsSink, SweepStore, TargetOutcome, TargetState } from "./ports";
 import { newUsage, type Resolution, type Resolver, type ResolveUsage } from "./resolution";
-import { type ReviewStore, reviewDrifts } from "./review";
+import { prefetchReviews, type ReviewStore, reviewDrifts } from "./review";
 import { SHA_PATTERN } from "./sha";
 import { parseSweepMessage } from "./sweep-message";
 import type { Target } from "./target";
@@ -121,11 +121,14 @@ export async function processSweepMessage(
     return outcomeFor(target, resolution, state.get(target.key), message.sweepId, now, final, config);
   });
   const retrying = outcomes.filter((o) => !o.finished).length;
-  const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, {
-    final,
-    retrying,
-    seenAt: now,
-  });
+  const fetch = deps.resolver.review;
+  const reviews = deps.reviews && fetch ? { store: deps.reviews, fetch, usage, signal } : undefined;
+  // The packets of the drifts about to be recorded are fetched meanwhile: their round trip overlaps the write.
+  const early = prefetchReviews(reviews, todo, resolutions, deps.log);
+  const [recorded, tried] = await Promise.all([
+    deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, { final, retrying, seenAt: now }),
+    early,
+  ]);
   // After the commit: what was answered too late is already due at the next sweep, whatever the re-queue does.
   const requeue = deps.deferrals
     ? await requeueAnsweredTooLate({ ...deps, deferrals: deps.deferrals }, message, outcomes)
@@ -146,10 +149,8 @@ export async function processSweepMessage(
     retry: retrying > 0,
     ...(retrying > 0 ? { retryAfterMs: retryDelayMs(outcomes, now, attempt, config) } : {}),
   };
-  // After the drift rows are committed: a packet never delays or blocks them (and never fails the message).
-  const fetch = deps.resolver.review;
-  if (deps.reviews && fetch)
-    await reviewDrifts({ store: deps.reviews, fetch, usage, signal }, unique, resolutions, deps.log);
+  // After the drift rows are committed, what the guess missed: a packet never blocks them (nor fails the message).
+  if (reviews) await reviewDrifts(reviews, unique, resolutions, deps.log, tried);
   await runPolicies(
     deps,
     unique.map((t) => t.key),

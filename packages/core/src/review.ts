@@ -47,6 +47,13 @@ export interface ReviewRecord {
 /** Port: where packets are kept (joined into queue rows on read). */
 export interface ReviewStore {
   wantedReviews(targetKeys: readonly string[]): Promise<WantedReview[]>;
+  /**
+   * The drifts these resolutions are about to open, before they are recorded: a guess (the drift rows decide),
+   * so that their packets are fetched while the rows are written. Optional: without it packets wait for the rows.
+   */
+  predictedReviews?(
+    resolved: readonly { targetKey: string; sha: string; tag: string | null }[],
+  ): Promise<WantedReview[]>;
   recordReviews(records: readonly ReviewRecord[]): Promise<void>;
 }
 
@@ -128,10 +135,20 @@ export async function reviewDrifts(
   targets: readonly Target[],
   resolutions: ReadonlyMap<string, Resolution>,
   log: Log,
-): Promise<ReviewCounts> {
+  /** Packets and comparisons already tried by this message ({@link prefetchReviews}): not asked for again. */
+  tried: ReadonlySet<string> = new Set(),
+  wantedOf: (keys: string[]) => Promise<WantedReview[]> = (keys) => deps.store.wantedReviews(keys),
+): Promise<ReviewCounts & { tried: ReadonlySet<string> }> {
+  const none = { ...NONE, tried };
   try {
-    const wanted = await deps.store.wantedReviews(targets.map((t) => t.key));
-    if (wanted.length === 0) return NONE;
+    const wanted = (await wantedOf(targets.map((t) => t.key)))
+      .map((w) => ({
+        ...w,
+        needCommit: w.needCommit && !tried.has(reviewKey(w.targetKey, w.latestSha)),
+        needCompare: w.needCompare && !tried.has(compareKey(w)),
+      }))
+      .filter((w) => w.needCommit || w.needCompare);
+    if (wanted.length === 0) return none;
     const byKey = new Map(targets.map((t) => [t.key, t]));
     const requests = new Map<string, ReviewRequest & { currents: string[] }>();
     for (const w of wanted) {
@@ -164,13 +181,42 @@ export async function reviewDrifts(
     const failed = results.filter((r) => !r.ok).length;
     const counts = { drifts: requests.size, fetched: results.length - failed, failed };
     log.info("review packets", counts);
-    return counts;
+    const now = new Set(tried);
+    for (const w of wanted) {
+      if (w.needCommit) now.add(reviewKey(w.targetKey, w.latestSha));
+      if (w.needCompare) now.add(compareKey(w));
+    }
+    return { ...counts, tried: now };
   } catch (error) {
     log.warn("review packets not gathered; a later sweep retries", {
       reason: error instanceof Error ? error.message : String(error),
     });
-    return NONE;
+    return none;
   }
+}
+
+const compareKey = (w: WantedReview) => `${w.targetKey}\n${w.currentSha}\n${w.latestSha}`;
+
+/**
+ * Starts gathering the packets of the drifts these resolutions are about to open (the store's guess), so that
+ * their round trip overlaps the write of the drift rows; resolves to what it tried, for {@link reviewDrifts} to
+ * skip once the rows are recorded (it then fetches only what the guess missed). Never throws; without a store
+ * that guesses, tries nothing.
+ */
+export async function prefetchReviews(
+  deps: ReviewDeps | undefined,
+  targets: readonly Target[],
+  resolutions: ReadonlyMap<string, Resolution>,
+  log: Log,
+): Promise<ReadonlySet<string>> {
+  const predict = deps?.store.predictedReviews?.bind(deps.store);
+  if (!deps || !predict) return new Set();
+  const resolved = targets.flatMap((t) => {
+    const r = resolutions.get(t.key);
+    return r?.status === "resolved" ? [{ targetKey: t.key, sha: r.sha, tag: r.tag ?? null }] : [];
+  });
+  if (resolved.length === 0) return new Set();
+  return (await reviewDrifts(deps, targets, resolutions, log, new Set(), () => predict(resolved))).tried;
 }
 
 const missing = { ok: false, error: "no answer for this drift" } as const;

@@ -33,7 +33,8 @@ export async function openDatabase(
   let stopEmbedded: (() => Promise<void>) | undefined;
   let viaServe = false;
   if (env.DATABASE_URL) {
-    sql = createSql({ url: env.DATABASE_URL, max: 4 });
+    // Room for every worker message of a local sweep to write its drift rows while it reads its packets' guess.
+    sql = createSql({ url: env.DATABASE_URL, max: 8 });
   } else {
     const lock = readServeLock(env);
     if (lock && options.serve)

@@ -96,8 +96,9 @@ function firstAfter(rows: readonly PluginRow[], after: string): number {
 
 /**
  * The store's `pagePluginRows` for one process: pages of the rows that need (re)mapping. A pass (`afterId` null)
- * starts with {@link staleRows}: when fewer than `listCap` rows changed (every hourly sweep but the first), the
- * pages are slices of that list in key order (scope: their ids); otherwise (first sweep, mass change) they come
+ * starts with {@link staleRows} unless nothing is mapped yet: when fewer than `listCap` rows changed (every hourly
+ * sweep but the first), the pages are slices of that list in key order (scope: their ids); otherwise (first
+ * sweep, whatever the table's size; mass change) they come
  * from a physical scan, about `limit` rows of heap blocks at a time (scope: the blocks; the cursor: the next
  * block). Memory: at most `listCap` rows, or one page's distinct values. (Lower-case UUID text sorts as Postgres
  * orders uuids.) A row updated while the pass runs may move behind the scan: the next pass maps it.
@@ -111,9 +112,11 @@ export function createRowPager(sql: Sql, listCap = 20_000, maxValues = MAX_PAGE_
     limit: number,
   ): Promise<(RowPage & { next: string }) | null> {
     if (afterId === null) {
-      const rows = await staleRows(sql, listCap);
-      list = rows.length < listCap ? rows.sort((a, b) => (a.id < b.id ? -1 : 1)) : null;
-      if (!list) plan = await scanPlan(sql, limit);
+      // Nothing mapped yet (a first sweep): every row needs mapping, and the block scan reads only distinct
+      // values with no probes; listing every row first would carry them all to the client to find that out.
+      plan = await scanPlan(sql, limit);
+      const rows = plan.unrecorded ? null : await staleRows(sql, listCap);
+      list = rows && rows.length < listCap ? rows.sort((a, b) => (a.id < b.id ? -1 : 1)) : null;
       blocksPerPage = plan.blocksPerPage;
     }
     if (list) {
@@ -213,7 +216,6 @@ export async function pruneMappings(sql: Sql): Promise<number> {
  * depend on knowing how many plugins follow each target. ANALYZE samples (about 30,000 rows): sub-second.
  */
 export async function analyzeMappings(sql: Sql): Promise<void> {
-  await sql`ANALYZE drift_plugin_targets`;
-  await sql`ANALYZE drift_targets`;
-  await sql`ANALYZE drift_row_problems`;
+  // One statement, one round trip (a first sweep waits for it before it sends its first message).
+  await sql`ANALYZE drift_plugin_targets, drift_targets, drift_row_problems`;
 }

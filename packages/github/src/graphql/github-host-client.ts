@@ -21,12 +21,9 @@ export class GitHubHostClient {
     const { settings, config } = context;
     const graphqlBudget = context.newBudget("graphql");
     const coreBudget = context.newBudget("rest");
-    const shared = context.hostEnv(
-      { baseUrl: settings.githubApiUrl, auth: config.auth },
-      true,
-      (resource, url) =>
-        resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget,
-    );
+    const byResource = (resource: string | null, url: string) =>
+      resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget;
+    const shared = context.hostEnv({ baseUrl: settings.githubApiUrl, auth: config.auth }, true, byResource);
     const onPoints = (points: number, signal?: AbortSignal) => context.addPoints(points, signal);
     if (settings.useGraphql)
       this.graphql = new GraphQLBatcher(
@@ -36,14 +33,20 @@ export class GitHubHostClient {
     const restEnv = { ...shared, budget: coreBudget, onPoints };
     this.rest = new RestResolver(restEnv, "github");
     // Packets' REST requests (comparisons) have a wider slot of their own: one round trip for a sweep's drifts.
+    // That slot bounds them, so their client goes without the throttling plugin's queues (http.ts `throttled`).
     const packetLimiter = new Semaphore(settings.packetConcurrency, {
       perWindow: PACKET_REQUESTS_PER_MINUTE,
       windowMs: 60_000,
     });
+    const packetClient = context.hostEnv(
+      { baseUrl: settings.githubApiUrl, throttled: false, ...(config.auth ? { authOf: shared.client } : {}) },
+      true,
+      byResource,
+    ).client;
     this.review = {
       flavour: "github",
       rest: restEnv,
-      packetRest: { ...restEnv, limiter: packetLimiter },
+      packetRest: { ...restEnv, client: packetClient, limiter: packetLimiter },
       webBase: githubWebBase(settings.githubApiUrl),
       ...(settings.useGraphql
         ? { graphql: { env: { ...shared, budget: graphqlBudget, onPoints }, url: settings.githubGraphqlUrl } }

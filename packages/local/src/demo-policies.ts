@@ -31,7 +31,10 @@ export async function demoPolicies(
     SELECT plugin_name, ready_at FROM plugin_update_queue
     WHERE status = 'pending' AND resolved_tag = 'v1.2.1' ORDER BY id LIMIT 1`;
   out(`  1 h after lint-rules v1.2.1 was released: ${young.policies.coolingDown} update(s) cooling down`);
-  if (row) out(`    e.g. ${row.plugin_name} -> v1.2.1: cooling down until ${row.ready_at?.toISOString()}`);
+  if (row)
+    out(
+      `    e.g. ${row.plugin_name} -> v1.2.1: cooling down until ${row.ready_at?.toISOString().replace(/\.\d{3}Z$/, "Z")} (3 days after this sweep first saw it)`,
+    );
   // Three days after the sweep first saw it (not after the release date, which its author wrote).
   const ready = await sweepAt(published + HOUR + 3 * 24 * HOUR);
   out(

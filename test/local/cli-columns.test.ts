@@ -31,6 +31,9 @@ beforeAll(async () => {
     await sql`UPDATE plugin_update_queue SET target_key = ${key} WHERE current_sha = ${cur}`;
     await seedUpdate(sql, { plugin_name: "moved", drift_kind: "tag_moved", tracked_ref: "tag:v1" });
     await seedUpdate(sql, { plugin_name: "edge", drift_kind: "ref_moved", tracked_ref: "branch:main" });
+    // Cooling down for three more days: READY says how long, not a 39-column timestamp.
+    const cooling = await seedUpdate(sql, { plugin_name: "cooling", tracked_ref: "tag:latest" });
+    await sql`UPDATE plugin_update_queue SET ready_at = now() + interval '3 days 1 hour' WHERE id = ${cooling.id}`;
     const dismissed = await seedUpdate(sql, { plugin_name: "dismissed-one", workspace_id: ws });
     await sql`UPDATE drift_targets SET last_error_kind = 'not_found', consecutive_failures = 3,
       last_error = 'repository acme-platform-engineering/observability-dashboard-plugin not found'
@@ -76,6 +79,10 @@ describe(`every list command fits 70 columns, keeping the version and the mark (
     expect(lines.find((l) => l.includes("(!) moved"))).toBeDefined();
     // ref_moved: the branch name alone does not change; the commit it moved to is shown.
     expect(out.stdout).toContain(`main@${sha("edge-latest").slice(0, 7)}`);
+    expect(lines[0]).toMatch(/ READY$/);
+    // (AGE is the first column a 70-column table leaves out; --wide shows it.)
+    expect(lines.find((l) => l.includes(" cool"))).toMatch(/ in 3d$/);
+    expect(lines.find((l) => l.includes(" edge "))).toMatch(/ ready$/);
   });
 
   it("history, failing, policy list and integrity", async () => {

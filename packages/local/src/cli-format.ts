@@ -14,6 +14,11 @@ export interface Column {
   readonly min?: number;
   /** Flexible columns with a higher priority are cut first (default 0). */
   readonly cutFirst?: number;
+  /**
+   * May be left out of a narrow table when even the shortest cells would not fit (`--wide` shows it): the
+   * highest first. Never set on a column that carries the version or a mark.
+   */
+  readonly dropFirst?: number;
 }
 
 /** A cell made safe for a terminal (escaped), whole. */
@@ -37,18 +42,15 @@ function cut(text: string, max: number): string {
  */
 export function table(
   cols: readonly Column[],
-  rows: readonly string[][],
+  rows: readonly (readonly string[])[],
   columns: number,
   wide: boolean,
 ): string {
+  if (!wide) [cols, rows] = dropToFit(cols, rows, columns);
   const widths = cols.map((c, i) => Math.max(width(c.header), ...rows.map((r) => width(r[i] ?? ""))));
   let gap = 2;
   if (!wide) {
-    const least = cols.reduce(
-      (sum, c, i) => sum + (c.flexible ? Math.min(c.min ?? 8, widths[i] ?? 0) : (widths[i] ?? 0)),
-      0,
-    );
-    if (least + 2 * (cols.length - 1) > columns) gap = 1;
+    if (leastWidth(cols, widths) + 2 * (cols.length - 1) > columns) gap = 1;
     const total = () => widths.reduce((a, b) => a + b, 0) + gap * (cols.length - 1);
     // Cut flexible columns, the highest `cutFirst` first, down to their minimum, until the table fits.
     const order = cols
@@ -103,4 +105,33 @@ export function parseUntil(text: string, now = Date.now()): Date | null {
     return null;
   const at = Date.parse(text);
   return Number.isFinite(at) && isRealCalendarDay(text) && at > now ? new Date(at) : null;
+}
+
+/** The narrowest a table can be: flexible columns at their minimum, the others whole. */
+function leastWidth(cols: readonly Column[], widths: readonly number[]): number {
+  return cols.reduce(
+    (sum, c, i) => sum + (c.flexible ? Math.min(c.min ?? 8, widths[i] ?? 0) : (widths[i] ?? 0)),
+    0,
+  );
+}
+
+/** Leaves out droppable columns, the highest `dropFirst` first, while even the narrowest layout would not fit. */
+function dropToFit(
+  cols: readonly Column[],
+  rows: readonly (readonly string[])[],
+  columns: number,
+): [readonly Column[], readonly (readonly string[])[]] {
+  let keep = cols.map((_, i) => i);
+  const droppable = keep
+    .filter((i) => cols[i]?.dropFirst !== undefined)
+    .sort((a, b) => (cols[b]?.dropFirst ?? 0) - (cols[a]?.dropFirst ?? 0));
+  for (const drop of [undefined, ...droppable]) {
+    if (drop !== undefined) keep = keep.filter((i) => i !== drop);
+    const shown = keep.map((i) => cols[i] as Column);
+    const widths = keep.map((i) =>
+      Math.max(width(cols[i]?.header ?? ""), ...rows.map((r) => width(r[i] ?? ""))),
+    );
+    if (leastWidth(shown, widths) + (shown.length - 1) <= columns) break;
+  }
+  return [keep.map((i) => cols[i] as Column), rows.map((r) => keep.map((i) => r[i] ?? ""))];
 }

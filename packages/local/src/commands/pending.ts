@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { bumpLabel, coolingDownLabel, versionLabel } from "@drift/core";
+import { bumpLabel, coolingDownLabel, elapsedText, versionLabel } from "@drift/core";
 import {
   listUpdateGroups,
   listUpdates,
@@ -63,6 +63,16 @@ export function trustCell(
   return wide ? `(!) down ${base}` : "(!)down";
 }
 
+/**
+ * READY: "ready", or while cooling down the time left ("in 3d", "in 5h"); --wide gives the exact moment. The full
+ * "cooling down until <ISO time>" would take 39 columns of a 70-column terminal.
+ */
+function readyCell(readyAt: Date | null, wide: boolean): string {
+  const label = coolingDownLabel(readyAt);
+  if (label === null || readyAt === null) return "ready";
+  return wide ? label : `in ${shortSpan(Math.max(60_000, new Date(readyAt).getTime() - Date.now()))}`;
+}
+
 /** The author's own date of the new version (tagger, else committer): shown, never trusted. */
 const authorDate = (g: UpdateGroup) => {
   const at = g.tagged_at ?? g.committed_at;
@@ -88,7 +98,7 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     wide ? age(g.first_detected_at) : shortAge(g.first_detected_at),
     ...(roomy ? [g.commits_ahead === null ? "-" : String(g.commits_ahead)] : []),
     ...(trusted ? [trustCell(g, wide)] : []),
-    ...(ready ? [coolingDownLabel(g.ready_at) ?? "ready"] : []),
+    ...(ready ? [readyCell(g.ready_at, wide)] : []),
     ...(wide ? [dayTime(g.first_seen_at), authorDate(g), day(g.release?.published_at ?? null)] : []),
     ...(wide ? [cell(g.release?.url), cell(g.compare_url)] : []),
   ]);
@@ -96,11 +106,11 @@ export function groupTable(groups: readonly UpdateGroup[], columns: number, wide
     { header: "ID" },
     ...(wide ? [{ header: "N" }, { header: "WS" }] : []),
     { header: "REPOSITORY", flexible: true, min: 6, cutFirst: 4 },
-    { header: "PLUGIN", flexible: true, min: 5, cutFirst: 5 },
-    { header: "REF", flexible: true, min: 5, cutFirst: 3 },
+    { header: "PLUGIN", flexible: true, min: 5, cutFirst: 5, dropFirst: 1 },
+    { header: "REF", flexible: true, min: 5, cutFirst: 3, dropFirst: 2 },
     { header: "FROM -> TO" },
     { header: "KIND" },
-    { header: "AGE" },
+    { header: "AGE", dropFirst: 3 },
     ...(roomy ? [{ header: "AHEAD" }] : []),
     ...(trusted ? [{ header: "TRUST", flexible: true, min: 7, cutFirst: 2 }] : []),
     ...(ready ? [{ header: "READY" }] : []),
@@ -119,7 +129,12 @@ const dayTime = (at: Date | string | null): string =>
 
 /** "3d", "5h", "12m": how long a group has been pending, in the narrow table. */
 function shortAge(date: Date): string {
-  const [n, unit] = age(date).split(" ");
+  return shortSpan(Date.now() - new Date(date).getTime());
+}
+
+/** A span as "3d", "5h" or "12m" (whole units). */
+function shortSpan(ms: number): string {
+  const [n, unit] = elapsedText(ms).split(" ");
   return `${n}${unit?.[0] ?? ""}`;
 }
 

@@ -17,6 +17,8 @@ let server: AdminServer;
 let browser: Browser;
 const [mine, theirs] = [randomUUID(), randomUUID()];
 let workspaceToken = "";
+const FAILING = "github:github.com/acme/broken#branch:main";
+const failingCard = (page: Page) => page.locator(`article[data-key="${FAILING}"]`);
 
 /** Signs in; an operator-only tab (as other views add them) is put on the page first, to see it hidden. */
 async function signIn(page: Page, token: string): Promise<void> {
@@ -40,6 +42,13 @@ describe.skipIf(skipBrowser)(browserSuite(`admin page with a workspace token (${
     for (const name of ["lint", "fmt"]) await seedUpdate(db.sql, { workspace_id: mine, plugin_name: name });
     for (const name of ["secret-a", "secret-b"])
       await seedUpdate(db.sql, { workspace_id: theirs, plugin_name: name });
+    // A failing target its own plugin follows: shown to the workspace, re-checked by the operator only.
+    await db.sql`INSERT INTO drift_targets (key, provider, host, owner, repo, tracked_ref, last_error_kind,
+        last_error, consecutive_failures)
+      VALUES (${FAILING}, 'github', 'github.com', 'acme', 'broken', 'branch:main', 'not_found', 'gone', 2)`;
+    await db.sql`INSERT INTO drift_plugin_targets (plugin_id, target_key, source_raw, tracked_ref, drift_kind)
+      SELECT id, ${FAILING}, source_raw, tracked_ref, 'ref_moved' FROM workspace_plugins
+      WHERE workspace_id = ${mine} AND plugin_name = 'lint'`;
     const app = createServeApp(db.sql, { ADMIN_TOKEN }, silentLog);
     server = await startAdminServer(app, { port: 0 });
     const res = await app.request("/admin/tokens", {
@@ -73,6 +82,10 @@ describe.skipIf(skipBrowser)(browserSuite(`admin page with a workspace token (${
       await page.screenshot({ path: `${ARTIFACTS}admin-workspace-${width}.png`, fullPage: true });
       // Wider than the viewport would mean a horizontal scroll bar.
       expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(width);
+      // Its failing target, without the operator-only re-check (the API would answer 403).
+      await page.click("[data-tab=failing]");
+      await failingCard(page).waitFor();
+      expect(await failingCard(page).locator("button.recheck").count()).toBe(0);
       await page.close();
     }
   });
@@ -84,6 +97,9 @@ describe.skipIf(skipBrowser)(browserSuite(`admin page with a workspace token (${
     expect(await page.isVisible("#caller")).toBe(false);
     expect(await page.isVisible("#filters [name=workspace_id]")).toBe(true);
     expect(await page.isVisible("[data-tab=tokens]")).toBe(true);
+    await page.click("[data-tab=failing]");
+    await failingCard(page).waitFor();
+    expect(await failingCard(page).locator("button.recheck").count()).toBe(1);
     await page.close();
   });
 });

@@ -29,6 +29,8 @@ import { controlCard, integrityCard, policyCard, recheckButton } from "./views";
  */
 
 let tab = "pending";
+/** Whether the token is the operator's (a workspace token gets no operator-only action). */
+let operator = true;
 
 const say = (id: "error" | "status", text: string) => {
   const node = byId(id);
@@ -123,9 +125,11 @@ registerTab({
   empty: "No failing targets: every followed repository resolved at its last lookup.",
   async load() {
     const { items } = await api<{ items: Failing[] }>("GET", "/admin/targets/failing");
-    return items.map((t) =>
-      failingCard(t, (f) => recheckButton(f.key, `${f.owner}/${f.repo} ${f.tracked_ref}`, report)),
-    );
+    // Re-check is operator-only (the API answers a workspace token 403): no button it could only fail with.
+    const action = operator
+      ? (f: Failing) => recheckButton(f.key, `${f.owner}/${f.repo} ${f.tracked_ref}`, report)
+      : undefined;
+    return items.map((t) => failingCard(t, action));
   },
 });
 registerTab({
@@ -231,7 +235,8 @@ async function refresh(): Promise<void> {
   }
   try {
     // A workspace token: its workspace named, operator-only tabs hidden (the API scopes the data itself).
-    if ((await applyCaller())?.role === "workspace" && tabHidden(tab)) {
+    operator = (await applyCaller())?.role !== "workspace";
+    if (!operator && tabHidden(tab)) {
       tab = "pending";
       markSelected(byId("tabs"), byId("list"), tab);
     }

@@ -2,8 +2,10 @@ import type { Resolution, ResolveRequest } from "@drift/core";
 import { githubWebBase } from "@drift/core";
 import type { ReviewHost } from "../packets/review-packet";
 import { RestResolver } from "../rest/rest-resolver";
+import type { Settings } from "../shared/config";
 import { PACKET_REQUESTS_PER_MINUTE } from "../shared/config";
-import { Semaphore } from "../shared/limit";
+import type { HostEnv } from "../shared/host";
+import { Semaphore, within } from "../shared/limit";
 import type { ResolverContext } from "../shared/resolver-context";
 import { GraphQLBatcher } from "./graphql-batcher";
 
@@ -25,32 +27,33 @@ export class GitHubHostClient {
       resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget;
     const shared = context.hostEnv({ baseUrl: settings.githubApiUrl, auth: config.auth }, true, byResource);
     const onPoints = (points: number, signal?: AbortSignal) => context.addPoints(points, signal);
-    if (settings.useGraphql)
-      this.graphql = new GraphQLBatcher(
-        { ...shared, budget: graphqlBudget, onPoints },
-        settings.githubGraphqlUrl,
-      );
-    const restEnv = { ...shared, budget: coreBudget, onPoints };
-    this.rest = new RestResolver(restEnv, "github");
-    // Packets' REST requests (comparisons) have a wider slot of their own: one round trip for a sweep's drifts.
-    // That slot bounds them, so their client goes without the throttling plugin's queues (http.ts `throttled`).
-    const packetLimiter = new Semaphore(settings.packetConcurrency, {
-      perWindow: PACKET_REQUESTS_PER_MINUTE,
-      windowMs: 60_000,
-    });
-    const packetClient = context.hostEnv(
+    // Requests our own slots bound go without the throttling plugin's queues (http.ts `throttled`): packets'
+    // comparisons, and GraphQL unless the plugin may wait on a rate limit for us (maxRateLimitWaitSeconds).
+    const unthrottled = context.hostEnv(
       { baseUrl: settings.githubApiUrl, throttled: false, ...(config.auth ? { authOf: shared.client } : {}) },
       true,
       byResource,
     ).client;
+    const graphqlEnv = {
+      ...shared,
+      budget: graphqlBudget,
+      onPoints,
+      ...graphqlSlot(shared, unthrottled, settings),
+    };
+    if (settings.useGraphql) this.graphql = new GraphQLBatcher(graphqlEnv, settings.githubGraphqlUrl);
+    const restEnv = { ...shared, budget: coreBudget, onPoints };
+    this.rest = new RestResolver(restEnv, "github");
+    // Packets' REST requests (comparisons) have a wider slot of their own: one round trip for a sweep's drifts.
+    const packetLimiter = new Semaphore(settings.packetConcurrency, {
+      perWindow: PACKET_REQUESTS_PER_MINUTE,
+      windowMs: 60_000,
+    });
     this.review = {
       flavour: "github",
       rest: restEnv,
-      packetRest: { ...restEnv, client: packetClient, limiter: packetLimiter },
+      packetRest: { ...restEnv, client: unthrottled, limiter: packetLimiter },
       webBase: githubWebBase(settings.githubApiUrl),
-      ...(settings.useGraphql
-        ? { graphql: { env: { ...shared, budget: graphqlBudget, onPoints }, url: settings.githubGraphqlUrl } }
-        : {}),
+      ...(settings.useGraphql ? { graphql: { env: graphqlEnv, url: settings.githubGraphqlUrl } } : {}),
     };
   }
 
@@ -72,4 +75,28 @@ export class GitHubHostClient {
     }
     return this.rest.resolve(requests, signal);
   }
+}
+
+/**
+ * The client and slot GraphQL queries go through. The throttling plugin's only part in them is waiting on a rate
+ * limit (maxRateLimitWaitSeconds > 0); otherwise its three Bottleneck queues cost a query 50–200 ms on a busy event
+ * loop (a first sweep's packets waited 210 ms for them), so queries take the host's slot and then a pace of their
+ * own: GitHub's 2,000 points a minute as a window of 2 × maxConcurrencyPerHost starts every that many intervals,
+ * the pace http.ts `graphqlPace` gives the plugin.
+ */
+function graphqlSlot(
+  shared: Pick<HostEnv, "client" | "limiter">,
+  unthrottled: HostEnv["client"],
+  settings: Settings,
+): Pick<HostEnv, "client" | "limiter"> {
+  if (settings.maxRateLimitWaitSeconds > 0) return shared;
+  const burst = 2 * settings.maxConcurrencyPerHost;
+  const paced =
+    settings.graphqlMinIntervalMs > 0
+      ? within(
+          shared.limiter,
+          new Semaphore(burst, { perWindow: burst, windowMs: burst * settings.graphqlMinIntervalMs }),
+        )
+      : shared.limiter;
+  return { client: unthrottled, limiter: paced };
 }

@@ -60,7 +60,7 @@ export interface HostResolverConfig {
   readonly userAgent?: string;
   /** Where the resolver writes what it does (the core `Log`: Powertools' Logger in Lambda, the CLI logger). */
   readonly logger?: Log;
-  /** fetch implementation (default: global fetch). */
+  /** fetch implementation (default: node:http with keep-alive, shared/node-fetch.ts). */
   readonly fetch?: typeof fetch;
 }
 

@@ -3,7 +3,7 @@ import type { RateBudget } from "./budget";
 import type { Settings } from "./config";
 import { type Failure, failure } from "./errors";
 import type { ResolverOctokitClient } from "./http";
-import type { Semaphore } from "./limit";
+import type { Limiter } from "./limit";
 import type { Redactor } from "./redact";
 
 /** Everything an engine needs to talk to one host. */
@@ -11,7 +11,7 @@ export interface HostEnv {
   readonly client: ResolverOctokitClient;
   /** The bucket this engine spends (GraphQL points, or REST requests). */
   readonly budget: RateBudget;
-  readonly limiter: Semaphore;
+  readonly limiter: Limiter;
   readonly redact: Redactor;
   readonly log: Log;
   readonly settings: Settings;

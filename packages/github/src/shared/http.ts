@@ -7,6 +7,7 @@ import { Octokit } from "@octokit/rest";
 // The light build (no Redis clustering), the one the Octokit plugins use as well.
 import Bottleneck from "bottleneck/light.js";
 import type { GitHubAuth, Settings } from "./config";
+import { nodeFetch } from "./node-fetch";
 
 /** Octokit with the throttling and retry plugins, as every host client of the resolver uses it. */
 export const ResolverOctokit = Octokit.plugin(throttling, retry);
@@ -123,7 +124,7 @@ export function createClient(options: ClientOptions): ResolverOctokitClient {
     userAgent: settings.userAgent,
     ...authOptions,
     request: {
-      fetch: timedFetch(options.fetch ?? globalThis.fetch, settings.requestTimeoutMs, options.observer),
+      fetch: timedFetch(options.fetch ?? nodeFetch, settings.requestTimeoutMs, options.observer),
     },
     // Octokit's debug line carries the full request options (credentials included): never forwarded.
     log: {

@@ -1,8 +1,18 @@
+/** Runs tasks within some bound (a {@link Semaphore}, or one inside another: {@link within}). */
+export interface Limiter {
+  run<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/** A task runs inside `outer`'s slot and then `inner`'s (e.g. the host's concurrency, then a pace of starts). */
+export function within(outer: Limiter, inner: Limiter): Limiter {
+  return { run: (task) => outer.run(() => inner.run(task)) };
+}
+
 /**
  * A counting semaphore: at most `max` tasks run at once; the rest wait in FIFO order. With `perWindow`, at most
  * that many tasks start in any `windowMs` (a rolling window), e.g. GitHub's 900 REST points a minute.
  */
-export class Semaphore {
+export class Semaphore implements Limiter {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   /** Start times within the current window (oldest first), when a window is set. */

@@ -101,7 +101,7 @@ export async function dispatchSweep(
   const beat = () => store.heartbeat(sweepId);
   try {
     await mapAllRows(store, config, counts, beat);
-    const totals = await store.finishMapping(counts.rowsMapped > 0);
+    const totals = await store.finishMapping(counts.rowsMapped);
     counts.rowsScanned = totals.rows;
     counts.rowsSkipped = totals.skipped;
     counts.rowsInvalid = totals.invalid;

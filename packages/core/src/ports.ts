@@ -111,10 +111,10 @@ export interface SweepStore {
    */
   recordMappings(page: MappedPage, scope: RowScope): Promise<{ mapped: number; superseded: number }>;
   /**
-   * Ends the mapping pass: forgets deleted plugins' mappings, refreshes planner statistics when `wrote`, and
-   * returns the table's totals (rows, rows skipped and invalid as now recorded).
+   * Ends the mapping pass: forgets deleted plugins' mappings, refreshes planner statistics when the pass wrote
+   * many rows (`written`), and returns the table's totals (rows, rows skipped and invalid as now recorded).
    */
-  finishMapping(wrote: boolean): Promise<{ rows: number; skipped: number; invalid: number; pruned: number }>;
+  finishMapping(written: number): Promise<{ rows: number; skipped: number; invalid: number; pruned: number }>;
   /** Distinct due targets in key order (keyset pagination), so refs of one repository are adjacent. */
   pageDueTargets(afterKey: string | null, limit: number): Promise<Target[]>;
   /** Records the messages about to be sent (before sending: a fast worker must find its row). */

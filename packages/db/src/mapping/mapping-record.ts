@@ -52,9 +52,11 @@ export async function recordMappings(
   if (page.mappings.length === 0 && page.problems.length === 0) return { mapped: 0, superseded: 0 };
   // A page joins and writes up to ~100,000 rows: room to hash and hold them in memory rather than sort and spill
   // them to disk (the default work_mem is 4 MB). Transaction-local, through set_config (no SET for a proxy).
+  // Committed without waiting for the WAL flush: a mapping is derived from workspace_plugins (lost, the next pass
+  // maps the rows again), and the drift rows written from it are committed durably later, which flushes it too.
   return sql.begin(async (raw) => {
     const tx = raw as unknown as Sql;
-    await tx`SELECT set_config('work_mem', '32MB', true)`;
+    await tx`SELECT set_config('work_mem', '32MB', true), set_config('synchronous_commit', 'off', true)`;
     return writePage(tx, page, scope);
   }) as Promise<{ mapped: number; superseded: number }>;
 }
@@ -122,8 +124,10 @@ async function writePage(
         (EXCLUDED.target_key, EXCLUDED.source_raw, EXCLUDED.tracked_ref, EXCLUDED.installed_sha, EXCLUDED.drift_kind)
       RETURNING 1
     ),
+    -- The EXISTS is a one-time test: with no problem recorded (a first pass) no row is probed for one.
     no_longer_problems AS (
       DELETE FROM drift_row_problems d USING rows r WHERE d.plugin_id = r.id AND r.status IS NULL
+        AND EXISTS (SELECT 1 FROM drift_row_problems)
     ),
     no_longer_mapped AS (
       DELETE FROM drift_plugin_targets d USING rows r WHERE d.plugin_id = r.id AND r.status IS NOT NULL

@@ -77,7 +77,8 @@ export interface ClientOptions {
   readonly fetch?: typeof fetch;
   /**
    * false: without the throttling plugin, for requests our own slots already bound (review packets'
-   * comparisons). Its Bottleneck queues start one request per few timer turns: 100 comparisons took ~400 ms to
+   * comparisons; GraphQL queries unless the plugin may wait on a rate limit: github-host-client.ts
+   * `graphqlSlot`). Its Bottleneck queues start one request per few timer turns: 100 comparisons took ~400 ms to
    * leave, against ~150 ms without it. Rate-limit answers reach the caller the same way (it never sleeps on them
    * by default: maxRateLimitWaitSeconds is 0).
    */

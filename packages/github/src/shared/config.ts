@@ -33,7 +33,7 @@ export interface HostResolverConfig {
   readonly maxConcurrencyPerHost?: number;
   /**
    * REST requests of review packets (comparisons) in flight per GitHub host, beside `maxConcurrencyPerHost`.
-   * Default 64 (DEFAULT_PACKET_CONCURRENCY). Started at most 800 a minute (GitHub: 900 REST points a minute).
+   * Default 92 (DEFAULT_PACKET_CONCURRENCY). Started at most 800 a minute (GitHub: 900 REST points a minute).
    */
   readonly packetConcurrency?: number;
   /** Upper bound (and start) of repositories per GraphQL query; shrinks on resource limits/timeouts. Default 100. */
@@ -95,12 +95,12 @@ export const DEFAULT_MAX_CONCURRENCY_PER_HOST = 8;
 
 /**
  * Review packets' REST comparisons in flight per GitHub host by default. GitHub's documented secondary limits
- * allow 100 concurrent requests (REST and GraphQL together) and 900 REST points a minute: 64 beside the 8 of
- * resolution keeps one process under the first (the worker in AWS, several at once, is given less: functions/
- * worker.ts), and starts are held to 800 a minute for the second. A drift's packet costs one round trip, not
- * one per 8 comparisons.
+ * allow 100 concurrent requests (REST and GraphQL together) and 900 REST points a minute: 92 beside the 8 of
+ * resolution (whose slot packets' GraphQL queries share) keeps one process at the first (the worker in AWS,
+ * several at once, is given less: functions/worker.ts), and starts are held to 800 a minute for the second. A
+ * sweep's 100 comparisons leave in one wave and a straggler's round trip, not two full waves (W1: ~60 ms).
  */
-export const DEFAULT_PACKET_CONCURRENCY = 64;
+export const DEFAULT_PACKET_CONCURRENCY = 92;
 
 /** REST packet requests started per minute at most (GitHub: 900 points a minute; a GET is one). */
 export const PACKET_REQUESTS_PER_MINUTE = 800;

@@ -94,6 +94,25 @@ describe("review packet requests on GitHub", () => {
     expect(answer?.compares.get(sha)).toEqual({ ok: true, value: { commitsAhead: 0, related: true } });
   });
 
+  it("a plain 5xx on a packet query is repeated (retries), a heavy 502 is not", async () => {
+    sim.world.createRepo("flaky/one");
+    const sha = sim.world.commit("flaky/one");
+    const ask = () =>
+      resolverFor(sim, { retries: 2 }).review?.([request("github://flaky/one", "branch:main", sha)]);
+    sim.resetCounters();
+    sim.faults.add({ kind: "status", status: 503, scope: "graphql", times: 2 });
+    const repeated = [...((await ask())?.values() ?? [])][0];
+    expect(repeated?.commit).toMatchObject({ ok: true });
+    expect(sim.counters.graphql).toBe(3);
+    sim.faults.clear();
+    sim.resetCounters();
+    sim.faults.add({ kind: "status", status: 502, scope: "graphql", times: 1 });
+    const heavy = [...((await ask())?.values() ?? [])][0];
+    sim.faults.clear();
+    expect(heavy?.commit).toMatchObject({ ok: false });
+    expect(sim.counters.graphql).toBe(1);
+  });
+
   it("an unknown repository fails its own drifts only; web addresses follow the API URL", async () => {
     sim.world.createRepo("here/ok");
     const sha = sim.world.commit("here/ok");

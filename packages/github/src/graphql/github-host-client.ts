@@ -29,16 +29,23 @@ export class GitHubHostClient {
     const onPoints = (points: number, signal?: AbortSignal) => context.addPoints(points, signal);
     // Requests our own slots bound go without the throttling plugin's queues (http.ts `throttled`): packets'
     // comparisons, and GraphQL unless the plugin may wait on a rate limit for us (maxRateLimitWaitSeconds).
-    const unthrottled = context.hostEnv(
-      { baseUrl: settings.githubApiUrl, throttled: false, ...(config.auth ? { authOf: shared.client } : {}) },
-      true,
-      byResource,
-    ).client;
+    const own = (retried: boolean) =>
+      context.hostEnv(
+        {
+          baseUrl: settings.githubApiUrl,
+          throttled: false,
+          retried,
+          ...(config.auth ? { authOf: shared.client } : {}),
+        },
+        true,
+        byResource,
+      ).client;
+    const unthrottled = own(true);
     const graphqlEnv = {
       ...shared,
       budget: graphqlBudget,
       onPoints,
-      ...graphqlSlot(shared, unthrottled, settings),
+      ...graphqlSlot(shared, own(false), settings),
     };
     if (settings.useGraphql) this.graphql = new GraphQLBatcher(graphqlEnv, settings.githubGraphqlUrl);
     const restEnv = { ...shared, budget: coreBudget, onPoints };
@@ -82,7 +89,8 @@ export class GitHubHostClient {
  * limit (maxRateLimitWaitSeconds > 0); otherwise its three Bottleneck queues cost a query 50–200 ms on a busy event
  * loop (a first sweep's packets waited 210 ms for them), so queries take the host's slot and then a pace of their
  * own: GitHub's 2,000 points a minute as a window of 2 × maxConcurrencyPerHost starts every that many intervals,
- * the pace http.ts `graphqlPace` gives the plugin.
+ * the pace http.ts `graphqlPace` gives the plugin. That client has no retry plugin either: GraphQL callers repeat
+ * plain 5xx answers themselves (graphql-send.ts `sendRetrying`, review-packet.ts), heavy ones are split.
  */
 function graphqlSlot(
   shared: Pick<HostEnv, "client" | "limiter">,

@@ -25,7 +25,7 @@ export interface Answer {
 export type Sent = { readonly skip: Failure } | { readonly error: Classified } | Answer;
 
 /** A plain server error (500, 503, a network error): worth repeating as is, unlike a heavy one. */
-const retryable = (c: Classified) =>
+export const retryable = (c: Classified) =>
   !c.heavy && !c.hostWide && c.failure.kind === "transient" && c.status !== undefined && c.status >= 500;
 
 /**

@@ -7,6 +7,7 @@ import {
   repoWebUrl,
   reviewKey,
 } from "@drift/core";
+import { pause, retryable, retryDelayMs } from "../graphql/graphql-send";
 import { classifyError } from "../shared/errors";
 import type { HostEnv } from "../shared/host";
 import { mapBounded } from "../shared/limit";
@@ -166,24 +167,37 @@ async function graphqlChunk(
     | { deferred: string }
     | { error: ReturnType<typeof classifyError> }
     | { body: { data?: Record<string, unknown> | null; errors?: unknown } };
-  const sent = await env.limiter.run(async (): Promise<Sent> => {
-    if (signal?.aborted) return { deferred: "the sweep was stopped" };
-    if (!env.budget.tryReserve(1)) return { deferred: `rate budget reserve (${env.budget.reserve}) reached` };
-    try {
-      const answer = await env.client.request({
-        method: "POST",
-        url,
-        query: built.query,
-        variables: built.variables,
-        request: { signal },
-      });
-      return { body: answer.data as { data?: Record<string, unknown> | null; errors?: unknown } };
-    } catch (error) {
-      return { error: classifyError(error, `review packets of ${chunk.length} repositories`, env.redact) };
-    } finally {
-      env.budget.release(1);
-    }
-  });
+  const once = () =>
+    env.limiter.run(async (): Promise<Sent> => {
+      if (signal?.aborted) return { deferred: "the sweep was stopped" };
+      if (!env.budget.tryReserve(1))
+        return { deferred: `rate budget reserve (${env.budget.reserve}) reached` };
+      try {
+        const answer = await env.client.request({
+          method: "POST",
+          url,
+          query: built.query,
+          variables: built.variables,
+          // Repeated here, not by the retry plugin (the GraphQL client may have none: github-host-client.ts).
+          request: { signal, retries: 0 },
+        });
+        return { body: answer.data as { data?: Record<string, unknown> | null; errors?: unknown } };
+      } catch (error) {
+        return { error: classifyError(error, `review packets of ${chunk.length} repositories`, env.redact) };
+      } finally {
+        env.budget.release(1);
+      }
+    });
+  // A plain 5xx is repeated (as resolution's queries are); a heavy failure or a limit is the packet's failure.
+  let sent = await once();
+  for (
+    let attempt = 0;
+    "error" in sent && retryable(sent.error) && attempt < env.settings.retries;
+    attempt++
+  ) {
+    await pause(retryDelayMs(attempt, env.settings.retryBaseDelayMs), signal);
+    sent = await once();
+  }
   if ("deferred" in sent) return failAll(sent.deferred, true);
   if ("error" in sent) return failAll(sent.error.failure.message);
   const data = sent.body?.data;

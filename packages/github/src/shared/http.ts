@@ -83,6 +83,12 @@ export interface ClientOptions {
    * by default: maxRateLimitWaitSeconds is 0).
    */
   readonly throttled?: boolean;
+  /**
+   * false: without the retry plugin, for requests whose caller repeats them itself (GraphQL queries: the
+   * batcher splits heavy failures and repeats plain ones). The plugin wraps every request in a Bottleneck queue
+   * of its own, a few more timer turns before it leaves.
+   */
+  readonly retried?: boolean;
   /** Another client of the same host whose credentials this one uses (an App's token is then fetched once). */
   readonly authOf?: ResolverOctokitClient;
 }
@@ -135,6 +141,7 @@ export function createClient(options: ClientOptions): ResolverOctokitClient {
       error: (message: unknown) => log.debug(String(message)),
     },
     retry: {
+      ...(options.retried === false ? { enabled: false } : {}),
       retries: settings.retries,
       retryAfterBaseValue: settings.retryBaseDelayMs,
       doNotRetry: DO_NOT_RETRY,

@@ -76,7 +76,7 @@ export class ResolverContext {
    * `byResource` picks the budget a response's rate-limit headers belong to.
    */
   hostEnv(
-    client: Pick<ClientOptions, "baseUrl" | "auth" | "throttled" | "authOf">,
+    client: Pick<ClientOptions, "baseUrl" | "auth" | "throttled" | "retried" | "authOf">,
     isGithub: boolean,
     byResource: (resource: string | null, url: string) => RateBudget,
   ): Omit<HostEnv, "budget" | "onPoints"> {

@@ -6,13 +6,13 @@
  */
 import { createSql } from "@drift/db";
 import { createHostResolver } from "@drift/github";
-import { runLocalSweep } from "@drift/local";
+import { POSTGRES_POOL, runLocalSweep } from "@drift/local";
 import { quiet, TOKEN } from "./common";
 
 const samples: { t: number; rss: number }[] = [];
 const sample = () => samples.push({ t: performance.now(), rss: process.memoryUsage.rss() });
 // The pool `drift sweep` opens on DATABASE_URL (packages/local/src/database.ts).
-const sql = createSql({ url: process.env.DATABASE_URL as string, max: 8 });
+const sql = createSql({ url: process.env.DATABASE_URL as string, max: POSTGRES_POOL });
 const resolver = createHostResolver({
   githubApiUrl: process.env.GITHUB_API_URL as string,
   auth: { token: TOKEN },

@@ -17,6 +17,13 @@ export function embeddedDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** One line for an embedded database that cannot be opened, with what to do. */
+/**
+ * Connections the CLI opens on DATABASE_URL. Four: a first sweep's messages write their drift rows and read their
+ * packets' guess at once, and every connection more is a backend to start and warm (W1 measured 4 against 8 and
+ * 6: ~50 ms and a tenth of the CPU less). Never a deadlock: the embedded database runs the same sweep on one.
+ */
+export const POSTGRES_POOL = 4;
+
 export class EmbeddedBusyError extends Error {}
 
 /**
@@ -33,10 +40,7 @@ export async function openDatabase(
   let stopEmbedded: (() => Promise<void>) | undefined;
   let viaServe = false;
   if (env.DATABASE_URL) {
-    // Four: a first sweep's messages write their drift rows and read their packets' guess at once, and every
-    // connection more is a backend to start and warm (W1 measured 4 against 8 and 6: ~50 ms and a tenth of the
-    // CPU less). Never a deadlock: the embedded database runs the same sweep on a single connection.
-    sql = createSql({ url: env.DATABASE_URL, max: 4 });
+    sql = createSql({ url: env.DATABASE_URL, max: POSTGRES_POOL });
   } else {
     const lock = readServeLock(env);
     if (lock && options.serve)

@@ -162,42 +162,8 @@ async function graphqlChunk(
         out.set(commitKey(id, sha), { ok: false, error, ...(deferred ? { deferred } : {}) });
     return out;
   };
-  const { env, url } = graphql;
-  type Sent =
-    | { deferred: string }
-    | { error: ReturnType<typeof classifyError> }
-    | { body: { data?: Record<string, unknown> | null; errors?: unknown } };
-  const once = () =>
-    env.limiter.run(async (): Promise<Sent> => {
-      if (signal?.aborted) return { deferred: "the sweep was stopped" };
-      if (!env.budget.tryReserve(1))
-        return { deferred: `rate budget reserve (${env.budget.reserve}) reached` };
-      try {
-        const answer = await env.client.request({
-          method: "POST",
-          url,
-          query: built.query,
-          variables: built.variables,
-          // Repeated here, not by the retry plugin (the GraphQL client may have none: github-host-client.ts).
-          request: { signal, retries: 0 },
-        });
-        return { body: answer.data as { data?: Record<string, unknown> | null; errors?: unknown } };
-      } catch (error) {
-        return { error: classifyError(error, `review packets of ${chunk.length} repositories`, env.redact) };
-      } finally {
-        env.budget.release(1);
-      }
-    });
-  // A plain 5xx is repeated (as resolution's queries are); a heavy failure or a limit is the packet's failure.
-  let sent = await once();
-  for (
-    let attempt = 0;
-    "error" in sent && retryable(sent.error) && attempt < env.settings.retries;
-    attempt++
-  ) {
-    await pause(retryDelayMs(attempt, env.settings.retryBaseDelayMs), signal);
-    sent = await once();
-  }
+  const { env } = graphql;
+  const sent = await sendPacketQuery(graphql, built, chunk.length, signal);
   if ("deferred" in sent) return failAll(sent.deferred, true);
   if ("error" in sent) return failAll(sent.error.failure.message);
   const data = sent.body?.data;
@@ -230,6 +196,55 @@ async function graphqlChunk(
     for (const [sha, result] of results) out.set(commitKey(id, sha), result);
   });
   return out;
+}
+
+type Sent =
+  | { deferred: string }
+  | { error: ReturnType<typeof classifyError> }
+  | { body: { data?: Record<string, unknown> | null; errors?: unknown } };
+
+/**
+ * Sends one packet query inside the host's slot and budget. A plain 5xx is repeated (as resolution's queries
+ * are); a heavy failure or a limit is the packet's failure.
+ */
+async function sendPacketQuery(
+  graphql: NonNullable<ReviewHost["graphql"]>,
+  built: ReturnType<typeof buildPacketQuery>,
+  repositories: number,
+  signal?: AbortSignal,
+): Promise<Sent> {
+  const { env, url } = graphql;
+  const once = () =>
+    env.limiter.run(async (): Promise<Sent> => {
+      if (signal?.aborted) return { deferred: "the sweep was stopped" };
+      if (!env.budget.tryReserve(1))
+        return { deferred: `rate budget reserve (${env.budget.reserve}) reached` };
+      try {
+        const answer = await env.client.request({
+          method: "POST",
+          url,
+          query: built.query,
+          variables: built.variables,
+          // Repeated here, not by the retry plugin (the GraphQL client may have none: github-host-client.ts).
+          request: { signal, retries: 0 },
+        });
+        return { body: answer.data as { data?: Record<string, unknown> | null; errors?: unknown } };
+      } catch (error) {
+        return { error: classifyError(error, `review packets of ${repositories} repositories`, env.redact) };
+      } finally {
+        env.budget.release(1);
+      }
+    });
+  let sent = await once();
+  for (
+    let attempt = 0;
+    "error" in sent && retryable(sent.error) && attempt < env.settings.retries;
+    attempt++
+  ) {
+    await pause(retryDelayMs(attempt, env.settings.retryBaseDelayMs), signal);
+    sent = await once();
+  }
+  return sent;
 }
 
 /** Distinct (repository, installed, new) → the comparison, over REST. */

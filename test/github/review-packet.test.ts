@@ -113,6 +113,39 @@ describe("review packet requests on GitHub", () => {
     expect(sim.counters.graphql).toBe(1);
   });
 
+  it("a 5xx on a comparison is repeated by the packet code (its client has no retry plugin), a 404 is not", async () => {
+    sim.world.createRepo("flaky/cmp");
+    const from = sim.world.commit("flaky/cmp");
+    const to = sim.world.commit("flaky/cmp");
+    const ask = (retries: number) =>
+      resolverFor(sim, { retries }).review?.([
+        request("github://flaky/cmp", "branch:main", to, { commit: false, currents: [from] }),
+      ]);
+    const compare = async (retries: number) =>
+      [...((await ask(retries))?.values() ?? [])][0]?.compares.get(from);
+    const compares = () => sim.requests.filter((r) => r.path.includes("/compare/")).length;
+
+    sim.resetCounters();
+    sim.faults.add({ kind: "status", status: 500, scope: "rest", pathIncludes: "/compare/", times: 2 });
+    expect(await compare(2)).toEqual({ ok: true, value: { commitsAhead: 1, related: true } });
+    expect(compares()).toBe(3);
+    sim.faults.clear();
+
+    sim.resetCounters();
+    sim.faults.add({ kind: "status", status: 503, scope: "rest", pathIncludes: "/compare/", times: 5 });
+    expect(await compare(1)).toMatchObject({ ok: false });
+    expect(compares()).toBe(2);
+    sim.faults.clear();
+
+    sim.resetCounters();
+    expect(await compare(2)).toMatchObject({ ok: true });
+    sim.faults.add({ kind: "status", status: 404, scope: "rest", pathIncludes: "/compare/", times: 5 });
+    sim.resetCounters();
+    expect(await compare(2)).toEqual({ ok: true, value: { commitsAhead: null, related: null } });
+    expect(compares()).toBe(1);
+    sim.faults.clear();
+  });
+
   it("an unknown repository fails its own drifts only; web addresses follow the API URL", async () => {
     sim.world.createRepo("here/ok");
     const sha = sim.world.commit("here/ok");

@@ -123,12 +123,13 @@ export async function processSweepMessage(
   const retrying = outcomes.filter((o) => !o.finished).length;
   const fetch = deps.resolver.review;
   const reviews = deps.reviews && fetch ? { store: deps.reviews, fetch, usage, signal } : undefined;
-  // The packets of the drifts about to be recorded are fetched meanwhile: their round trip overlaps the write.
+  // The packets of the drifts about to be recorded are fetched meanwhile (their round trip overlaps the write),
+  // which starts once their guess is read: beside it, the guess waited for a pool connection (W1: 200 ms).
   const early = prefetchReviews(reviews, todo, resolutions, deps.log);
-  const [recorded, tried] = await Promise.all([
-    deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, { final, retrying, seenAt: now }),
-    early,
-  ]);
+  await early.asked;
+  const opts = { final, retrying, seenAt: now };
+  const recorded = await deps.store.recordOutcomes(message.sweepId, message.seq, outcomes, opts);
+  const tried = await early.tried;
   // After the commit: what was answered too late is already due at the next sweep, whatever the re-queue does.
   const requeue = deps.deferrals
     ? await requeueAnsweredTooLate({ ...deps, deferrals: deps.deferrals }, message, outcomes)

@@ -13,8 +13,8 @@ import type { Target } from "./target";
 /**
  * The review packet of a drift: what an operator needs to decide on it (repository, versions, commits ahead, the
  * new commit's date and signature, the release). Gathered once per distinct drift after the drift row is
- * recorded; a packet that cannot be fetched leaves its fields null and is retried by a later sweep. It never
- * delays or blocks the drift row. Null always means "not known", never a guess.
+ * recorded; a packet that cannot be fetched leaves its fields null and is retried by a later sweep. Its fetch
+ * never delays or blocks the drift row (only its guess, one read, goes first). Null always means "not known".
  */
 
 /** A pending drift whose packet (or comparison) is missing, or failed and still worth another try. */
@@ -197,26 +197,40 @@ export async function reviewDrifts(
 
 const compareKey = (w: WantedReview) => `${w.targetKey}\n${w.currentSha}\n${w.latestSha}`;
 
+/** A packet prefetch under way: `asked` once the store's guess is read (or failed), `tried` when it is done. */
+export interface Prefetch {
+  readonly asked: Promise<void>;
+  readonly tried: Promise<ReadonlySet<string>>;
+}
+
 /**
  * Starts gathering the packets of the drifts these resolutions are about to open (the store's guess), so that
- * their round trip overlaps the write of the drift rows; resolves to what it tried, for {@link reviewDrifts} to
- * skip once the rows are recorded (it then fetches only what the guess missed). Never throws; without a store
- * that guesses, tries nothing.
+ * their round trip overlaps the write of the drift rows; `tried` resolves to what it tried, for
+ * {@link reviewDrifts} to skip once the rows are recorded (it then fetches only what the guess missed). Never
+ * throws; without a store that guesses, tries nothing.
  */
-export async function prefetchReviews(
+export function prefetchReviews(
   deps: ReviewDeps | undefined,
   targets: readonly Target[],
   resolutions: ReadonlyMap<string, Resolution>,
   log: Log,
-): Promise<ReadonlySet<string>> {
+): Prefetch {
   const predict = deps?.store.predictedReviews?.bind(deps.store);
-  if (!deps || !predict) return new Set();
   const resolved = targets.flatMap((t) => {
     const r = resolutions.get(t.key);
     return r?.status === "resolved" ? [{ targetKey: t.key, sha: r.sha, tag: r.tag ?? null }] : [];
   });
-  if (resolved.length === 0) return new Set();
-  return (await reviewDrifts(deps, targets, resolutions, log, new Set(), () => predict(resolved))).tried;
+  if (!deps || !predict || resolved.length === 0)
+    return { asked: Promise.resolve(), tried: Promise.resolve(new Set()) };
+  let asked = () => {};
+  const read = new Promise<void>((resolve) => {
+    asked = resolve;
+  });
+  const guess = () => predict(resolved).finally(asked);
+  const tried = reviewDrifts(deps, targets, resolutions, log, new Set(), guess).then((r) => r.tried);
+  // reviewDrifts never throws; should it return before asking, the write must not wait for a guess.
+  void tried.finally(asked);
+  return { asked: read, tried };
 }
 
 const missing = { ok: false, error: "no answer for this drift" } as const;

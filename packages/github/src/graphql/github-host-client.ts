@@ -27,25 +27,24 @@ export class GitHubHostClient {
       resource === "graphql" || url === settings.githubGraphqlUrl ? graphqlBudget : coreBudget;
     const shared = context.hostEnv({ baseUrl: settings.githubApiUrl, auth: config.auth }, true, byResource);
     const onPoints = (points: number, signal?: AbortSignal) => context.addPoints(points, signal);
-    // Requests our own slots bound go without the throttling plugin's queues (http.ts `throttled`): packets'
-    // comparisons, and GraphQL unless the plugin may wait on a rate limit for us (maxRateLimitWaitSeconds).
-    const own = (retried: boolean) =>
-      context.hostEnv(
-        {
-          baseUrl: settings.githubApiUrl,
-          throttled: false,
-          retried,
-          ...(config.auth ? { authOf: shared.client } : {}),
-        },
-        true,
-        byResource,
-      ).client;
-    const unthrottled = own(true);
+    // Requests our own slots bound go without the throttling plugin's queues (http.ts `throttled`) and without the
+    // retry plugin (their callers repeat plain 5xx): packets' comparisons, and GraphQL unless the plugin may wait
+    // on a rate limit for us (maxRateLimitWaitSeconds). One client for both, so one pool of keep-alive sockets.
+    const plain = context.hostEnv(
+      {
+        baseUrl: settings.githubApiUrl,
+        throttled: false,
+        retried: false,
+        ...(config.auth ? { authOf: shared.client } : {}),
+      },
+      true,
+      byResource,
+    ).client;
     const graphqlEnv = {
       ...shared,
       budget: graphqlBudget,
       onPoints,
-      ...graphqlSlot(shared, own(false), settings),
+      ...graphqlSlot(shared, plain, settings),
     };
     if (settings.useGraphql) this.graphql = new GraphQLBatcher(graphqlEnv, settings.githubGraphqlUrl);
     const restEnv = { ...shared, budget: coreBudget, onPoints };
@@ -58,7 +57,7 @@ export class GitHubHostClient {
     this.review = {
       flavour: "github",
       rest: restEnv,
-      packetRest: { ...restEnv, client: unthrottled, limiter: packetLimiter },
+      packetRest: { ...restEnv, client: plain, limiter: packetLimiter, repeatsItself: true },
       webBase: githubWebBase(settings.githubApiUrl),
       ...(settings.useGraphql ? { graphql: { env: graphqlEnv, url: settings.githubGraphqlUrl } } : {}),
     };

@@ -1,4 +1,5 @@
 import type { CommitReview, CompareReview, Fetched, ReleaseInfo, Signature } from "@drift/core";
+import { pause, retryDelayMs } from "../graphql/graphql-send";
 import { classifyError } from "../shared/errors";
 import type { HostEnv } from "../shared/host";
 import { signatureOf } from "../shared/signature";
@@ -30,17 +31,30 @@ const encodePath = (name: string) => name.split("/").map(encodeURIComponent).joi
 
 /**
  * One GET through the host's concurrency slot and rate budget, sent once more after a timeout, and not at all to
- * a repository that timed out twice in the call (shared/timeouts.ts); never throws.
+ * a repository that timed out twice in the call (shared/timeouts.ts); a plain 5xx is repeated here when the
+ * client does not repeat it itself (`repeatsItself`). Never throws.
  */
-function get(env: HostEnv, path: string, what: string, signal?: AbortSignal): Promise<Got> {
-  return withTimeoutRetry<Got>(
-    callTimeouts(signal),
-    path,
-    () => getOnce(env, path, what, signal),
-    (got) => !got.ok && got.timedOut === true,
-    () => ({ ok: false, error: timedOutTwice(what).message }),
-  );
+async function get(env: HostEnv, path: string, what: string, signal?: AbortSignal): Promise<Got> {
+  const once = () =>
+    withTimeoutRetry<Got>(
+      callTimeouts(signal),
+      path,
+      () => getOnce(env, path, what, signal),
+      (got) => !got.ok && got.timedOut === true,
+      () => ({ ok: false, error: timedOutTwice(what).message }),
+    );
+  let got = await once();
+  if (!env.repeatsItself) return got;
+  for (let attempt = 0; serverError(got) && attempt < env.settings.retries; attempt++) {
+    await pause(retryDelayMs(attempt, env.settings.retryBaseDelayMs), signal);
+    got = await once();
+  }
+  return got;
 }
+
+/** A 5xx answer (or a network error, which Octokit reports as 500) that another try may get past. */
+const serverError = (got: Got) =>
+  !got.ok && !got.deferred && !got.timedOut && got.status !== undefined && got.status >= 500;
 
 async function getOnce(env: HostEnv, path: string, what: string, signal?: AbortSignal): Promise<Got> {
   return env.limiter.run(async (): Promise<Got> => {

@@ -18,6 +18,12 @@ export interface HostEnv {
   /** GraphQL points reported by `rateLimit { cost }`. */
   /** GraphQL points an answer says it cost, for the call whose signal sent it. */
   readonly onPoints: (points: number, signal?: AbortSignal) => void;
+  /**
+   * The client has no retry plugin: its callers repeat plain 5xx answers themselves (review packets' REST; the
+   * plugin schedules every request through a Bottleneck of its own, which cost a first sweep's 100 comparisons
+   * about 80 ms of a busy event loop).
+   */
+  readonly repeatsItself?: boolean;
 }
 
 /** A host-wide stop (rate limit, bad credentials): later requests fail the same way without being sent. */

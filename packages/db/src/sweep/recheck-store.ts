@@ -110,12 +110,6 @@ async function openDeferral(
   return row.id;
 }
 
-/** True when `id` names a webhook re-check rather than a sweep (the worker's messages carry either). */
-export async function isRecheck(sql: Sql, id: string): Promise<boolean> {
-  const rows = await sql`SELECT 1 FROM drift_rechecks WHERE id = ${id}::uuid`;
-  return rows.length > 0;
-}
-
 /**
  * Records one delivery of a re-check message (caller's transaction): the drift upsert for what resolved, and the
  * resolved targets' last answer (SHA, tag, ETag, errors cleared). It never touches sweep bookkeeping

@@ -7,7 +7,7 @@ import { pgText } from "../pg-text";
 import { driftByKind as driftByKindOf, refreshReadyAt } from "../policies/policy-sweep";
 import { recordSightings } from "../trust/commit-sightings";
 import { applyDrift } from "./drift-store";
-import { isRecheck, recordRecheckOutcomes } from "./recheck-store";
+import { recordRecheckOutcomes } from "./recheck-store";
 import { createSweepRunStore, recordMessageDone } from "./sweep-run-store";
 import { createTargetStateStore, updateTargetStates } from "./target-state-store";
 
@@ -37,8 +37,12 @@ export function createSweepStore(
         // No JIT for this transaction: the drift statement's estimates cross jit_above_cost, and compiling it took
         // ~200 ms per message while it runs in a few (set_config, not SET: a connection proxy sees no SET). And
         // random pages priced as the cached reads they are: at the default 4 a message of 270 targets hashed all
-        // 10,000 mappings (a sequential scan per message) instead of probing its targets' index entries.
-        await tx`SELECT set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true)`;
+        // 10,000 mappings (a sequential scan per message) instead of probing its targets' index entries. In the
+        // statement that asks whether this is a re-check's message: a first statement on a connection costs two
+        // round trips (postgres.js describes it first), each a wait while other messages hold the sweep row.
+        const [mode] = await tx<{ recheck: boolean }[]>`
+          SELECT set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true),
+            EXISTS (SELECT 1 FROM drift_rechecks WHERE id = ${sweepId}::uuid) AS recheck`;
         const policy = () =>
           recordPolicyParts(
             tx,
@@ -47,7 +51,7 @@ export function createSweepStore(
             settings.minReleaseAgeMs ?? 0,
             options.seenAt ?? new Date(),
           );
-        if (await isRecheck(tx, sweepId)) {
+        if (mode?.recheck) {
           const recorded = await recordRecheckOutcomes(tx, sweepId, seq, outcomes, options);
           return { ...recorded, ...(await policy()) };
         }

@@ -7,7 +7,7 @@ import {
   type SweepStore,
   type WorkerDeps,
 } from "@drift/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const SWEEP = "0e7c2a56-9a53-4a43-8f3e-2d1c7b9a0f11";
@@ -91,7 +91,7 @@ describe("the worker's packet guess and its drift transaction", () => {
     const w = worker();
     const done = processSweepMessage(w.deps, w.body, 1);
     // The transaction has started while the packets are still on their way (the fetch has not answered).
-    await waitFor(() => w.events.includes("drift transaction") && w.events.length >= 3);
+    await vi.waitFor(() => expect(w.events).toHaveLength(3), { timeout: 2000, interval: 2 });
     expect(w.events[0]).toBe("guess read");
     expect([...w.events].sort()).toEqual(["drift transaction", "guess read", "packets asked of the host"]);
     w.release();
@@ -113,12 +113,3 @@ describe("the worker's packet guess and its drift transaction", () => {
     expect(w.events).toContain("drift transaction");
   });
 });
-
-/** Polls until `ok` (the worker runs on its own; no fake timers, so its real awaits proceed). */
-async function waitFor(ok: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error("condition not reached");
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}

@@ -16,14 +16,15 @@ export function embeddedDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.DRIFT_DATA_DIR ?? ".drift", "pgdata");
 }
 
-/** One line for an embedded database that cannot be opened, with what to do. */
 /**
  * Connections the CLI opens on DATABASE_URL. Four: a first sweep's messages write their drift rows and read their
- * packets' guess at once, and every connection more is a backend to start and warm (W1 measured 4 against 8 and
- * 6: ~50 ms and a tenth of the CPU less). Never a deadlock: the embedded database runs the same sweep on one.
+ * packets' guess, and every connection more is a backend to start and warm (W1 measured 4 against 8 and 6: ~50 ms
+ * and a tenth of the CPU less; 3 and 6 again later: no gain). Never a deadlock: the embedded database runs the
+ * same sweep on one.
  */
 export const POSTGRES_POOL = 4;
 
+/** One line for an embedded database that cannot be opened, with what to do. */
 export class EmbeddedBusyError extends Error {}
 
 /**

@@ -1,11 +1,12 @@
 import { type Resolution, repoKey, type Target } from "@drift/core";
 import { type Failure, failure } from "../shared/errors";
 import { type HostEnv, HostGate } from "../shared/host";
+import { pause, retryDelayMs } from "../shared/repeat";
 import { AdaptiveBatchSize } from "./batch-size";
 import { readRepositories, whyNoData } from "./graphql-answer";
 import { type GraphqlError, RepoPlan } from "./graphql-plan";
 import { type BuiltQuery, buildRefsQuery, type RepoSelection, TAG_PAGE_SIZE } from "./graphql-query";
-import { GraphqlSender, pause, retryDelayMs } from "./graphql-send";
+import { GraphqlSender } from "./graphql-send";
 import { type Call, fail, failItems, packQueries, type WorkItem } from "./graphql-work";
 
 const MAX_TAG_PAGES = 500;

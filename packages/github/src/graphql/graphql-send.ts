@@ -7,6 +7,7 @@ import {
   resetFromHeaders,
 } from "../shared/errors";
 import { abortDeferral, budgetDeferral, type HostEnv, type HostGate } from "../shared/host";
+import { repeating } from "../shared/repeat";
 import type { GraphqlError } from "./graphql-plan";
 import type { BuiltQuery } from "./graphql-query";
 import type { Call } from "./graphql-work";
@@ -29,26 +30,6 @@ export const retryable = (c: Classified) =>
   !c.heavy && !c.hostWide && c.failure.kind === "transient" && c.status !== undefined && c.status >= 500;
 
 /**
- * The wait before repeat `attempt` (0-based) of a failed query: exponential from `baseMs`, with jitter (half to
- * all of it) so workers that failed together do not come back together.
- */
-export const retryDelayMs = (attempt: number, baseMs: number) =>
-  baseMs * 2 ** attempt * (0.5 + Math.random() / 2);
-
-/** Waits `ms`, or less when the caller's signal aborts (the next send then defers). */
-export const pause = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-
-/**
  * The HTTP step of a host's GraphQL endpoint: sends queries through the host's concurrency slot, budget and
  * gate, and remembers what the endpoint has told us so far (that it answers; that it does not exist).
  */
@@ -65,13 +46,13 @@ export class GraphqlSender {
   ) {}
 
   /** {@link send}, repeating plain 5xx answers (not heavy ones) up to `retries` times, backing off with jitter. */
-  async sendRetrying(built: BuiltQuery, repositories: number, call: Call): Promise<Sent> {
-    const { retries, retryBaseDelayMs } = this.env.settings;
-    for (let attempt = 0; ; attempt++) {
-      const sent = await this.send(built, repositories, call);
-      if (!("error" in sent) || attempt >= retries || !retryable(sent.error)) return sent;
-      await pause(retryDelayMs(attempt, retryBaseDelayMs), call.signal);
-    }
+  sendRetrying(built: BuiltQuery, repositories: number, call: Call): Promise<Sent> {
+    return repeating(
+      () => this.send(built, repositories, call),
+      (sent) => "error" in sent && retryable(sent.error),
+      this.env.settings,
+      call.signal,
+    );
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { CommitReview, CompareReview, Fetched, ReleaseInfo, Signature } from "@drift/core";
-import { pause, retryDelayMs } from "../graphql/graphql-send";
 import { classifyError } from "../shared/errors";
 import type { HostEnv } from "../shared/host";
+import { repeating } from "../shared/repeat";
 import { signatureOf } from "../shared/signature";
 import { callTimeouts, timedOutTwice, withTimeoutRetry } from "../shared/timeouts";
 import { notesOf } from "./review-packet-query";
@@ -34,7 +34,7 @@ const encodePath = (name: string) => name.split("/").map(encodeURIComponent).joi
  * a repository that timed out twice in the call (shared/timeouts.ts); a plain 5xx is repeated here when the
  * client does not repeat it itself (`repeatsItself`). Never throws.
  */
-async function get(env: HostEnv, path: string, what: string, signal?: AbortSignal): Promise<Got> {
+function get(env: HostEnv, path: string, what: string, signal?: AbortSignal): Promise<Got> {
   const once = () =>
     withTimeoutRetry<Got>(
       callTimeouts(signal),
@@ -43,13 +43,7 @@ async function get(env: HostEnv, path: string, what: string, signal?: AbortSigna
       (got) => !got.ok && got.timedOut === true,
       () => ({ ok: false, error: timedOutTwice(what).message }),
     );
-  let got = await once();
-  if (!env.repeatsItself) return got;
-  for (let attempt = 0; serverError(got) && attempt < env.settings.retries; attempt++) {
-    await pause(retryDelayMs(attempt, env.settings.retryBaseDelayMs), signal);
-    got = await once();
-  }
-  return got;
+  return env.repeatsItself ? repeating(once, serverError, env.settings, signal) : once();
 }
 
 /** A 5xx answer (or a network error, which Octokit reports as 500) that another try may get past. */

@@ -7,10 +7,11 @@ import {
   repoWebUrl,
   reviewKey,
 } from "@drift/core";
-import { pause, retryable, retryDelayMs } from "../graphql/graphql-send";
+import { retryable } from "../graphql/graphql-send";
 import { classifyError } from "../shared/errors";
 import type { HostEnv } from "../shared/host";
 import { mapBounded } from "../shared/limit";
+import { repeating } from "../shared/repeat";
 import { addImmutability } from "./release-immutable";
 import { buildPacketQuery, type PacketSelection, readPacketRepo } from "./review-packet-query";
 import { type Flavour, restCommitReview, restCompareReview } from "./review-packet-rest";
@@ -235,16 +236,7 @@ async function sendPacketQuery(
         env.budget.release(1);
       }
     });
-  let sent = await once();
-  for (
-    let attempt = 0;
-    "error" in sent && retryable(sent.error) && attempt < env.settings.retries;
-    attempt++
-  ) {
-    await pause(retryDelayMs(attempt, env.settings.retryBaseDelayMs), signal);
-    sent = await once();
-  }
-  return sent;
+  return repeating(once, (sent) => "error" in sent && retryable(sent.error), env.settings, signal);
 }
 
 /** Distinct (repository, installed, new) → the comparison, over REST. */

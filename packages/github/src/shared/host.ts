@@ -15,7 +15,6 @@ export interface HostEnv {
   readonly redact: Redactor;
   readonly log: Log;
   readonly settings: Settings;
-  /** GraphQL points reported by `rateLimit { cost }`. */
   /** GraphQL points an answer says it cost, for the call whose signal sent it. */
   readonly onPoints: (points: number, signal?: AbortSignal) => void;
   /**

@@ -1,6 +1,7 @@
 /**
  * The dispatcher handler beyond the happy path: its housekeeping republishes events an apply left in the outbox,
- * and messages stay under the byte cap with multi-byte ref names. (Edge cases found in review.)
+ * messages stay under the byte cap with multi-byte ref names (edge cases found in review), and the heap hook runs
+ * between mapping pages.
  */
 import { createDispatcherHandler } from "@drift/aws";
 import { createSweepStore } from "@drift/db";
@@ -72,5 +73,36 @@ describe(`dispatcher handler (${dbLabel})`, () => {
     expect(sizes.length).toBeGreaterThan(1);
     // The cap bounds the targets part; the envelope (version, sweep id, seq) adds well under 200 bytes.
     for (const size of sizes) expect(size).toBeLessThanOrEqual(cap + 200);
+  });
+
+  it("calls betweenPages once per mapping page, after the page is written", async () => {
+    env.sim.world.createRepo("paged/tool");
+    const rows = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        plugin_name: `p${from + i}`,
+        source_raw: "github://paged/tool",
+        tracked_ref: "branch:main",
+        installed_sha: "abcdef1",
+      }));
+    await insertPlugins(env.db.sql, rows(3, 0));
+    await sweep(env.db.sql, env.sim);
+    // Five new rows on a mapped table: the pass lists them and pages them two at a time (3 pages).
+    await insertPlugins(env.db.sql, rows(5, 3));
+    const mappedWhenCalled: number[] = [];
+    const dispatch = createDispatcherHandler({
+      store: createSweepStore(env.db.sql),
+      queue: new LocalQueue(),
+      metrics: { sink: { add() {} }, flush() {} },
+      log: quietLog,
+      config: { minIntervalMs: 0, rowPageSize: 2 },
+      betweenPages: () => void mappedWhenCalled.push(mappedWhenCalled.length),
+    });
+    const counted = async () => {
+      const [r] = await env.db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM drift_plugin_targets`;
+      return r?.n ?? 0;
+    };
+    expect(await dispatch({})).toMatchObject({ status: "dispatched", rowsMapped: 5 });
+    expect(mappedWhenCalled).toEqual([0, 1, 2]);
+    expect(await counted()).toBe(8);
   });
 });

@@ -19,6 +19,7 @@ import {
   type WorkerConfig,
 } from "@drift/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { heapCollector } from "./heap";
 
 /** Where a handler's metrics go, and how they are flushed at the end of an invocation. */
 export interface HandlerMetrics {
@@ -39,6 +40,8 @@ export interface DispatcherHandlerDeps {
   readonly afterDispatch?: () => Promise<unknown>;
   /** Why no sweep can run now, or null (credentialsPreflight: the GitHub credentials secret is still empty). */
   readonly preflight?: () => Promise<string | null>;
+  /** Between mapping pages; by default a collection once the heap grew by 32 MiB (heap.ts `heapCollector`). */
+  readonly betweenPages?: () => void;
 }
 
 /**
@@ -49,7 +52,8 @@ export function createDispatcherHandler(deps: DispatcherHandlerDeps) {
   const config = { ...DEFAULT_DISPATCH_CONFIG, ...deps.config };
   return async (_event?: unknown): Promise<DispatchSummary> => {
     try {
-      return await dispatchSweep({ ...deps, metrics: deps.metrics.sink }, config);
+      const betweenPages = deps.betweenPages ?? heapCollector();
+      return await dispatchSweep({ ...deps, metrics: deps.metrics.sink, betweenPages }, config);
     } finally {
       await deps
         .afterDispatch?.()

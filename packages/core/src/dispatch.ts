@@ -52,6 +52,12 @@ export interface DispatchDeps {
    * sweep and counts it (SweepsSkipped): nothing is queued, so nothing can fail into the dead-letter queue.
    */
   readonly preflight?: () => Promise<string | null>;
+  /**
+   * Called after each page of the mapping pass is written, when the page's values are garbage: a runtime may
+   * collect them there (aws/src/heap.ts), so a million-row pass's heap stays flat instead of piling up pages
+   * until the next major collection.
+   */
+  readonly betweenPages?: () => void;
 }
 
 export type DispatchSummary =
@@ -100,7 +106,7 @@ export async function dispatchSweep(
   };
   const beat = () => store.heartbeat(sweepId);
   try {
-    await mapAllRows(store, config, counts, beat);
+    await mapAllRows(store, config, counts, beat, deps.betweenPages);
     const totals = await store.finishMapping(counts.rowsMapped);
     counts.rowsScanned = totals.rows;
     counts.rowsSkipped = totals.skipped;
@@ -133,6 +139,7 @@ async function mapAllRows(
   config: DispatchConfig,
   counts: DispatchCounts,
   beat: () => Promise<void>,
+  betweenPages: () => void = () => {},
 ): Promise<void> {
   let after: string | null = null;
   const classify = rememberingClassifier();
@@ -145,6 +152,7 @@ async function mapAllRows(
       counts.driftSuperseded += recorded.superseded;
       counts.rowsMapped += recorded.mapped;
     }
+    betweenPages();
     after = page.next;
   }
 }

@@ -32,14 +32,15 @@ export interface HeapCollectorOptions {
  * (32 MiB). Why: a page of a first mapping pass allocates about 10 MB (its values, the statement's parameters)
  * that is garbage once the page is written, and V8 lets the old space grow to a few times what survived its last
  * major collection before it collects again, so a million-row pass piled its dead pages up (dispatcher peak RSS
- * 248–262 MiB over 1,000,000 rows; 173 MiB collecting after every page). A collection then costs a few ms over a
- * heap of live data of about 40 MB, once every few pages; a sweep of one page (10,000 rows) never reaches it.
+ * 248–262 MiB over 1,000,000 rows; 173 MiB collecting after every page). A collection costs tens of ms, once
+ * every few pages (about 4% of a pass whose every row has its own commit); a sweep of one page (10,000 rows) never
+ * reaches it.
  * Make one per dispatch: the growth is counted from its start.
  */
 export function heapCollector(options: HeapCollectorOptions = {}): () => void {
   const growth = options.growthBytes ?? 32 * MiB;
   const heapUsed = options.heapUsed ?? (() => process.memoryUsage().heapUsed);
-  let gc = options.gc === undefined ? undefined : options.gc;
+  let gc = options.gc;
   let floor = heapUsed();
   return () => {
     if (heapUsed() - floor < growth) return;
